@@ -1,0 +1,61 @@
+//! The `basalt` command line.
+
+mod import;
+
+use clap::{Parser, Subcommand};
+use std::{path::PathBuf, process::ExitCode};
+
+#[derive(Parser)]
+#[command(name = "basalt", version, about = "Basalt: an Ethereum L2 rollup stack")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import concatenated RLP blocks into a chain and print the new head.
+    Import(import::ImportArgs),
+    /// Run execution-spec-tests blockchain fixtures (files or directories).
+    Fixtures {
+        /// Fixture files or directories searched recursively for .json files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Worker threads (default: available cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Import(args) => import::run(args),
+        Command::Fixtures { paths, threads } => run_fixtures(paths, threads),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_fixtures(paths: Vec<PathBuf>, threads: Option<usize>) -> eyre::Result<ExitCode> {
+    use basalt_eest::Outcome;
+    let files = basalt_eest::collect_files(&paths)?;
+    let threads =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let summary = basalt_eest::run_files(&files, threads, |result| match &result.outcome {
+        Outcome::Passed => {}
+        Outcome::Failed(reason) => {
+            println!("FAIL {}::{}: {reason}", result.file.display(), result.name)
+        }
+        Outcome::Skipped(reason) => {
+            println!("SKIP {}::{}: {reason}", result.file.display(), result.name)
+        }
+    });
+    println!("{summary}");
+    Ok(if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}

@@ -1,0 +1,241 @@
+//! Block import: decode, validate the header against the parent, check the body's roots,
+//! recover senders, execute, check the execution results against the header, and commit the
+//! block, its state and the new head in one write transaction. Only blocks on the current
+//! head are accepted; an invalid block leaves the head and the state untouched.
+
+use crate::{
+    error::{BlockValidationError, ImportError},
+    header_rules::validate_header,
+};
+use alloy_consensus::Header;
+use alloy_consensus::proofs::{
+    calculate_ommers_root, calculate_receipt_root, calculate_transaction_root,
+    calculate_withdrawals_root,
+};
+use alloy_primitives::{B256, Bloom};
+use alloy_rlp::Decodable;
+use basalt_evm::{BlockInput, BlockOutput, execute_block};
+use basalt_primitives::{Block, ChainConfig, Hardfork, StateReadError, sender::recover_sender};
+use basalt_storage::Database;
+
+/// EIP-7934: the largest RLP-encoded block accepted (10 MiB less a 2 MiB margin).
+pub const MAX_RLP_BLOCK_SIZE: usize = 8_388_608;
+
+/// A chain on a database: the rules plus the store.
+pub struct Blockchain {
+    db: Database,
+    config: ChainConfig,
+}
+
+/// A block that became the head.
+#[derive(Clone, Debug)]
+pub struct ImportedBlock {
+    pub hash: B256,
+    pub number: u64,
+    pub transactions: usize,
+    pub gas_used: u64,
+}
+
+impl Blockchain {
+    /// A chain over `db`, which must already hold a genesis.
+    pub fn new(db: Database, config: ChainConfig) -> Result<Self, ImportError> {
+        if db.read()?.head_hash()?.is_none() {
+            return Err(ImportError::NoGenesis);
+        }
+        Ok(Self { db, config })
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.db
+    }
+
+    pub fn config(&self) -> &ChainConfig {
+        &self.config
+    }
+
+    /// The head header.
+    pub fn head(&self) -> Result<Header, ImportError> {
+        self.db.read()?.head_header()?.ok_or(ImportError::NoGenesis)
+    }
+
+    /// Decodes one RLP block and imports it. Trailing bytes are an error.
+    pub fn import_rlp(&self, mut rlp: &[u8]) -> Result<ImportedBlock, ImportError> {
+        let size = rlp.len();
+        let block = Block::decode(&mut rlp).map_err(|e| ImportError::Decode(e.to_string()))?;
+        if !rlp.is_empty() {
+            return Err(ImportError::Decode(format!(
+                "{} trailing bytes after the block",
+                rlp.len()
+            )));
+        }
+        self.import_block_with_size(block, size)
+    }
+
+    /// Imports a decoded block.
+    pub fn import_block(&self, block: Block) -> Result<ImportedBlock, ImportError> {
+        let size = alloy_rlp::Encodable::length(&block);
+        self.import_block_with_size(block, size)
+    }
+
+    fn import_block_with_size(
+        &self,
+        block: Block,
+        rlp_size: usize,
+    ) -> Result<ImportedBlock, ImportError> {
+        let hash = block.header.hash_slow();
+        let number = block.header.number;
+        let view = self.db.read()?;
+        if view.block_number(hash)?.is_some() {
+            return Err(ImportError::AlreadyKnown(hash));
+        }
+        let head_hash = view.head_hash()?.ok_or(ImportError::NoGenesis)?;
+        if block.header.parent_hash != head_hash {
+            return Err(match view.header(block.header.parent_hash)? {
+                Some(_) => ImportError::NotOnHead {
+                    number,
+                    parent: block.header.parent_hash,
+                    head: head_hash,
+                },
+                None => {
+                    ImportError::UnknownParent { number, hash, parent: block.header.parent_hash }
+                }
+            });
+        }
+        let parent = view.header(head_hash)?.ok_or(ImportError::NoGenesis)?;
+        let invalid = |rule: BlockValidationError| ImportError::Invalid { number, hash, rule };
+
+        validate_header(&self.config, &block.header, &parent).map_err(invalid)?;
+        validate_body(&self.config, &block, rlp_size).map_err(invalid)?;
+        let fork = self.config.fork_at(number, block.header.timestamp);
+        let senders = block
+            .body
+            .transactions
+            .iter()
+            .enumerate()
+            .map(|(index, tx)| {
+                recover_sender(tx, fork < Hardfork::Homestead).map_err(|e| {
+                    BlockValidationError::InvalidSignature { index, reason: e.to_string() }
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(invalid)?;
+
+        let input = BlockInput {
+            header: &block.header,
+            transactions: &block.body.transactions,
+            senders: &senders,
+            ommers: &block.body.ommers,
+            withdrawals: block.body.withdrawals.as_ref().map(|w| w.as_slice()),
+        };
+        let mut intermediate_root = |changes: &basalt_primitives::StateChanges| {
+            view.state_root_after(parent.state_root, changes)
+                .map_err(|e| StateReadError(e.to_string()))
+        };
+        let output = execute_block(&self.config, input, &view, Some(&mut intermediate_root))
+            .map_err(|e| invalid(BlockValidationError::Execution(e)))?;
+        validate_execution(&block.header, &output).map_err(invalid)?;
+        drop(view);
+
+        let mut batch = self.db.write()?;
+        let state_root = batch.apply_state(parent.state_root, &output.changes)?;
+        if state_root != block.header.state_root {
+            // Dropping the batch discards every write of this block.
+            return Err(invalid(BlockValidationError::StateRoot {
+                expected: block.header.state_root,
+                got: state_root,
+            }));
+        }
+        batch.insert_canonical_block(&block, hash, &output.receipts)?;
+        batch.set_head(hash)?;
+        batch.commit()?;
+        Ok(ImportedBlock {
+            hash,
+            number,
+            transactions: block.body.transactions.len(),
+            gas_used: output.gas_used,
+        })
+    }
+}
+
+/// Body rules: the roots the header commits to, ommers, and the size limit.
+fn validate_body(
+    config: &ChainConfig,
+    block: &Block,
+    rlp_size: usize,
+) -> Result<(), BlockValidationError> {
+    let header = &block.header;
+    let fork = config.fork_at(header.number, header.timestamp);
+    if fork >= Hardfork::Osaka && rlp_size > MAX_RLP_BLOCK_SIZE {
+        return Err(BlockValidationError::BlockTooLarge {
+            size: rlp_size,
+            max: MAX_RLP_BLOCK_SIZE,
+        });
+    }
+    let transactions_root = calculate_transaction_root(&block.body.transactions);
+    if transactions_root != header.transactions_root {
+        return Err(BlockValidationError::TransactionsRoot {
+            expected: header.transactions_root,
+            got: transactions_root,
+        });
+    }
+    let ommers_hash = calculate_ommers_root(&block.body.ommers);
+    if ommers_hash != header.ommers_hash {
+        return Err(BlockValidationError::OmmersHash {
+            expected: header.ommers_hash,
+            got: ommers_hash,
+        });
+    }
+    if fork >= Hardfork::Paris && !block.body.ommers.is_empty() {
+        return Err(BlockValidationError::OmmersAfterMerge);
+    }
+    if block.body.ommers.len() > 2 {
+        return Err(BlockValidationError::TooManyOmmers(block.body.ommers.len()));
+    }
+    let withdrawals_root = block.body.withdrawals.as_ref().map(|w| calculate_withdrawals_root(w));
+    if withdrawals_root != header.withdrawals_root {
+        return Err(BlockValidationError::WithdrawalsRoot {
+            expected: header.withdrawals_root,
+            got: withdrawals_root,
+        });
+    }
+    Ok(())
+}
+
+/// Post-execution rules: gas, receipts, bloom, blob gas and requests match the header.
+fn validate_execution(header: &Header, output: &BlockOutput) -> Result<(), BlockValidationError> {
+    if output.gas_used != header.gas_used {
+        return Err(BlockValidationError::GasUsed {
+            expected: header.gas_used,
+            got: output.gas_used,
+        });
+    }
+    let receipts_root = calculate_receipt_root(&output.receipts);
+    if receipts_root != header.receipts_root {
+        return Err(BlockValidationError::ReceiptsRoot {
+            expected: header.receipts_root,
+            got: receipts_root,
+        });
+    }
+    let mut bloom = Bloom::default();
+    for receipt in &output.receipts {
+        bloom.accrue_bloom(receipt.logs_bloom());
+    }
+    if bloom != header.logs_bloom {
+        return Err(BlockValidationError::LogsBloom {
+            expected: Box::new(header.logs_bloom),
+            got: Box::new(bloom),
+        });
+    }
+    if let Some(expected) = header.blob_gas_used
+        && expected != output.blob_gas_used
+    {
+        return Err(BlockValidationError::BlobGasUsed { expected, got: output.blob_gas_used });
+    }
+    if let (Some(expected), Some(requests)) = (header.requests_hash, &output.requests) {
+        let got = requests.requests_hash();
+        if got != expected {
+            return Err(BlockValidationError::RequestsHash { expected, got });
+        }
+    }
+    Ok(())
+}

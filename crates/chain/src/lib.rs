@@ -1,0 +1,9 @@
+//! Chain logic: genesis, header and body validation, and block import onto the head.
+
+mod blockchain;
+pub mod error;
+pub mod genesis;
+pub mod header_rules;
+
+pub use blockchain::{Blockchain, ImportedBlock, MAX_RLP_BLOCK_SIZE};
+pub use error::{BlockValidationError, ImportError};

@@ -1,0 +1,340 @@
+//! Executes one block on top of its parent's state with the L1 rules of its fork: pre-block
+//! system calls (EIP-4788, EIP-2935), transactions with block gas and blob gas accounting,
+//! withdrawals (EIP-4895), pre-merge block and ommer rewards, and EIP-7685 requests
+//! (EIP-6110, EIP-7002, EIP-7251). It produces receipts and the state change set; it does not
+//! compute roots (pre-Byzantium receipts excepted, through the caller's callback) or validate
+//! the header.
+
+use crate::{
+    db::StateDb,
+    requests::{InvalidDepositLayout, collect_deposit_requests},
+    spec::spec_id,
+    tx_env::tx_env,
+};
+use alloy_consensus::{Eip658Value, Header, Receipt, Transaction};
+use alloy_eips::{eip4844::DATA_GAS_PER_BLOB, eip7685::Requests};
+use alloy_primitives::{Address, B256, Bytes, U256, address};
+use basalt_primitives::{
+    Account, ChainConfig, Hardfork, ReceiptEnvelope, StateChanges, StateReadError, StateReader,
+    StorageChanges, TxEnvelope, Withdrawal,
+};
+use revm::{
+    Context, Database, ExecuteCommitEvm, MainBuilder, MainContext, SystemCallCommitEvm,
+    context::{BlockEnv, CfgEnv, ContextTr, JournalTr},
+    context_interface::{block::BlobExcessGasAndPrice, result::EVMError},
+    database::{OriginalValuesKnown, State, states::bundle_state::BundleRetention},
+    handler::EvmTr,
+    primitives::KECCAK_EMPTY,
+};
+
+/// EIP-4788 beacon roots contract.
+pub const BEACON_ROOTS_ADDRESS: Address = address!("0x000F3df6D732807Ef1319fB7B8bB8522d0Beac02");
+/// EIP-2935 history storage contract.
+pub const HISTORY_STORAGE_ADDRESS: Address = address!("0x0000F90827F1C53a10cb7A02335B175320002935");
+/// EIP-7002 withdrawal request contract.
+pub const WITHDRAWAL_REQUEST_ADDRESS: Address =
+    address!("0x00000961Ef480Eb55e80D19ad83579A64c007002");
+/// EIP-7251 consolidation request contract.
+pub const CONSOLIDATION_REQUEST_ADDRESS: Address =
+    address!("0x0000BBdDc7CE488642fb579F8B00f3a590007251");
+
+const GWEI_TO_WEI: u64 = 1_000_000_000;
+const ETHER: u128 = 1_000_000_000_000_000_000;
+
+/// What execution needs from a block.
+#[derive(Clone, Copy, Debug)]
+pub struct BlockInput<'a> {
+    pub header: &'a Header,
+    pub transactions: &'a [TxEnvelope],
+    /// Recovered senders, one per transaction.
+    pub senders: &'a [Address],
+    pub ommers: &'a [Header],
+    pub withdrawals: Option<&'a [Withdrawal]>,
+}
+
+/// What execution produced.
+#[derive(Clone, Debug)]
+pub struct BlockOutput {
+    pub receipts: Vec<ReceiptEnvelope>,
+    pub gas_used: u64,
+    pub blob_gas_used: u64,
+    /// EIP-7685 requests (Prague and later).
+    pub requests: Option<Requests>,
+    pub changes: StateChanges,
+}
+
+/// Why a block could not be executed. Every variant except `State` means the block is invalid.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum BlockExecutionError {
+    #[error("transaction {index} is invalid: {reason}")]
+    InvalidTransaction { index: usize, reason: String },
+    #[error(
+        "transaction {index} has gas limit {gas_limit}, more than the {remaining} gas left in the block"
+    )]
+    GasAllowanceExceeded { index: usize, gas_limit: u64, remaining: u64 },
+    #[error("transaction {index} brings the block's blob gas to {used}, above the maximum {max}")]
+    BlobGasExceeded { index: usize, used: u64, max: u64 },
+    #[error("transaction {index} carries blobs before Cancun")]
+    BlobsBeforeCancun { index: usize },
+    #[error("{senders} senders for {transactions} transactions")]
+    SenderCount { senders: usize, transactions: usize },
+    #[error("system contract {0} has no code")]
+    SystemContractEmpty(Address),
+    #[error("system call to {0} failed")]
+    SystemCallFailed(Address),
+    #[error(transparent)]
+    InvalidDepositLayout(#[from] InvalidDepositLayout),
+    #[error("block environment rejected: {0}")]
+    Header(String),
+    #[error("block gas used overflows")]
+    GasOverflow,
+    #[error("state access failed: {0}")]
+    State(String),
+}
+
+fn evm_error<E: std::fmt::Display>(index: usize, err: EVMError<E>) -> BlockExecutionError {
+    match err {
+        EVMError::Transaction(reason) => {
+            BlockExecutionError::InvalidTransaction { index, reason: reason.to_string() }
+        }
+        EVMError::Header(reason) => BlockExecutionError::Header(reason.to_string()),
+        EVMError::Database(reason) => BlockExecutionError::State(reason.to_string()),
+        EVMError::Custom(reason) => BlockExecutionError::State(reason),
+        EVMError::CustomAny(reason) => BlockExecutionError::State(reason.to_string()),
+    }
+}
+
+/// Computes the state root after the changes so far (pre-Byzantium receipts carry it).
+pub type IntermediateRoot<'a> = &'a mut dyn FnMut(&StateChanges) -> Result<B256, StateReadError>;
+
+/// Executes `input` on `state` (the parent's state) under `config`'s rules.
+pub fn execute_block<R: StateReader>(
+    config: &ChainConfig,
+    input: BlockInput<'_>,
+    state: R,
+    mut intermediate_root: Option<IntermediateRoot<'_>>,
+) -> Result<BlockOutput, BlockExecutionError> {
+    let header = input.header;
+    if input.senders.len() != input.transactions.len() {
+        return Err(BlockExecutionError::SenderCount {
+            senders: input.senders.len(),
+            transactions: input.transactions.len(),
+        });
+    }
+    let fork = config.fork_at(header.number, header.timestamp);
+    let blob_params = config.blob_params(fork);
+
+    let mut cfg = CfgEnv::new_with_spec(spec_id(fork));
+    cfg.chain_id = config.chain_id;
+    if let Some(params) = blob_params {
+        cfg.max_blobs_per_tx = Some(params.max_blobs_per_tx);
+        cfg.blob_base_fee_update_fraction =
+            Some(u64::try_from(params.update_fraction).unwrap_or(u64::MAX));
+    }
+    let block_env = BlockEnv {
+        number: U256::from(header.number),
+        beneficiary: header.beneficiary,
+        timestamp: U256::from(header.timestamp),
+        gas_limit: header.gas_limit,
+        basefee: header.base_fee_per_gas.unwrap_or_default(),
+        difficulty: header.difficulty,
+        prevrandao: (fork >= Hardfork::Paris).then_some(header.mix_hash),
+        blob_excess_gas_and_price: match (blob_params, header.excess_blob_gas) {
+            (Some(params), Some(excess)) => Some(BlobExcessGasAndPrice::new(
+                excess,
+                u64::try_from(params.update_fraction).unwrap_or(u64::MAX),
+            )),
+            _ => None,
+        },
+        ..Default::default()
+    };
+
+    let mut db = State::builder().with_database_ref(StateDb(state)).with_bundle_update().build();
+    let mut evm =
+        Context::mainnet().with_block(block_env).with_cfg(cfg).with_db(&mut db).build_mainnet();
+
+    // Pre-block system calls: their failure does not invalidate the block (EIP-4788, EIP-2935).
+    if header.number > 0 {
+        if fork >= Hardfork::Cancun
+            && let Some(root) = header.parent_beacon_block_root
+            && has_code(&mut evm, BEACON_ROOTS_ADDRESS)?
+        {
+            evm.system_call_commit(BEACON_ROOTS_ADDRESS, Bytes::copy_from_slice(root.as_slice()))
+                .map_err(|e| evm_error(0, e))?;
+        }
+        if fork >= Hardfork::Prague && has_code(&mut evm, HISTORY_STORAGE_ADDRESS)? {
+            evm.system_call_commit(
+                HISTORY_STORAGE_ADDRESS,
+                Bytes::copy_from_slice(header.parent_hash.as_slice()),
+            )
+            .map_err(|e| evm_error(0, e))?;
+        }
+    }
+
+    let mut receipts = Vec::with_capacity(input.transactions.len());
+    let mut gas_used: u64 = 0;
+    let mut blob_gas_used: u64 = 0;
+    for (index, (tx, sender)) in input.transactions.iter().zip(input.senders).enumerate() {
+        let remaining = header.gas_limit.saturating_sub(gas_used);
+        if tx.gas_limit() > remaining {
+            return Err(BlockExecutionError::GasAllowanceExceeded {
+                index,
+                gas_limit: tx.gas_limit(),
+                remaining,
+            });
+        }
+        let blob_count = tx.blob_versioned_hashes().map_or(0, |h| h.len() as u64);
+        if blob_count > 0 {
+            let Some(params) = blob_params else {
+                return Err(BlockExecutionError::BlobsBeforeCancun { index });
+            };
+            let max = params.max_blob_gas_per_block();
+            let used = blob_count
+                .checked_mul(DATA_GAS_PER_BLOB)
+                .and_then(|gas| gas.checked_add(blob_gas_used))
+                .ok_or(BlockExecutionError::BlobGasExceeded { index, used: u64::MAX, max })?;
+            if used > max {
+                return Err(BlockExecutionError::BlobGasExceeded { index, used, max });
+            }
+            blob_gas_used = used;
+        }
+        let result = evm.transact_commit(tx_env(tx, *sender)).map_err(|e| evm_error(index, e))?;
+        gas_used =
+            gas_used.checked_add(result.tx_gas_used()).ok_or(BlockExecutionError::GasOverflow)?;
+        let status = if fork >= Hardfork::Byzantium {
+            Eip658Value::Eip658(result.is_success())
+        } else {
+            let root_of = intermediate_root.as_mut().ok_or_else(|| {
+                BlockExecutionError::State(
+                    "pre-Byzantium receipts need intermediate state roots".into(),
+                )
+            })?;
+            evm.db_mut().merge_transitions(BundleRetention::PlainState);
+            let changes = changes_of(evm.db_mut());
+            Eip658Value::PostState(
+                root_of(&changes).map_err(|e| BlockExecutionError::State(e.to_string()))?,
+            )
+        };
+        let receipt = Receipt { status, cumulative_gas_used: gas_used, logs: result.into_logs() };
+        receipts.push(ReceiptEnvelope::from_typed(tx.tx_type(), receipt.with_bloom()));
+    }
+
+    // EIP-4895 withdrawals, then pre-merge rewards.
+    let mut credits: Vec<(Address, U256)> = Vec::new();
+    if fork >= Hardfork::Shanghai {
+        for withdrawal in input.withdrawals.unwrap_or_default() {
+            if withdrawal.amount > 0 {
+                credits.push((
+                    withdrawal.address,
+                    U256::from(withdrawal.amount) * U256::from(GWEI_TO_WEI),
+                ));
+            }
+        }
+    }
+    if fork < Hardfork::Paris {
+        credits.extend(block_rewards(fork, header, input.ommers));
+    }
+    for (address, amount) in credits {
+        evm.ctx_mut()
+            .journal_mut()
+            .balance_incr(address, amount)
+            .map_err(|e| BlockExecutionError::State(e.to_string()))?;
+    }
+    evm.commit_inner();
+
+    let requests = if fork >= Hardfork::Prague {
+        let mut requests = Requests::default();
+        let mut deposits = Vec::new();
+        collect_deposit_requests(
+            config.deposit_contract,
+            receipts.iter().flat_map(|r| r.logs()),
+            &mut deposits,
+        )?;
+        requests.push_request_with_type(0, deposits);
+        for (request_type, contract) in
+            [(1u8, WITHDRAWAL_REQUEST_ADDRESS), (2u8, CONSOLIDATION_REQUEST_ADDRESS)]
+        {
+            if !has_code(&mut evm, contract)? {
+                return Err(BlockExecutionError::SystemContractEmpty(contract));
+            }
+            let result =
+                evm.system_call_commit(contract, Bytes::new()).map_err(|e| evm_error(0, e))?;
+            if !result.is_success() {
+                return Err(BlockExecutionError::SystemCallFailed(contract));
+            }
+            requests.push_request_with_type(request_type, result.into_output().unwrap_or_default());
+        }
+        Some(requests)
+    } else {
+        None
+    };
+    drop(evm);
+
+    db.merge_transitions(BundleRetention::PlainState);
+    let changes = changes_of(&mut db);
+    Ok(BlockOutput { receipts, gas_used, blob_gas_used, requests, changes })
+}
+
+fn has_code<E>(evm: &mut E, address: Address) -> Result<bool, BlockExecutionError>
+where
+    E: EvmTr<Context: ContextTr<Db: Database<Error: std::fmt::Display>>>,
+{
+    let account = evm
+        .ctx_mut()
+        .db_mut()
+        .basic(address)
+        .map_err(|e| BlockExecutionError::State(e.to_string()))?;
+    Ok(account.is_some_and(|a| a.code_hash != KECCAK_EMPTY))
+}
+
+/// Block and ommer rewards before the merge (yellow paper §11.3; EIP-649, EIP-1234).
+fn block_rewards(fork: Hardfork, header: &Header, ommers: &[Header]) -> Vec<(Address, U256)> {
+    let base = if fork >= Hardfork::Constantinople {
+        2 * ETHER
+    } else if fork >= Hardfork::Byzantium {
+        3 * ETHER
+    } else {
+        5 * ETHER
+    };
+    let ommer_count = ommers.len() as u128;
+    let mut rewards = vec![(header.beneficiary, U256::from(base + (base / 32) * ommer_count))];
+    for ommer in ommers {
+        // Ommers are validated to be 1..=6 generations back; saturate rather than trust it here.
+        let depth = u128::from(header.number.saturating_sub(ommer.number).min(8));
+        rewards.push((ommer.beneficiary, U256::from((8 - depth) * base / 8)));
+    }
+    rewards
+}
+
+/// The accumulated bundle of `db` as a Basalt change set.
+fn changes_of<DB: revm::DatabaseRef>(
+    db: &mut State<revm::database::WrapDatabaseRef<DB>>,
+) -> StateChanges {
+    let plain = db.bundle_state.to_plain_state(OriginalValuesKnown::Yes);
+    StateChanges {
+        accounts: plain
+            .accounts
+            .into_iter()
+            .map(|(address, info)| {
+                (
+                    address,
+                    info.map(|info| Account {
+                        nonce: info.nonce,
+                        balance: info.balance,
+                        code_hash: info.code_hash,
+                    }),
+                )
+            })
+            .collect(),
+        storage: plain
+            .storage
+            .into_iter()
+            .map(|s| StorageChanges { address: s.address, wiped: s.wipe_storage, slots: s.storage })
+            .collect(),
+        code: plain
+            .contracts
+            .into_iter()
+            .map(|(hash, code)| (hash, code.original_bytes()))
+            .collect(),
+    }
+}

@@ -1,0 +1,73 @@
+//! Account state as execution sees it, the read interface execution needs, and the change set
+//! one block produces. Storage roots are the state layer's business and do not appear here.
+
+use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, U256};
+
+/// An account's execution-visible fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Account {
+    pub nonce: u64,
+    pub balance: U256,
+    pub code_hash: B256,
+}
+
+impl Account {
+    /// An account with no code.
+    pub fn with_balance(balance: U256) -> Self {
+        Self { nonce: 0, balance, code_hash: KECCAK256_EMPTY }
+    }
+
+    /// EIP-161: no code, zero nonce and zero balance.
+    pub fn is_empty(&self) -> bool {
+        self.nonce == 0 && self.balance.is_zero() && self.code_hash == KECCAK256_EMPTY
+    }
+}
+
+/// Failure to read state (a storage or proof error underneath).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("state read failed: {0}")]
+pub struct StateReadError(pub String);
+
+/// What block execution reads: the state at the parent block plus the recent block hashes.
+pub trait StateReader {
+    fn account(&self, address: Address) -> Result<Option<Account>, StateReadError>;
+    fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError>;
+    fn code(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError>;
+    /// Hash of the canonical block `number` (an ancestor of the block being executed).
+    fn block_hash(&self, number: u64) -> Result<Option<B256>, StateReadError>;
+}
+
+impl<T: StateReader + ?Sized> StateReader for &T {
+    fn account(&self, address: Address) -> Result<Option<Account>, StateReadError> {
+        (**self).account(address)
+    }
+    fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError> {
+        (**self).storage(address, slot)
+    }
+    fn code(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {
+        (**self).code(code_hash)
+    }
+    fn block_hash(&self, number: u64) -> Result<Option<B256>, StateReadError> {
+        (**self).block_hash(number)
+    }
+}
+
+/// The storage writes of one account in one block.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct StorageChanges {
+    pub address: Address,
+    /// The account was destroyed (or re-created) first: all its previous storage is gone.
+    pub wiped: bool,
+    /// New values; zero means the slot is cleared.
+    pub slots: Vec<(U256, U256)>,
+}
+
+/// Everything a block changed in the state, in a form the state layer can apply.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct StateChanges {
+    /// New account fields; `None` deletes the account (and its storage).
+    pub accounts: Vec<(Address, Option<Account>)>,
+    pub storage: Vec<StorageChanges>,
+    /// Newly deployed code by hash.
+    pub code: Vec<(B256, Bytes)>,
+}

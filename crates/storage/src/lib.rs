@@ -1,0 +1,103 @@
+//! Basalt's embedded database on redb: headers, bodies, receipts, the canonical chain,
+//! transaction and log indexes, flat account and storage state at the head, trie nodes and
+//! code. A block is written in exactly one write transaction, so a crash never leaves half a
+//! block. This crate stores and computes roots; it does not execute or validate.
+
+mod read;
+mod state_update;
+mod tables;
+mod write;
+
+pub use read::{ReadView, StoredAccount};
+pub use write::WriteBatch;
+
+use redb::{ReadableDatabase, backends::InMemoryBackend};
+use std::path::Path;
+
+/// A storage failure. The message says what failed; the database stays consistent.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database error: {0}")]
+    Database(#[from] redb::Error),
+    #[error("cannot open database at {path}: {source}")]
+    Open { path: String, source: redb::DatabaseError },
+    #[error("stored {what} is corrupt: {reason}")]
+    Corrupt { what: &'static str, reason: String },
+    #[error("trie: {0}")]
+    Trie(#[from] basalt_trie::TrieError),
+}
+
+macro_rules! from_redb {
+    ($($ty:ty),*) => {$(
+        impl From<$ty> for StorageError {
+            fn from(err: $ty) -> Self {
+                Self::Database(err.into())
+            }
+        }
+    )*};
+}
+from_redb!(
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    redb::DatabaseError
+);
+
+/// The database handle. Cheap to share by reference; readers see consistent snapshots.
+pub struct Database {
+    db: redb::Database,
+}
+
+impl Database {
+    /// Opens (or creates) a database file under `dir`.
+    pub fn open(dir: &Path) -> Result<Self, StorageError> {
+        std::fs::create_dir_all(dir).map_err(|e| StorageError::Open {
+            path: dir.display().to_string(),
+            source: redb::DatabaseError::Storage(redb::StorageError::Io(e)),
+        })?;
+        let path = dir.join("basalt.redb");
+        let db = redb::Database::builder()
+            .create(&path)
+            .map_err(|source| StorageError::Open { path: path.display().to_string(), source })?;
+        Self::with_tables(db)
+    }
+
+    /// A database that lives in memory only (tests, the fixture runner, `basalt l1` default).
+    pub fn in_memory() -> Result<Self, StorageError> {
+        let db = redb::Database::builder().create_with_backend(InMemoryBackend::new())?;
+        Self::with_tables(db)
+    }
+
+    fn with_tables(db: redb::Database) -> Result<Self, StorageError> {
+        let txn = db.begin_write()?;
+        {
+            txn.open_table(tables::HEADERS)?;
+            txn.open_table(tables::BODIES)?;
+            txn.open_table(tables::RECEIPTS)?;
+            txn.open_table(tables::BLOCK_NUMBERS)?;
+            txn.open_table(tables::CANONICAL)?;
+            txn.open_table(tables::TX_LOCATIONS)?;
+            txn.open_multimap_table(tables::LOG_ADDRESSES)?;
+            txn.open_multimap_table(tables::LOG_TOPICS)?;
+            txn.open_table(tables::ACCOUNTS)?;
+            txn.open_table(tables::STORAGE)?;
+            txn.open_table(tables::TRIE_NODES)?;
+            txn.open_table(tables::CODE)?;
+            txn.open_table(tables::META)?;
+        }
+        txn.commit()?;
+        Ok(Self { db })
+    }
+
+    /// A consistent read snapshot.
+    pub fn read(&self) -> Result<ReadView, StorageError> {
+        ReadView::new(self.db.begin_read()?)
+    }
+
+    /// Starts the single write transaction of a block. Nothing is visible until
+    /// [`WriteBatch::commit`]; dropping it discards everything.
+    pub fn write(&self) -> Result<WriteBatch, StorageError> {
+        WriteBatch::new(self.db.begin_write()?)
+    }
+}

@@ -1,0 +1,260 @@
+//! Read snapshots: blocks, receipts, indexes and the flat head state. A [`ReadView`] also
+//! serves trie nodes (for proofs and historical state) and implements [`StateReader`] for
+//! execution on top of the head.
+
+use crate::{StorageError, tables::*};
+use alloy_consensus::{Header, ReceiptEnvelope};
+use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_rlp::Decodable;
+use basalt_primitives::{Account, Block, BlockBody, StateReadError, StateReader};
+use basalt_trie::{NodeReader, TrieError};
+use redb::{ReadOnlyMultimapTable, ReadOnlyTable, ReadTransaction, ReadableTable};
+
+/// An account as stored: execution fields plus the root of its storage trie.
+pub use alloy_trie::TrieAccount as StoredAccount;
+
+/// A consistent snapshot of the database.
+pub struct ReadView {
+    headers: ReadOnlyTable<[u8; 32], &'static [u8]>,
+    bodies: ReadOnlyTable<[u8; 32], &'static [u8]>,
+    receipts: ReadOnlyTable<[u8; 32], &'static [u8]>,
+    numbers: ReadOnlyTable<[u8; 32], u64>,
+    canonical: ReadOnlyTable<u64, [u8; 32]>,
+    tx_locations: ReadOnlyTable<[u8; 32], [u8; 40]>,
+    log_addresses: ReadOnlyMultimapTable<[u8; 20], u64>,
+    log_topics: ReadOnlyMultimapTable<[u8; 32], u64>,
+    accounts: ReadOnlyTable<[u8; 20], &'static [u8]>,
+    storage: ReadOnlyTable<[u8; 52], [u8; 32]>,
+    nodes: ReadOnlyTable<[u8; 32], &'static [u8]>,
+    code: ReadOnlyTable<[u8; 32], &'static [u8]>,
+    meta: ReadOnlyTable<&'static str, &'static [u8]>,
+}
+
+pub(crate) fn decode<T: Decodable>(
+    what: &'static str,
+    mut bytes: &[u8],
+) -> Result<T, StorageError> {
+    T::decode(&mut bytes).map_err(|e| StorageError::Corrupt { what, reason: e.to_string() })
+}
+
+impl ReadView {
+    pub(crate) fn new(txn: ReadTransaction) -> Result<Self, StorageError> {
+        Ok(Self {
+            headers: txn.open_table(HEADERS)?,
+            bodies: txn.open_table(BODIES)?,
+            receipts: txn.open_table(RECEIPTS)?,
+            numbers: txn.open_table(BLOCK_NUMBERS)?,
+            canonical: txn.open_table(CANONICAL)?,
+            tx_locations: txn.open_table(TX_LOCATIONS)?,
+            log_addresses: txn.open_multimap_table(LOG_ADDRESSES)?,
+            log_topics: txn.open_multimap_table(LOG_TOPICS)?,
+            accounts: txn.open_table(ACCOUNTS)?,
+            storage: txn.open_table(STORAGE)?,
+            nodes: txn.open_table(TRIE_NODES)?,
+            code: txn.open_table(CODE)?,
+            meta: txn.open_table(META)?,
+        })
+    }
+
+    fn meta_hash(&self, key: &str) -> Result<Option<B256>, StorageError> {
+        match self.meta.get(key)? {
+            Some(value) if value.value().len() == 32 => Ok(Some(B256::from_slice(value.value()))),
+            Some(_) => Err(StorageError::Corrupt { what: "meta hash", reason: key.to_string() }),
+            None => Ok(None),
+        }
+    }
+
+    /// Hash of the head block, None for an empty database.
+    pub fn head_hash(&self) -> Result<Option<B256>, StorageError> {
+        self.meta_hash(META_HEAD)
+    }
+
+    /// Hash of the genesis block.
+    pub fn genesis_hash(&self) -> Result<Option<B256>, StorageError> {
+        self.meta_hash(META_GENESIS)
+    }
+
+    /// The chain configuration JSON stored at creation.
+    pub fn chain_json(&self) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(self.meta.get(META_CHAIN)?.map(|v| v.value().to_vec()))
+    }
+
+    /// The head block's header.
+    pub fn head_header(&self) -> Result<Option<Header>, StorageError> {
+        match self.head_hash()? {
+            Some(hash) => self.header(hash),
+            None => Ok(None),
+        }
+    }
+
+    pub fn header(&self, hash: B256) -> Result<Option<Header>, StorageError> {
+        self.headers.get(hash.0)?.map(|v| decode("header", v.value())).transpose()
+    }
+
+    pub fn body(&self, hash: B256) -> Result<Option<BlockBody>, StorageError> {
+        self.bodies.get(hash.0)?.map(|v| decode("body", v.value())).transpose()
+    }
+
+    pub fn block(&self, hash: B256) -> Result<Option<Block>, StorageError> {
+        let (Some(header), Some(body)) = (self.header(hash)?, self.body(hash)?) else {
+            return Ok(None);
+        };
+        Ok(Some(Block { header, body }))
+    }
+
+    pub fn receipts(&self, hash: B256) -> Result<Option<Vec<ReceiptEnvelope>>, StorageError> {
+        self.receipts.get(hash.0)?.map(|v| decode("receipts", v.value())).transpose()
+    }
+
+    pub fn block_number(&self, hash: B256) -> Result<Option<u64>, StorageError> {
+        Ok(self.numbers.get(hash.0)?.map(|v| v.value()))
+    }
+
+    pub fn canonical_hash(&self, number: u64) -> Result<Option<B256>, StorageError> {
+        Ok(self.canonical.get(number)?.map(|v| B256::from(v.value())))
+    }
+
+    pub fn header_by_number(&self, number: u64) -> Result<Option<Header>, StorageError> {
+        match self.canonical_hash(number)? {
+            Some(hash) => self.header(hash),
+            None => Ok(None),
+        }
+    }
+
+    /// Block hash and index of a canonical transaction.
+    pub fn tx_location(&self, tx_hash: B256) -> Result<Option<(B256, u64)>, StorageError> {
+        Ok(self.tx_locations.get(tx_hash.0)?.map(|v| {
+            let raw = v.value();
+            let mut index = [0u8; 8];
+            index.copy_from_slice(&raw[32..]);
+            (B256::from_slice(&raw[..32]), u64::from_be_bytes(index))
+        }))
+    }
+
+    /// Numbers of canonical blocks in `from..=to` holding a log emitted by `address`.
+    pub fn blocks_with_log_address(
+        &self,
+        address: Address,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<u64>, StorageError> {
+        let mut numbers = Vec::new();
+        for n in self.log_addresses.get(address.0.0)? {
+            let n = n?.value();
+            if (from..=to).contains(&n) {
+                numbers.push(n);
+            }
+        }
+        Ok(numbers)
+    }
+
+    /// Numbers of canonical blocks in `from..=to` holding a log with `topic`.
+    pub fn blocks_with_log_topic(
+        &self,
+        topic: B256,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<u64>, StorageError> {
+        let mut numbers = Vec::new();
+        for n in self.log_topics.get(topic.0)? {
+            let n = n?.value();
+            if (from..=to).contains(&n) {
+                numbers.push(n);
+            }
+        }
+        Ok(numbers)
+    }
+
+    /// An account at the head.
+    pub fn account(&self, address: Address) -> Result<Option<StoredAccount>, StorageError> {
+        self.accounts.get(address.0.0)?.map(|v| decode("account", v.value())).transpose()
+    }
+
+    /// A storage slot at the head (zero when unset).
+    pub fn storage(&self, address: Address, slot: U256) -> Result<U256, StorageError> {
+        Ok(self
+            .storage
+            .get(storage_key(address, slot))?
+            .map(|v| U256::from_be_bytes(v.value()))
+            .unwrap_or_default())
+    }
+
+    pub fn code(&self, code_hash: B256) -> Result<Option<Bytes>, StorageError> {
+        Ok(self.code.get(code_hash.0)?.map(|v| Bytes::copy_from_slice(v.value())))
+    }
+
+    /// Every account at the head, ordered by address (full scan: tests and checks only).
+    pub fn all_accounts(&self) -> Result<Vec<(Address, StoredAccount)>, StorageError> {
+        let mut accounts = Vec::new();
+        for entry in self.accounts.iter()? {
+            let (key, value) = entry?;
+            accounts.push((Address::from(key.value()), decode("account", value.value())?));
+        }
+        Ok(accounts)
+    }
+
+    /// Every non-zero slot of `address` at the head, ordered by slot.
+    pub fn storage_slots(&self, address: Address) -> Result<Vec<(U256, U256)>, StorageError> {
+        let mut slots = Vec::new();
+        for entry in self.storage.range(storage_range(address))? {
+            let (key, value) = entry?;
+            let mut slot = [0u8; 32];
+            slot.copy_from_slice(&key.value()[20..]);
+            slots.push((U256::from_be_bytes(slot), U256::from_be_bytes(value.value())));
+        }
+        Ok(slots)
+    }
+}
+
+impl ReadView {
+    /// The state root after applying `changes` to the state with root `state_root`, computed
+    /// in memory over this snapshot (pre-Byzantium receipts carry such intermediate roots).
+    pub fn state_root_after(
+        &self,
+        state_root: B256,
+        changes: &basalt_primitives::StateChanges,
+    ) -> Result<B256, StorageError> {
+        let update = crate::state_update::plan_state_update(
+            self,
+            |address| self.account(address),
+            state_root,
+            changes,
+        )?;
+        Ok(update.root)
+    }
+}
+
+impl NodeReader for ReadView {
+    fn node(&self, hash: &B256) -> Result<Option<Bytes>, TrieError> {
+        self.nodes
+            .get(hash.0)
+            .map(|v| v.map(|v| Bytes::copy_from_slice(v.value())))
+            .map_err(|e| TrieError::Store(e.to_string()))
+    }
+}
+
+fn read_error(err: StorageError) -> StateReadError {
+    StateReadError(err.to_string())
+}
+
+impl StateReader for ReadView {
+    fn account(&self, address: Address) -> Result<Option<Account>, StateReadError> {
+        Ok(ReadView::account(self, address).map_err(read_error)?.map(|a| Account {
+            nonce: a.nonce,
+            balance: a.balance,
+            code_hash: a.code_hash,
+        }))
+    }
+
+    fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError> {
+        ReadView::storage(self, address, slot).map_err(read_error)
+    }
+
+    fn code(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {
+        ReadView::code(self, code_hash).map_err(read_error)
+    }
+
+    fn block_hash(&self, number: u64) -> Result<Option<B256>, StateReadError> {
+        self.canonical_hash(number).map_err(read_error)
+    }
+}

@@ -1,0 +1,135 @@
+//! The write side: one [`WriteBatch`] per block holds the block, its receipts and indexes,
+//! the state changes applied to the flat state and the tries, and the new head. It commits
+//! all of it at once or nothing.
+
+use crate::{StorageError, read::decode, state_update::plan_state_update, tables::*};
+use alloy_consensus::ReceiptEnvelope;
+use alloy_primitives::{B256, Bytes};
+use basalt_primitives::{Block, StateChanges};
+use basalt_trie::{NodeReader, TrieError};
+use redb::{ReadableTable, Table, WriteTransaction};
+
+/// The open write transaction of one block.
+pub struct WriteBatch {
+    txn: WriteTransaction,
+}
+
+/// Trie nodes read from the table being written.
+struct TableNodes<'a, 'txn>(&'a Table<'txn, [u8; 32], &'static [u8]>);
+
+impl NodeReader for TableNodes<'_, '_> {
+    fn node(&self, hash: &B256) -> Result<Option<Bytes>, TrieError> {
+        self.0
+            .get(hash.0)
+            .map(|v| v.map(|v| Bytes::copy_from_slice(v.value())))
+            .map_err(|e| TrieError::Store(e.to_string()))
+    }
+}
+
+impl WriteBatch {
+    pub(crate) fn new(txn: WriteTransaction) -> Result<Self, StorageError> {
+        Ok(Self { txn })
+    }
+
+    /// Applies `changes` on top of the head state whose root is `state_root`: the flat tables,
+    /// every touched storage trie and the account trie. Returns the new state root.
+    pub fn apply_state(
+        &mut self,
+        state_root: B256,
+        changes: &StateChanges,
+    ) -> Result<B256, StorageError> {
+        let mut code = self.txn.open_table(CODE)?;
+        for (hash, bytes) in &changes.code {
+            code.insert(hash.0, bytes.as_ref())?;
+        }
+        drop(code);
+
+        let mut accounts = self.txn.open_table(ACCOUNTS)?;
+        let mut storage = self.txn.open_table(STORAGE)?;
+        let mut nodes = self.txn.open_table(TRIE_NODES)?;
+        let update = plan_state_update(
+            &TableNodes(&nodes),
+            |address| accounts.get(address.0.0)?.map(|v| decode("account", v.value())).transpose(),
+            state_root,
+            changes,
+        )?;
+        for (hash, node) in &update.new_nodes {
+            nodes.insert(hash.0, node.as_ref())?;
+        }
+        for address in update.wiped {
+            storage.retain_in(storage_range(address), |_, _| false)?;
+        }
+        for (key, value) in update.storage {
+            if value.is_zero() {
+                storage.remove(key)?;
+            } else {
+                storage.insert(key, value.to_be_bytes::<32>())?;
+            }
+        }
+        for (address, encoded) in update.accounts {
+            match encoded {
+                Some(encoded) => accounts.insert(address.0.0, encoded.as_slice())?,
+                None => accounts.remove(address.0.0)?,
+            };
+        }
+        Ok(update.root)
+    }
+
+    /// Stores a block with its receipts and makes it canonical at its number: header, body,
+    /// receipts, number, canonical hash, transaction locations and log indexes.
+    pub fn insert_canonical_block(
+        &mut self,
+        block: &Block,
+        hash: B256,
+        receipts: &[ReceiptEnvelope],
+    ) -> Result<(), StorageError> {
+        let number = block.header.number;
+        self.txn
+            .open_table(HEADERS)?
+            .insert(hash.0, alloy_rlp::encode(&block.header).as_slice())?;
+        self.txn.open_table(BODIES)?.insert(hash.0, alloy_rlp::encode(&block.body).as_slice())?;
+        let mut encoded_receipts = Vec::new();
+        alloy_rlp::encode_list(receipts, &mut encoded_receipts);
+        self.txn.open_table(RECEIPTS)?.insert(hash.0, encoded_receipts.as_slice())?;
+        self.txn.open_table(BLOCK_NUMBERS)?.insert(hash.0, number)?;
+        self.txn.open_table(CANONICAL)?.insert(number, hash.0)?;
+        let mut locations = self.txn.open_table(TX_LOCATIONS)?;
+        for (index, tx) in block.body.transactions.iter().enumerate() {
+            let mut location = [0u8; 40];
+            location[..32].copy_from_slice(hash.as_slice());
+            location[32..].copy_from_slice(&(index as u64).to_be_bytes());
+            locations.insert(tx.tx_hash().0, location)?;
+        }
+        let mut addresses = self.txn.open_multimap_table(LOG_ADDRESSES)?;
+        let mut topics = self.txn.open_multimap_table(LOG_TOPICS)?;
+        for receipt in receipts {
+            for log in receipt.logs() {
+                addresses.insert(log.address.0.0, number)?;
+                for topic in log.topics() {
+                    topics.insert(topic.0, number)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves the head.
+    pub fn set_head(&mut self, hash: B256) -> Result<(), StorageError> {
+        self.txn.open_table(META)?.insert(META_HEAD, hash.as_slice())?;
+        Ok(())
+    }
+
+    /// Records the genesis hash and the chain configuration (JSON) at creation.
+    pub fn set_genesis(&mut self, hash: B256, chain_json: &[u8]) -> Result<(), StorageError> {
+        let mut meta = self.txn.open_table(META)?;
+        meta.insert(META_GENESIS, hash.as_slice())?;
+        meta.insert(META_CHAIN, chain_json)?;
+        Ok(())
+    }
+
+    /// Makes everything in this batch durable and visible at once.
+    pub fn commit(self) -> Result<(), StorageError> {
+        self.txn.commit()?;
+        Ok(())
+    }
+}
