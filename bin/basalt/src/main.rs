@@ -1,5 +1,6 @@
 //! The `basalt` command line.
 
+mod bench;
 mod import;
 
 use clap::{Parser, Subcommand};
@@ -16,6 +17,8 @@ struct Cli {
 enum Command {
     /// Import concatenated RLP blocks into a chain and print the new head.
     Import(import::ImportArgs),
+    /// Benchmarks (see docs/benchmarks.md).
+    Bench(bench::BenchArgs),
     /// Run execution-spec-tests blockchain fixtures (files or directories).
     Fixtures {
         /// Fixture files or directories searched recursively for .json files.
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Import(args) => import::run(args),
+        Command::Bench(args) => bench::run(args).map(|()| ExitCode::SUCCESS),
         Command::Fixtures { paths, threads } => run_fixtures(paths, threads),
     };
     match result {

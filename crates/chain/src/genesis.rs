@@ -81,6 +81,7 @@ pub fn init_from_spec(
     chain_json: &[u8],
 ) -> Result<B256, ImportError> {
     let alloc = spec.alloc_changes();
-    let state_root = db.read()?.state_root_after(EMPTY_ROOT_HASH, &alloc)?;
+    // Computed on a scratch database: `db` may already hold a chain whose state is not empty.
+    let state_root = Database::in_memory()?.read()?.state_root_after(EMPTY_ROOT_HASH, &alloc)?;
     write_genesis(db, genesis_header(spec, state_root), &alloc, chain_json)
 }

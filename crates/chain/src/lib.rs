@@ -1,9 +1,12 @@
 //! Chain logic: genesis, header and body validation, and block import onto the head.
 
 mod blockchain;
+pub mod builder;
 pub mod error;
 pub mod genesis;
 pub mod header_rules;
+pub mod system_contracts;
+pub mod workload;
 
 pub use blockchain::{Blockchain, ImportedBlock, MAX_RLP_BLOCK_SIZE};
 pub use error::{BlockValidationError, ImportError};

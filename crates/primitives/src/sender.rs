@@ -50,3 +50,71 @@ pub fn recover_signer(
 pub fn recover_sender(tx: &TxEnvelope, allow_high_s: bool) -> Result<Address, SenderError> {
     recover_signer(tx.signature(), tx.signature_hash(), allow_high_s)
 }
+
+/// A secret key that is not a valid secp256k1 scalar.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid secp256k1 secret key")]
+pub struct InvalidSecretKey;
+
+fn secret_key(secret: &B256) -> Result<secp256k1::SecretKey, InvalidSecretKey> {
+    secp256k1::SecretKey::from_byte_array(secret.0).map_err(|_| InvalidSecretKey)
+}
+
+/// The address controlled by `secret`.
+pub fn address_of(secret: &B256) -> Result<Address, InvalidSecretKey> {
+    let public_key = secp256k1::PublicKey::from_secret_key(SECP256K1, &secret_key(secret)?);
+    Ok(Address::from_slice(&keccak256(&public_key.serialize_uncompressed()[1..])[12..]))
+}
+
+/// Signs `hash` with `secret` (low-s, as libsecp256k1 always produces).
+pub fn sign_hash(secret: &B256, hash: B256) -> Result<Signature, InvalidSecretKey> {
+    let signature =
+        SECP256K1.sign_ecdsa_recoverable(Message::from_digest(hash.0), &secret_key(secret)?);
+    let (recovery_id, compact) = signature.serialize_compact();
+    Ok(Signature::new(
+        U256::from_be_slice(&compact[..32]),
+        U256::from_be_slice(&compact[32..]),
+        i32::from(recovery_id) != 0,
+    ))
+}
+
+/// Signs a transaction and wraps it in an envelope.
+pub fn sign_transaction<T>(tx: T, secret: &B256) -> Result<TxEnvelope, InvalidSecretKey>
+where
+    T: alloy_consensus::SignableTransaction<Signature>,
+    TxEnvelope: From<alloy_consensus::Signed<T>>,
+{
+    let signature = sign_hash(secret, tx.signature_hash())?;
+    Ok(TxEnvelope::from(tx.into_signed(signature)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_consensus::TxEip1559;
+    use alloy_primitives::{TxKind, b256};
+
+    #[test]
+    fn signed_transaction_recovers_to_signer() {
+        // The first key of the "test test ... junk" mnemonic.
+        let secret = b256!("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
+        let signer = address_of(&secret).unwrap();
+        assert_eq!(
+            signer,
+            alloy_primitives::address!("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266")
+        );
+        let tx = TxEip1559 {
+            chain_id: 1,
+            to: TxKind::Call(Address::ZERO),
+            gas_limit: 21_000,
+            ..Default::default()
+        };
+        let envelope = sign_transaction(tx, &secret).unwrap();
+        assert_eq!(recover_sender(&envelope, false).unwrap(), signer);
+    }
+
+    #[test]
+    fn zero_secret_is_rejected() {
+        assert_eq!(address_of(&B256::ZERO), Err(InvalidSecretKey));
+    }
+}

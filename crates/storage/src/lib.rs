@@ -6,13 +6,29 @@
 mod read;
 mod state_update;
 mod tables;
+mod verify;
 mod write;
 
 pub use read::{ReadView, StoredAccount};
 pub use write::WriteBatch;
 
 use redb::{ReadableDatabase, backends::InMemoryBackend};
-use std::path::Path;
+use std::{
+    path::Path,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+/// When block commits are fsynced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncPolicy {
+    /// Every commit is durable when it returns.
+    EveryCommit,
+    /// A commit is made durable when this long has passed since the last durable one; the
+    /// ones between are atomic but may be lost (all together, oldest last) in a power loss
+    /// or `kill -9`. [`Database::flush`] makes everything durable.
+    Periodic(Duration),
+}
 
 /// A storage failure. The message says what failed; the database stays consistent.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +63,8 @@ from_redb!(
 /// The database handle. Cheap to share by reference; readers see consistent snapshots.
 pub struct Database {
     db: redb::Database,
+    sync_policy: SyncPolicy,
+    last_durable: Mutex<Instant>,
 }
 
 impl Database {
@@ -87,7 +105,22 @@ impl Database {
             txn.open_table(tables::META)?;
         }
         txn.commit()?;
-        Ok(Self { db })
+        // The first commit after opening is durable whatever the policy.
+        let long_ago =
+            Instant::now().checked_sub(Duration::from_secs(3600)).unwrap_or_else(Instant::now);
+        Ok(Self { db, sync_policy: SyncPolicy::EveryCommit, last_durable: Mutex::new(long_ago) })
+    }
+
+    /// Sets when commits are fsynced (default: every commit).
+    pub fn set_sync_policy(&mut self, policy: SyncPolicy) {
+        self.sync_policy = policy;
+    }
+
+    /// Makes every earlier commit durable.
+    pub fn flush(&self) -> Result<(), StorageError> {
+        self.db.begin_write()?.commit()?;
+        *self.last_durable.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+        Ok(())
     }
 
     /// A consistent read snapshot.
@@ -98,6 +131,17 @@ impl Database {
     /// Starts the single write transaction of a block. Nothing is visible until
     /// [`WriteBatch::commit`]; dropping it discards everything.
     pub fn write(&self) -> Result<WriteBatch, StorageError> {
-        WriteBatch::new(self.db.begin_write()?)
+        let durable = match self.sync_policy {
+            SyncPolicy::EveryCommit => true,
+            SyncPolicy::Periodic(interval) => {
+                let mut last = self.last_durable.lock().unwrap_or_else(|e| e.into_inner());
+                let due = last.elapsed() >= interval;
+                if due {
+                    *last = Instant::now();
+                }
+                due
+            }
+        };
+        WriteBatch::new(self.db.begin_write()?, durable)
     }
 }

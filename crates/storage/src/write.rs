@@ -27,7 +27,13 @@ impl NodeReader for TableNodes<'_, '_> {
 }
 
 impl WriteBatch {
-    pub(crate) fn new(txn: WriteTransaction) -> Result<Self, StorageError> {
+    /// `durable: false` commits atomically but leaves the fsync to a later durable commit: a
+    /// crash then rolls back to the last durable commit, never to half a block.
+    pub(crate) fn new(mut txn: WriteTransaction, durable: bool) -> Result<Self, StorageError> {
+        if !durable {
+            txn.set_durability(redb::Durability::None)
+                .map_err(|e| StorageError::Corrupt { what: "durability", reason: e.to_string() })?;
+        }
         Ok(Self { txn })
     }
 

@@ -1,0 +1,136 @@
+//! Block building on the head: executes a list of transactions in order and seals a block
+//! whose header commits to the results (roots, gas, bloom, blob gas, requests). The block is
+//! returned, not stored: the caller imports it like any other block.
+
+use crate::{
+    Blockchain,
+    error::ImportError,
+    header_rules::{next_base_fee, next_excess_blob_gas},
+};
+use alloy_consensus::{
+    EMPTY_OMMER_ROOT_HASH, Header,
+    proofs::{calculate_receipt_root, calculate_transaction_root, calculate_withdrawals_root},
+};
+use alloy_eips::eip1559::INITIAL_BASE_FEE;
+use alloy_primitives::{Address, B64, B256, Bloom, Bytes};
+use basalt_evm::{BlockExecutionError, BlockInput, execute_block};
+use basalt_primitives::{
+    Block, BlockBody, Hardfork, StateReadError, TxEnvelope, Withdrawal, sender::recover_sender,
+};
+
+/// What goes into a new block besides its parent.
+#[derive(Clone, Debug, Default)]
+pub struct BlockTemplate {
+    pub timestamp: u64,
+    pub beneficiary: Address,
+    /// Defaults to the parent's gas limit.
+    pub gas_limit: Option<u64>,
+    pub transactions: Vec<TxEnvelope>,
+    /// Shanghai and later; empty when None.
+    pub withdrawals: Option<Vec<Withdrawal>>,
+    /// prevrandao after the merge.
+    pub mix_hash: B256,
+    /// Cancun and later; zero when None.
+    pub parent_beacon_block_root: Option<B256>,
+    pub extra_data: Bytes,
+}
+
+/// Why a block could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("transaction {index} has an invalid signature: {reason}")]
+    Signature { index: usize, reason: String },
+    #[error(transparent)]
+    Execution(#[from] BlockExecutionError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+}
+
+impl Blockchain {
+    /// Builds (but does not store) the next block on the head from `template`.
+    pub fn build_block(&self, template: BlockTemplate) -> Result<Block, BuildError> {
+        let view = self.db().read().map_err(ImportError::from)?;
+        let parent =
+            view.head_header().map_err(ImportError::from)?.ok_or(ImportError::NoGenesis)?;
+        let config = self.config();
+        let number = parent.number.saturating_add(1);
+        let fork = config.fork_at(number, template.timestamp);
+        let parent_fork = config.fork_at(parent.number, parent.timestamp);
+
+        let base_fee_per_gas = match (fork >= Hardfork::London, parent_fork >= Hardfork::London) {
+            (false, _) => None,
+            (true, false) => Some(INITIAL_BASE_FEE),
+            (true, true) => next_base_fee(&parent),
+        };
+        let blob_params = config.blob_params(fork);
+        let excess_blob_gas = blob_params.map(|params| {
+            next_excess_blob_gas(&params, fork, &parent, parent_fork >= Hardfork::Cancun)
+        });
+        let withdrawals =
+            (fork >= Hardfork::Shanghai).then(|| template.withdrawals.clone().unwrap_or_default());
+        let mut header = Header {
+            parent_hash: parent.hash_slow(),
+            ommers_hash: EMPTY_OMMER_ROOT_HASH,
+            beneficiary: template.beneficiary,
+            number,
+            gas_limit: template.gas_limit.unwrap_or(parent.gas_limit),
+            timestamp: template.timestamp,
+            extra_data: template.extra_data.clone(),
+            mix_hash: template.mix_hash,
+            nonce: B64::ZERO,
+            difficulty: if fork >= Hardfork::Paris {
+                Default::default()
+            } else {
+                parent.difficulty
+            },
+            base_fee_per_gas,
+            withdrawals_root: withdrawals.as_ref().map(|w| calculate_withdrawals_root(w)),
+            excess_blob_gas,
+            parent_beacon_block_root: (fork >= Hardfork::Cancun)
+                .then(|| template.parent_beacon_block_root.unwrap_or_default()),
+            transactions_root: calculate_transaction_root(&template.transactions),
+            ..Default::default()
+        };
+
+        let senders = template
+            .transactions
+            .iter()
+            .enumerate()
+            .map(|(index, tx)| {
+                recover_sender(tx, fork < Hardfork::Homestead)
+                    .map_err(|e| BuildError::Signature { index, reason: e.to_string() })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let input = BlockInput {
+            header: &header,
+            transactions: &template.transactions,
+            senders: &senders,
+            ommers: &[],
+            withdrawals: withdrawals.as_deref(),
+        };
+        let mut intermediate_root = |changes: &basalt_primitives::StateChanges| {
+            view.state_root_after(parent.state_root, changes)
+                .map_err(|e| StateReadError(e.to_string()))
+        };
+        let output = execute_block(config, input, &view, Some(&mut intermediate_root))?;
+        header.state_root =
+            view.state_root_after(parent.state_root, &output.changes).map_err(ImportError::from)?;
+        header.gas_used = output.gas_used;
+        header.receipts_root = calculate_receipt_root(&output.receipts);
+        let mut bloom = Bloom::default();
+        for receipt in &output.receipts {
+            bloom.accrue_bloom(receipt.logs_bloom());
+        }
+        header.logs_bloom = bloom;
+        header.blob_gas_used = blob_params.map(|_| output.blob_gas_used);
+        header.requests_hash = output.requests.as_ref().map(|r| r.requests_hash());
+        Ok(Block {
+            header,
+            body: BlockBody {
+                transactions: template.transactions,
+                ommers: vec![],
+                withdrawals: withdrawals.map(Into::into),
+            },
+        })
+    }
+}
