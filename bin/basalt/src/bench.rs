@@ -7,7 +7,7 @@ use basalt_chain::{
     workload::{MemoryState, TransferKind, Workload},
 };
 use basalt_evm::{BlockInput, execute_block};
-use basalt_primitives::{Block, Hardfork, sender::recover_sender};
+use basalt_primitives::{Block, Hardfork, sender::recover_senders};
 use basalt_storage::{Database, SyncPolicy};
 use eyre::WrapErr;
 use std::time::{Duration, Instant};
@@ -20,6 +20,20 @@ pub struct BenchArgs {
 
 #[derive(clap::Subcommand)]
 enum BenchCommand {
+    /// Write a generated chain as DIR/genesis.json and DIR/chain.rlp (for `basalt import`).
+    Generate {
+        #[arg(long)]
+        out: std::path::PathBuf,
+        #[arg(long, default_value_t = 1000)]
+        blocks: usize,
+        #[arg(long, default_value_t = 200)]
+        txs: usize,
+        #[arg(long, default_value_t = 10_000)]
+        accounts: usize,
+        /// eth or erc20.
+        #[arg(long, default_value = "eth")]
+        kind: String,
+    },
     /// Execution-only vs full-import throughput on a generated chain.
     Import {
         #[arg(long, default_value_t = 1000)]
@@ -34,13 +48,38 @@ enum BenchCommand {
     },
 }
 
-pub fn run(args: BenchArgs) -> eyre::Result<()> {
-    let BenchCommand::Import { blocks, txs, accounts, kind } = args.what;
-    let kinds = match kind.as_str() {
+fn parse_kinds(kind: &str) -> eyre::Result<Vec<TransferKind>> {
+    Ok(match kind {
         "eth" => vec![TransferKind::Eth],
         "erc20" => vec![TransferKind::Erc20],
         "both" => vec![TransferKind::Eth, TransferKind::Erc20],
         other => eyre::bail!("unknown --kind {other}: use eth, erc20 or both"),
+    })
+}
+
+pub fn run(args: BenchArgs) -> eyre::Result<()> {
+    let (blocks, txs, accounts, kinds) = match args.what {
+        BenchCommand::Import { blocks, txs, accounts, kind } => {
+            (blocks, txs, accounts, parse_kinds(&kind)?)
+        }
+        BenchCommand::Generate { out, blocks, txs, accounts, kind } => {
+            let [kind] = parse_kinds(&kind)?[..] else {
+                eyre::bail!("generate takes one --kind: eth or erc20")
+            };
+            let mut workload = Workload::new(accounts, kind);
+            let chain = workload.new_chain()?;
+            let generated = workload.extend_chain(&chain, blocks, txs)?;
+            std::fs::create_dir_all(&out)?;
+            std::fs::write(out.join("genesis.json"), workload.genesis_json())?;
+            let bytes: Vec<u8> = generated.iter().flat_map(alloy_rlp::encode).collect();
+            std::fs::write(out.join("chain.rlp"), bytes)?;
+            println!(
+                "wrote {} and {}",
+                out.join("genesis.json").display(),
+                out.join("chain.rlp").display()
+            );
+            return Ok(());
+        }
     };
     println!(
         "| workload | blocks × txs | gas | (a) execution only | (b) full import, fsync ≥ 1 s apart | b/a | (b') full import, fsync every block | b'/a |"
@@ -88,12 +127,8 @@ fn execution_only(
     let mut gas = 0;
     for block in blocks {
         let fork = config.fork_at(block.header.number, block.header.timestamp);
-        let senders = block
-            .body
-            .transactions
-            .iter()
-            .map(|tx| recover_sender(tx, fork < Hardfork::Homestead))
-            .collect::<Result<Vec<_>, _>>()?;
+        let senders = recover_senders(&block.body.transactions, fork < Hardfork::Homestead)
+            .map_err(|(index, e)| eyre::eyre!("transaction {index}: {e}"))?;
         let input = BlockInput {
             header: &block.header,
             transactions: &block.body.transactions,

@@ -15,7 +15,7 @@ use alloy_consensus::proofs::{
 use alloy_primitives::{B256, Bloom};
 use alloy_rlp::Decodable;
 use basalt_evm::{BlockInput, BlockOutput, execute_block};
-use basalt_primitives::{Block, ChainConfig, Hardfork, StateReadError, sender::recover_sender};
+use basalt_primitives::{Block, ChainConfig, Hardfork, StateReadError, sender::recover_senders};
 use basalt_storage::Database;
 
 /// EIP-7934: the largest RLP-encoded block accepted (10 MiB less a 2 MiB margin).
@@ -107,18 +107,10 @@ impl Blockchain {
         validate_header(&self.config, &block.header, &parent).map_err(invalid)?;
         validate_body(&self.config, &block, rlp_size).map_err(invalid)?;
         let fork = self.config.fork_at(number, block.header.timestamp);
-        let senders = block
-            .body
-            .transactions
-            .iter()
-            .enumerate()
-            .map(|(index, tx)| {
-                recover_sender(tx, fork < Hardfork::Homestead).map_err(|e| {
-                    BlockValidationError::InvalidSignature { index, reason: e.to_string() }
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(invalid)?;
+        let senders = recover_senders(&block.body.transactions, fork < Hardfork::Homestead)
+            .map_err(|(index, e)| {
+                invalid(BlockValidationError::InvalidSignature { index, reason: e.to_string() })
+            })?;
 
         let input = BlockInput {
             header: &block.header,

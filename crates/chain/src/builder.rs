@@ -15,7 +15,7 @@ use alloy_eips::eip1559::INITIAL_BASE_FEE;
 use alloy_primitives::{Address, B64, B256, Bloom, Bytes};
 use basalt_evm::{BlockExecutionError, BlockInput, execute_block};
 use basalt_primitives::{
-    Block, BlockBody, Hardfork, StateReadError, TxEnvelope, Withdrawal, sender::recover_sender,
+    Block, BlockBody, Hardfork, StateReadError, TxEnvelope, Withdrawal, sender::recover_senders,
 };
 
 /// What goes into a new block besides its parent.
@@ -92,15 +92,8 @@ impl Blockchain {
             ..Default::default()
         };
 
-        let senders = template
-            .transactions
-            .iter()
-            .enumerate()
-            .map(|(index, tx)| {
-                recover_sender(tx, fork < Hardfork::Homestead)
-                    .map_err(|e| BuildError::Signature { index, reason: e.to_string() })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let senders = recover_senders(&template.transactions, fork < Hardfork::Homestead)
+            .map_err(|(index, e)| BuildError::Signature { index, reason: e.to_string() })?;
         let input = BlockInput {
             header: &header,
             transactions: &template.transactions,

@@ -88,6 +88,52 @@ where
     Ok(TxEnvelope::from(tx.into_signed(signature)))
 }
 
+/// Recovers the senders of `txs` in order, on up to `available_parallelism` threads when the
+/// list is long enough to pay for them. Fails with the index of the first bad signature.
+pub fn recover_senders(
+    txs: &[TxEnvelope],
+    allow_high_s: bool,
+) -> Result<Vec<Address>, (usize, SenderError)> {
+    const MIN_PER_THREAD: usize = 32;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(txs.len() / MIN_PER_THREAD)
+        .max(1);
+    if threads == 1 {
+        return txs
+            .iter()
+            .enumerate()
+            .map(|(i, tx)| recover_sender(tx, allow_high_s).map_err(|e| (i, e)))
+            .collect();
+    }
+    let chunk = txs.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<Address>, (usize, SenderError)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = txs
+            .chunks(chunk)
+            .enumerate()
+            .map(|(part, txs)| {
+                scope.spawn(move || {
+                    txs.iter()
+                        .enumerate()
+                        .map(|(i, tx)| {
+                            recover_sender(tx, allow_high_s).map_err(|e| (part * chunk + i, e))
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(Err((0, SenderError::Unrecoverable))))
+            .collect()
+    });
+    let mut senders = Vec::with_capacity(txs.len());
+    for part in parts {
+        senders.extend(part?);
+    }
+    Ok(senders)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +162,22 @@ mod tests {
     #[test]
     fn zero_secret_is_rejected() {
         assert_eq!(address_of(&B256::ZERO), Err(InvalidSecretKey));
+    }
+
+    #[test]
+    fn parallel_recovery_keeps_transaction_order() {
+        let secrets: Vec<B256> = (1..=100u64).map(|i| B256::from(U256::from(i))).collect();
+        let txs: Vec<TxEnvelope> = secrets
+            .iter()
+            .map(|s| {
+                sign_transaction(
+                    TxEip1559 { chain_id: 1, gas_limit: 21_000, ..Default::default() },
+                    s,
+                )
+                .unwrap()
+            })
+            .collect();
+        let expected: Vec<Address> = secrets.iter().map(|s| address_of(s).unwrap()).collect();
+        assert_eq!(recover_senders(&txs, false).unwrap(), expected);
     }
 }
