@@ -3,12 +3,14 @@
 //! code. A block is written in exactly one write transaction, so a crash never leaves half a
 //! block. This crate stores and computes roots; it does not execute or validate.
 
+mod proof;
 mod read;
 mod state_update;
 mod tables;
 mod verify;
 mod write;
 
+pub use proof::{AccountProof, StorageProof};
 pub use read::{ReadView, StoredAccount};
 pub use write::WriteBatch;
 

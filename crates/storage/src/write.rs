@@ -59,7 +59,10 @@ impl WriteBatch {
             state_root,
             changes,
         )?;
-        for (hash, node) in &update.new_nodes {
+        // Inserting in key order walks the B-tree once, left to right.
+        let mut new_nodes = update.new_nodes;
+        new_nodes.sort_unstable_by_key(|(hash, _)| *hash);
+        for (hash, node) in &new_nodes {
             nodes.insert(hash.0, node.as_ref())?;
         }
         for address in update.wiped {
