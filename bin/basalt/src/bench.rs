@@ -18,33 +18,33 @@ pub struct BenchArgs {
     what: BenchCommand,
 }
 
+/// The generated chain: `blocks` blocks of `txs` transfers among `accounts` accounts.
+#[derive(clap::Args)]
+struct ChainShape {
+    #[arg(long, default_value_t = 1000)]
+    blocks: usize,
+    #[arg(long, default_value_t = 200)]
+    txs: usize,
+    #[arg(long, default_value_t = 10_000)]
+    accounts: usize,
+    /// eth, erc20 or both (generate takes one).
+    #[arg(long, default_value = "both")]
+    kind: String,
+}
+
 #[derive(clap::Subcommand)]
 enum BenchCommand {
     /// Write a generated chain as DIR/genesis.json and DIR/chain.rlp (for `basalt import`).
     Generate {
         #[arg(long)]
         out: std::path::PathBuf,
-        #[arg(long, default_value_t = 1000)]
-        blocks: usize,
-        #[arg(long, default_value_t = 200)]
-        txs: usize,
-        #[arg(long, default_value_t = 10_000)]
-        accounts: usize,
-        /// eth or erc20.
-        #[arg(long, default_value = "eth")]
-        kind: String,
+        #[command(flatten)]
+        shape: ChainShape,
     },
     /// Execution-only vs full-import throughput on a generated chain.
     Import {
-        #[arg(long, default_value_t = 1000)]
-        blocks: usize,
-        #[arg(long, default_value_t = 200)]
-        txs: usize,
-        #[arg(long, default_value_t = 10_000)]
-        accounts: usize,
-        /// eth, erc20 or both.
-        #[arg(long, default_value = "both")]
-        kind: String,
+        #[command(flatten)]
+        shape: ChainShape,
     },
 }
 
@@ -59,10 +59,10 @@ fn parse_kinds(kind: &str) -> eyre::Result<Vec<TransferKind>> {
 
 pub fn run(args: BenchArgs) -> eyre::Result<()> {
     let (blocks, txs, accounts, kinds) = match args.what {
-        BenchCommand::Import { blocks, txs, accounts, kind } => {
+        BenchCommand::Import { shape: ChainShape { blocks, txs, accounts, kind } } => {
             (blocks, txs, accounts, parse_kinds(&kind)?)
         }
-        BenchCommand::Generate { out, blocks, txs, accounts, kind } => {
+        BenchCommand::Generate { out, shape: ChainShape { blocks, txs, accounts, kind } } => {
             let [kind] = parse_kinds(&kind)?[..] else {
                 eyre::bail!("generate takes one --kind: eth or erc20")
             };

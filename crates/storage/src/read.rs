@@ -138,14 +138,7 @@ impl ReadView {
         from: u64,
         to: u64,
     ) -> Result<Vec<u64>, StorageError> {
-        let mut numbers = Vec::new();
-        for n in self.log_addresses.get(address.0.0)? {
-            let n = n?.value();
-            if (from..=to).contains(&n) {
-                numbers.push(n);
-            }
-        }
-        Ok(numbers)
+        numbers_in_range(self.log_addresses.get(address.0.0)?, from, to)
     }
 
     /// Numbers of canonical blocks in `from..=to` holding a log with `topic`.
@@ -155,14 +148,7 @@ impl ReadView {
         from: u64,
         to: u64,
     ) -> Result<Vec<u64>, StorageError> {
-        let mut numbers = Vec::new();
-        for n in self.log_topics.get(topic.0)? {
-            let n = n?.value();
-            if (from..=to).contains(&n) {
-                numbers.push(n);
-            }
-        }
-        Ok(numbers)
+        numbers_in_range(self.log_topics.get(topic.0)?, from, to)
     }
 
     /// An account at the head.
@@ -231,6 +217,22 @@ impl NodeReader for ReadView {
             .map(|v| v.map(|v| Bytes::copy_from_slice(v.value())))
             .map_err(|e| TrieError::Store(e.to_string()))
     }
+}
+
+/// The block numbers of one log-index entry that fall in `from..=to`.
+fn numbers_in_range(
+    values: redb::MultimapValue<'_, u64>,
+    from: u64,
+    to: u64,
+) -> Result<Vec<u64>, StorageError> {
+    let mut numbers = Vec::new();
+    for n in values {
+        let n = n?.value();
+        if (from..=to).contains(&n) {
+            numbers.push(n);
+        }
+    }
+    Ok(numbers)
 }
 
 fn read_error(err: StorageError) -> StateReadError {
