@@ -1,8 +1,8 @@
 //! `basalt import`: reads a file of concatenated RLP blocks and imports them onto a chain.
 
-use alloy_rlp::Header as RlpHeader;
+use alloy_rlp::{Decodable, Header as RlpHeader};
 use basalt_chain::{Blockchain, genesis::init_from_spec};
-use basalt_primitives::GenesisSpec;
+use basalt_primitives::{Block, GenesisSpec};
 use basalt_storage::{Database, SyncPolicy};
 use eyre::{WrapErr, bail};
 use std::{path::PathBuf, process::ExitCode, time::Duration};
@@ -53,27 +53,45 @@ pub fn run(args: ImportArgs) -> eyre::Result<ExitCode> {
     outcome.map(|()| ExitCode::SUCCESS)
 }
 
-/// Imports every block of `chain_bytes` in order, stopping at the first bad one.
+/// Imports every block of `chain_bytes` in order, stopping at the first bad one. Blocks are
+/// split and decoded first; a malformed one ends the file there, after the blocks before it
+/// are imported.
 fn import_all(chain: &Blockchain, chain_bytes: &[u8], imported: &mut usize) -> eyre::Result<()> {
+    let mut blocks = Vec::new();
     let mut rest = chain_bytes;
-    let mut position = 0usize;
+    let mut decode_error = None;
     while !rest.is_empty() {
-        position += 1;
+        let position = blocks.len() + 1;
         let offset = chain_bytes.len() - rest.len();
-        let block_len = rlp_item_len(rest)
-            .wrap_err_with(|| format!("block {position} at byte {offset} is not valid RLP"))?;
-        let (block_rlp, tail) = rest.split_at(block_len);
-        match chain.import_rlp(block_rlp) {
+        let decoded = rlp_item_len(rest)
+            .wrap_err_with(|| format!("block {position} at byte {offset} is not valid RLP"))
+            .and_then(|len| {
+                let (mut item, tail) = rest.split_at(len);
+                rest = tail;
+                let block = Block::decode(&mut item).map_err(|e| {
+                    eyre::eyre!("block {position} at byte {offset} cannot be decoded: {e}")
+                })?;
+                Ok((block, len))
+            });
+        match decoded {
+            Ok(block) => blocks.push(block),
+            Err(err) => {
+                decode_error = Some(err);
+                break;
+            }
+        }
+    }
+    for (position, result) in chain.import_blocks(blocks).into_iter().enumerate() {
+        match result {
             Ok(block) => {
                 *imported += 1;
                 tracing_line(&block);
             }
             Err(basalt_chain::ImportError::AlreadyKnown(_)) => {}
-            Err(err) => bail!("import stopped at block {position} of the file: {err}"),
+            Err(err) => bail!("import stopped at block {} of the file: {err}", position + 1),
         }
-        rest = tail;
     }
-    Ok(())
+    decode_error.map_or(Ok(()), Err)
 }
 
 fn tracing_line(block: &basalt_chain::ImportedBlock) {

@@ -12,10 +12,13 @@ use alloy_consensus::proofs::{
     calculate_ommers_root, calculate_receipt_root, calculate_transaction_root,
     calculate_withdrawals_root,
 };
-use alloy_primitives::{B256, Bloom};
+use alloy_primitives::{Address, B256, Bloom};
 use alloy_rlp::Decodable;
 use basalt_evm::{BlockInput, BlockOutput, execute_block};
-use basalt_primitives::{Block, ChainConfig, Hardfork, StateReadError, sender::recover_senders};
+use basalt_primitives::{
+    Block, ChainConfig, Hardfork, StateReadError,
+    sender::{SenderError, recover_senders},
+};
 use basalt_storage::Database;
 
 /// EIP-7934: the largest RLP-encoded block accepted (10 MiB less a 2 MiB margin).
@@ -82,6 +85,52 @@ impl Blockchain {
         block: Block,
         rlp_size: usize,
     ) -> Result<ImportedBlock, ImportError> {
+        let senders = self.recover_block_senders(&block);
+        self.import_with_senders(&block, rlp_size, senders)
+    }
+
+    /// Imports blocks in order, stopping after the first failure other than an already-known
+    /// block. Senders of the next blocks are recovered on another thread while the current
+    /// one is executed and committed. Returns one result per block attempted.
+    pub fn import_blocks(
+        &self,
+        blocks: Vec<(Block, usize)>,
+    ) -> Vec<Result<ImportedBlock, ImportError>> {
+        const LOOKAHEAD: usize = 2;
+        let mut results = Vec::with_capacity(blocks.len());
+        std::thread::scope(|scope| {
+            let (sender_tx, sender_rx) = std::sync::mpsc::sync_channel(LOOKAHEAD);
+            let blocks_ref = &blocks;
+            scope.spawn(move || {
+                for (block, _) in blocks_ref {
+                    if sender_tx.send(self.recover_block_senders(block)).is_err() {
+                        break;
+                    }
+                }
+            });
+            for ((block, rlp_size), senders) in blocks.iter().zip(sender_rx.iter()) {
+                let result = self.import_with_senders(block, *rlp_size, senders);
+                let stop = matches!(&result, Err(e) if !matches!(e, ImportError::AlreadyKnown(_)));
+                results.push(result);
+                if stop {
+                    break;
+                }
+            }
+        });
+        results
+    }
+
+    fn recover_block_senders(&self, block: &Block) -> Result<Vec<Address>, (usize, SenderError)> {
+        let fork = self.config.fork_at(block.header.number, block.header.timestamp);
+        recover_senders(&block.body.transactions, fork < Hardfork::Homestead)
+    }
+
+    fn import_with_senders(
+        &self,
+        block: &Block,
+        rlp_size: usize,
+        senders: Result<Vec<Address>, (usize, SenderError)>,
+    ) -> Result<ImportedBlock, ImportError> {
         let hash = block.header.hash_slow();
         let number = block.header.number;
         let view = self.db.read()?;
@@ -105,12 +154,10 @@ impl Blockchain {
         let invalid = |rule: BlockValidationError| ImportError::Invalid { number, hash, rule };
 
         validate_header(&self.config, &block.header, &parent).map_err(invalid)?;
-        validate_body(&self.config, &block, rlp_size).map_err(invalid)?;
-        let fork = self.config.fork_at(number, block.header.timestamp);
-        let senders = recover_senders(&block.body.transactions, fork < Hardfork::Homestead)
-            .map_err(|(index, e)| {
-                invalid(BlockValidationError::InvalidSignature { index, reason: e.to_string() })
-            })?;
+        validate_body(&self.config, block, rlp_size).map_err(invalid)?;
+        let senders = senders.map_err(|(index, e)| {
+            invalid(BlockValidationError::InvalidSignature { index, reason: e.to_string() })
+        })?;
 
         let input = BlockInput {
             header: &block.header,
@@ -137,7 +184,7 @@ impl Blockchain {
                 got: state_root,
             }));
         }
-        batch.insert_canonical_block(&block, hash, &output.receipts)?;
+        batch.insert_canonical_block(block, hash, &output.receipts)?;
         batch.set_head(hash)?;
         batch.commit()?;
         Ok(ImportedBlock {

@@ -3,6 +3,7 @@
 //! code. A block is written in exactly one write transaction, so a crash never leaves half a
 //! block. This crate stores and computes roots; it does not execute or validate.
 
+mod node_log;
 mod proof;
 mod read;
 mod state_update;
@@ -14,10 +15,11 @@ pub use proof::{AccountProof, StorageProof};
 pub use read::{ReadView, StoredAccount};
 pub use write::WriteBatch;
 
+use node_log::NodeLog;
 use redb::{ReadableDatabase, backends::InMemoryBackend};
 use std::{
     path::Path,
-    sync::Mutex,
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -45,6 +47,10 @@ pub enum StorageError {
     Trie(#[from] basalt_trie::TrieError),
 }
 
+pub(crate) fn node_log_error(err: std::io::Error) -> StorageError {
+    StorageError::Corrupt { what: "trie node log", reason: err.to_string() }
+}
+
 macro_rules! from_redb {
     ($($ty:ty),*) => {$(
         impl From<$ty> for StorageError {
@@ -65,6 +71,7 @@ from_redb!(
 /// The database handle. Cheap to share by reference; readers see consistent snapshots.
 pub struct Database {
     db: redb::Database,
+    nodes: Arc<NodeLog>,
     sync_policy: SyncPolicy,
     last_durable: Mutex<Instant>,
 }
@@ -80,16 +87,20 @@ impl Database {
         let db = redb::Database::builder()
             .create(&path)
             .map_err(|source| StorageError::Open { path: path.display().to_string(), source })?;
-        Self::with_tables(db)
+        let nodes = NodeLog::open(&dir.join("trie-nodes.log")).map_err(|e| StorageError::Open {
+            path: dir.join("trie-nodes.log").display().to_string(),
+            source: redb::DatabaseError::Storage(redb::StorageError::Io(e)),
+        })?;
+        Self::with_tables(db, nodes)
     }
 
     /// A database that lives in memory only (tests, the fixture runner, `basalt l1` default).
     pub fn in_memory() -> Result<Self, StorageError> {
         let db = redb::Database::builder().create_with_backend(InMemoryBackend::new())?;
-        Self::with_tables(db)
+        Self::with_tables(db, NodeLog::in_memory())
     }
 
-    fn with_tables(db: redb::Database) -> Result<Self, StorageError> {
+    fn with_tables(db: redb::Database, nodes: NodeLog) -> Result<Self, StorageError> {
         let txn = db.begin_write()?;
         {
             txn.open_table(tables::HEADERS)?;
@@ -102,7 +113,6 @@ impl Database {
             txn.open_multimap_table(tables::LOG_TOPICS)?;
             txn.open_table(tables::ACCOUNTS)?;
             txn.open_table(tables::STORAGE)?;
-            txn.open_table(tables::TRIE_NODES)?;
             txn.open_table(tables::CODE)?;
             txn.open_table(tables::META)?;
         }
@@ -110,7 +120,12 @@ impl Database {
         // The first commit after opening is durable whatever the policy.
         let long_ago =
             Instant::now().checked_sub(Duration::from_secs(3600)).unwrap_or_else(Instant::now);
-        Ok(Self { db, sync_policy: SyncPolicy::EveryCommit, last_durable: Mutex::new(long_ago) })
+        Ok(Self {
+            db,
+            nodes: Arc::new(nodes),
+            sync_policy: SyncPolicy::EveryCommit,
+            last_durable: Mutex::new(long_ago),
+        })
     }
 
     /// Sets when commits are fsynced (default: every commit).
@@ -120,6 +135,7 @@ impl Database {
 
     /// Makes every earlier commit durable.
     pub fn flush(&self) -> Result<(), StorageError> {
+        self.nodes.sync().map_err(node_log_error)?;
         self.db.begin_write()?.commit()?;
         *self.last_durable.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
         Ok(())
@@ -127,7 +143,7 @@ impl Database {
 
     /// A consistent read snapshot.
     pub fn read(&self) -> Result<ReadView, StorageError> {
-        ReadView::new(self.db.begin_read()?)
+        ReadView::new(self.db.begin_read()?, self.nodes.clone())
     }
 
     /// Starts the single write transaction of a block. Nothing is visible until
@@ -144,6 +160,6 @@ impl Database {
                 due
             }
         };
-        WriteBatch::new(self.db.begin_write()?, durable)
+        WriteBatch::new(self.db.begin_write()?, durable, self.nodes.clone())
     }
 }

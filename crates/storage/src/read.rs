@@ -2,13 +2,14 @@
 //! serves trie nodes (for proofs and historical state) and implements [`StateReader`] for
 //! execution on top of the head.
 
-use crate::{StorageError, tables::*};
+use crate::{StorageError, node_log::NodeLog, tables::*};
 use alloy_consensus::{Header, ReceiptEnvelope};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rlp::Decodable;
 use basalt_primitives::{Account, Block, BlockBody, StateReadError, StateReader};
 use basalt_trie::{NodeReader, TrieError};
 use redb::{ReadOnlyMultimapTable, ReadOnlyTable, ReadTransaction, ReadableTable};
+use std::sync::Arc;
 
 /// An account as stored: execution fields plus the root of its storage trie.
 pub use alloy_trie::TrieAccount as StoredAccount;
@@ -25,7 +26,7 @@ pub struct ReadView {
     log_topics: ReadOnlyMultimapTable<[u8; 32], u64>,
     accounts: ReadOnlyTable<[u8; 20], &'static [u8]>,
     storage: ReadOnlyTable<[u8; 52], [u8; 32]>,
-    nodes: ReadOnlyTable<[u8; 32], &'static [u8]>,
+    nodes: Arc<NodeLog>,
     code: ReadOnlyTable<[u8; 32], &'static [u8]>,
     meta: ReadOnlyTable<&'static str, &'static [u8]>,
 }
@@ -38,7 +39,7 @@ pub(crate) fn decode<T: Decodable>(
 }
 
 impl ReadView {
-    pub(crate) fn new(txn: ReadTransaction) -> Result<Self, StorageError> {
+    pub(crate) fn new(txn: ReadTransaction, nodes: Arc<NodeLog>) -> Result<Self, StorageError> {
         Ok(Self {
             headers: txn.open_table(HEADERS)?,
             bodies: txn.open_table(BODIES)?,
@@ -50,7 +51,7 @@ impl ReadView {
             log_topics: txn.open_multimap_table(LOG_TOPICS)?,
             accounts: txn.open_table(ACCOUNTS)?,
             storage: txn.open_table(STORAGE)?,
-            nodes: txn.open_table(TRIE_NODES)?,
+            nodes,
             code: txn.open_table(CODE)?,
             meta: txn.open_table(META)?,
         })
@@ -212,10 +213,7 @@ impl ReadView {
 
 impl NodeReader for ReadView {
     fn node(&self, hash: &B256) -> Result<Option<Bytes>, TrieError> {
-        self.nodes
-            .get(hash.0)
-            .map(|v| v.map(|v| Bytes::copy_from_slice(v.value())))
-            .map_err(|e| TrieError::Store(e.to_string()))
+        self.nodes.node(hash)
     }
 }
 

@@ -26,8 +26,6 @@ pub const LOG_TOPICS: MultimapTableDefinition<[u8; 32], u64> =
 pub const ACCOUNTS: TableDefinition<[u8; 20], &[u8]> = TableDefinition::new("accounts");
 /// Address ‖ slot -> non-zero value at the head.
 pub const STORAGE: TableDefinition<[u8; 52], [u8; 32]> = TableDefinition::new("storage");
-/// keccak(RLP node) -> RLP node, for the account trie and every storage trie.
-pub const TRIE_NODES: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("trie_nodes");
 /// Code hash -> bytecode.
 pub const CODE: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("code");
 /// Named single values (see the `META_*` keys).

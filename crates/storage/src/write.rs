@@ -2,39 +2,55 @@
 //! the state changes applied to the flat state and the tries, and the new head. It commits
 //! all of it at once or nothing.
 
-use crate::{StorageError, read::decode, state_update::plan_state_update, tables::*};
+use crate::{
+    StorageError, node_log::NodeLog, node_log_error, read::decode, state_update::plan_state_update,
+    tables::*,
+};
 use alloy_consensus::ReceiptEnvelope;
+use alloy_primitives::map::B256Map;
 use alloy_primitives::{B256, Bytes};
 use basalt_primitives::{Block, StateChanges};
 use basalt_trie::{NodeReader, TrieError};
-use redb::{ReadableTable, Table, WriteTransaction};
+use redb::{ReadableTable, WriteTransaction};
+use std::sync::Arc;
 
 /// The open write transaction of one block.
 pub struct WriteBatch {
     txn: WriteTransaction,
+    durable: bool,
+    nodes: Arc<NodeLog>,
+    /// Trie nodes created by this batch; appended to the log at commit.
+    pending_nodes: B256Map<Bytes>,
 }
 
-/// Trie nodes read from the table being written.
-struct TableNodes<'a, 'txn>(&'a Table<'txn, [u8; 32], &'static [u8]>);
+/// Nodes of this batch (not yet in the log) in front of the log.
+struct PendingThenLog<'a> {
+    pending: &'a B256Map<Bytes>,
+    log: &'a NodeLog,
+}
 
-impl NodeReader for TableNodes<'_, '_> {
+impl NodeReader for PendingThenLog<'_> {
     fn node(&self, hash: &B256) -> Result<Option<Bytes>, TrieError> {
-        self.0
-            .get(hash.0)
-            .map(|v| v.map(|v| Bytes::copy_from_slice(v.value())))
-            .map_err(|e| TrieError::Store(e.to_string()))
+        match self.pending.get(hash) {
+            Some(node) => Ok(Some(node.clone())),
+            None => self.log.node(hash),
+        }
     }
 }
 
 impl WriteBatch {
     /// `durable: false` commits atomically but leaves the fsync to a later durable commit: a
     /// crash then rolls back to the last durable commit, never to half a block.
-    pub(crate) fn new(mut txn: WriteTransaction, durable: bool) -> Result<Self, StorageError> {
+    pub(crate) fn new(
+        mut txn: WriteTransaction,
+        durable: bool,
+        nodes: Arc<NodeLog>,
+    ) -> Result<Self, StorageError> {
         if !durable {
             txn.set_durability(redb::Durability::None)
                 .map_err(|e| StorageError::Corrupt { what: "durability", reason: e.to_string() })?;
         }
-        Ok(Self { txn })
+        Ok(Self { txn, durable, nodes, pending_nodes: B256Map::default() })
     }
 
     /// Applies `changes` on top of the head state whose root is `state_root`: the flat tables,
@@ -52,19 +68,13 @@ impl WriteBatch {
 
         let mut accounts = self.txn.open_table(ACCOUNTS)?;
         let mut storage = self.txn.open_table(STORAGE)?;
-        let mut nodes = self.txn.open_table(TRIE_NODES)?;
         let update = plan_state_update(
-            &TableNodes(&nodes),
+            &PendingThenLog { pending: &self.pending_nodes, log: &self.nodes },
             |address| accounts.get(address.0.0)?.map(|v| decode("account", v.value())).transpose(),
             state_root,
             changes,
         )?;
-        // Inserting in key order walks the B-tree once, left to right.
-        let mut new_nodes = update.new_nodes;
-        new_nodes.sort_unstable_by_key(|(hash, _)| *hash);
-        for (hash, node) in &new_nodes {
-            nodes.insert(hash.0, node.as_ref())?;
-        }
+        self.pending_nodes.extend(update.new_nodes);
         for address in update.wiped {
             storage.retain_in(storage_range(address), |_, _| false)?;
         }
@@ -138,6 +148,12 @@ impl WriteBatch {
 
     /// Makes everything in this batch durable and visible at once.
     pub fn commit(self) -> Result<(), StorageError> {
+        // Nodes first: a committed root must never point at a node the log does not hold.
+        let nodes: Vec<(B256, Bytes)> = self.pending_nodes.into_iter().collect();
+        self.nodes.append(&nodes).map_err(node_log_error)?;
+        if self.durable {
+            self.nodes.sync().map_err(node_log_error)?;
+        }
         self.txn.commit()?;
         Ok(())
     }
