@@ -8,6 +8,11 @@ if [ -f package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# Contracts: committed artifacts match the sources, storage layouts stay upgrade-safe,
+# and the Solidity tests pass (forge offline, with the pinned solc-js).
+npm run --silent contracts:check
+npm run --silent contracts:test
+
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace

@@ -17,6 +17,8 @@ struct Cli {
 enum Command {
     /// Import concatenated RLP blocks into a chain and print the new head.
     Import(import::ImportArgs),
+    /// Deploy the rollup's L1 contracts (proposer, bridge, timelock, verifier) to any L1.
+    Deploy(basalt_contracts::DeployArgs),
     /// Benchmarks (see docs/benchmarks.md).
     Bench(bench::BenchArgs),
     /// Run execution-spec-tests blockchain fixtures (files or directories).
@@ -34,6 +36,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Import(args) => import::run(args),
+        Command::Deploy(args) => {
+            basalt_contracts::run_deploy_blocking(args).map(|()| ExitCode::SUCCESS)
+        }
         Command::Bench(args) => bench::run(args).map(|()| ExitCode::SUCCESS),
         Command::Fixtures { paths, threads } => run_fixtures(paths, threads),
     };

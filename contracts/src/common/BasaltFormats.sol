@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @title BasaltFormats
+/// @notice The byte formats shared by the L1 contracts, the L2 system contracts, the sequencer and the
+///         guest program. Every function here has a byte-exact Rust twin in `basalt-contracts::formats`;
+///         both sides are checked against the same test vectors (`contracts/test/vectors.json`).
+/// @dev Pure functions only; no storage, no external calls.
+library BasaltFormats {
+    /// @notice Address of the L2 bridge system contract (placed in the L2 genesis).
+    address internal constant L2_BRIDGE = 0x000000000000000000000000000000000000FFff;
+    /// @notice Address of the L2 messenger system contract (placed in the L2 genesis).
+    address internal constant L2_MESSENGER = 0x000000000000000000000000000000000000FFFE;
+    /// @notice Token address used for ether in withdrawal messages and per-token accounting.
+    address internal constant ETH_TOKEN = 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE;
+    /// @notice Offset added to an L1 contract's address when it sends a privileged transaction, so that
+    ///         it cannot impersonate an L2 account with the same address.
+    uint160 internal constant ALIAS_OFFSET = uint160(0x1111000000000000000000000000000000001111);
+    /// @notice Number of bits below the transaction count in a privileged rolling hash.
+    uint256 internal constant ROLLING_HASH_COUNT_SHIFT = 240;
+    /// @notice Largest number of privileged transactions one rolling hash (and so one batch) can cover.
+    uint256 internal constant MAX_PRIVILEGED_TXS_PER_BATCH = type(uint16).max;
+
+    /// @notice Public inputs of a batch: what a proof attests to, rebuilt on L1 from the commitment.
+    /// @dev ABI-encoded as eight 32-byte words in this order (256 bytes).
+    struct PublicInputs {
+        bytes32 initialStateRoot;
+        bytes32 finalStateRoot;
+        bytes32 l1MessagesRoot;
+        bytes32 privilegedRollingHash;
+        bytes32 blobVersionedHash;
+        bytes32 lastBlockHash;
+        uint256 chainId;
+        uint256 nonPrivilegedTxCount;
+    }
+
+    /// @notice Hash of a privileged (L1 -> L2, type 0x7e) transaction as queued on L1:
+    ///         keccak(u256 chainId ‖ from ‖ to ‖ u256 id ‖ u256 value ‖ u256 gasLimit ‖ keccak(data)),
+    ///         addresses as 20 bytes.
+    function privilegedTxHash(
+        uint256 chainId,
+        address from,
+        address to,
+        uint256 transactionId,
+        uint256 value,
+        uint256 gasLimit,
+        bytes memory data
+    ) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(chainId, from, to, transactionId, value, gasLimit, keccak256(data)));
+    }
+
+    /// @notice Rolling hash of k privileged transaction hashes: the top 2 bytes hold k, the low 30 bytes
+    ///         are the low 30 bytes of keccak(h_0 ‖ … ‖ h_{k-1}); zero when k = 0.
+    function rollingHash(bytes32[] memory hashes) internal pure returns (bytes32) {
+        uint256 count = hashes.length;
+        if (count == 0) return bytes32(0);
+        return withCount(keccak256(abi.encodePacked(hashes)), count);
+    }
+
+    /// @notice Puts `count` in the top 2 bytes of `digest` (replacing its top 2 bytes).
+    function withCount(bytes32 digest, uint256 count) internal pure returns (bytes32) {
+        uint256 low = uint256(digest) & ((uint256(1) << ROLLING_HASH_COUNT_SHIFT) - 1);
+        return bytes32((count << ROLLING_HASH_COUNT_SHIFT) | low);
+    }
+
+    /// @notice Number of privileged transactions covered by a rolling hash (its top 2 bytes).
+    function rollingHashCount(bytes32 rolling) internal pure returns (uint256) {
+        return uint256(rolling) >> ROLLING_HASH_COUNT_SHIFT;
+    }
+
+    /// @notice Hash of an L2 -> L1 message: keccak(from ‖ data ‖ u256 messageId), `from` as 20 bytes.
+    ///         These are the leaves of a batch's L1-message Merkle tree.
+    function l1MessageHash(address from, bytes32 data, uint256 messageId) internal pure returns (bytes32) {
+        return keccak256(abi.encodePacked(from, data, messageId));
+    }
+
+    /// @notice The `data` word the L2 bridge sends to L1 for a withdrawal:
+    ///         keccak(tokenL1 ‖ tokenL2 ‖ l1Recipient ‖ u256 amount); ether uses ETH_TOKEN for both tokens.
+    function withdrawalData(address tokenL1, address tokenL2, address l1Recipient, uint256 amount)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encodePacked(tokenL1, tokenL2, l1Recipient, amount));
+    }
+
+    /// @notice ABI encoding of the public inputs (eight words, 256 bytes).
+    function encodePublicInputs(PublicInputs memory inputs) internal pure returns (bytes memory) {
+        return abi.encode(inputs);
+    }
+
+    /// @notice The address a privileged transaction sent by L1 contract `l1Address` comes from on L2.
+    function applyAlias(address l1Address) internal pure returns (address) {
+        unchecked {
+            return address(uint160(l1Address) + ALIAS_OFFSET);
+        }
+    }
+}

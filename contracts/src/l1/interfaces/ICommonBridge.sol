@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @title ICommonBridge
+/// @notice L1 side of the bridge: deposits and arbitrary L1 -> L2 calls become privileged transactions
+///         in a FIFO queue; withdrawals are claimed with a Merkle proof against a verified batch's
+///         L1-message root.
+interface ICommonBridge {
+    /// @notice Everything the L2 needs to rebuild a privileged transaction (type 0x7e).
+    /// @param l1Sender      The L1 account that paid (msg.sender of the L1 call).
+    /// @param from          The L2 sender of the privileged transaction.
+    /// @param to            The L2 recipient of the privileged transaction.
+    /// @param transactionId The privileged transaction's id; its nonce on L2.
+    /// @param value         Wei minted to `from` on L2 and sent with the call.
+    /// @param gasLimit      L2 gas limit of the transaction.
+    /// @param data          L2 calldata.
+    /// @param deadline      Timestamp after which batches with ordinary transactions cannot be verified
+    ///                      until this transaction has been included.
+    event PrivilegedTxSent(
+        address indexed l1Sender,
+        address indexed from,
+        address indexed to,
+        uint256 transactionId,
+        uint256 value,
+        uint256 gasLimit,
+        bytes data,
+        uint256 deadline
+    );
+    /// @notice The rollup verified a batch that included `count` queued transactions from `firstId` on.
+    event PrivilegedTxsConsumed(uint256 indexed firstId, uint256 count);
+    /// @notice A verified batch's L1-message root became claimable.
+    event L1MessagesPublished(uint256 indexed batchNumber, bytes32 root);
+    /// @notice A withdrawal was paid out on L1.
+    event WithdrawalClaimed(
+        address indexed tokenL1,
+        address indexed tokenL2,
+        address indexed recipient,
+        uint256 amount,
+        uint256 batchNumber,
+        uint256 messageId
+    );
+    event L2GasLimitsUpdated(uint256 depositGasLimit, uint256 maxL2GasLimit);
+    event InclusionPeriodUpdated(uint256 inclusionPeriod);
+    event SecurityCouncilUpdated(address securityCouncil);
+
+    error ZeroAddress();
+    error ZeroAmount();
+    /// @notice The caller is not the OnChainProposer.
+    error NotRollup(address caller);
+    /// @notice The caller is neither the owner (governance) nor the security council.
+    error NotOwnerOrCouncil(address caller);
+    /// @notice `gasLimit` is outside [minimum, maximum] allowed for an L2 call.
+    error InvalidGasLimit(uint256 gasLimit, uint256 minimum, uint256 maximum);
+    /// @notice A governance parameter is out of its allowed range.
+    error InvalidParameter();
+    /// @notice The ether token marker (or zero) was passed where an ERC20 is required.
+    error InvalidToken(address token);
+    /// @notice The range [firstId, firstId + count) is not entirely in the pending queue.
+    error PrivilegedTxsNotPending(uint256 firstId, uint256 count);
+    /// @notice More privileged transactions than one rolling hash can carry.
+    error TooManyPrivilegedTxs(uint256 count);
+    /// @notice No L1-message root was published for this batch (not verified, or no messages).
+    error BatchNotVerified(uint256 batchNumber);
+    error InvalidMerkleProof();
+    error WithdrawalAlreadyClaimed(bytes32 messageHash);
+    /// @notice Paying out `requested` would release more of this token pair than was deposited.
+    error InsufficientDeposits(address tokenL1, address tokenL2, uint256 available, uint256 requested);
+    error EthTransferFailed(address recipient, uint256 amount);
+
+    function deposit(address l2Recipient) external payable;
+    function depositERC20(address tokenL1, address tokenL2, address l2Recipient, uint256 amount) external;
+    function sendToL2(address to, uint256 gasLimit, bytes calldata data) external payable;
+
+    function claimWithdrawal(uint256 amount, uint256 batchNumber, uint256 messageId, bytes32[] calldata proof)
+        external;
+    function claimWithdrawalERC20(
+        address tokenL1,
+        address tokenL2,
+        uint256 amount,
+        uint256 batchNumber,
+        uint256 messageId,
+        bytes32[] calldata proof
+    ) external;
+
+    /// @notice Rolling hash of the pending privileged transactions [firstId, firstId + count).
+    function pendingTxsRollingHash(uint256 firstId, uint256 count) external view returns (bytes32);
+    /// @notice True when the oldest pending privileged transaction is past its deadline.
+    function hasExpiredPrivilegedTxs() external view returns (bool);
+    /// @notice Id of the oldest privileged transaction not yet consumed by a verified batch.
+    function privilegedTxHead() external view returns (uint256);
+    /// @notice Id the next privileged transaction will get (= number ever queued).
+    function nextPrivilegedTxId() external view returns (uint256);
+
+    /// @notice Called by the rollup when a verified batch consumed `count` queued transactions.
+    function consumePrivilegedTxs(uint256 count) external;
+    /// @notice Called by the rollup to make a verified batch's withdrawals claimable.
+    function publishL1Messages(uint256 batchNumber, bytes32 root) external;
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.24;
+
+import {BasaltFormats} from "../common/BasaltFormats.sol";
+import {IBridgedToken} from "./interfaces/IBridgedToken.sol";
+import {IL2Bridge} from "./interfaces/IL2Bridge.sol";
+import {IL2Messenger} from "./interfaces/IL2Messenger.sol";
+
+/// @title L2Bridge
+/// @notice L2 end of the bridge, placed in the L2 genesis at 0x000000000000000000000000000000000000ffff.
+///         Deposits arrive as privileged transactions sent from this address to itself (no key exists
+///         for it, so only the L1 bridge can cause such a call). Withdrawals become L1 messages through
+///         the L2 messenger and are claimed on L1 against the batch's L1-message root.
+/// @dev Ether withdrawn is kept in this contract for good: it is out of circulation on L2 and is only
+///      released on L1. Stateless (no storage).
+contract L2Bridge is IL2Bridge {
+    address internal constant ETH_TOKEN = BasaltFormats.ETH_TOKEN;
+    IL2Messenger internal constant MESSENGER = IL2Messenger(BasaltFormats.L2_MESSENGER);
+    /// @notice Gas kept back from a deposit's delivery so that a failed delivery can still be refunded.
+    uint256 public constant REFUND_GAS_RESERVE = 60_000;
+
+    modifier onlyPrivileged() {
+        if (msg.sender != address(this)) revert NotPrivileged(msg.sender);
+        _;
+    }
+
+    /// @inheritdoc IL2Bridge
+    function mintETH(address l1Sender, address to) external payable onlyPrivileged {
+        (bool ok,) = to.call{value: msg.value, gas: _deliveryGas()}("");
+        if (ok) {
+            emit DepositFinalized(ETH_TOKEN, ETH_TOKEN, to, msg.value);
+        } else {
+            uint256 messageId = _sendWithdrawal(ETH_TOKEN, ETH_TOKEN, l1Sender, msg.value);
+            emit DepositRefunded(ETH_TOKEN, ETH_TOKEN, l1Sender, msg.value, messageId);
+        }
+    }
+
+    /// @inheritdoc IL2Bridge
+    function mintERC20(address l1Sender, address tokenL1, address tokenL2, address to, uint256 amount)
+        external
+        onlyPrivileged
+    {
+        try this.mintBridgedToken{gas: _deliveryGas()}(tokenL1, tokenL2, to, amount) {
+            emit DepositFinalized(tokenL1, tokenL2, to, amount);
+        } catch {
+            uint256 messageId = _sendWithdrawal(tokenL1, tokenL2, l1Sender, amount);
+            emit DepositRefunded(tokenL1, tokenL2, l1Sender, amount, messageId);
+        }
+    }
+
+    /// @notice Mints `amount` of `tokenL2` to `to` after checking it represents `tokenL1`. Only callable
+    ///         by this contract (so that `mintERC20` can catch any failure and refund).
+    function mintBridgedToken(address tokenL1, address tokenL2, address to, uint256 amount) external onlyPrivileged {
+        if (IBridgedToken(tokenL2).l1Address() != tokenL1) revert TokenMismatch(tokenL1, tokenL2);
+        IBridgedToken(tokenL2).mint(to, amount);
+    }
+
+    /// @inheritdoc IL2Bridge
+    function withdraw(address l1Recipient) external payable {
+        if (msg.value == 0) revert ZeroAmount();
+        if (l1Recipient == address(0)) revert ZeroAddress();
+        _sendWithdrawal(ETH_TOKEN, ETH_TOKEN, l1Recipient, msg.value);
+    }
+
+    /// @inheritdoc IL2Bridge
+    function withdrawERC20(address tokenL1, address tokenL2, address l1Recipient, uint256 amount) external {
+        if (amount == 0) revert ZeroAmount();
+        if (l1Recipient == address(0)) revert ZeroAddress();
+        if (IBridgedToken(tokenL2).l1Address() != tokenL1) revert TokenMismatch(tokenL1, tokenL2);
+        IBridgedToken(tokenL2).burn(msg.sender, amount);
+        _sendWithdrawal(tokenL1, tokenL2, l1Recipient, amount);
+    }
+
+    /// @dev Gas a delivery may use: everything but the refund reserve.
+    function _deliveryGas() internal view returns (uint256) {
+        uint256 available = gasleft();
+        return available > REFUND_GAS_RESERVE ? available - REFUND_GAS_RESERVE : 0;
+    }
+
+    function _sendWithdrawal(address tokenL1, address tokenL2, address l1Recipient, uint256 amount)
+        internal
+        returns (uint256 messageId)
+    {
+        messageId = MESSENGER.sendMessageToL1(BasaltFormats.withdrawalData(tokenL1, tokenL2, l1Recipient, amount));
+        emit WithdrawalInitiated(tokenL1, tokenL2, l1Recipient, msg.sender, amount, messageId);
+    }
+}

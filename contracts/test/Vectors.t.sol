@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.24;
+
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+
+import {BasaltFormats} from "../src/common/BasaltFormats.sol";
+import {CommonBridge} from "../src/l1/CommonBridge.sol";
+import {TestBase} from "./utils/TestBase.sol";
+import {MerkleTree} from "./utils/MerkleTree.sol";
+import {Vectors} from "./generated/Vectors.sol";
+
+/// @notice The Solidity formats reproduce the vectors computed by the Rust implementation
+///         (`crates/contracts/tests/shared_vectors.rs`), byte for byte.
+contract VectorsTest is TestBase {
+    function test_privilegedTxHashes() public pure {
+        Vectors.PrivilegedTx[] memory v = Vectors.privilegedTxs();
+        for (uint256 i = 0; i < v.length; i++) {
+            assertEq(
+                BasaltFormats.privilegedTxHash(v[i].chainId, v[i].from, v[i].to, v[i].transactionId, v[i].value, v[i].gasLimit, v[i].data),
+                v[i].hash,
+                "privileged tx hash"
+            );
+        }
+    }
+
+    function test_rollingHashes() public pure {
+        Vectors.Rolling[] memory v = Vectors.rollingHashes();
+        for (uint256 i = 0; i < v.length; i++) {
+            assertEq(BasaltFormats.rollingHash(v[i].hashes), v[i].rollingHash, "rolling hash");
+            assertEq(BasaltFormats.rollingHashCount(v[i].rollingHash), v[i].hashes.length, "count");
+        }
+    }
+
+    function test_l1MessageHashes() public pure {
+        Vectors.Message[] memory v = Vectors.messages();
+        for (uint256 i = 0; i < v.length; i++) {
+            assertEq(BasaltFormats.l1MessageHash(v[i].from, v[i].data, v[i].messageId), v[i].hash, "message hash");
+        }
+    }
+
+    function test_withdrawalLeaves() public {
+        CommonBridge bridge = new CommonBridge();
+        Vectors.Withdrawal[] memory v = Vectors.withdrawals();
+        for (uint256 i = 0; i < v.length; i++) {
+            assertEq(BasaltFormats.withdrawalData(v[i].tokenL1, v[i].tokenL2, v[i].recipient, v[i].amount), v[i].data, "data");
+            assertEq(
+                bridge.withdrawalLeaf(v[i].tokenL1, v[i].tokenL2, v[i].recipient, v[i].amount, v[i].messageId),
+                v[i].leaf,
+                "leaf"
+            );
+        }
+    }
+
+    function test_merkleTreesAndProofs() public pure {
+        Vectors.Tree[] memory v = Vectors.trees();
+        for (uint256 i = 0; i < v.length; i++) {
+            assertEq(MerkleTree.root(v[i].leaves), v[i].root, "root");
+            for (uint256 j = 0; j < v[i].leaves.length; j++) {
+                assertTrue(MerkleProof.verify(v[i].proofs[j], v[i].root, v[i].leaves[j]), "OZ verifies Rust proof");
+                assertEq(keccak256(abi.encode(MerkleTree.proof(v[i].leaves, j))), keccak256(abi.encode(v[i].proofs[j])), "proof");
+            }
+        }
+    }
+
+    function test_publicInputs() public pure {
+        Vectors.Inputs[] memory v = Vectors.publicInputs();
+        for (uint256 i = 0; i < v.length; i++) {
+            bytes memory encoded = BasaltFormats.encodePublicInputs(
+                BasaltFormats.PublicInputs({
+                    initialStateRoot: v[i].roots[0],
+                    finalStateRoot: v[i].roots[1],
+                    l1MessagesRoot: v[i].roots[2],
+                    privilegedRollingHash: v[i].roots[3],
+                    blobVersionedHash: v[i].roots[4],
+                    lastBlockHash: v[i].roots[5],
+                    chainId: v[i].chainId,
+                    nonPrivilegedTxCount: v[i].nonPrivilegedTxCount
+                })
+            );
+            assertEq(encoded, v[i].encoded, "encoding");
+            assertEq(keccak256(encoded), v[i].digest, "digest");
+        }
+    }
+
+    function test_aliases() public pure {
+        Vectors.Alias[] memory v = Vectors.aliases();
+        for (uint256 i = 0; i < v.length; i++) {
+            assertEq(BasaltFormats.applyAlias(v[i].l1), v[i].l2, "alias");
+        }
+    }
+}

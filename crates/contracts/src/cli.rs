@@ -1,0 +1,201 @@
+//! The `basalt deploy` subcommand: flags and a human summary around [`crate::deploy::deploy`].
+
+use std::path::PathBuf;
+
+use alloy_primitives::{Address, B256};
+
+use crate::deploy::{
+    DEFAULT_DEPOSIT_GAS_LIMIT, DEFAULT_EXIT_WINDOW_SECS, DEFAULT_INCLUSION_PERIOD_SECS,
+    DEFAULT_L2_CHAIN_ID, DEFAULT_MAX_L2_GAS_LIMIT, DeployConfig, Deployment, EMPTY_STATE_ROOT,
+    deploy,
+};
+
+/// Deploy the rollup contracts (timelock, OnChainProposer, CommonBridge, attestation verifier) to
+/// an L1 and write their addresses to a JSON file.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DeployArgs {
+    /// JSON-RPC URL of the L1.
+    #[arg(long, value_name = "URL", env = "BASALT_L1_RPC_URL")]
+    pub l1_rpc_url: String,
+    /// Private key (hex) of the account that pays for the deployment.
+    #[arg(long, value_name = "KEY", env = "BASALT_PRIVATE_KEY", hide_env_values = true)]
+    pub private_key: String,
+    /// Validium: batches are committed without a blob (data kept off L1).
+    #[arg(long)]
+    pub validium: bool,
+    /// Development chain: allow verifying batches with no proof verifier.
+    #[arg(long)]
+    pub dev_no_verifier: bool,
+    /// Attestation signers (comma-separated addresses).
+    #[arg(long, value_name = "ADDR,...", value_delimiter = ',')]
+    pub attesters: Vec<Address>,
+    /// Signatures required out of the attesters [default: all of them].
+    #[arg(long, value_name = "K")]
+    pub threshold: Option<u64>,
+    /// Timelock delay: how long users have to exit before a governance change applies.
+    #[arg(long = "exit-window", value_name = "SECONDS", default_value_t = DEFAULT_EXIT_WINDOW_SECS)]
+    pub exit_window: u64,
+    /// Where to write the deployment JSON.
+    #[arg(long, value_name = "FILE", default_value = "deploy.json")]
+    pub out: PathBuf,
+    /// Chain id of the L2.
+    #[arg(long, value_name = "ID", default_value_t = DEFAULT_L2_CHAIN_ID)]
+    pub l2_chain_id: u64,
+    /// State root of the L2 genesis [default: the empty-state root].
+    #[arg(long, value_name = "HASH")]
+    pub genesis_state_root: Option<B256>,
+    /// Accounts allowed to commit batches (comma-separated) [default: the deployer].
+    #[arg(long = "sequencers", value_name = "ADDR,...", value_delimiter = ',')]
+    pub sequencers: Vec<Address>,
+    /// Security council: may pause, revert unverified batches and cancel governance operations
+    /// [default: the deployer].
+    #[arg(long, value_name = "ADDR")]
+    pub security_council: Option<Address>,
+    /// Governance account that proposes and executes timelock operations [default: the deployer].
+    #[arg(long, value_name = "ADDR")]
+    pub governance: Option<Address>,
+    /// Refuse to deploy unless the L1 has this chain id.
+    #[arg(long, value_name = "ID")]
+    pub expected_chain_id: Option<u64>,
+    /// Seconds a deposit may wait before the sequencer is forced to include it.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_INCLUSION_PERIOD_SECS)]
+    pub inclusion_period: u64,
+    /// L2 gas limit of deposits.
+    #[arg(long, value_name = "GAS", default_value_t = DEFAULT_DEPOSIT_GAS_LIMIT)]
+    pub deposit_gas_limit: u64,
+    /// Largest L2 gas limit an L1 -> L2 call may request.
+    #[arg(long, value_name = "GAS", default_value_t = DEFAULT_MAX_L2_GAS_LIMIT)]
+    pub max_l2_gas_limit: u64,
+}
+
+impl DeployArgs {
+    /// The deployer configuration these flags describe.
+    pub fn to_config(&self) -> DeployConfig {
+        DeployConfig {
+            validium: self.validium,
+            dev_no_verifier: self.dev_no_verifier,
+            attesters: self.attesters.clone(),
+            threshold: self.threshold,
+            exit_window_secs: self.exit_window,
+            out: self.out.clone(),
+            l2_chain_id: self.l2_chain_id,
+            genesis_state_root: self.genesis_state_root.unwrap_or(EMPTY_STATE_ROOT),
+            sequencers: self.sequencers.clone(),
+            security_council: self.security_council,
+            governance: self.governance,
+            expected_l1_chain_id: self.expected_chain_id,
+            inclusion_period_secs: self.inclusion_period,
+            deposit_gas_limit: self.deposit_gas_limit,
+            max_l2_gas_limit: self.max_l2_gas_limit,
+            ..DeployConfig::new(self.l1_rpc_url.clone(), self.private_key.clone())
+        }
+    }
+}
+
+/// Human-readable summary of a deployment (what `basalt deploy` prints).
+pub fn summary(d: &Deployment, out: &std::path::Path) -> String {
+    let mut s = String::new();
+    if d.already_deployed {
+        s.push_str(&format!(
+            "Already deployed on L1 chain {} (described by {}); nothing was sent.\n",
+            d.chain_id,
+            out.display()
+        ));
+    } else {
+        s.push_str(&format!(
+            "Deployed the Basalt contracts on L1 chain {} from block {} ({} gas).\n",
+            d.chain_id, d.l1_deploy_block, d.gas_used
+        ));
+    }
+    s.push_str(&format!("  rollup (OnChainProposer)  {}\n", d.rollup));
+    s.push_str(&format!("  bridge (CommonBridge)     {}\n", d.bridge));
+    s.push_str(&format!(
+        "  timelock                  {}  (exit window {} s)\n",
+        d.timelock, d.exit_window_secs
+    ));
+    match d.attestation_verifier {
+        Some(v) => s.push_str(&format!(
+            "  attestation verifier      {v}  ({} of {} signers)\n",
+            d.threshold,
+            d.attesters.len()
+        )),
+        None => s.push_str(
+            "  attestation verifier      none (development chain: batches verify without proof)\n",
+        ),
+    }
+    s.push_str(&format!(
+        "  L2 chain id {}, {} mode\n",
+        d.l2_chain_id,
+        if d.validium { "validium" } else { "rollup (blobs)" }
+    ));
+    if !d.already_deployed {
+        s.push_str(&format!("Wrote {}\n", out.display()));
+    }
+    s
+}
+
+/// Runs `basalt deploy`: deploys (or recognises an existing deployment) and prints a summary.
+pub async fn run_deploy(args: DeployArgs) -> eyre::Result<()> {
+    let config = args.to_config();
+    let out = config.out.clone();
+    let deployment = deploy(config).await?;
+    print!("{}", summary(&deployment, &out));
+    Ok(())
+}
+
+/// [`run_deploy`] for a caller without a tokio runtime: runs it on a current-thread runtime.
+pub fn run_deploy_blocking(args: DeployArgs) -> eyre::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(run_deploy(args))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        deploy: DeployArgs,
+    }
+
+    #[test]
+    fn flags_from_the_issue_parse() {
+        let cli = Cli::try_parse_from([
+            "basalt",
+            "--l1-rpc-url",
+            "http://127.0.0.1:8545",
+            "--private-key",
+            "0x01",
+            "--validium",
+            "--dev-no-verifier",
+            "--attesters",
+            "0x0000000000000000000000000000000000000001,0x0000000000000000000000000000000000000002",
+            "--threshold",
+            "2",
+            "--exit-window",
+            "60",
+            "--out",
+            "x.json",
+        ])
+        .unwrap();
+        let c = cli.deploy.to_config();
+        assert!(c.validium && c.dev_no_verifier);
+        assert_eq!(c.attesters.len(), 2);
+        assert_eq!(c.threshold, Some(2));
+        assert_eq!(c.exit_window_secs, 60);
+        assert_eq!(c.out, PathBuf::from("x.json"));
+    }
+
+    #[test]
+    fn defaults() {
+        let cli =
+            Cli::try_parse_from(["basalt", "--l1-rpc-url", "http://x", "--private-key", "0x01"])
+                .unwrap();
+        let c = cli.deploy.to_config();
+        assert_eq!(c.out, PathBuf::from("deploy.json"));
+        assert_eq!(c.exit_window_secs, DEFAULT_EXIT_WINDOW_SECS);
+        assert!(c.attesters.is_empty() && !c.validium && !c.dev_no_verifier);
+    }
+}

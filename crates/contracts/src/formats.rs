@@ -1,0 +1,369 @@
+//! The byte formats the contracts, the sequencer and the guest program must agree on, byte for byte
+//! (ARCHITECTURE.md, "Key formats"). Each function has a Solidity twin in
+//! `contracts/src/common/BasaltFormats.sol` (or OpenZeppelin's `MerkleProof` for the tree); the shared
+//! vectors in `contracts/test/vectors.json` are asserted by both the Rust and the forge tests.
+//!
+//! Pure functions over `alloy-primitives` only: no I/O, no allocation beyond the outputs, usable from
+//! the guest program.
+
+use alloy_primitives::{Address, B256, U256, address, keccak256};
+
+/// L2 bridge system contract (placed in the L2 genesis).
+pub const L2_BRIDGE: Address = address!("0x000000000000000000000000000000000000ffff");
+/// L2 messenger system contract (placed in the L2 genesis).
+pub const L2_MESSENGER: Address = address!("0x000000000000000000000000000000000000fffe");
+/// Token address that stands for ether in withdrawal messages and bridge accounting.
+pub const ETH_TOKEN: Address = address!("0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee");
+/// Added (mod 2^160) to an L1 contract's address when it sends a privileged transaction.
+pub const ALIAS_OFFSET: Address = address!("0x1111000000000000000000000000000000001111");
+/// Most privileged transactions one rolling hash (one batch) can cover: the count has 2 bytes.
+pub const MAX_PRIVILEGED_TXS_PER_BATCH: usize = u16::MAX as usize;
+/// Length of the ABI-encoded public inputs: eight 32-byte words.
+pub const PUBLIC_INPUTS_LEN: usize = 8 * 32;
+
+/// A format value that cannot be encoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormatError {
+    /// A rolling hash carries its count in 2 bytes.
+    #[error(
+        "{0} privileged transactions exceed the {MAX_PRIVILEGED_TXS_PER_BATCH} one batch can include"
+    )]
+    TooManyPrivilegedTxs(usize),
+    /// Public inputs are exactly eight words.
+    #[error("public inputs must be {PUBLIC_INPUTS_LEN} bytes, got {0}")]
+    PublicInputsLength(usize),
+    /// A count word of the public inputs does not fit in 64 bits.
+    #[error("public inputs field {0} does not fit in 64 bits")]
+    PublicInputsOverflow(&'static str),
+}
+
+/// A privileged (L1 -> L2, type 0x7e) transaction as the L1 bridge queued it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrivilegedTxFields {
+    /// Chain id of the L2.
+    pub chain_id: u64,
+    /// L2 sender (the L2 bridge for deposits, the possibly aliased caller for `sendToL2`).
+    pub from: Address,
+    /// L2 recipient.
+    pub to: Address,
+    /// Bridge transaction id; the transaction's nonce on L2.
+    pub transaction_id: u64,
+    /// Wei minted to `from` and sent with the call.
+    pub value: U256,
+    /// L2 gas limit.
+    pub gas_limit: u64,
+    /// L2 calldata.
+    pub data: Vec<u8>,
+}
+
+impl PrivilegedTxFields {
+    /// The hash the L1 bridge queues: see [`privileged_tx_hash`].
+    pub fn l1_hash(&self) -> B256 {
+        privileged_tx_hash(
+            self.chain_id,
+            self.from,
+            self.to,
+            self.transaction_id,
+            self.value,
+            self.gas_limit,
+            &self.data,
+        )
+    }
+}
+
+/// `keccak(u256 chain_id ‖ from ‖ to ‖ u256 id ‖ u256 value ‖ u256 gas_limit ‖ keccak(data))`,
+/// addresses as 20 bytes.
+pub fn privileged_tx_hash(
+    chain_id: u64,
+    from: Address,
+    to: Address,
+    transaction_id: u64,
+    value: U256,
+    gas_limit: u64,
+    data: &[u8],
+) -> B256 {
+    let mut buf = [0u8; 32 + 20 + 20 + 32 + 32 + 32 + 32];
+    buf[0..32].copy_from_slice(&U256::from(chain_id).to_be_bytes::<32>());
+    buf[32..52].copy_from_slice(from.as_slice());
+    buf[52..72].copy_from_slice(to.as_slice());
+    buf[72..104].copy_from_slice(&U256::from(transaction_id).to_be_bytes::<32>());
+    buf[104..136].copy_from_slice(&value.to_be_bytes::<32>());
+    buf[136..168].copy_from_slice(&U256::from(gas_limit).to_be_bytes::<32>());
+    buf[168..200].copy_from_slice(keccak256(data).as_slice());
+    keccak256(buf)
+}
+
+/// Rolling hash of k privileged transaction hashes: top 2 bytes = k, low 30 bytes = low 30 bytes of
+/// `keccak(h_0 ‖ … ‖ h_{k-1})`; zero when k = 0.
+pub fn privileged_rolling_hash(hashes: &[B256]) -> Result<B256, FormatError> {
+    let count = hashes.len();
+    if count > MAX_PRIVILEGED_TXS_PER_BATCH {
+        return Err(FormatError::TooManyPrivilegedTxs(count));
+    }
+    if count == 0 {
+        return Ok(B256::ZERO);
+    }
+    let mut out = keccak256(hashes.concat());
+    out[0..2].copy_from_slice(&(count as u16).to_be_bytes());
+    Ok(out)
+}
+
+/// Number of privileged transactions a rolling hash covers (its top 2 bytes).
+pub fn rolling_hash_count(rolling_hash: B256) -> u16 {
+    u16::from_be_bytes([rolling_hash[0], rolling_hash[1]])
+}
+
+/// Hash of an L2 -> L1 message, a leaf of the batch's message tree: `keccak(from ‖ data ‖ u256 id)`.
+pub fn l1_message_hash(from: Address, data: B256, message_id: u64) -> B256 {
+    let mut buf = [0u8; 20 + 32 + 32];
+    buf[0..20].copy_from_slice(from.as_slice());
+    buf[20..52].copy_from_slice(data.as_slice());
+    buf[52..84].copy_from_slice(&U256::from(message_id).to_be_bytes::<32>());
+    keccak256(buf)
+}
+
+/// The message `data` of a withdrawal: `keccak(token_l1 ‖ token_l2 ‖ recipient ‖ u256 amount)`;
+/// ether uses [`ETH_TOKEN`] for both tokens.
+pub fn withdrawal_data(
+    token_l1: Address,
+    token_l2: Address,
+    recipient: Address,
+    amount: U256,
+) -> B256 {
+    let mut buf = [0u8; 20 + 20 + 20 + 32];
+    buf[0..20].copy_from_slice(token_l1.as_slice());
+    buf[20..40].copy_from_slice(token_l2.as_slice());
+    buf[40..60].copy_from_slice(recipient.as_slice());
+    buf[60..92].copy_from_slice(&amount.to_be_bytes::<32>());
+    keccak256(buf)
+}
+
+/// The leaf a withdrawal has in its batch's message tree (what `CommonBridge.withdrawalLeaf` returns).
+pub fn withdrawal_leaf(
+    token_l1: Address,
+    token_l2: Address,
+    recipient: Address,
+    amount: U256,
+    message_id: u64,
+) -> B256 {
+    l1_message_hash(L2_BRIDGE, withdrawal_data(token_l1, token_l2, recipient, amount), message_id)
+}
+
+/// The L2 sender of a privileged transaction sent by L1 contract `l1_address`.
+pub fn apply_alias(l1_address: Address) -> Address {
+    let sum =
+        U256::from_be_slice(l1_address.as_slice()) + U256::from_be_slice(ALIAS_OFFSET.as_slice());
+    let bytes = sum.to_be_bytes::<32>();
+    Address::from_slice(&bytes[12..])
+}
+
+/// Sorted-pair keccak, as OpenZeppelin's `Hashes.commutativeKeccak256`.
+pub fn commutative_keccak(a: B256, b: B256) -> B256 {
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    keccak256([lo.as_slice(), hi.as_slice()].concat())
+}
+
+/// The Merkle tree over a batch's L1-message hashes, in message order. Each level pairs neighbours
+/// with [`commutative_keccak`]; an odd last node moves up unchanged. Proofs verify with
+/// OpenZeppelin's `MerkleProof.verify` (and [`verify_message_proof`]). The root of no messages is zero.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageMerkleTree {
+    levels: Vec<Vec<B256>>,
+}
+
+impl MessageMerkleTree {
+    /// Builds the tree over `leaves`.
+    pub fn new(leaves: Vec<B256>) -> Self {
+        let mut levels = vec![leaves];
+        while levels.last().is_some_and(|level| level.len() > 1) {
+            let level = levels.last().expect("non-empty");
+            let next =
+                level
+                    .chunks(2)
+                    .map(|pair| {
+                        if pair.len() == 2 { commutative_keccak(pair[0], pair[1]) } else { pair[0] }
+                    })
+                    .collect();
+            levels.push(next);
+        }
+        Self { levels }
+    }
+
+    /// The root; zero for an empty tree.
+    pub fn root(&self) -> B256 {
+        self.levels.last().and_then(|level| level.first().copied()).unwrap_or(B256::ZERO)
+    }
+
+    /// Number of leaves.
+    pub fn len(&self) -> usize {
+        self.levels[0].len()
+    }
+
+    /// True when the tree has no leaves.
+    pub fn is_empty(&self) -> bool {
+        self.levels[0].is_empty()
+    }
+
+    /// Proof of the leaf at `index` (sibling hashes from the bottom up), `None` out of range.
+    pub fn proof(&self, index: usize) -> Option<Vec<B256>> {
+        if index >= self.len() {
+            return None;
+        }
+        let mut proof = Vec::new();
+        let mut i = index;
+        for level in &self.levels[..self.levels.len() - 1] {
+            if let Some(sibling) = level.get(i ^ 1) {
+                proof.push(*sibling);
+            }
+            i /= 2;
+        }
+        Some(proof)
+    }
+}
+
+/// Checks a proof the way `MerkleProof.verify` does.
+pub fn verify_message_proof(proof: &[B256], root: B256, leaf: B256) -> bool {
+    proof.iter().fold(leaf, |node, sibling| commutative_keccak(node, *sibling)) == root
+}
+
+/// The public inputs of a batch: what a proof attests to and what L1 rebuilds from the commitment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PublicInputs {
+    /// State root before the batch (the previous batch's final root).
+    pub initial_state_root: B256,
+    /// State root after the batch.
+    pub final_state_root: B256,
+    /// Root of the batch's L1-message tree.
+    pub l1_messages_root: B256,
+    /// Rolling hash of the privileged transactions the batch includes.
+    pub privileged_rolling_hash: B256,
+    /// Versioned hash of the batch's blob; zero in validium mode.
+    pub blob_versioned_hash: B256,
+    /// Hash of the batch's last block.
+    pub last_block_hash: B256,
+    /// Chain id of the L2.
+    pub chain_id: u64,
+    /// Number of non-privileged transactions in the batch.
+    pub non_privileged_tx_count: u64,
+}
+
+impl PublicInputs {
+    /// ABI encoding: the eight fields as 32-byte words in declaration order.
+    pub fn encode(&self) -> [u8; PUBLIC_INPUTS_LEN] {
+        let mut out = [0u8; PUBLIC_INPUTS_LEN];
+        let words = [
+            self.initial_state_root,
+            self.final_state_root,
+            self.l1_messages_root,
+            self.privileged_rolling_hash,
+            self.blob_versioned_hash,
+            self.last_block_hash,
+            B256::from(U256::from(self.chain_id)),
+            B256::from(U256::from(self.non_privileged_tx_count)),
+        ];
+        for (chunk, word) in out.chunks_exact_mut(32).zip(words) {
+            chunk.copy_from_slice(word.as_slice());
+        }
+        out
+    }
+
+    /// `keccak(encode())`: what attestation signers sign (raw digest, no message prefix).
+    pub fn digest(&self) -> B256 {
+        keccak256(self.encode())
+    }
+
+    /// Parses the ABI encoding (as returned by `OnChainProposer.publicInputs`).
+    pub fn decode(bytes: &[u8]) -> Result<Self, FormatError> {
+        if bytes.len() != PUBLIC_INPUTS_LEN {
+            return Err(FormatError::PublicInputsLength(bytes.len()));
+        }
+        let word = |i: usize| B256::from_slice(&bytes[i * 32..(i + 1) * 32]);
+        let small = |i: usize, name: &'static str| {
+            u64::try_from(U256::from_be_bytes(word(i).0))
+                .map_err(|_| FormatError::PublicInputsOverflow(name))
+        };
+        Ok(Self {
+            initial_state_root: word(0),
+            final_state_root: word(1),
+            l1_messages_root: word(2),
+            privileged_rolling_hash: word(3),
+            blob_versioned_hash: word(4),
+            last_block_hash: word(5),
+            chain_id: small(6, "chain_id")?,
+            non_privileged_tx_count: small(7, "non_privileged_tx_count")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::b256;
+
+    #[test]
+    fn rolling_hash_of_nothing_is_zero() {
+        assert_eq!(privileged_rolling_hash(&[]).unwrap(), B256::ZERO);
+    }
+
+    #[test]
+    fn rolling_hash_carries_count_in_top_two_bytes() {
+        let hashes = vec![B256::repeat_byte(1); 3];
+        let rolling = privileged_rolling_hash(&hashes).unwrap();
+        assert_eq!(rolling_hash_count(rolling), 3);
+        assert_eq!(rolling[2..], keccak256(hashes.concat())[2..]);
+    }
+
+    #[test]
+    fn rolling_hash_rejects_more_than_a_batch_can_carry() {
+        let hashes = vec![B256::ZERO; MAX_PRIVILEGED_TXS_PER_BATCH + 1];
+        assert_eq!(
+            privileged_rolling_hash(&hashes),
+            Err(FormatError::TooManyPrivilegedTxs(MAX_PRIVILEGED_TXS_PER_BATCH + 1))
+        );
+    }
+
+    #[test]
+    fn every_leaf_of_every_tree_size_has_a_valid_proof() {
+        for n in 1..=17u8 {
+            let leaves: Vec<B256> = (0..n).map(|i| keccak256([i])).collect();
+            let tree = MessageMerkleTree::new(leaves.clone());
+            for (i, leaf) in leaves.iter().enumerate() {
+                let proof = tree.proof(i).unwrap();
+                assert!(verify_message_proof(&proof, tree.root(), *leaf), "n={n} i={i}");
+                assert!(!verify_message_proof(&proof, tree.root(), B256::repeat_byte(0xab)));
+            }
+            assert!(tree.proof(n as usize).is_none());
+        }
+    }
+
+    #[test]
+    fn single_leaf_tree_is_its_leaf_and_empty_tree_is_zero() {
+        let leaf = b256!("0x0101010101010101010101010101010101010101010101010101010101010101");
+        let tree = MessageMerkleTree::new(vec![leaf]);
+        assert_eq!(tree.root(), leaf);
+        assert_eq!(tree.proof(0).unwrap(), Vec::<B256>::new());
+        assert_eq!(MessageMerkleTree::new(vec![]).root(), B256::ZERO);
+    }
+
+    #[test]
+    fn public_inputs_round_trip() {
+        let inputs = PublicInputs {
+            initial_state_root: B256::repeat_byte(1),
+            final_state_root: B256::repeat_byte(2),
+            l1_messages_root: B256::repeat_byte(3),
+            privileged_rolling_hash: B256::repeat_byte(4),
+            blob_versioned_hash: B256::repeat_byte(5),
+            last_block_hash: B256::repeat_byte(6),
+            chain_id: 7,
+            non_privileged_tx_count: 8,
+        };
+        assert_eq!(PublicInputs::decode(&inputs.encode()).unwrap(), inputs);
+        assert_eq!(PublicInputs::decode(&[0u8; 255]), Err(FormatError::PublicInputsLength(255)));
+    }
+
+    #[test]
+    fn alias_wraps_around() {
+        let max = address!("0xffffffffffffffffffffffffffffffffffffffff");
+        assert_eq!(apply_alias(max), address!("0x1111000000000000000000000000000000001110"));
+    }
+}
