@@ -41,6 +41,9 @@ pub fn run_fixture(fixture: &BlockchainFixture) -> Outcome {
             let Ok(fork) = name.parse::<Hardfork>() else {
                 return Outcome::Skipped(format!("blob schedule names unknown fork {name}"));
             };
+            if params.base_fee_update_fraction.is_zero() || params.max < params.target {
+                return Outcome::Skipped(format!("blob schedule entry {name} is unusable"));
+            }
             let mut blob_params = BlobParams::cancun();
             blob_params.target_blob_count = params.target.to::<u64>();
             blob_params.max_blob_count = params.max.to::<u64>();

@@ -39,6 +39,8 @@ pub enum GenesisError {
     MissingBlobSchedule(Hardfork),
     #[error("blobSchedule entry '{0}' is not a known fork")]
     UnknownBlobScheduleFork(String),
+    #[error("blobSchedule entry '{0}' needs baseFeeUpdateFraction > 0 and max >= target")]
+    InvalidBlobParams(String),
 }
 
 impl GenesisSpec {
@@ -158,6 +160,9 @@ fn chain_config_from(genesis: &Genesis) -> Result<ChainConfig, GenesisError> {
     for (name, params) in &c.blob_schedule {
         let fork: Hardfork =
             name.parse().map_err(|_| GenesisError::UnknownBlobScheduleFork(name.clone()))?;
+        if params.update_fraction == 0 || params.max_blob_count < params.target_blob_count {
+            return Err(GenesisError::InvalidBlobParams(name.clone()));
+        }
         config.set_blob_params(fork, *params);
     }
     // BPO forks exist only to change blob parameters, so they must say which.
@@ -211,6 +216,12 @@ mod tests {
         assert!(GenesisSpec::from_json(no_alloc).unwrap_err().to_string().contains("alloc"));
         let bad_balance = MINIMAL.replace("\"0x10\"", "\"lots\"");
         assert!(matches!(GenesisSpec::from_json(&bad_balance), Err(GenesisError::Json(_))));
+        let zero_fraction =
+            MINIMAL.replace("\"baseFeeUpdateFraction\": 3338477", "\"baseFeeUpdateFraction\": 0");
+        assert!(matches!(
+            GenesisSpec::from_json(&zero_fraction),
+            Err(GenesisError::InvalidBlobParams(_))
+        ));
         let unordered = MINIMAL.replace("\"berlinBlock\": 0", "\"berlinBlock\": 10");
         assert!(matches!(GenesisSpec::from_json(&unordered), Err(GenesisError::Config(_))));
         assert!(GenesisSpec::from_json("{ not json").is_err());
