@@ -1,0 +1,364 @@
+//! The transaction pool: admission (see [`validate`]), per-sender nonce queues split into
+//! pending (executable now) and queued (waiting for a nonce gap to close), replacement with a
+//! minimum fee bump, per-sender and global limits with eviction, and the order in which the
+//! block builder takes transactions (highest effective tip first, nonces in order). It does
+//! not execute anything; the builder does, and reports back through [`TxPool::prune`].
+
+mod validate;
+
+pub use validate::ValidationContext;
+
+use alloy_primitives::{Address, B256, U256};
+use basalt_primitives::{Hardfork, StateReader, TxEnvelope};
+use std::{
+    cmp::Ordering,
+    collections::{BTreeMap, BinaryHeap, HashMap},
+    sync::Arc,
+};
+
+/// Why a transaction was refused. Messages follow what geth and anvil say.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PoolError {
+    #[error("already known")]
+    AlreadyKnown,
+    #[error("oversized data: transaction is {size} bytes, limit {max}")]
+    Oversized { size: usize, max: usize },
+    #[error("transaction type {tx_type} not supported at fork {fork}")]
+    TypeNotSupported { tx_type: u8, fork: Hardfork },
+    #[error("invalid chain id: expected {expected}, got {got}")]
+    WrongChainId { expected: u64, got: u64 },
+    #[error("exceeds block gas limit: gas limit {gas_limit} > {block}")]
+    GasLimitAboveBlock { gas_limit: u64, block: u64 },
+    #[error("max priority fee per gas higher than max fee per gas: {tip} > {fee_cap}")]
+    TipAboveFeeCap { tip: u128, fee_cap: u128 },
+    #[error("max fee per gas less than block base fee: {fee_cap} < {base_fee}")]
+    FeeCapBelowBaseFee { fee_cap: u128, base_fee: u64 },
+    #[error("blob transaction has no blobs")]
+    NoBlobs,
+    #[error("max fee per blob gas less than blob base fee: {fee_cap} < {blob_base_fee}")]
+    BlobFeeCapTooLow { fee_cap: u128, blob_base_fee: u128 },
+    #[error("EIP-7702 transaction has an empty authorization list")]
+    EmptyAuthorizationList,
+    #[error("invalid sender: {0}")]
+    InvalidSignature(String),
+    #[error("intrinsic gas too low: gas limit {gas_limit} < {required}")]
+    IntrinsicGasTooLow { gas_limit: u64, required: u64 },
+    #[error("nonce too low: transaction nonce {nonce} < account nonce {account_nonce}")]
+    NonceTooLow { nonce: u64, account_nonce: u64 },
+    #[error("sender {0} is not an EOA (EIP-3607)")]
+    SenderNotEoa(Address),
+    #[error("insufficient funds for gas * price + value: cost {cost} > balance {balance}")]
+    InsufficientFunds { cost: U256, balance: U256 },
+    #[error(
+        "replacement transaction underpriced: fee cap and tip must rise by at least {bump_percent}%"
+    )]
+    ReplacementUnderpriced { bump_percent: u128 },
+    #[error("sender {sender} has {limit} transactions in the pool, the most allowed")]
+    SenderLimit { sender: Address, limit: usize },
+    #[error("transaction pool is full and the transaction pays less than any it could evict")]
+    PoolFull,
+    #[error("state read failed: {0}")]
+    State(String),
+}
+
+/// A validated transaction in the pool.
+#[derive(Debug)]
+pub struct PooledTransaction {
+    pub tx: Arc<TxEnvelope>,
+    pub hash: B256,
+    pub sender: Address,
+    pub nonce: u64,
+    pub max_fee: u128,
+    pub max_priority_fee: u128,
+    /// gas limit × max fee + value + blob gas × max blob fee.
+    pub cost: U256,
+    pub size: usize,
+    /// Arrival order; breaks ties between equal tips.
+    sequence: u64,
+}
+
+impl PooledTransaction {
+    /// EIP-1559 effective tip at `base_fee`, None when the fee cap is below it.
+    pub fn effective_tip(&self, base_fee: u64) -> Option<u128> {
+        let base_fee = u128::from(base_fee);
+        (self.max_fee >= base_fee).then(|| self.max_priority_fee.min(self.max_fee - base_fee))
+    }
+}
+
+/// Pool limits.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolConfig {
+    /// Most transactions one sender may have in the pool.
+    pub max_per_sender: usize,
+    /// Most transactions in the pool.
+    pub max_total: usize,
+    /// Minimum fee increase, in percent, for a same-nonce replacement.
+    pub price_bump_percent: u128,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        Self { max_per_sender: 1024, max_total: 65_536, price_bump_percent: 10 }
+    }
+}
+
+/// Where an added transaction landed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Added {
+    pub hash: B256,
+    /// Executable now (no nonce gap before it).
+    pub pending: bool,
+    /// The same-nonce transaction it replaced.
+    pub replaced: Option<B256>,
+    /// A transaction evicted to make room.
+    pub evicted: Option<B256>,
+}
+
+/// Counts for `txpool_status`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolStatus {
+    pub pending: usize,
+    pub queued: usize,
+}
+
+/// The pool.
+#[derive(Default)]
+pub struct TxPool {
+    config: PoolConfig,
+    by_hash: HashMap<B256, Arc<PooledTransaction>>,
+    by_sender: HashMap<Address, BTreeMap<u64, Arc<PooledTransaction>>>,
+    next_sequence: u64,
+}
+
+impl TxPool {
+    pub fn new(config: PoolConfig) -> Self {
+        Self { config, ..Default::default() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.by_hash.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_hash.is_empty()
+    }
+
+    pub fn get(&self, hash: &B256) -> Option<Arc<PooledTransaction>> {
+        self.by_hash.get(hash).cloned()
+    }
+
+    /// Validates `tx` against the next block's rules and the current `state`, then adds it.
+    pub fn add(
+        &mut self,
+        tx: TxEnvelope,
+        ctx: &ValidationContext,
+        state: &impl StateReader,
+    ) -> Result<Added, PoolError> {
+        if self.by_hash.contains_key(tx.tx_hash()) {
+            return Err(PoolError::AlreadyKnown);
+        }
+        let mut pooled = validate::validate(tx, ctx, state)?;
+        pooled.sequence = self.next_sequence;
+        let account_nonce = state
+            .account(pooled.sender)
+            .map_err(|e| PoolError::State(e.to_string()))?
+            .map_or(0, |a| a.nonce);
+
+        let queue = self.by_sender.get(&pooled.sender);
+        let existing = queue.and_then(|q| q.get(&pooled.nonce)).cloned();
+        if let Some(old) = &existing {
+            let bump = |old: u128| old.saturating_mul(100 + self.config.price_bump_percent) / 100;
+            if pooled.max_fee < bump(old.max_fee)
+                || pooled.max_priority_fee < bump(old.max_priority_fee)
+            {
+                return Err(PoolError::ReplacementUnderpriced {
+                    bump_percent: self.config.price_bump_percent,
+                });
+            }
+        } else if queue.is_some_and(|q| q.len() >= self.config.max_per_sender) {
+            return Err(PoolError::SenderLimit {
+                sender: pooled.sender,
+                limit: self.config.max_per_sender,
+            });
+        }
+        let evicted = if existing.is_none() && self.by_hash.len() >= self.config.max_total {
+            Some(self.evict_for(&pooled, ctx.base_fee)?)
+        } else {
+            None
+        };
+
+        self.next_sequence += 1;
+        let pooled = Arc::new(pooled);
+        let (hash, sender, nonce) = (pooled.hash, pooled.sender, pooled.nonce);
+        if let Some(old) = &existing {
+            self.by_hash.remove(&old.hash);
+        }
+        self.by_hash.insert(hash, pooled.clone());
+        self.by_sender.entry(sender).or_default().insert(nonce, pooled);
+        let pending = self.is_pending(sender, nonce, account_nonce);
+        Ok(Added { hash, pending, replaced: existing.map(|old| old.hash), evicted })
+    }
+
+    /// Whether every nonce from the account's up to `nonce` is in the pool.
+    fn is_pending(&self, sender: Address, nonce: u64, account_nonce: u64) -> bool {
+        let Some(queue) = self.by_sender.get(&sender) else { return false };
+        (account_nonce..=nonce).all(|n| queue.contains_key(&n))
+    }
+
+    /// Makes room for `incoming`: drops the last (highest-nonce) transaction of the sender
+    /// whose last transaction pays the least, if it pays less than `incoming`.
+    fn evict_for(
+        &mut self,
+        incoming: &PooledTransaction,
+        base_fee: u64,
+    ) -> Result<B256, PoolError> {
+        let tip_of = |tx: &PooledTransaction| tx.effective_tip(base_fee).unwrap_or(0);
+        let victim = self
+            .by_sender
+            .iter()
+            .filter(|(sender, _)| **sender != incoming.sender)
+            .filter_map(|(_, queue)| queue.values().next_back())
+            .min_by_key(|tx| (tip_of(tx), std::cmp::Reverse(tx.sequence)))
+            .cloned()
+            .ok_or(PoolError::PoolFull)?;
+        if tip_of(&victim) >= tip_of(incoming) {
+            return Err(PoolError::PoolFull);
+        }
+        self.remove(&victim.hash);
+        Ok(victim.hash)
+    }
+
+    /// Removes one transaction.
+    pub fn remove(&mut self, hash: &B256) -> Option<Arc<PooledTransaction>> {
+        let tx = self.by_hash.remove(hash)?;
+        if let Some(queue) = self.by_sender.get_mut(&tx.sender) {
+            queue.remove(&tx.nonce);
+            if queue.is_empty() {
+                self.by_sender.remove(&tx.sender);
+            }
+        }
+        Some(tx)
+    }
+
+    /// Drops every transaction whose nonce the chain has used (after a block). Returns them.
+    pub fn prune(&mut self, state: &impl StateReader) -> Result<Vec<B256>, PoolError> {
+        let mut dropped = Vec::new();
+        for (sender, queue) in &self.by_sender {
+            let account_nonce = state
+                .account(*sender)
+                .map_err(|e| PoolError::State(e.to_string()))?
+                .map_or(0, |a| a.nonce);
+            dropped.extend(queue.range(..account_nonce).map(|(_, tx)| tx.hash));
+        }
+        for hash in &dropped {
+            self.remove(hash);
+        }
+        Ok(dropped)
+    }
+
+    /// Pending (executable) and queued transactions per sender, nonces ascending.
+    #[allow(clippy::type_complexity)]
+    pub fn content(
+        &self,
+        state: &impl StateReader,
+    ) -> Result<
+        (
+            BTreeMap<Address, Vec<Arc<PooledTransaction>>>,
+            BTreeMap<Address, Vec<Arc<PooledTransaction>>>,
+        ),
+        PoolError,
+    > {
+        let mut pending = BTreeMap::new();
+        let mut queued = BTreeMap::new();
+        for (sender, queue) in &self.by_sender {
+            let mut expected = state
+                .account(*sender)
+                .map_err(|e| PoolError::State(e.to_string()))?
+                .map_or(0, |a| a.nonce);
+            for (nonce, tx) in queue {
+                let target = if *nonce == expected {
+                    expected += 1;
+                    &mut pending
+                } else {
+                    &mut queued
+                };
+                target.entry(*sender).or_insert_with(Vec::new).push(tx.clone());
+            }
+        }
+        Ok((pending, queued))
+    }
+
+    /// Counts for `txpool_status`.
+    pub fn status(&self, state: &impl StateReader) -> Result<PoolStatus, PoolError> {
+        let (pending, queued) = self.content(state)?;
+        Ok(PoolStatus {
+            pending: pending.values().map(Vec::len).sum(),
+            queued: queued.values().map(Vec::len).sum(),
+        })
+    }
+
+    /// Executable transactions in the order a block builder should try them: always the
+    /// lowest pending nonce of a sender, and among senders the highest effective tip at
+    /// `base_fee` (earlier arrival first on ties). Senders whose next fee cap is below the
+    /// base fee are skipped.
+    pub fn best(
+        &self,
+        base_fee: u64,
+        state: &impl StateReader,
+    ) -> Result<Vec<Arc<PooledTransaction>>, PoolError> {
+        let (pending, _) = self.content(state)?;
+        let mut runs: Vec<std::vec::IntoIter<Arc<PooledTransaction>>> =
+            pending.into_values().map(Vec::into_iter).collect();
+        let mut heap = BinaryHeap::new();
+        for (run, txs) in runs.iter_mut().enumerate() {
+            if let Some(tx) = txs.next() {
+                heap.push(Candidate::new(tx, run, base_fee));
+            }
+        }
+        let mut ordered = Vec::new();
+        while let Some(candidate) = heap.pop() {
+            if candidate.tip.is_none() {
+                continue;
+            }
+            let run = candidate.run;
+            ordered.push(candidate.tx);
+            if let Some(next) = runs[run].next() {
+                heap.push(Candidate::new(next, run, base_fee));
+            }
+        }
+        Ok(ordered)
+    }
+}
+
+/// A sender's next transaction competing for the next slot of a block.
+struct Candidate {
+    tip: Option<u128>,
+    tx: Arc<PooledTransaction>,
+    run: usize,
+}
+
+impl Candidate {
+    fn new(tx: Arc<PooledTransaction>, run: usize, base_fee: u64) -> Self {
+        Self { tip: tx.effective_tip(base_fee), tx, run }
+    }
+}
+
+impl PartialEq for Candidate {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Candidate {}
+impl PartialOrd for Candidate {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Candidate {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.tip.cmp(&other.tip).then_with(|| other.tx.sequence.cmp(&self.tx.sequence))
+    }
+}
+
+#[cfg(test)]
+mod tests;

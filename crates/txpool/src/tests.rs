@@ -1,0 +1,228 @@
+use super::*;
+use alloy_consensus::{TxEip1559, TxLegacy};
+use alloy_primitives::{Bytes, TxKind};
+use basalt_primitives::{
+    Account, StateReadError,
+    sender::{address_of, sign_transaction},
+};
+use std::collections::HashMap;
+
+const CHAIN_ID: u64 = 1337;
+const GWEI: u128 = 1_000_000_000;
+
+#[derive(Default)]
+struct TestState(HashMap<Address, Account>);
+
+impl StateReader for TestState {
+    fn account(&self, address: Address) -> Result<Option<Account>, StateReadError> {
+        Ok(self.0.get(&address).copied())
+    }
+    fn storage(&self, _: Address, _: U256) -> Result<U256, StateReadError> {
+        Ok(U256::ZERO)
+    }
+    fn code(&self, _: B256) -> Result<Option<Bytes>, StateReadError> {
+        Ok(None)
+    }
+    fn block_hash(&self, _: u64) -> Result<Option<B256>, StateReadError> {
+        Ok(None)
+    }
+}
+
+fn key(i: u64) -> B256 {
+    B256::from(U256::from(i + 1))
+}
+
+fn funded(senders: u64) -> TestState {
+    let mut state = TestState::default();
+    for i in 0..senders {
+        state.0.insert(
+            address_of(&key(i)).unwrap(),
+            Account::with_balance(U256::from(10u128.pow(21))),
+        );
+    }
+    state
+}
+
+fn ctx() -> ValidationContext {
+    ValidationContext {
+        chain_id: CHAIN_ID,
+        fork: Hardfork::Prague,
+        base_fee: GWEI as u64,
+        block_gas_limit: 30_000_000,
+        blob_base_fee: Some(1),
+        max_tx_bytes: 128 * 1024,
+    }
+}
+
+fn tx(sender: u64, nonce: u64, max_fee: u128, tip: u128) -> TxEnvelope {
+    let tx = TxEip1559 {
+        chain_id: CHAIN_ID,
+        nonce,
+        gas_limit: 21_000,
+        max_fee_per_gas: max_fee,
+        max_priority_fee_per_gas: tip,
+        to: TxKind::Call(Address::repeat_byte(0xee)),
+        value: U256::from(1),
+        ..Default::default()
+    };
+    sign_transaction(tx, &key(sender)).unwrap()
+}
+
+#[test]
+fn nonce_gap_is_queued_until_filled() {
+    let state = funded(1);
+    let mut pool = TxPool::default();
+    let later = pool.add(tx(0, 1, 2 * GWEI, GWEI), &ctx(), &state).unwrap();
+    assert!(!later.pending);
+    assert_eq!(pool.status(&state).unwrap(), PoolStatus { pending: 0, queued: 1 });
+    let first = pool.add(tx(0, 0, 2 * GWEI, GWEI), &ctx(), &state).unwrap();
+    assert!(first.pending);
+    assert_eq!(pool.status(&state).unwrap(), PoolStatus { pending: 2, queued: 0 });
+    let order: Vec<u64> = pool.best(GWEI as u64, &state).unwrap().iter().map(|t| t.nonce).collect();
+    assert_eq!(order, vec![0, 1]);
+}
+
+#[test]
+fn best_orders_by_effective_tip_across_senders_and_by_nonce_within() {
+    let state = funded(3);
+    let mut pool = TxPool::default();
+    pool.add(tx(0, 0, 10 * GWEI, GWEI), &ctx(), &state).unwrap();
+    pool.add(tx(0, 1, 10 * GWEI, 9 * GWEI), &ctx(), &state).unwrap();
+    pool.add(tx(1, 0, 10 * GWEI, 5 * GWEI), &ctx(), &state).unwrap();
+    // Tip capped by fee cap - base fee: 3 gwei - 1 gwei = 2 gwei effective.
+    pool.add(tx(2, 0, 3 * GWEI, 3 * GWEI), &ctx(), &state).unwrap();
+    let order: Vec<(Address, u64)> =
+        pool.best(GWEI as u64, &state).unwrap().iter().map(|t| (t.sender, t.nonce)).collect();
+    let a = |i| address_of(&key(i)).unwrap();
+    assert_eq!(order, vec![(a(1), 0), (a(2), 0), (a(0), 0), (a(0), 1)]);
+    // At a base fee above sender 2's cap, it is skipped.
+    let order = pool.best(4 * GWEI as u64, &state).unwrap();
+    assert!(order.iter().all(|t| t.sender != a(2)));
+}
+
+#[test]
+fn replacement_needs_ten_percent_bump_on_both_fees() {
+    let state = funded(1);
+    let mut pool = TxPool::default();
+    let original = pool.add(tx(0, 0, 10 * GWEI, 2 * GWEI), &ctx(), &state).unwrap();
+    let small = pool.add(tx(0, 0, 10 * GWEI + 1, 2 * GWEI + 1), &ctx(), &state);
+    assert_eq!(small, Err(PoolError::ReplacementUnderpriced { bump_percent: 10 }));
+    let only_cap = pool.add(tx(0, 0, 11 * GWEI, 2 * GWEI), &ctx(), &state);
+    assert!(matches!(only_cap, Err(PoolError::ReplacementUnderpriced { .. })));
+    let bumped = pool.add(tx(0, 0, 11 * GWEI, 22 * GWEI / 10), &ctx(), &state).unwrap();
+    assert_eq!(bumped.replaced, Some(original.hash));
+    assert_eq!(pool.len(), 1);
+    assert!(pool.get(&original.hash).is_none());
+}
+
+#[test]
+fn admission_rules_reject_with_named_errors() {
+    let state = funded(1);
+    let mut pool = TxPool::default();
+    let wrong_chain = sign_transaction(
+        TxEip1559 {
+            chain_id: 1,
+            gas_limit: 21_000,
+            max_fee_per_gas: 2 * GWEI,
+            ..Default::default()
+        },
+        &key(0),
+    )
+    .unwrap();
+    assert!(matches!(pool.add(wrong_chain, &ctx(), &state), Err(PoolError::WrongChainId { .. })));
+    let low_gas = sign_transaction(
+        TxEip1559 {
+            chain_id: CHAIN_ID,
+            gas_limit: 20_000,
+            max_fee_per_gas: 2 * GWEI,
+            to: TxKind::Call(Address::ZERO),
+            ..Default::default()
+        },
+        &key(0),
+    )
+    .unwrap();
+    assert!(matches!(
+        pool.add(low_gas, &ctx(), &state),
+        Err(PoolError::IntrinsicGasTooLow { required: 21_000, .. })
+    ));
+    assert!(matches!(
+        pool.add(tx(0, 0, GWEI / 2, 1), &ctx(), &state),
+        Err(PoolError::FeeCapBelowBaseFee { .. })
+    ));
+    assert!(matches!(
+        pool.add(tx(0, 0, 2 * GWEI, 3 * GWEI), &ctx(), &state),
+        Err(PoolError::TipAboveFeeCap { .. })
+    ));
+    assert!(matches!(
+        pool.add(tx(5, 0, 2 * GWEI, GWEI), &ctx(), &state),
+        Err(PoolError::InsufficientFunds { .. })
+    ));
+    let mut used = funded(1);
+    used.0.get_mut(&address_of(&key(0)).unwrap()).unwrap().nonce = 3;
+    assert!(matches!(
+        pool.add(tx(0, 2, 2 * GWEI, GWEI), &ctx(), &used),
+        Err(PoolError::NonceTooLow { .. })
+    ));
+    let big = sign_transaction(
+        TxLegacy {
+            chain_id: Some(CHAIN_ID),
+            gas_limit: 5_000_000,
+            gas_price: 2 * GWEI,
+            input: vec![1u8; 200_000].into(),
+            to: TxKind::Call(Address::ZERO),
+            ..Default::default()
+        },
+        &key(0),
+    )
+    .unwrap();
+    assert!(matches!(pool.add(big, &ctx(), &state), Err(PoolError::Oversized { .. })));
+    let dup = tx(0, 0, 2 * GWEI, GWEI);
+    pool.add(dup.clone(), &ctx(), &state).unwrap();
+    assert_eq!(pool.add(dup, &ctx(), &state), Err(PoolError::AlreadyKnown));
+    let mut london = ctx();
+    london.fork = Hardfork::Berlin;
+    assert!(matches!(
+        pool.add(tx(0, 1, 2 * GWEI, GWEI), &london, &state),
+        Err(PoolError::TypeNotSupported { .. })
+    ));
+}
+
+#[test]
+fn limits_and_eviction() {
+    let state = funded(3);
+    let config = PoolConfig { max_per_sender: 2, max_total: 3, price_bump_percent: 10 };
+    let mut pool = TxPool::new(config);
+    pool.add(tx(0, 0, 2 * GWEI, GWEI), &ctx(), &state).unwrap();
+    pool.add(tx(0, 1, 2 * GWEI, GWEI), &ctx(), &state).unwrap();
+    assert!(matches!(
+        pool.add(tx(0, 2, 2 * GWEI, GWEI), &ctx(), &state),
+        Err(PoolError::SenderLimit { .. })
+    ));
+    pool.add(tx(1, 0, 5 * GWEI, 2 * GWEI), &ctx(), &state).unwrap();
+    // Full: a cheaper transaction cannot get in, a better one evicts sender 0's last one.
+    assert_eq!(pool.add(tx(2, 0, 2 * GWEI, GWEI / 2), &ctx(), &state), Err(PoolError::PoolFull));
+    let added = pool.add(tx(2, 0, 9 * GWEI, 3 * GWEI), &ctx(), &state).unwrap();
+    let evicted = pool.get(&added.evicted.unwrap());
+    assert!(evicted.is_none());
+    assert_eq!(pool.len(), 3);
+    let sender0: Vec<u64> = pool
+        .best(GWEI as u64, &state)
+        .unwrap()
+        .iter()
+        .filter(|t| t.sender == address_of(&key(0)).unwrap())
+        .map(|t| t.nonce)
+        .collect();
+    assert_eq!(sender0, vec![0]);
+}
+
+#[test]
+fn prune_drops_mined_nonces_and_promotes_the_rest() {
+    let mut state = funded(1);
+    let mut pool = TxPool::default();
+    for nonce in 0..3 {
+        pool.add(tx(0, nonce, 2 * GWEI, GWEI), &ctx(), &state).unwrap();
+    }
+    state.0.get_mut(&address_of(&key(0)).unwrap()).unwrap().nonce = 2;
+    assert_eq!(pool.prune(&state).unwrap().len(), 2);
+    assert_eq!(pool.status(&state).unwrap(), PoolStatus { pending: 1, queued: 0 });
+}
