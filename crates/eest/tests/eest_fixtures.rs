@@ -128,3 +128,24 @@ fn non_fixture_json_is_one_failure() {
         matches!(&results[0].outcome, Outcome::Failed(r) if r.contains("not a blockchain-test fixture"))
     );
 }
+
+#[test]
+fn rejection_for_another_reason_than_expected_fails() {
+    let outcomes = run_edited(
+        "blockchain_tests/frontier/validation/test_gas_limit_below_minimum.json",
+        |fixture| {
+            for block in fixture["blocks"].as_array_mut().unwrap() {
+                if block.get("expectException").is_some() {
+                    block["expectException"] = serde_json::json!("BlockException.INVALID_REQUESTS");
+                }
+            }
+        },
+    );
+    // Fixtures of this file without an invalid block still pass; every other one must fail.
+    let failed: Vec<_> = outcomes.iter().filter(|o| matches!(o, Outcome::Failed(_))).collect();
+    assert!(failed.len() > outcomes.len() / 2, "{outcomes:?}");
+    assert!(
+        failed.iter().all(|o| matches!(o, Outcome::Failed(r) if r.contains("not for"))),
+        "{failed:?}"
+    );
+}

@@ -39,6 +39,8 @@ pub const CONSOLIDATION_REQUEST_ADDRESS: Address =
     address!("0x0000BBdDc7CE488642fb579F8B00f3a590007251");
 
 const GWEI_TO_WEI: u64 = 1_000_000_000;
+/// Gas budget of a system call (EIP-4788, EIP-2935, EIP-7002, EIP-7251).
+const SYSTEM_CALL_GAS_LIMIT: u64 = 30_000_000;
 const ETHER: u128 = 1_000_000_000_000_000_000;
 
 /// What execution needs from a block.
@@ -259,7 +261,9 @@ pub fn execute_block<R: StateReader>(
             }
             let result =
                 evm.system_call_commit(contract, Bytes::new()).map_err(|e| evm_error(0, e))?;
-            if !result.is_success() {
+            // revm lets a system call run slightly past its 30M gas budget; EIP-7002/7251 treat
+            // exhausting the budget as failure, so the spend is checked here.
+            if !result.is_success() || result.gas().total_gas_spent() > SYSTEM_CALL_GAS_LIMIT {
                 return Err(BlockExecutionError::SystemCallFailed(contract));
             }
             requests.push_request_with_type(request_type, result.into_output().unwrap_or_default());
