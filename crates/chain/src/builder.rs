@@ -13,9 +13,10 @@ use alloy_consensus::{
 };
 use alloy_eips::eip1559::INITIAL_BASE_FEE;
 use alloy_primitives::{Address, B64, B256, Bloom, Bytes};
-use basalt_evm::{BlockExecutionError, BlockInput, execute_block};
+use basalt_evm::{BlockExecutionError, BlockExecutor, IntermediateRoot};
 use basalt_primitives::{
-    Block, BlockBody, Hardfork, StateReadError, TxEnvelope, Withdrawal, sender::recover_senders,
+    Block, BlockBody, Hardfork, StateReadError, TxEnvelope, Withdrawal,
+    sender::{recover_sender, recover_senders},
 };
 
 /// What goes into a new block besides its parent.
@@ -35,6 +36,14 @@ pub struct BlockTemplate {
     pub extra_data: Bytes,
 }
 
+/// A sealed block and the candidate transactions left out of it.
+#[derive(Clone, Debug)]
+pub struct BuiltBlock {
+    pub block: Block,
+    /// Hash and reason of every candidate that could not be executed.
+    pub rejected: Vec<(B256, String)>,
+}
+
 /// Why a block could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
@@ -44,11 +53,13 @@ pub enum BuildError {
     Execution(#[from] BlockExecutionError),
     #[error(transparent)]
     Import(#[from] ImportError),
+    #[error("transaction {hash} was left out of the block: {reason}")]
+    Rejected { hash: B256, reason: String },
 }
 
 impl Blockchain {
     /// Builds (but does not store) the next block on the head from `template`.
-    pub fn build_block(&self, template: BlockTemplate) -> Result<Block, BuildError> {
+    pub fn build_block(&self, template: BlockTemplate) -> Result<BuiltBlock, BuildError> {
         let view = self.db().read().map_err(ImportError::from)?;
         let parent =
             view.head_header().map_err(ImportError::from)?.ok_or(ImportError::NoGenesis)?;
@@ -88,24 +99,44 @@ impl Blockchain {
             excess_blob_gas,
             parent_beacon_block_root: (fork >= Hardfork::Cancun)
                 .then(|| template.parent_beacon_block_root.unwrap_or_default()),
-            transactions_root: calculate_transaction_root(&template.transactions),
             ..Default::default()
         };
 
-        let senders = recover_senders(&template.transactions, fork < Hardfork::Homestead)
-            .map_err(|(index, e)| BuildError::Signature { index, reason: e.to_string() })?;
-        let input = BlockInput {
-            header: &header,
-            transactions: &template.transactions,
-            senders: &senders,
-            ommers: &[],
-            withdrawals: withdrawals.as_deref(),
-        };
+        // Candidates that cannot be executed (bad signature, wrong nonce, no funds, no room
+        // left) are left out and reported; the block holds the rest in the given order.
+        let senders = recover_senders(&template.transactions, fork < Hardfork::Homestead);
         let mut intermediate_root = |changes: &basalt_primitives::StateChanges| {
             view.state_root_after(parent.state_root, changes)
                 .map_err(|e| StateReadError(e.to_string()))
         };
-        let output = execute_block(config, input, &view, Some(&mut intermediate_root))?;
+        let mut root_of: IntermediateRoot<'_> = &mut intermediate_root;
+        let mut included = Vec::with_capacity(template.transactions.len());
+        let mut rejected = Vec::new();
+        let output = {
+            let mut executor = BlockExecutor::new(config, &header, &view);
+            executor.apply_pre_block()?;
+            for (candidate, tx) in template.transactions.into_iter().enumerate() {
+                let sender = match &senders {
+                    Ok(senders) => Ok(senders[candidate]),
+                    Err(_) => {
+                        recover_sender(&tx, fork < Hardfork::Homestead).map_err(|e| e.to_string())
+                    }
+                };
+                let outcome = match sender {
+                    Ok(sender) => executor
+                        .execute_transaction(included.len(), &tx, sender, Some(&mut root_of))
+                        .map(|_| ())
+                        .map_err(|e| e.to_string()),
+                    Err(reason) => Err(format!("invalid signature: {reason}")),
+                };
+                match outcome {
+                    Ok(()) => included.push(tx),
+                    Err(reason) => rejected.push((*tx.tx_hash(), reason)),
+                }
+            }
+            executor.finish(withdrawals.as_deref(), &[])?
+        };
+        header.transactions_root = calculate_transaction_root(&included);
         header.state_root =
             view.state_root_after(parent.state_root, &output.changes).map_err(ImportError::from)?;
         header.gas_used = output.gas_used;
@@ -117,13 +148,14 @@ impl Blockchain {
         header.logs_bloom = bloom;
         header.blob_gas_used = blob_params.map(|_| output.blob_gas_used);
         header.requests_hash = output.requests.as_ref().map(|r| r.requests_hash());
-        Ok(Block {
+        let block = Block {
             header,
             body: BlockBody {
-                transactions: template.transactions,
+                transactions: included,
                 ommers: vec![],
                 withdrawals: withdrawals.map(Into::into),
             },
-        })
+        };
+        Ok(BuiltBlock { block, rejected })
     }
 }

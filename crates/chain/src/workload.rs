@@ -171,7 +171,11 @@ impl Workload {
                 transactions: self.next_transactions(txs_per_block),
                 ..Default::default()
             };
-            let block = chain.build_block(template)?;
+            let sealed = chain.build_block(template)?;
+            if let Some((hash, reason)) = sealed.rejected.first() {
+                return Err(BuildError::Rejected { hash: *hash, reason: reason.clone() });
+            }
+            let block = sealed.block;
             chain.import_block(block.clone())?;
             built.push(block);
         }

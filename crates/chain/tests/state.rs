@@ -96,7 +96,7 @@ fn invalid_block_leaves_head_and_state_untouched() {
         transactions: workload.next_transactions(3),
         ..Default::default()
     };
-    let mut block = chain.build_block(template).unwrap();
+    let mut block = chain.build_block(template).unwrap().block;
     block.header.state_root = B256::repeat_byte(7);
     let err = chain.import_block(block).unwrap_err();
     assert!(
@@ -112,7 +112,8 @@ fn invalid_block_leaves_head_and_state_untouched() {
             timestamp: head.timestamp + 12,
             ..Default::default()
         })
-        .unwrap();
+        .unwrap()
+        .block;
     block.header.gas_limit = head.gas_limit * 2;
     let err = chain.import_block(block).unwrap_err();
     assert!(
@@ -120,4 +121,45 @@ fn invalid_block_leaves_head_and_state_untouched() {
         "{err}"
     );
     assert_eq!(chain.head().unwrap(), head);
+}
+
+#[test]
+fn builder_leaves_out_candidates_that_cannot_execute() {
+    let mut workload = Workload::new(4, TransferKind::Eth);
+    let chain = workload.new_chain().unwrap();
+    let head = chain.head().unwrap();
+    let good = workload.next_transactions(2);
+    // Account 0's second transfer is replayed: its nonce is used by then.
+    let replay = good[0].clone();
+    let unfunded = basalt_primitives::sender::sign_transaction(
+        alloy_consensus::TxEip1559 {
+            chain_id: basalt_chain::workload::WORKLOAD_CHAIN_ID,
+            gas_limit: 21_000,
+            max_fee_per_gas: 100_000_000_000,
+            to: alloy_primitives::TxKind::Call(Address::ZERO),
+            value: U256::from(1),
+            ..Default::default()
+        },
+        &B256::repeat_byte(0x77),
+    )
+    .unwrap();
+    let template = basalt_chain::builder::BlockTemplate {
+        timestamp: head.timestamp + 12,
+        transactions: vec![good[0].clone(), replay, unfunded.clone(), good[1].clone()],
+        ..Default::default()
+    };
+    let built = chain.build_block(template).unwrap();
+    let included: Vec<B256> = built.block.body.transactions.iter().map(|t| *t.tx_hash()).collect();
+    assert_eq!(included, vec![*good[0].tx_hash(), *good[1].tx_hash()]);
+    assert_eq!(built.rejected.len(), 2);
+    assert!(
+        built
+            .rejected
+            .iter()
+            .any(|(hash, reason)| *hash == *unfunded.tx_hash() && reason.contains("funds")),
+        "{:?}",
+        built.rejected
+    );
+    chain.import_block(built.block).unwrap();
+    assert_eq!(chain.head().unwrap().number, 1);
 }

@@ -12,7 +12,7 @@ use crate::{
     tx_env::tx_env,
 };
 use alloy_consensus::{Eip658Value, Header, Receipt, Transaction};
-use alloy_eips::{eip4844::DATA_GAS_PER_BLOB, eip7685::Requests};
+use alloy_eips::{eip4844::DATA_GAS_PER_BLOB, eip7685::Requests, eip7840::BlobParams};
 use alloy_primitives::{Address, B256, Bytes, U256, address};
 use basalt_primitives::{
     Account, ChainConfig, Hardfork, ReceiptEnvelope, StateChanges, StateReadError, StateReader,
@@ -22,8 +22,10 @@ use revm::{
     Context, Database, ExecuteCommitEvm, MainBuilder, MainContext, SystemCallCommitEvm,
     context::{BlockEnv, CfgEnv, ContextTr, JournalTr},
     context_interface::{block::BlobExcessGasAndPrice, result::EVMError},
-    database::{OriginalValuesKnown, State, states::bundle_state::BundleRetention},
-    handler::EvmTr,
+    database::{
+        OriginalValuesKnown, State, WrapDatabaseRef, states::bundle_state::BundleRetention,
+    },
+    handler::{EvmTr, MainnetContext, MainnetEvm},
     primitives::KECCAK_EMPTY,
 };
 
@@ -109,75 +111,107 @@ fn evm_error<E: std::fmt::Display>(index: usize, err: EVMError<E>) -> BlockExecu
 /// Computes the state root after the changes so far (pre-Byzantium receipts carry it).
 pub type IntermediateRoot<'a> = &'a mut dyn FnMut(&StateChanges) -> Result<B256, StateReadError>;
 
-/// Executes `input` on `state` (the parent's state) under `config`'s rules.
-pub fn execute_block<R: StateReader>(
-    config: &ChainConfig,
-    input: BlockInput<'_>,
-    state: R,
-    mut intermediate_root: Option<IntermediateRoot<'_>>,
-) -> Result<BlockOutput, BlockExecutionError> {
-    let header = input.header;
-    if input.senders.len() != input.transactions.len() {
-        return Err(BlockExecutionError::SenderCount {
-            senders: input.senders.len(),
-            transactions: input.transactions.len(),
-        });
+type ExecutorEvm<R> = MainnetEvm<MainnetContext<State<WrapDatabaseRef<StateDb<R>>>>>;
+
+/// Executes one block transaction by transaction, so a block builder can try a transaction
+/// and drop it when it does not fit or is invalid: a failed [`BlockExecutor::execute_transaction`]
+/// leaves the state as it was.
+pub struct BlockExecutor<'a, R: StateReader> {
+    config: &'a ChainConfig,
+    header: &'a Header,
+    fork: Hardfork,
+    blob_params: Option<BlobParams>,
+    evm: ExecutorEvm<R>,
+    receipts: Vec<ReceiptEnvelope>,
+    gas_used: u64,
+    blob_gas_used: u64,
+}
+
+impl<'a, R: StateReader> BlockExecutor<'a, R> {
+    /// An executor for a block with `header` on the parent state `state`. `header` needs the
+    /// fields execution reads (number, timestamp, beneficiary, gas limit, base fee,
+    /// prevrandao, excess blob gas, parent hash and beacon root); roots may be unset.
+    pub fn new(config: &'a ChainConfig, header: &'a Header, state: R) -> Self {
+        let fork = config.fork_at(header.number, header.timestamp);
+        let blob_params = config.blob_params(fork);
+        let update_fraction =
+            blob_params.map(|p| u64::try_from(p.update_fraction).unwrap_or(u64::MAX));
+        let mut cfg = CfgEnv::new_with_spec(spec_id(fork));
+        cfg.chain_id = config.chain_id;
+        if let Some(params) = blob_params {
+            cfg.max_blobs_per_tx = Some(params.max_blobs_per_tx);
+            cfg.blob_base_fee_update_fraction = update_fraction;
+        }
+        let block_env = BlockEnv {
+            number: U256::from(header.number),
+            beneficiary: header.beneficiary,
+            timestamp: U256::from(header.timestamp),
+            gas_limit: header.gas_limit,
+            basefee: header.base_fee_per_gas.unwrap_or_default(),
+            difficulty: header.difficulty,
+            prevrandao: (fork >= Hardfork::Paris).then_some(header.mix_hash),
+            blob_excess_gas_and_price: match (update_fraction, header.excess_blob_gas) {
+                (Some(fraction), Some(excess)) => {
+                    Some(BlobExcessGasAndPrice::new(excess, fraction))
+                }
+                _ => None,
+            },
+            ..Default::default()
+        };
+        let db = State::builder().with_database_ref(StateDb(state)).with_bundle_update().build();
+        let evm =
+            Context::mainnet().with_block(block_env).with_cfg(cfg).with_db(db).build_mainnet();
+        Self {
+            config,
+            header,
+            fork,
+            blob_params,
+            evm,
+            receipts: Vec::new(),
+            gas_used: 0,
+            blob_gas_used: 0,
+        }
     }
-    let fork = config.fork_at(header.number, header.timestamp);
-    let blob_params = config.blob_params(fork);
 
-    let mut cfg = CfgEnv::new_with_spec(spec_id(fork));
-    cfg.chain_id = config.chain_id;
-    if let Some(params) = blob_params {
-        cfg.max_blobs_per_tx = Some(params.max_blobs_per_tx);
-        cfg.blob_base_fee_update_fraction =
-            Some(u64::try_from(params.update_fraction).unwrap_or(u64::MAX));
+    /// Gas used by the transactions executed so far.
+    pub fn gas_used(&self) -> u64 {
+        self.gas_used
     }
-    let block_env = BlockEnv {
-        number: U256::from(header.number),
-        beneficiary: header.beneficiary,
-        timestamp: U256::from(header.timestamp),
-        gas_limit: header.gas_limit,
-        basefee: header.base_fee_per_gas.unwrap_or_default(),
-        difficulty: header.difficulty,
-        prevrandao: (fork >= Hardfork::Paris).then_some(header.mix_hash),
-        blob_excess_gas_and_price: match (blob_params, header.excess_blob_gas) {
-            (Some(params), Some(excess)) => Some(BlobExcessGasAndPrice::new(
-                excess,
-                u64::try_from(params.update_fraction).unwrap_or(u64::MAX),
-            )),
-            _ => None,
-        },
-        ..Default::default()
-    };
 
-    let mut db = State::builder().with_database_ref(StateDb(state)).with_bundle_update().build();
-    let mut evm =
-        Context::mainnet().with_block(block_env).with_cfg(cfg).with_db(&mut db).build_mainnet();
-
-    // Pre-block system calls: their failure does not invalidate the block (EIP-4788, EIP-2935).
-    if header.number > 0 {
-        if fork >= Hardfork::Cancun
+    /// Pre-block system calls; their failure does not invalidate the block (EIP-4788, EIP-2935).
+    pub fn apply_pre_block(&mut self) -> Result<(), BlockExecutionError> {
+        let header = self.header;
+        if header.number == 0 {
+            return Ok(());
+        }
+        if self.fork >= Hardfork::Cancun
             && let Some(root) = header.parent_beacon_block_root
-            && has_code(&mut evm, BEACON_ROOTS_ADDRESS)?
+            && has_code(&mut self.evm, BEACON_ROOTS_ADDRESS)?
         {
-            evm.system_call_commit(BEACON_ROOTS_ADDRESS, Bytes::copy_from_slice(root.as_slice()))
+            self.evm
+                .system_call_commit(BEACON_ROOTS_ADDRESS, Bytes::copy_from_slice(root.as_slice()))
                 .map_err(|e| evm_error(0, e))?;
         }
-        if fork >= Hardfork::Prague && has_code(&mut evm, HISTORY_STORAGE_ADDRESS)? {
-            evm.system_call_commit(
-                HISTORY_STORAGE_ADDRESS,
-                Bytes::copy_from_slice(header.parent_hash.as_slice()),
-            )
-            .map_err(|e| evm_error(0, e))?;
+        if self.fork >= Hardfork::Prague && has_code(&mut self.evm, HISTORY_STORAGE_ADDRESS)? {
+            self.evm
+                .system_call_commit(
+                    HISTORY_STORAGE_ADDRESS,
+                    Bytes::copy_from_slice(header.parent_hash.as_slice()),
+                )
+                .map_err(|e| evm_error(0, e))?;
         }
+        Ok(())
     }
 
-    let mut receipts = Vec::with_capacity(input.transactions.len());
-    let mut gas_used: u64 = 0;
-    let mut blob_gas_used: u64 = 0;
-    for (index, (tx, sender)) in input.transactions.iter().zip(input.senders).enumerate() {
-        let remaining = header.gas_limit.saturating_sub(gas_used);
+    /// Executes the transaction at `index` of the block; on error nothing changes.
+    pub fn execute_transaction(
+        &mut self,
+        index: usize,
+        tx: &TxEnvelope,
+        sender: Address,
+        intermediate_root: Option<&mut IntermediateRoot<'_>>,
+    ) -> Result<&ReceiptEnvelope, BlockExecutionError> {
+        let remaining = self.header.gas_limit.saturating_sub(self.gas_used);
         if tx.gas_limit() > remaining {
             return Err(BlockExecutionError::GasAllowanceExceeded {
                 index,
@@ -185,9 +219,10 @@ pub fn execute_block<R: StateReader>(
                 remaining,
             });
         }
+        let mut blob_gas_used = self.blob_gas_used;
         let blob_count = tx.blob_versioned_hashes().map_or(0, |h| h.len() as u64);
         if blob_count > 0 {
-            let Some(params) = blob_params else {
+            let Some(params) = self.blob_params else {
                 return Err(BlockExecutionError::BlobsBeforeCancun { index });
             };
             let max = params.max_blob_gas_per_block();
@@ -200,83 +235,127 @@ pub fn execute_block<R: StateReader>(
             }
             blob_gas_used = used;
         }
-        let result = evm.transact_commit(tx_env(tx, *sender)).map_err(|e| evm_error(index, e))?;
-        gas_used =
-            gas_used.checked_add(result.tx_gas_used()).ok_or(BlockExecutionError::GasOverflow)?;
-        let status = if fork >= Hardfork::Byzantium {
+        let result =
+            self.evm.transact_commit(tx_env(tx, sender)).map_err(|e| evm_error(index, e))?;
+        let gas_used = self
+            .gas_used
+            .checked_add(result.tx_gas_used())
+            .ok_or(BlockExecutionError::GasOverflow)?;
+        let status = if self.fork >= Hardfork::Byzantium {
             Eip658Value::Eip658(result.is_success())
         } else {
-            let root_of = intermediate_root.as_mut().ok_or_else(|| {
+            let root_of = intermediate_root.ok_or_else(|| {
                 BlockExecutionError::State(
                     "pre-Byzantium receipts need intermediate state roots".into(),
                 )
             })?;
-            evm.db_mut().merge_transitions(BundleRetention::PlainState);
-            let changes = changes_of(evm.db_mut());
+            self.evm.db_mut().merge_transitions(BundleRetention::PlainState);
+            let changes = changes_of(self.evm.db_mut());
             Eip658Value::PostState(
                 root_of(&changes).map_err(|e| BlockExecutionError::State(e.to_string()))?,
             )
         };
+        self.gas_used = gas_used;
+        self.blob_gas_used = blob_gas_used;
         let receipt = Receipt { status, cumulative_gas_used: gas_used, logs: result.into_logs() };
-        receipts.push(ReceiptEnvelope::from_typed(tx.tx_type(), receipt.with_bloom()));
+        self.receipts.push(ReceiptEnvelope::from_typed(tx.tx_type(), receipt.with_bloom()));
+        Ok(self.receipts.last().expect("a receipt was just pushed"))
     }
 
-    // EIP-4895 withdrawals, then pre-merge rewards.
-    let mut credits: Vec<(Address, U256)> = Vec::new();
-    if fork >= Hardfork::Shanghai {
-        for withdrawal in input.withdrawals.unwrap_or_default() {
-            if withdrawal.amount > 0 {
-                credits.push((
-                    withdrawal.address,
-                    U256::from(withdrawal.amount) * U256::from(GWEI_TO_WEI),
-                ));
+    /// Withdrawals, pre-merge rewards and EIP-7685 requests; returns the block's results.
+    pub fn finish(
+        mut self,
+        withdrawals: Option<&[Withdrawal]>,
+        ommers: &[Header],
+    ) -> Result<BlockOutput, BlockExecutionError> {
+        let fork = self.fork;
+        // EIP-4895 withdrawals, then pre-merge rewards.
+        let mut credits: Vec<(Address, U256)> = Vec::new();
+        if fork >= Hardfork::Shanghai {
+            for withdrawal in withdrawals.unwrap_or_default() {
+                if withdrawal.amount > 0 {
+                    credits.push((
+                        withdrawal.address,
+                        U256::from(withdrawal.amount) * U256::from(GWEI_TO_WEI),
+                    ));
+                }
             }
         }
-    }
-    if fork < Hardfork::Paris {
-        credits.extend(block_rewards(fork, header, input.ommers));
-    }
-    for (address, amount) in credits {
-        evm.ctx_mut()
-            .journal_mut()
-            .balance_incr(address, amount)
-            .map_err(|e| BlockExecutionError::State(e.to_string()))?;
-    }
-    evm.commit_inner();
-
-    let requests = if fork >= Hardfork::Prague {
-        let mut requests = Requests::default();
-        let mut deposits = Vec::new();
-        collect_deposit_requests(
-            config.deposit_contract,
-            receipts.iter().flat_map(|r| r.logs()),
-            &mut deposits,
-        )?;
-        requests.push_request_with_type(0, deposits);
-        for (request_type, contract) in
-            [(1u8, WITHDRAWAL_REQUEST_ADDRESS), (2u8, CONSOLIDATION_REQUEST_ADDRESS)]
-        {
-            if !has_code(&mut evm, contract)? {
-                return Err(BlockExecutionError::SystemContractEmpty(contract));
-            }
-            let result =
-                evm.system_call_commit(contract, Bytes::new()).map_err(|e| evm_error(0, e))?;
-            // revm lets a system call run slightly past its 30M gas budget; EIP-7002/7251 treat
-            // exhausting the budget as failure, so the spend is checked here.
-            if !result.is_success() || result.gas().total_gas_spent() > SYSTEM_CALL_GAS_LIMIT {
-                return Err(BlockExecutionError::SystemCallFailed(contract));
-            }
-            requests.push_request_with_type(request_type, result.into_output().unwrap_or_default());
+        if fork < Hardfork::Paris {
+            credits.extend(block_rewards(fork, self.header, ommers));
         }
-        Some(requests)
-    } else {
-        None
-    };
-    drop(evm);
+        for (address, amount) in credits {
+            self.evm
+                .ctx_mut()
+                .journal_mut()
+                .balance_incr(address, amount)
+                .map_err(|e| BlockExecutionError::State(e.to_string()))?;
+        }
+        self.evm.commit_inner();
 
-    db.merge_transitions(BundleRetention::PlainState);
-    let changes = changes_of(&mut db);
-    Ok(BlockOutput { receipts, gas_used, blob_gas_used, requests, changes })
+        let requests = if fork >= Hardfork::Prague {
+            let mut requests = Requests::default();
+            let mut deposits = Vec::new();
+            collect_deposit_requests(
+                self.config.deposit_contract,
+                self.receipts.iter().flat_map(|r| r.logs()),
+                &mut deposits,
+            )?;
+            requests.push_request_with_type(0, deposits);
+            for (request_type, contract) in
+                [(1u8, WITHDRAWAL_REQUEST_ADDRESS), (2u8, CONSOLIDATION_REQUEST_ADDRESS)]
+            {
+                if !has_code(&mut self.evm, contract)? {
+                    return Err(BlockExecutionError::SystemContractEmpty(contract));
+                }
+                let result = self
+                    .evm
+                    .system_call_commit(contract, Bytes::new())
+                    .map_err(|e| evm_error(0, e))?;
+                // revm lets a system call run slightly past its 30M gas budget; EIP-7002/7251
+                // treat exhausting the budget as failure, so the spend is checked here.
+                if !result.is_success() || result.gas().total_gas_spent() > SYSTEM_CALL_GAS_LIMIT {
+                    return Err(BlockExecutionError::SystemCallFailed(contract));
+                }
+                requests
+                    .push_request_with_type(request_type, result.into_output().unwrap_or_default());
+            }
+            Some(requests)
+        } else {
+            None
+        };
+        let db = self.evm.db_mut();
+        db.merge_transitions(BundleRetention::PlainState);
+        let changes = changes_of(db);
+        Ok(BlockOutput {
+            receipts: self.receipts,
+            gas_used: self.gas_used,
+            blob_gas_used: self.blob_gas_used,
+            requests,
+            changes,
+        })
+    }
+}
+
+/// Executes `input` on `state` (the parent's state) under `config`'s rules.
+pub fn execute_block<R: StateReader>(
+    config: &ChainConfig,
+    input: BlockInput<'_>,
+    state: R,
+    mut intermediate_root: Option<IntermediateRoot<'_>>,
+) -> Result<BlockOutput, BlockExecutionError> {
+    if input.senders.len() != input.transactions.len() {
+        return Err(BlockExecutionError::SenderCount {
+            senders: input.senders.len(),
+            transactions: input.transactions.len(),
+        });
+    }
+    let mut executor = BlockExecutor::new(config, input.header, state);
+    executor.apply_pre_block()?;
+    for (index, (tx, sender)) in input.transactions.iter().zip(input.senders).enumerate() {
+        executor.execute_transaction(index, tx, *sender, intermediate_root.as_mut())?;
+    }
+    executor.finish(input.withdrawals, input.ommers)
 }
 
 fn has_code<E>(evm: &mut E, address: Address) -> Result<bool, BlockExecutionError>

@@ -10,7 +10,7 @@ mod tx_env;
 
 pub use db::{StateDb, StateDbError};
 pub use executor::{
-    BEACON_ROOTS_ADDRESS, BlockExecutionError, BlockInput, BlockOutput,
+    BEACON_ROOTS_ADDRESS, BlockExecutionError, BlockExecutor, BlockInput, BlockOutput,
     CONSOLIDATION_REQUEST_ADDRESS, HISTORY_STORAGE_ADDRESS, IntermediateRoot,
     WITHDRAWAL_REQUEST_ADDRESS, execute_block,
 };
