@@ -12,7 +12,7 @@ use alloy_primitives::{B256, Bytes};
 use basalt_primitives::{Block, StateChanges};
 use basalt_trie::{NodeReader, TrieError};
 use redb::{ReadableTable, WriteTransaction};
-use std::sync::Arc;
+use std::{collections::BTreeSet, sync::Arc};
 
 /// The open write transaction of one block.
 pub struct WriteBatch {
@@ -112,22 +112,36 @@ impl WriteBatch {
         self.txn.open_table(RECEIPTS)?.insert(hash.0, encoded_receipts.as_slice())?;
         self.txn.open_table(BLOCK_NUMBERS)?.insert(hash.0, number)?;
         self.txn.open_table(CANONICAL)?.insert(number, hash.0)?;
-        let mut locations = self.txn.open_table(TX_LOCATIONS)?;
-        for (index, tx) in block.body.transactions.iter().enumerate() {
-            let mut location = [0u8; 40];
-            location[..32].copy_from_slice(hash.as_slice());
-            location[32..].copy_from_slice(&(index as u64).to_be_bytes());
-            locations.insert(tx.tx_hash().0, location)?;
+        // Index keys are inserted sorted and once per block: fewer B-tree walks, each
+        // touching pages in order.
+        let mut locations: Vec<([u8; 32], [u8; 40])> = block
+            .body
+            .transactions
+            .iter()
+            .enumerate()
+            .map(|(index, tx)| {
+                let mut location = [0u8; 40];
+                location[..32].copy_from_slice(hash.as_slice());
+                location[32..].copy_from_slice(&(index as u64).to_be_bytes());
+                (tx.tx_hash().0, location)
+            })
+            .collect();
+        locations.sort_unstable_by_key(|(tx_hash, _)| *tx_hash);
+        let mut location_table = self.txn.open_table(TX_LOCATIONS)?;
+        for (tx_hash, location) in locations {
+            location_table.insert(tx_hash, location)?;
         }
+        let logs = receipts.iter().flat_map(|r| r.logs());
+        let log_addresses: BTreeSet<[u8; 20]> = logs.clone().map(|log| log.address.0.0).collect();
+        let log_topics: BTreeSet<[u8; 32]> =
+            logs.flat_map(|log| log.topics()).map(|topic| topic.0).collect();
         let mut addresses = self.txn.open_multimap_table(LOG_ADDRESSES)?;
+        for address in log_addresses {
+            addresses.insert(address, number)?;
+        }
         let mut topics = self.txn.open_multimap_table(LOG_TOPICS)?;
-        for receipt in receipts {
-            for log in receipt.logs() {
-                addresses.insert(log.address.0.0, number)?;
-                for topic in log.topics() {
-                    topics.insert(topic.0, number)?;
-                }
-            }
+        for topic in log_topics {
+            topics.insert(topic, number)?;
         }
         Ok(())
     }
