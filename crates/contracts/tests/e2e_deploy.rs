@@ -230,37 +230,26 @@ async fn deploy_then_deposit_commit_and_timelock_through_cast() {
 
     // The timelock delay is in force: a scheduled change cannot execute before the exit window.
     let call = cast_ok(&["calldata", "setSequencer(address,bool)", &random_addr, "true"]);
-    let revert = cast_revert(&[
-        "send",
-        "--rpc-url",
-        url,
-        "--private-key",
-        DEPLOYER_KEY,
-        &timelock,
-        "schedule(address,uint256,bytes,bytes32,bytes32,uint256)",
-        &rollup,
-        "0",
-        &call,
-        zero,
-        zero,
-        "3599",
-    ]);
+    let schedule = |delay: &'static str| {
+        [
+            "send",
+            "--rpc-url",
+            url,
+            "--private-key",
+            DEPLOYER_KEY,
+            timelock.as_str(),
+            "schedule(address,uint256,bytes,bytes32,bytes32,uint256)",
+            rollup.as_str(),
+            "0",
+            call.as_str(),
+            zero,
+            zero,
+            delay,
+        ]
+    };
+    let revert = cast_revert(&schedule("3599"));
     assert_eq!(revert.name(), Some("TimelockInsufficientDelay"), "{revert}");
-    cast_ok(&[
-        "send",
-        "--rpc-url",
-        url,
-        "--private-key",
-        DEPLOYER_KEY,
-        &timelock,
-        "schedule(address,uint256,bytes,bytes32,bytes32,uint256)",
-        &rollup,
-        "0",
-        &call,
-        zero,
-        zero,
-        "3600",
-    ]);
+    cast_ok(&schedule("3600"));
     let execute = [
         "send",
         "--rpc-url",
