@@ -2,6 +2,7 @@
 
 mod bench;
 mod import;
+mod l1;
 
 use clap::{Parser, Subcommand};
 use std::{path::PathBuf, process::ExitCode};
@@ -15,6 +16,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a development L1 (anvil-like): funded accounts, JSON-RPC over HTTP and WebSocket.
+    L1(l1::L1Args),
+    /// Send a batch of pre-signed transfers to any JSON-RPC endpoint and report throughput.
+    Loadtest(basalt_loadtest::LoadtestArgs),
     /// Import concatenated RLP blocks into a chain and print the new head.
     Import(import::ImportArgs),
     /// Deploy the rollup's L1 contracts (proposer, bridge, timelock, verifier) to any L1.
@@ -35,6 +40,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::L1(args) => {
+            init_logging();
+            l1::run(args)
+        }
+        Command::Loadtest(args) => basalt_loadtest::run_cli(&args).map(|()| ExitCode::SUCCESS),
         Command::Import(args) => import::run(args),
         Command::Deploy(args) => {
             basalt_contracts::run_deploy_blocking(args).map(|()| ExitCode::SUCCESS)
@@ -49,6 +59,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Log lines go to stdout, one per block and transaction at `info` (RUST_LOG overrides).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
 }
 
 fn run_fixtures(paths: Vec<PathBuf>, threads: Option<usize>) -> eyre::Result<ExitCode> {

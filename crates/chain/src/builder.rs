@@ -1,6 +1,8 @@
 //! Block building on the head: executes a list of transactions in order and seals a block
-//! whose header commits to the results (roots, gas, bloom, blob gas, requests). The block is
-//! returned, not stored: the caller imports it like any other block.
+//! whose header commits to the results (roots, gas, bloom, blob gas, requests).
+//! [`Blockchain::build_block`] returns the block for the caller to import like any other;
+//! [`Blockchain::mine_block`] (the dev L1 and the sequencer) stores it directly, executing
+//! once and computing the state root while writing the tries.
 
 use crate::{
     Blockchain,
@@ -13,9 +15,9 @@ use alloy_consensus::{
 };
 use alloy_eips::eip1559::INITIAL_BASE_FEE;
 use alloy_primitives::{Address, B64, B256, Bloom, Bytes};
-use basalt_evm::{BlockExecutionError, BlockExecutor, IntermediateRoot};
+use basalt_evm::{BlockExecutionError, BlockExecutor, BlockOutput, IntermediateRoot};
 use basalt_primitives::{
-    Block, BlockBody, Hardfork, StateReadError, TxEnvelope, Withdrawal,
+    Block, BlockBody, Hardfork, ReceiptEnvelope, StateReadError, TxEnvelope, Withdrawal,
     sender::{recover_sender, recover_senders},
 };
 
@@ -34,6 +36,9 @@ pub struct BlockTemplate {
     /// Cancun and later; zero when None.
     pub parent_beacon_block_root: Option<B256>,
     pub extra_data: Bytes,
+    /// Senders of `transactions` when already known (the pool recovered them, or the dev L1
+    /// impersonates them); recovered from the signatures when None.
+    pub senders: Option<Vec<Address>>,
 }
 
 /// A sealed block and the candidate transactions left out of it.
@@ -42,6 +47,29 @@ pub struct BuiltBlock {
     pub block: Block,
     /// Hash and reason of every candidate that could not be executed.
     pub rejected: Vec<(B256, String)>,
+}
+
+/// A block built and stored as the new head, with what the RPC layer reports about it.
+#[derive(Clone, Debug)]
+pub struct MinedBlock {
+    pub block: Block,
+    pub hash: B256,
+    pub senders: Vec<Address>,
+    pub receipts: Vec<ReceiptEnvelope>,
+    pub rejected: Vec<(B256, String)>,
+    /// The block's state changes (the dev chain journals them for `evm_revert`).
+    pub changes: basalt_primitives::StateChanges,
+}
+
+/// The executed template: the header still lacks its state root.
+struct ExecutedTemplate {
+    header: Header,
+    transactions: Vec<TxEnvelope>,
+    senders: Vec<Address>,
+    output: BlockOutput,
+    withdrawals: Option<Vec<Withdrawal>>,
+    rejected: Vec<(B256, String)>,
+    base_state_root: B256,
 }
 
 /// Why a block could not be built.
@@ -61,8 +89,48 @@ impl Blockchain {
     /// Builds (but does not store) the next block on the head from `template`.
     pub fn build_block(&self, template: BlockTemplate) -> Result<BuiltBlock, BuildError> {
         let view = self.db().read().map_err(ImportError::from)?;
+        let mut executed = self.execute_template(&view, template)?;
+        executed.header.state_root = view
+            .state_root_after(executed.base_state_root, &executed.output.changes)
+            .map_err(ImportError::from)?;
+        Ok(BuiltBlock { rejected: std::mem::take(&mut executed.rejected), block: seal(executed).0 })
+    }
+
+    /// Builds the next block on the head and stores it as the new head in one write. The
+    /// caller must be the only writer while this runs (the head must not move meanwhile).
+    /// When the flat state was edited outside a block (dev L1), the block builds on that
+    /// edited state and its state root commits to it.
+    pub fn mine_block(&self, template: BlockTemplate) -> Result<MinedBlock, BuildError> {
+        let view = self.db().read().map_err(ImportError::from)?;
+        let executed = self.execute_template(&view, template)?;
+        drop(view);
+        let mut batch = self.db().write().map_err(ImportError::from)?;
+        let state_root = batch
+            .apply_state(executed.base_state_root, &executed.output.changes)
+            .map_err(ImportError::from)?;
+        let mut executed = executed;
+        executed.header.state_root = state_root;
+        let rejected = std::mem::take(&mut executed.rejected);
+        let senders = std::mem::take(&mut executed.senders);
+        let changes = std::mem::take(&mut executed.output.changes);
+        let (block, receipts) = seal(executed);
+        let hash = block.header.hash_slow();
+        batch.insert_canonical_block(&block, hash, &receipts).map_err(ImportError::from)?;
+        batch.set_head(hash).map_err(ImportError::from)?;
+        batch.set_working_state_root(None).map_err(ImportError::from)?;
+        batch.commit().map_err(ImportError::from)?;
+        Ok(MinedBlock { block, hash, senders, receipts, rejected, changes })
+    }
+
+    fn execute_template(
+        &self,
+        view: &basalt_storage::ReadView,
+        template: BlockTemplate,
+    ) -> Result<ExecutedTemplate, BuildError> {
         let parent =
             view.head_header().map_err(ImportError::from)?.ok_or(ImportError::NoGenesis)?;
+        let base_state_root =
+            view.working_state_root().map_err(ImportError::from)?.unwrap_or(parent.state_root);
         let config = self.config();
         let number = parent.number.saturating_add(1);
         let fork = config.fork_at(number, template.timestamp);
@@ -79,7 +147,7 @@ impl Blockchain {
         });
         let withdrawals =
             (fork >= Hardfork::Shanghai).then(|| template.withdrawals.clone().unwrap_or_default());
-        let mut header = Header {
+        let header = Header {
             parent_hash: parent.hash_slow(),
             ommers_hash: EMPTY_OMMER_ROOT_HASH,
             beneficiary: template.beneficiary,
@@ -104,16 +172,20 @@ impl Blockchain {
 
         // Candidates that cannot be executed (bad signature, wrong nonce, no funds, no room
         // left) are left out and reported; the block holds the rest in the given order.
-        let senders = recover_senders(&template.transactions, fork < Hardfork::Homestead);
+        let senders: Result<Vec<Address>, _> = match template.senders {
+            Some(known) if known.len() == template.transactions.len() => Ok(known),
+            _ => recover_senders(&template.transactions, fork < Hardfork::Homestead),
+        };
         let mut intermediate_root = |changes: &basalt_primitives::StateChanges| {
-            view.state_root_after(parent.state_root, changes)
+            view.state_root_after(base_state_root, changes)
                 .map_err(|e| StateReadError(e.to_string()))
         };
         let mut root_of: IntermediateRoot<'_> = &mut intermediate_root;
         let mut included = Vec::with_capacity(template.transactions.len());
+        let mut included_senders = Vec::with_capacity(template.transactions.len());
         let mut rejected = Vec::new();
         let output = {
-            let mut executor = BlockExecutor::new(config, &header, &view);
+            let mut executor = BlockExecutor::new(config, &header, view);
             executor.apply_pre_block()?;
             for (candidate, tx) in template.transactions.into_iter().enumerate() {
                 let sender = match &senders {
@@ -125,37 +197,49 @@ impl Blockchain {
                 let outcome = match sender {
                     Ok(sender) => executor
                         .execute_transaction(included.len(), &tx, sender, Some(&mut root_of))
-                        .map(|_| ())
+                        .map(|_| sender)
                         .map_err(|e| e.to_string()),
                     Err(reason) => Err(format!("invalid signature: {reason}")),
                 };
                 match outcome {
-                    Ok(()) => included.push(tx),
+                    Ok(sender) => {
+                        included.push(tx);
+                        included_senders.push(sender);
+                    }
                     Err(reason) => rejected.push((*tx.tx_hash(), reason)),
                 }
             }
             executor.finish(withdrawals.as_deref(), &[])?
         };
-        header.transactions_root = calculate_transaction_root(&included);
-        header.state_root =
-            view.state_root_after(parent.state_root, &output.changes).map_err(ImportError::from)?;
-        header.gas_used = output.gas_used;
-        header.receipts_root = calculate_receipt_root(&output.receipts);
-        let mut bloom = Bloom::default();
-        for receipt in &output.receipts {
-            bloom.accrue_bloom(receipt.logs_bloom());
-        }
-        header.logs_bloom = bloom;
-        header.blob_gas_used = blob_params.map(|_| output.blob_gas_used);
-        header.requests_hash = output.requests.as_ref().map(|r| r.requests_hash());
-        let block = Block {
+        Ok(ExecutedTemplate {
             header,
-            body: BlockBody {
-                transactions: included,
-                ommers: vec![],
-                withdrawals: withdrawals.map(Into::into),
-            },
-        };
-        Ok(BuiltBlock { block, rejected })
+            transactions: included,
+            senders: included_senders,
+            output,
+            withdrawals,
+            rejected,
+            base_state_root,
+        })
     }
+}
+
+/// Fills in the header fields that commit to the execution results (the state root is set
+/// by the caller) and assembles the block.
+fn seal(executed: ExecutedTemplate) -> (Block, Vec<ReceiptEnvelope>) {
+    let ExecutedTemplate { mut header, transactions, output, withdrawals, .. } = executed;
+    header.transactions_root = calculate_transaction_root(&transactions);
+    header.gas_used = output.gas_used;
+    header.receipts_root = calculate_receipt_root(&output.receipts);
+    let mut bloom = Bloom::default();
+    for receipt in &output.receipts {
+        bloom.accrue_bloom(receipt.logs_bloom());
+    }
+    header.logs_bloom = bloom;
+    header.blob_gas_used = header.excess_blob_gas.map(|_| output.blob_gas_used);
+    header.requests_hash = output.requests.as_ref().map(|r| r.requests_hash());
+    let block = Block {
+        header,
+        body: BlockBody { transactions, ommers: vec![], withdrawals: withdrawals.map(Into::into) },
+    };
+    (block, output.receipts)
 }

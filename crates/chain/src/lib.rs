@@ -2,6 +2,7 @@
 
 mod blockchain;
 pub mod builder;
+pub mod dev;
 pub mod error;
 pub mod genesis;
 pub mod header_rules;

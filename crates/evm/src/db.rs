@@ -36,7 +36,10 @@ impl<R: StateReader> DatabaseRef for StateDb<R> {
 
     fn code_by_hash_ref(&self, code_hash: B256) -> Result<Bytecode, Self::Error> {
         match self.0.code(code_hash)? {
-            Some(code) => Ok(Bytecode::new_raw(code)),
+            // Code that starts like an EIP-7702 delegation but is malformed (it can only come
+            // from a genesis file) runs as legacy bytes instead of panicking.
+            Some(code) => Ok(Bytecode::new_raw_checked(code.clone())
+                .unwrap_or_else(|_| Bytecode::new_legacy(code))),
             None => Err(StateDbError::MissingCode(code_hash)),
         }
     }

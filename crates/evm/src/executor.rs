@@ -7,8 +7,8 @@
 
 use crate::{
     db::StateDb,
+    evm_env::{BlockEvmEnv, block_evm_env},
     requests::{InvalidDepositLayout, collect_deposit_requests},
-    spec::spec_id,
     tx_env::tx_env,
 };
 use alloy_consensus::{Eip658Value, Header, Receipt, Transaction};
@@ -19,9 +19,10 @@ use basalt_primitives::{
     StorageChanges, TxEnvelope, Withdrawal,
 };
 use revm::{
-    Context, Database, ExecuteCommitEvm, MainBuilder, MainContext, SystemCallCommitEvm,
-    context::{BlockEnv, CfgEnv, ContextTr, JournalTr},
-    context_interface::{block::BlobExcessGasAndPrice, result::EVMError},
+    Context, Database, DatabaseCommit, ExecuteCommitEvm, MainBuilder, MainContext,
+    SystemCallCommitEvm,
+    context::{ContextTr, JournalTr},
+    context_interface::result::EVMError,
     database::{
         OriginalValuesKnown, State, WrapDatabaseRef, states::bundle_state::BundleRetention,
     },
@@ -132,32 +133,8 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
     /// fields execution reads (number, timestamp, beneficiary, gas limit, base fee,
     /// prevrandao, excess blob gas, parent hash and beacon root); roots may be unset.
     pub fn new(config: &'a ChainConfig, header: &'a Header, state: R) -> Self {
-        let fork = config.fork_at(header.number, header.timestamp);
-        let blob_params = config.blob_params(fork);
-        let update_fraction =
-            blob_params.map(|p| u64::try_from(p.update_fraction).unwrap_or(u64::MAX));
-        let mut cfg = CfgEnv::new_with_spec(spec_id(fork));
-        cfg.chain_id = config.chain_id;
-        if let Some(params) = blob_params {
-            cfg.max_blobs_per_tx = Some(params.max_blobs_per_tx);
-            cfg.blob_base_fee_update_fraction = update_fraction;
-        }
-        let block_env = BlockEnv {
-            number: U256::from(header.number),
-            beneficiary: header.beneficiary,
-            timestamp: U256::from(header.timestamp),
-            gas_limit: header.gas_limit,
-            basefee: header.base_fee_per_gas.unwrap_or_default(),
-            difficulty: header.difficulty,
-            prevrandao: (fork >= Hardfork::Paris).then_some(header.mix_hash),
-            blob_excess_gas_and_price: match (update_fraction, header.excess_blob_gas) {
-                (Some(fraction), Some(excess)) => {
-                    Some(BlobExcessGasAndPrice::new(excess, fraction))
-                }
-                _ => None,
-            },
-            ..Default::default()
-        };
+        let BlockEvmEnv { fork, blob_params, cfg, block: block_env } =
+            block_evm_env(config, header);
         let db = State::builder().with_database_ref(StateDb(state)).with_bundle_update().build();
         let evm =
             Context::mainnet().with_block(block_env).with_cfg(cfg).with_db(db).build_mainnet();
@@ -180,27 +157,7 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
 
     /// Pre-block system calls; their failure does not invalidate the block (EIP-4788, EIP-2935).
     pub fn apply_pre_block(&mut self) -> Result<(), BlockExecutionError> {
-        let header = self.header;
-        if header.number == 0 {
-            return Ok(());
-        }
-        if self.fork >= Hardfork::Cancun
-            && let Some(root) = header.parent_beacon_block_root
-            && has_code(&mut self.evm, BEACON_ROOTS_ADDRESS)?
-        {
-            self.evm
-                .system_call_commit(BEACON_ROOTS_ADDRESS, Bytes::copy_from_slice(root.as_slice()))
-                .map_err(|e| evm_error(0, e))?;
-        }
-        if self.fork >= Hardfork::Prague && has_code(&mut self.evm, HISTORY_STORAGE_ADDRESS)? {
-            self.evm
-                .system_call_commit(
-                    HISTORY_STORAGE_ADDRESS,
-                    Bytes::copy_from_slice(header.parent_hash.as_slice()),
-                )
-                .map_err(|e| evm_error(0, e))?;
-        }
-        Ok(())
+        apply_pre_block_calls(&mut self.evm, self.fork, self.header)
     }
 
     /// Executes the transaction at `index` of the block; on error nothing changes.
@@ -335,6 +292,37 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
             changes,
         })
     }
+}
+
+/// The pre-block system calls of `header` (EIP-4788 beacon root, EIP-2935 parent hash) on any
+/// mainnet EVM; tracing runs them too, so a traced transaction sees the state they leave.
+pub(crate) fn apply_pre_block_calls<DB, INSP>(
+    evm: &mut MainnetEvm<MainnetContext<DB>, INSP>,
+    fork: Hardfork,
+    header: &Header,
+) -> Result<(), BlockExecutionError>
+where
+    DB: Database + DatabaseCommit,
+    DB::Error: std::fmt::Display,
+{
+    if header.number == 0 {
+        return Ok(());
+    }
+    if fork >= Hardfork::Cancun
+        && let Some(root) = header.parent_beacon_block_root
+        && has_code(evm, BEACON_ROOTS_ADDRESS)?
+    {
+        evm.system_call_commit(BEACON_ROOTS_ADDRESS, Bytes::copy_from_slice(root.as_slice()))
+            .map_err(|e| evm_error(0, e))?;
+    }
+    if fork >= Hardfork::Prague && has_code(evm, HISTORY_STORAGE_ADDRESS)? {
+        evm.system_call_commit(
+            HISTORY_STORAGE_ADDRESS,
+            Bytes::copy_from_slice(header.parent_hash.as_slice()),
+        )
+        .map_err(|e| evm_error(0, e))?;
+    }
+    Ok(())
 }
 
 /// Executes `input` on `state` (the parent's state) under `config`'s rules.

@@ -1,11 +1,17 @@
-//! revm integration: block execution with Ethereum's L1 rules per fork. Takes state through
-//! [`basalt_primitives::StateReader`] and returns receipts and a change set; roots and
-//! persistence belong to the caller.
+//! revm integration: block execution with Ethereum's L1 rules per fork, plus single-call
+//! simulation (`eth_call`, `eth_estimateGas`, `eth_createAccessList`) and geth-style tracing.
+//! Takes state through [`basalt_primitives::StateReader`] and returns receipts and a change set;
+//! roots and persistence belong to the caller.
 
 mod db;
+mod evm_env;
 mod executor;
 pub mod requests;
+mod simulate;
 mod spec;
+#[cfg(test)]
+mod test_support;
+mod trace;
 mod tx_env;
 
 pub use db::{StateDb, StateDbError};
@@ -14,5 +20,10 @@ pub use executor::{
     CONSOLIDATION_REQUEST_ADDRESS, HISTORY_STORAGE_ADDRESS, IntermediateRoot,
     WITHDRAWAL_REQUEST_ADDRESS, execute_block,
 };
+pub use simulate::{
+    CallOutcome, EXECUTION_REVERTED_CODE, INVALID_PARAMS_CODE, MIN_TRANSACTION_GAS,
+    SERVER_ERROR_CODE, SimulationError, call, create_access_list, estimate_gas, revert_message,
+};
 pub use spec::spec_id;
+pub use trace::{SUPPORTED_TRACERS, trace_block, trace_transaction};
 pub use tx_env::tx_env;

@@ -4,6 +4,7 @@
 pub mod chain_config;
 pub mod genesis;
 pub mod hardfork;
+pub mod mnemonic;
 pub mod sender;
 pub mod state;
 

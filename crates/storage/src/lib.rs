@@ -3,6 +3,7 @@
 //! code. A block is written in exactly one write transaction, so a crash never leaves half a
 //! block. This crate stores and computes roots; it does not execute or validate.
 
+mod historical;
 mod node_log;
 mod proof;
 mod read;
@@ -11,6 +12,7 @@ mod tables;
 mod verify;
 mod write;
 
+pub use historical::HistoricalState;
 pub use proof::{AccountProof, StorageProof};
 pub use read::{ReadView, StoredAccount};
 pub use write::WriteBatch;

@@ -70,6 +70,12 @@ impl ReadView {
         self.meta_hash(META_HEAD)
     }
 
+    /// Root of the flat state if it was edited since the head block (see
+    /// [`crate::WriteBatch::set_working_state_root`]).
+    pub fn working_state_root(&self) -> Result<Option<B256>, StorageError> {
+        self.meta_hash(META_WORKING_STATE_ROOT)
+    }
+
     /// Hash of the genesis block.
     pub fn genesis_hash(&self) -> Result<Option<B256>, StorageError> {
         self.meta_hash(META_GENESIS)

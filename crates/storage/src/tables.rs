@@ -37,6 +37,9 @@ pub const META_HEAD: &str = "head";
 pub const META_GENESIS: &str = "genesis";
 /// The chain configuration the database was created with (JSON).
 pub const META_CHAIN: &str = "chain";
+/// Root of the flat state when it was edited outside a block (dev L1 `anvil_set*`), so
+/// differs from the head's state root until the next block commits to it.
+pub const META_WORKING_STATE_ROOT: &str = "working_state_root";
 
 /// Key of one storage slot in [`STORAGE`].
 pub fn storage_key(address: Address, slot: U256) -> [u8; 52] {

@@ -152,6 +152,55 @@ impl WriteBatch {
         Ok(())
     }
 
+    /// Records (or with None clears) the root of a flat state edited outside a block.
+    pub fn set_working_state_root(&mut self, root: Option<B256>) -> Result<(), StorageError> {
+        let mut meta = self.txn.open_table(META)?;
+        match root {
+            Some(root) => meta.insert(META_WORKING_STATE_ROOT, root.as_slice())?,
+            None => meta.remove(META_WORKING_STATE_ROOT)?,
+        };
+        Ok(())
+    }
+
+    /// Deletes the canonical blocks above `number` with their receipts and index entries
+    /// (dev L1 `evm_revert`). The state is restored separately, by applying the reverse
+    /// changes; the head must be moved by the caller.
+    pub fn remove_blocks_above(&mut self, number: u64) -> Result<(), StorageError> {
+        let mut canonical = self.txn.open_table(CANONICAL)?;
+        let removed: Vec<(u64, [u8; 32])> = canonical
+            .range(number.saturating_add(1)..)?
+            .map(|entry| entry.map(|(n, hash)| (n.value(), hash.value())))
+            .collect::<Result<_, _>>()?;
+        let mut headers = self.txn.open_table(HEADERS)?;
+        let mut bodies = self.txn.open_table(BODIES)?;
+        let mut receipts_table = self.txn.open_table(RECEIPTS)?;
+        let mut numbers = self.txn.open_table(BLOCK_NUMBERS)?;
+        let mut locations = self.txn.open_table(TX_LOCATIONS)?;
+        let mut addresses = self.txn.open_multimap_table(LOG_ADDRESSES)?;
+        let mut topics = self.txn.open_multimap_table(LOG_TOPICS)?;
+        for (n, hash) in removed {
+            canonical.remove(n)?;
+            numbers.remove(hash)?;
+            headers.remove(hash)?;
+            if let Some(body) = bodies.remove(hash)? {
+                let body: basalt_primitives::BlockBody = decode("body", body.value())?;
+                for tx in &body.transactions {
+                    locations.remove(tx.tx_hash().0)?;
+                }
+            }
+            if let Some(encoded) = receipts_table.remove(hash)? {
+                let receipts: Vec<ReceiptEnvelope> = decode("receipts", encoded.value())?;
+                for log in receipts.iter().flat_map(|r| r.logs()) {
+                    addresses.remove(log.address.0.0, n)?;
+                    for topic in log.topics() {
+                        topics.remove(topic.0, n)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Records the genesis hash and the chain configuration (JSON) at creation.
     pub fn set_genesis(&mut self, hash: B256, chain_json: &[u8]) -> Result<(), StorageError> {
         let mut meta = self.txn.open_table(META)?;

@@ -70,3 +70,100 @@ impl Drop for Anvil {
         let _ = self.child.wait();
     }
 }
+
+/// A `basalt l1` child process on a free local port, killed (by its pid) when dropped. Its
+/// output goes to a log file, shown by [`BasaltL1::log`] when a test needs it.
+pub struct BasaltL1 {
+    child: Child,
+    pub port: u16,
+    pub url: String,
+    pub ws_url: String,
+    log_path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl BasaltL1 {
+    /// Starts `binary l1` with `extra` arguments and waits until it answers.
+    pub fn start(binary: &std::path::Path, extra: &[&str]) -> Self {
+        let port = free_port();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log_path = dir.path().join("l1.log");
+        let log = std::fs::File::create(&log_path).expect("log file");
+        let child = Command::new(binary)
+            .args(["l1", "--port", &port.to_string()])
+            .args(extra)
+            .env("NO_COLOR", "1")
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log)
+            .spawn()
+            .expect("start basalt l1");
+        wait_for_port(port, Duration::from_secs(30));
+        Self {
+            child,
+            port,
+            url: format!("http://127.0.0.1:{port}"),
+            ws_url: format!("ws://127.0.0.1:{port}"),
+            log_path,
+            _dir: dir,
+        }
+    }
+
+    /// Everything the node printed so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for BasaltL1 {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// POSTs `body` as JSON to `http://127.0.0.1:port/` over HTTP/1.1 and returns the status code
+/// and the response body. Raw on purpose: tests send malformed input a client library would
+/// refuse to produce.
+pub fn http_post(port: u16, body: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).expect("write head");
+    stream.write_all(body).expect("write body");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read response");
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status =
+        text.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or_default();
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, dechunk(&body))
+}
+
+/// Undoes HTTP chunked transfer encoding when present.
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    loop {
+        let Some((size_line, tail)) = rest.split_once("\r\n") else { return body.to_string() };
+        let Ok(size) = usize::from_str_radix(size_line.trim(), 16) else {
+            return body.to_string();
+        };
+        if size == 0 {
+            return out;
+        }
+        if tail.len() < size {
+            return body.to_string();
+        }
+        out.push_str(&tail[..size]);
+        rest = tail[size..].trim_start_matches("\r\n");
+    }
+}

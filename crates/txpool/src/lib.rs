@@ -154,10 +154,32 @@ impl TxPool {
         ctx: &ValidationContext,
         state: &impl StateReader,
     ) -> Result<Added, PoolError> {
+        self.add_inner(tx, None, ctx, state)
+    }
+
+    /// Like [`TxPool::add`] for a transaction whose sender is known without its signature
+    /// (the dev L1's impersonated accounts).
+    pub fn add_with_sender(
+        &mut self,
+        tx: TxEnvelope,
+        sender: Address,
+        ctx: &ValidationContext,
+        state: &impl StateReader,
+    ) -> Result<Added, PoolError> {
+        self.add_inner(tx, Some(sender), ctx, state)
+    }
+
+    fn add_inner(
+        &mut self,
+        tx: TxEnvelope,
+        sender: Option<Address>,
+        ctx: &ValidationContext,
+        state: &impl StateReader,
+    ) -> Result<Added, PoolError> {
         if self.by_hash.contains_key(tx.tx_hash()) {
             return Err(PoolError::AlreadyKnown);
         }
-        let mut pooled = validate::validate(tx, ctx, state)?;
+        let mut pooled = validate::validate(tx, sender, ctx, state)?;
         pooled.sequence = self.next_sequence;
         let account_nonce = state
             .account(pooled.sender)
@@ -226,6 +248,18 @@ impl TxPool {
         }
         self.remove(&victim.hash);
         Ok(victim.hash)
+    }
+
+    /// The nonce after the last one of `sender`'s gap-free run in the pool, starting at
+    /// `state_nonce` (what `eth_getTransactionCount(.., "pending")` answers).
+    pub fn next_nonce(&self, sender: Address, state_nonce: u64) -> u64 {
+        let mut next = state_nonce;
+        if let Some(queue) = self.by_sender.get(&sender) {
+            while queue.contains_key(&next) {
+                next += 1;
+            }
+        }
+        next
     }
 
     /// Removes one transaction.

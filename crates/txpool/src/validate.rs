@@ -27,6 +27,7 @@ pub struct ValidationContext {
 /// Checks `tx` and returns it ready for the pool.
 pub(crate) fn validate(
     tx: TxEnvelope,
+    known_sender: Option<alloy_primitives::Address>,
     ctx: &ValidationContext,
     state: &impl StateReader,
 ) -> Result<PooledTransaction, PoolError> {
@@ -88,8 +89,12 @@ pub(crate) fn validate(
         return Err(PoolError::EmptyAuthorizationList);
     }
 
-    let sender =
-        recover_sender(&tx, false).map_err(|e| PoolError::InvalidSignature(e.to_string()))?;
+    let sender = match known_sender {
+        Some(sender) => sender,
+        None => {
+            recover_sender(&tx, false).map_err(|e| PoolError::InvalidSignature(e.to_string()))?
+        }
+    };
     let env = tx_env(&tx, sender);
     let intrinsic = calculate_initial_tx_gas_for_tx(&env, spec_id(ctx.fork), None);
     let required = intrinsic.initial_total_gas().max(intrinsic.floor_gas);

@@ -1,0 +1,211 @@
+//! `basalt l1`: a development L1 in the style of anvil. A fresh chain (in memory unless
+//! `--datadir`) with funded dev accounts, or a chain from `--genesis`/an existing datadir;
+//! JSON-RPC over HTTP and WebSocket on one port; automine, interval or manual mining.
+
+use alloy_primitives::{Address, U256};
+use basalt_chain::{
+    Blockchain,
+    dev::{DevChain, DevChainConfig, DevGenesis, MiningMode},
+    genesis::init_from_spec,
+};
+use basalt_primitives::{
+    GenesisSpec, Hardfork,
+    mnemonic::{DEV_MNEMONIC, derive_key},
+    sender::address_of,
+};
+use basalt_rpc::RpcConfig;
+use basalt_storage::{Database, SyncPolicy};
+use basalt_txpool::PoolConfig;
+use eyre::{WrapErr, bail};
+use std::{path::PathBuf, process::ExitCode, time::Duration};
+
+#[derive(clap::Args, Debug)]
+pub struct L1Args {
+    /// Port of the JSON-RPC server (HTTP and WebSocket).
+    #[arg(long, short, default_value_t = 8545)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: std::net::IpAddr,
+    /// Chain id of a fresh chain.
+    #[arg(long, default_value_t = 31337)]
+    chain_id: u64,
+    /// Seconds between blocks (interval mining); without it, a block as soon as transactions
+    /// arrive (automine).
+    #[arg(long, short)]
+    block_time: Option<f64>,
+    /// Mine only on `evm_mine`/`anvil_mine`.
+    #[arg(long, conflicts_with = "block_time")]
+    no_mining: bool,
+    /// Rules of a fresh chain (default: the newest the engine executes).
+    #[arg(long, default_value_t = Hardfork::LATEST)]
+    hardfork: Hardfork,
+    /// Block gas limit.
+    #[arg(long, default_value_t = 30_000_000)]
+    gas_limit: u64,
+    /// Base fee of the genesis block, in wei.
+    #[arg(long, default_value_t = 1_000_000_000)]
+    base_fee: u64,
+    /// Number of funded dev accounts.
+    #[arg(long, short, default_value_t = 10)]
+    accounts: u32,
+    /// Ether each dev account starts with.
+    #[arg(long, default_value_t = 10_000)]
+    balance: u64,
+    /// Mnemonic of the dev accounts.
+    #[arg(long, short, default_value = DEV_MNEMONIC)]
+    mnemonic: String,
+    /// A geth-format genesis file instead of the dev genesis.
+    #[arg(long)]
+    genesis: Option<PathBuf>,
+    /// Keep the chain in this directory (in memory when omitted). A directory that already
+    /// holds a chain (for example from `basalt import`) is served as it is.
+    #[arg(long)]
+    datadir: Option<PathBuf>,
+    /// Most requests in one JSON-RPC batch.
+    #[arg(long, default_value_t = 1000)]
+    max_batch: u32,
+}
+
+pub fn run(args: L1Args) -> eyre::Result<ExitCode> {
+    let keys = (0..args.accounts)
+        .map(|i| derive_key(&args.mnemonic, i))
+        .collect::<Result<Vec<_>, _>>()
+        .wrap_err("cannot derive the dev accounts")?;
+    let addresses: Vec<Address> = keys.iter().filter_map(|k| address_of(k).ok()).collect();
+    let mut db = match &args.datadir {
+        Some(dir) => Database::open(dir)
+            .wrap_err_with(|| format!("cannot open datadir {}", dir.display()))?,
+        None => Database::in_memory()?,
+    };
+    db.set_sync_policy(SyncPolicy::Periodic(Duration::from_secs(1)));
+    let chain = open_chain(db, &args, &addresses)?;
+    let head = chain.head()?;
+    let config = chain.config().clone();
+
+    let mining = match (args.no_mining, args.block_time) {
+        (true, _) => MiningMode::Manual,
+        (false, Some(seconds)) if seconds > 0.0 && seconds.is_finite() => {
+            MiningMode::Interval(Duration::from_secs_f64(seconds))
+        }
+        (false, Some(seconds)) => bail!("--block-time must be a positive number, got {seconds}"),
+        (false, None) => MiningMode::Auto,
+    };
+    let node = DevChain::new(
+        chain,
+        DevChainConfig {
+            mining,
+            pool: PoolConfig::default(),
+            gas_limit: Some(args.gas_limit),
+            beneficiary: Address::ZERO,
+            dev_keys: keys.clone(),
+        },
+    );
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rpc_config = RpcConfig {
+        addr: std::net::SocketAddr::new(args.host, args.port),
+        max_batch: args.max_batch,
+        ..RpcConfig::local(args.port)
+    };
+    let (addr, handle) = runtime
+        .block_on(basalt_rpc::start(node.clone(), &rpc_config))
+        .wrap_err_with(|| format!("cannot listen on {}", rpc_config.addr))?;
+
+    print_banner(&args, &keys, &addresses, &config, &head, addr, mining);
+    node.spawn_miner();
+    runtime.block_on(async {
+        tokio::select! {
+            () = handle.stopped() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    });
+    node.chain().db().flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The chain to serve: an existing datadir as it is, else a new one from `--genesis` or
+/// the dev genesis.
+fn open_chain(db: Database, args: &L1Args, addresses: &[Address]) -> eyre::Result<Blockchain> {
+    let stored = db.read()?.chain_json()?;
+    let genesis_text = match (&args.genesis, stored) {
+        (Some(path), _) => std::fs::read_to_string(path)
+            .wrap_err_with(|| format!("cannot read genesis file {}", path.display()))?,
+        (None, Some(stored)) => String::from_utf8(stored).wrap_err("stored chain config")?,
+        (None, None) => DevGenesis {
+            chain_id: args.chain_id,
+            fork: args.hardfork,
+            gas_limit: args.gas_limit,
+            base_fee: args.base_fee,
+            timestamp: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            accounts: addresses,
+            balance: U256::from(args.balance).saturating_mul(U256::from(10u128.pow(18))),
+        }
+        .to_json(),
+    };
+    let spec = GenesisSpec::from_json(&genesis_text).wrap_err("invalid genesis")?;
+    if spec.config.fork_at(u64::MAX, u64::MAX) > Hardfork::LATEST {
+        bail!(
+            "the genesis schedules a fork after {}, which this engine does not execute",
+            Hardfork::LATEST
+        );
+    }
+    init_from_spec(&db, &spec, genesis_text.as_bytes())?;
+    Ok(Blockchain::new(db, spec.config)?)
+}
+
+fn print_banner(
+    args: &L1Args,
+    keys: &[alloy_primitives::B256],
+    addresses: &[Address],
+    config: &basalt_primitives::ChainConfig,
+    head: &alloy_consensus::Header,
+    addr: std::net::SocketAddr,
+    mining: MiningMode,
+) {
+    let fork = config.fork_at(head.number, head.timestamp);
+    println!(
+        "basalt l1 v{}  (development L1; keys below are public, never use them on a real network)",
+        env!("CARGO_PKG_VERSION")
+    );
+    println!();
+    println!("Available Accounts");
+    println!("==================");
+    for (i, address) in addresses.iter().enumerate() {
+        println!("({i}) {address} ({} ETH)", args.balance);
+    }
+    println!();
+    println!("Private Keys");
+    println!("==================");
+    for (i, key) in keys.iter().enumerate() {
+        println!("({i}) {key}");
+    }
+    println!();
+    println!("Wallet");
+    println!("==================");
+    println!("Mnemonic:          {}", args.mnemonic);
+    println!("Derivation path:   m/44'/60'/0'/0/");
+    println!();
+    println!("Chain ID:          {}", config.chain_id);
+    println!("Hardfork:          {fork}");
+    println!("Gas limit:         {}", args.gas_limit);
+    println!("Base fee:          {}", head.base_fee_per_gas.unwrap_or_default());
+    println!("Head:              block {} {}", head.number, head.hash_slow());
+    println!(
+        "Mining:            {}",
+        match mining {
+            MiningMode::Auto => "automine".to_string(),
+            MiningMode::Interval(d) => format!("every {:.3} s", d.as_secs_f64()),
+            MiningMode::Manual => "on evm_mine only".to_string(),
+        }
+    );
+    println!(
+        "Storage:           {}",
+        args.datadir.as_ref().map_or("in memory".to_string(), |d| d.display().to_string())
+    );
+    println!();
+    println!("Listening on {addr} (HTTP and WebSocket)");
+    println!("RPC URL: http://{addr}");
+}

@@ -1,0 +1,264 @@
+//! The development chain behind `basalt l1`: a [`Blockchain`] with a transaction pool, a
+//! miner (automatic, on an interval, or on demand), and the state edits, snapshots and clock
+//! controls that anvil-style tools rely on. Every write to the chain goes through one lock,
+//! so blocks and edits never interleave; the pool has its own lock so transactions keep
+//! arriving while a block is built.
+
+mod cheats;
+mod genesis;
+mod miner;
+
+pub use cheats::SnapshotError;
+pub use genesis::DevGenesis;
+pub use miner::MiningMode;
+
+use crate::{
+    Blockchain, ImportError,
+    builder::{BuildError, MinedBlock},
+    header_rules::{next_base_fee, next_excess_blob_gas},
+};
+use alloy_primitives::{Address, B256};
+use basalt_primitives::{Hardfork, TxEnvelope, sender::address_of};
+use basalt_txpool::{Added, PoolConfig, PoolError, TxPool, ValidationContext};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Condvar, Mutex, MutexGuard},
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+/// Largest encoded transaction the pool accepts (geth's 128 KiB, plus room for blobs, which
+/// arrive as separate sidecar bytes and are checked there).
+pub const MAX_TX_BYTES: usize = 128 * 1024;
+
+/// What a subscriber hears.
+#[derive(Clone, Debug)]
+pub enum ChainEvent {
+    Block(Arc<MinedBlock>),
+    PendingTransaction(B256),
+}
+
+/// Receives chain events; called with no lock held.
+pub type EventListener = Box<dyn Fn(ChainEvent) + Send + Sync>;
+
+/// Dev-chain settings.
+pub struct DevChainConfig {
+    pub mining: MiningMode,
+    pub pool: PoolConfig,
+    /// Gas limit of new blocks (default: the parent's).
+    pub gas_limit: Option<u64>,
+    pub beneficiary: Address,
+    /// Private keys of the funded dev accounts (`eth_accounts`, `eth_sendTransaction`).
+    pub dev_keys: Vec<B256>,
+}
+
+/// Why an operation on the dev chain failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DevError {
+    #[error(transparent)]
+    Pool(#[from] PoolError),
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    #[error(transparent)]
+    Chain(#[from] ImportError),
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+    #[error("timestamp {requested} is not after the head's timestamp {head}")]
+    TimestampNotAfterHead { requested: u64, head: u64 },
+}
+
+impl From<basalt_storage::StorageError> for DevError {
+    fn from(err: basalt_storage::StorageError) -> Self {
+        DevError::Chain(err.into())
+    }
+}
+
+/// Everything behind the write lock.
+#[derive(Default)]
+struct WriteState {
+    /// Seconds added to the wall clock by `evm_increaseTime`.
+    time_offset: i128,
+    /// Timestamp of the next block (`evm_setNextBlockTimestamp`), used once.
+    next_timestamp: Option<u64>,
+    snapshots: Vec<cheats::Snapshot>,
+    /// Accounts and slots changed since the oldest live snapshot (what a revert restores).
+    journal: cheats::Journal,
+}
+
+/// The dev chain.
+pub struct DevChain {
+    chain: Blockchain,
+    config: DevChainConfig,
+    pool: Mutex<TxPool>,
+    write: Mutex<WriteState>,
+    /// Senders of transactions submitted on behalf of impersonated accounts (their
+    /// signatures are placeholders).
+    impersonated_senders: Mutex<HashMap<B256, Address>>,
+    impersonating: Mutex<std::collections::HashSet<Address>>,
+    listener: Mutex<Option<Arc<EventListener>>>,
+    /// Wakes the miner thread when transactions arrive (automine).
+    wake: (Mutex<bool>, Condvar),
+}
+
+impl DevChain {
+    pub fn new(chain: Blockchain, config: DevChainConfig) -> Arc<Self> {
+        let pool = TxPool::new(config.pool);
+        Arc::new(Self {
+            chain,
+            config,
+            pool: Mutex::new(pool),
+            write: Mutex::new(WriteState::default()),
+            impersonated_senders: Mutex::new(HashMap::new()),
+            impersonating: Mutex::new(Default::default()),
+            listener: Mutex::new(None),
+            wake: (Mutex::new(false), Condvar::new()),
+        })
+    }
+
+    pub fn chain(&self) -> &Blockchain {
+        &self.chain
+    }
+
+    pub fn beneficiary(&self) -> Address {
+        self.config.beneficiary
+    }
+
+    /// Addresses of the dev accounts, in order.
+    pub fn dev_accounts(&self) -> Vec<Address> {
+        self.config.dev_keys.iter().filter_map(|key| address_of(key).ok()).collect()
+    }
+
+    /// The private key of a dev account.
+    pub fn dev_key(&self, address: &Address) -> Option<B256> {
+        self.config.dev_keys.iter().find(|key| address_of(key).ok() == Some(*address)).copied()
+    }
+
+    pub fn mining_mode(&self) -> MiningMode {
+        self.config.mining
+    }
+
+    /// Sets the one event listener (the RPC layer's subscription hub).
+    pub fn set_listener(&self, listener: EventListener) {
+        *lock(&self.listener) = Some(Arc::new(listener));
+    }
+
+    fn emit(&self, event: ChainEvent) {
+        let listener = lock(&self.listener).clone();
+        if let Some(listener) = listener {
+            listener(event);
+        }
+    }
+
+    /// The rules the next block's transactions are checked against.
+    pub fn validation_context(&self) -> Result<ValidationContext, DevError> {
+        let head = self.chain.head()?;
+        let timestamp = self.next_timestamp_preview(head.timestamp);
+        Ok(self.context_for(&head, timestamp))
+    }
+
+    /// The rules of a block at `timestamp` on `head`.
+    fn context_for(&self, head: &alloy_consensus::Header, timestamp: u64) -> ValidationContext {
+        let config = self.chain.config();
+        let number = head.number.saturating_add(1);
+        let fork = config.fork_at(number, timestamp);
+        let head_fork = config.fork_at(head.number, head.timestamp);
+        let base_fee = if fork >= Hardfork::London && head_fork >= Hardfork::London {
+            next_base_fee(head).unwrap_or_default()
+        } else if fork >= Hardfork::London {
+            alloy_eips::eip1559::INITIAL_BASE_FEE
+        } else {
+            0
+        };
+        let blob_base_fee = config.blob_params(fork).map(|params| {
+            let excess = next_excess_blob_gas(&params, fork, head, head_fork >= Hardfork::Cancun);
+            params.calc_blob_fee(excess)
+        });
+        ValidationContext {
+            chain_id: config.chain_id,
+            fork,
+            base_fee,
+            block_gas_limit: self.config.gas_limit.unwrap_or(head.gas_limit),
+            blob_base_fee,
+            max_tx_bytes: MAX_TX_BYTES,
+        }
+    }
+
+    /// Validates and adds a signed transaction; in automine mode a block follows.
+    pub fn submit(&self, tx: TxEnvelope) -> Result<Added, DevError> {
+        self.submit_as(tx, None)
+    }
+
+    /// Adds a transaction sent on behalf of an impersonated account: `sender` is trusted
+    /// instead of recovered from the placeholder signature.
+    pub fn submit_impersonated(&self, tx: TxEnvelope, sender: Address) -> Result<Added, DevError> {
+        let hash = *tx.tx_hash();
+        lock(&self.impersonated_senders).insert(hash, sender);
+        let added = self.submit_as(tx, Some(sender));
+        if added.is_err() {
+            lock(&self.impersonated_senders).remove(&hash);
+        }
+        added
+    }
+
+    fn submit_as(&self, tx: TxEnvelope, sender: Option<Address>) -> Result<Added, DevError> {
+        let ctx = self.validation_context()?;
+        let view = self.chain.db().read()?;
+        let added = {
+            let mut pool = lock(&self.pool);
+            match sender {
+                Some(sender) => pool.add_with_sender(tx, sender, &ctx, &view)?,
+                None => pool.add(tx, &ctx, &view)?,
+            }
+        };
+        self.emit(ChainEvent::PendingTransaction(added.hash));
+        if self.config.mining == MiningMode::Auto && added.pending {
+            let (flag, condvar) = &self.wake;
+            *lock(flag) = true;
+            condvar.notify_one();
+        }
+        Ok(added)
+    }
+
+    /// The sender of a transaction submitted for an impersonated account, if it was one.
+    pub fn impersonated_sender(&self, hash: &B256) -> Option<Address> {
+        lock(&self.impersonated_senders).get(hash).copied()
+    }
+
+    pub fn impersonate(&self, address: Address, on: bool) {
+        let mut set = lock(&self.impersonating);
+        if on {
+            set.insert(address);
+        } else {
+            set.remove(&address);
+        }
+    }
+
+    pub fn is_impersonating(&self, address: &Address) -> bool {
+        lock(&self.impersonating).contains(address)
+    }
+
+    /// Runs `f` on the pool.
+    pub fn with_pool<T>(&self, f: impl FnOnce(&TxPool) -> T) -> T {
+        f(&lock(&self.pool))
+    }
+
+    /// The next nonce of `sender` counting its transactions waiting in the pool.
+    pub fn next_nonce(&self, sender: Address) -> Result<u64, DevError> {
+        let view = self.chain.db().read()?;
+        let state_nonce = view.account(sender)?.map_or(0, |a| a.nonce);
+        Ok(lock(&self.pool).next_nonce(sender, state_nonce))
+    }
+
+    fn write_state(&self) -> MutexGuard<'_, WriteState> {
+        lock(&self.write)
+    }
+}
+
+/// Locks a mutex even if a thread panicked while holding it: the data behind these locks
+/// is only ever replaced whole, so it stays consistent.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}

@@ -1,0 +1,221 @@
+//! Transaction tracing for `debug_traceTransaction` and `debug_traceBlockByNumber`: re-executes
+//! a block on its parent's state (the pre-block system calls, then its transactions in order,
+//! under the same rules as block execution) and traces one or every transaction with geth's
+//! tracers from revm-inspectors. The output has geth's JSON shape (alloy-rpc-types-trace). The
+//! supplied state is only read; nothing here writes it.
+
+use crate::{
+    db::StateDb,
+    evm_env::block_evm_env,
+    executor::apply_pre_block_calls,
+    simulate::{SimulationError, simulation_error},
+    tx_env::tx_env,
+};
+use alloy_consensus::Header;
+use alloy_primitives::{Address, B256};
+use alloy_rpc_types_trace::geth::{GethDebugTracingOptions, GethTrace, TraceResult};
+use basalt_primitives::{ChainConfig, StateReader, TxEnvelope};
+use revm::{
+    Context, DatabaseCommit, ExecuteCommitEvm, InspectEvm, MainBuilder, MainContext,
+    handler::{MainnetContext, MainnetEvm},
+    state::EvmState,
+};
+use revm_inspectors::tracing::{DebugInspector, DebugInspectorError, TransactionContext};
+
+/// The tracers `tracer` may name; without a tracer, geth's struct (opcode) logger runs.
+/// JavaScript tracers are not supported.
+pub const SUPPORTED_TRACERS: &[&str] = &[
+    "callTracer",
+    "prestateTracer",
+    "4byteTracer",
+    "flatCallTracer",
+    "muxTracer",
+    "noopTracer",
+    "erc7562Tracer",
+];
+
+/// Traces the transaction at `target` of the block with `header`: re-executes the block's
+/// pre-block system calls and its transactions before `target` on `parent_state` (the state of
+/// the block's parent), then runs `target` under the tracer `options` choose.
+pub fn trace_transaction<S: StateReader + ?Sized>(
+    config: &ChainConfig,
+    header: &Header,
+    parent_state: &S,
+    transactions: &[TxEnvelope],
+    senders: &[Address],
+    target: usize,
+    options: &GethDebugTracingOptions,
+) -> Result<GethTrace, SimulationError> {
+    check_senders(transactions, senders)?;
+    if target >= transactions.len() {
+        return Err(SimulationError::TransactionIndexOutOfRange {
+            index: target,
+            count: transactions.len(),
+        });
+    }
+    let mut replay = BlockReplay::new(config, header, parent_state, debug_inspector(options)?)?;
+    for (index, (tx, sender)) in transactions[..target].iter().zip(senders).enumerate() {
+        replay.execute(index, tx, *sender)?;
+    }
+    match replay.trace(target, &transactions[target], senders[target])? {
+        Ok((trace, _)) => Ok(trace),
+        Err(reason) => Err(SimulationError::BlockTransactionFailed { index: target, reason }),
+    }
+}
+
+/// Traces every transaction of the block with `header` in order, each on the state the previous
+/// ones left (after the pre-block system calls). A transaction that cannot be executed gets an
+/// error entry and leaves the state as it was, as in geth.
+pub fn trace_block<S: StateReader + ?Sized>(
+    config: &ChainConfig,
+    header: &Header,
+    parent_state: &S,
+    transactions: &[TxEnvelope],
+    senders: &[Address],
+    options: &GethDebugTracingOptions,
+) -> Result<Vec<TraceResult>, SimulationError> {
+    check_senders(transactions, senders)?;
+    let mut replay = BlockReplay::new(config, header, parent_state, debug_inspector(options)?)?;
+    let mut results = Vec::with_capacity(transactions.len());
+    for (index, (tx, sender)) in transactions.iter().zip(senders).enumerate() {
+        let tx_hash = Some(*tx.tx_hash());
+        results.push(match replay.trace(index, tx, *sender)? {
+            Ok((result, state)) => {
+                replay.evm.ctx.journaled_state.database.commit(state);
+                TraceResult::Success { result, tx_hash }
+            }
+            Err(error) => TraceResult::Error { error, tx_hash },
+        });
+    }
+    Ok(results)
+}
+
+/// The inspector for `options`, refusing tracers outside [`SUPPORTED_TRACERS`] before any work.
+fn debug_inspector(options: &GethDebugTracingOptions) -> Result<DebugInspector, SimulationError> {
+    let unsupported = |name: &str| SimulationError::UnsupportedTracer { name: shortened(name) };
+    if let Some(tracer) = &options.tracer {
+        let name = tracer.as_str();
+        if !name.is_empty() && !SUPPORTED_TRACERS.contains(&name) {
+            return Err(unsupported(name));
+        }
+    }
+    DebugInspector::new(options.clone()).map_err(|err| match err {
+        DebugInspectorError::UnsupportedTracer | DebugInspectorError::JsTracerNotEnabled => {
+            unsupported(options.tracer.as_ref().map_or("", |t| t.as_str()))
+        }
+        other => SimulationError::InvalidTracerConfig(other.to_string()),
+    })
+}
+
+/// A tracer name for an error message; JavaScript tracers pass their whole source as the name.
+fn shortened(name: &str) -> String {
+    const MAX_CHARS: usize = 64;
+    if name.chars().count() <= MAX_CHARS {
+        name.to_owned()
+    } else {
+        let head: String = name.chars().take(MAX_CHARS).collect();
+        format!("{head}…")
+    }
+}
+
+fn check_senders(transactions: &[TxEnvelope], senders: &[Address]) -> Result<(), SimulationError> {
+    if senders.len() == transactions.len() {
+        Ok(())
+    } else {
+        Err(SimulationError::SenderCount {
+            senders: senders.len(),
+            transactions: transactions.len(),
+        })
+    }
+}
+
+type ReplayDb<'s, S> = revm::database::CacheDB<StateDb<&'s S>>;
+
+/// A block being re-executed transaction by transaction, with the tracer attached.
+struct BlockReplay<'s, S: StateReader + ?Sized> {
+    evm: MainnetEvm<MainnetContext<ReplayDb<'s, S>>, DebugInspector>,
+    block_hash: B256,
+}
+
+impl<'s, S: StateReader + ?Sized> BlockReplay<'s, S> {
+    /// The block's state right after its pre-block system calls (EIP-4788, EIP-2935).
+    fn new(
+        config: &ChainConfig,
+        header: &Header,
+        parent_state: &'s S,
+        inspector: DebugInspector,
+    ) -> Result<Self, SimulationError> {
+        let env = block_evm_env(config, header);
+        let db = revm::database::CacheDB::new(StateDb(parent_state));
+        let mut evm = Context::mainnet()
+            .with_db(db)
+            .with_cfg(env.cfg)
+            .with_block(env.block)
+            .build_mainnet_with_inspector(inspector);
+        apply_pre_block_calls(&mut evm, env.fork, header)
+            .map_err(|e| SimulationError::PreBlockCalls(e.to_string()))?;
+        Ok(Self { evm, block_hash: header.hash_slow() })
+    }
+
+    /// Executes and commits transaction `index` without tracing it.
+    fn execute(
+        &mut self,
+        index: usize,
+        tx: &TxEnvelope,
+        sender: Address,
+    ) -> Result<(), SimulationError> {
+        self.evm.transact_commit(tx_env(tx, sender)).map_err(|err| {
+            SimulationError::BlockTransactionFailed {
+                index,
+                reason: simulation_error(err, sender).to_string(),
+            }
+        })?;
+        Ok(())
+    }
+
+    /// Traces transaction `index` without committing it: the trace and the state it would leave,
+    /// or why it could not run (the inner error). The outer error is a failure of the replay
+    /// itself (state reads).
+    fn trace(
+        &mut self,
+        index: usize,
+        tx: &TxEnvelope,
+        sender: Address,
+    ) -> Result<Result<(GethTrace, EvmState), String>, SimulationError> {
+        let env = tx_env(tx, sender);
+        let executed = self.evm.inspect_tx(env.clone());
+        let traced = match executed {
+            Ok(outcome) => {
+                let context = TransactionContext {
+                    block_hash: Some(self.block_hash),
+                    tx_index: Some(index),
+                    tx_hash: Some(*tx.tx_hash()),
+                };
+                let evm = &mut self.evm;
+                // The database still holds the state before this transaction, which the
+                // prestate tracer reads.
+                let trace = evm
+                    .inspector
+                    .get_result(
+                        Some(context),
+                        &env,
+                        &evm.ctx.block,
+                        &outcome,
+                        &mut evm.ctx.journaled_state.database,
+                    )
+                    .map_err(|e| SimulationError::State(e.to_string()))?;
+                Ok((trace, outcome.state))
+            }
+            Err(err) => Err(simulation_error(err, sender).to_string()),
+        };
+        // Ready the tracer for the next transaction whatever happened to this one.
+        self.evm
+            .inspector
+            .fuse()
+            .map_err(|e| SimulationError::InvalidTracerConfig(e.to_string()))?;
+        Ok(traced)
+    }
+}
+
+#[cfg(test)]
+mod tests;

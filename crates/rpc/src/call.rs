@@ -1,0 +1,193 @@
+//! Execution without a transaction on chain: `eth_call`, `eth_estimateGas`,
+//! `eth_createAccessList`, and the tracers `debug_traceTransaction`,
+//! `debug_traceBlockByNumber`, `debug_traceBlockByHash`.
+
+use crate::{
+    RpcContext, blocking_method,
+    error::{OrInternal, RpcResult, server_error},
+    resolve::{FoundBlock, StateAt, block_id_or_latest, find_block, require_block},
+};
+use alloy_eips::BlockId;
+use alloy_primitives::{B256, U64};
+use alloy_rpc_types_eth::{BlockOverrides, TransactionRequest, state::StateOverride};
+use alloy_rpc_types_trace::geth::GethDebugTracingOptions;
+use basalt_evm::SimulationError;
+use basalt_storage::HistoricalState;
+use jsonrpsee::{
+    RpcModule,
+    types::{ErrorObject, ErrorObjectOwned},
+};
+
+pub fn register(module: &mut RpcModule<RpcContext>) {
+    blocking_method(module, "eth_call", |ctx, params| {
+        let call = CallParams::parse(&params)?;
+        ctx.simulate(call.block, |config, header, state| {
+            basalt_evm::call(config, header, state, &call.request, call.state(), call.blocks())
+                .map(|outcome| outcome.output)
+        })
+    });
+    blocking_method(module, "eth_estimateGas", |ctx, params| {
+        let call = CallParams::parse(&params)?;
+        let gas = ctx.simulate(call.block, |config, header, state| {
+            basalt_evm::estimate_gas(
+                config,
+                header,
+                state,
+                &call.request,
+                call.state(),
+                call.blocks(),
+            )
+        })?;
+        Ok(U64::from(gas))
+    });
+    blocking_method(module, "eth_createAccessList", |ctx, params| {
+        let call = CallParams::parse(&params)?;
+        ctx.simulate(call.block, |config, header, state| {
+            basalt_evm::create_access_list(
+                config,
+                header,
+                state,
+                &call.request,
+                call.state(),
+                call.blocks(),
+            )
+        })
+    });
+    blocking_method(module, "debug_traceTransaction", |ctx, params| {
+        let mut seq = params.sequence();
+        let hash: B256 = seq.next()?;
+        let options: Option<GethDebugTracingOptions> = seq.optional_next()?;
+        let view = ctx.view()?;
+        let (block_hash, index) = view
+            .tx_location(hash)
+            .or_internal()?
+            .ok_or_else(|| server_error("transaction not found"))?;
+        let (found, block, senders) = ctx.block_for_replay(&view, BlockId::from(block_hash))?;
+        let parent = parent_state(&view, &found)?;
+        basalt_evm::trace_transaction(
+            ctx.node.chain().config(),
+            &found.header,
+            &parent,
+            &block.body.transactions,
+            &senders,
+            index as usize,
+            &options.unwrap_or_default(),
+        )
+        .map_err(simulation_error)
+    });
+    blocking_method(module, "debug_traceBlockByNumber", |ctx, params| {
+        let mut seq = params.sequence();
+        let tag: alloy_eips::BlockNumberOrTag = seq.next()?;
+        let options: Option<GethDebugTracingOptions> = seq.optional_next()?;
+        ctx.trace_block(BlockId::Number(tag), options.unwrap_or_default())
+    });
+    blocking_method(module, "debug_traceBlockByHash", |ctx, params| {
+        let mut seq = params.sequence();
+        let hash: B256 = seq.next()?;
+        let options: Option<GethDebugTracingOptions> = seq.optional_next()?;
+        ctx.trace_block(BlockId::from(hash), options.unwrap_or_default())
+    });
+}
+
+/// The parameters shared by the call methods: request, block, state and block overrides.
+struct CallParams {
+    request: TransactionRequest,
+    block: BlockId,
+    state_overrides: Option<StateOverride>,
+    block_overrides: Option<BlockOverrides>,
+}
+
+impl CallParams {
+    fn parse(params: &jsonrpsee::types::Params<'_>) -> RpcResult<Self> {
+        let mut seq = params.sequence();
+        Ok(Self {
+            request: seq.next()?,
+            block: block_id_or_latest(seq.optional_next()?),
+            state_overrides: seq.optional_next()?,
+            block_overrides: seq.optional_next()?,
+        })
+    }
+
+    fn state(&self) -> Option<&StateOverride> {
+        self.state_overrides.as_ref()
+    }
+
+    fn blocks(&self) -> Option<&BlockOverrides> {
+        self.block_overrides.as_ref()
+    }
+}
+
+/// geth's error shapes: code 3 with the revert data, -32602 for bad requests, -32000 else.
+pub fn simulation_error(err: SimulationError) -> ErrorObjectOwned {
+    let code = i32::try_from(err.rpc_code()).unwrap_or(crate::error::SERVER_ERROR);
+    ErrorObject::owned(code, err.to_string(), err.rpc_data().cloned())
+}
+
+/// The state a block was executed on: its parent's.
+fn parent_state<'a>(
+    view: &'a basalt_storage::ReadView,
+    found: &FoundBlock,
+) -> RpcResult<HistoricalState<'a>> {
+    let parent = view
+        .header(found.header.parent_hash)
+        .or_internal()?
+        .ok_or_else(|| server_error("the genesis block has no transactions to trace"))?;
+    Ok(HistoricalState::new(view, parent.state_root))
+}
+
+impl RpcContext {
+    fn simulate<T>(
+        &self,
+        block: BlockId,
+        run: impl FnOnce(
+            &basalt_primitives::ChainConfig,
+            &alloy_consensus::Header,
+            &StateAt<'_>,
+        ) -> Result<T, SimulationError>,
+    ) -> RpcResult<T> {
+        let view = self.view()?;
+        let found = require_block(&view, block)?;
+        let state = StateAt::new(&view, &found);
+        run(self.node.chain().config(), &found.header, &state).map_err(simulation_error)
+    }
+
+    /// Gas for `eth_sendTransaction` when the request names none.
+    pub(crate) fn estimate_for_send(&self, request: &TransactionRequest) -> RpcResult<u64> {
+        self.simulate(block_id_or_latest(None), |config, header, state| {
+            basalt_evm::estimate_gas(config, header, state, request, None, None)
+        })
+    }
+
+    fn block_for_replay(
+        &self,
+        view: &basalt_storage::ReadView,
+        id: BlockId,
+    ) -> RpcResult<(FoundBlock, basalt_primitives::Block, Vec<alloy_primitives::Address>)> {
+        let found = find_block(view, id)?.ok_or_else(|| server_error("block not found"))?;
+        let block = view
+            .block(found.hash)
+            .or_internal()?
+            .ok_or_else(|| server_error("block body not found"))?;
+        let senders = block.body.transactions.iter().map(|tx| self.sender_of(tx)).collect();
+        Ok((found, block, senders))
+    }
+
+    fn trace_block(
+        &self,
+        id: BlockId,
+        options: GethDebugTracingOptions,
+    ) -> RpcResult<Vec<alloy_rpc_types_trace::geth::TraceResult>> {
+        let view = self.view()?;
+        let (found, block, senders) = self.block_for_replay(&view, id)?;
+        let parent = parent_state(&view, &found)?;
+        basalt_evm::trace_block(
+            self.node.chain().config(),
+            &found.header,
+            &parent,
+            &block.body.transactions,
+            &senders,
+            &options,
+        )
+        .map_err(simulation_error)
+    }
+}

@@ -1,0 +1,136 @@
+//! Stored blocks, transactions and receipts turned into the execution-apis result objects
+//! (the alloy RPC types serialize exactly those fields).
+
+use alloy_consensus::{Header, Transaction as _};
+use alloy_primitives::{Address, B256};
+use alloy_rpc_types_eth::{
+    Block as RpcBlock, BlockTransactions, Header as RpcHeader, Log as RpcLog, Transaction,
+    TransactionReceipt,
+};
+use basalt_primitives::{Block, ReceiptEnvelope, TxEnvelope};
+
+/// Where a mined transaction sits.
+#[derive(Clone, Copy, Debug)]
+pub struct TxPosition {
+    pub block_hash: B256,
+    pub block_number: u64,
+    pub index: u64,
+    pub base_fee: Option<u64>,
+}
+
+pub fn rpc_header(header: &Header, hash: B256, size: Option<usize>) -> RpcHeader {
+    RpcHeader {
+        hash,
+        inner: header.clone(),
+        total_difficulty: None,
+        size: size.map(alloy_primitives::U256::from),
+    }
+}
+
+pub fn rpc_transaction(
+    tx: &TxEnvelope,
+    sender: Address,
+    position: Option<TxPosition>,
+) -> Transaction {
+    let effective_gas_price = match position {
+        Some(p) => Some(tx.effective_gas_price(p.base_fee)),
+        // Pending: geth reports the fee cap as gasPrice.
+        None => Some(tx.max_fee_per_gas()),
+    };
+    Transaction {
+        inner: alloy_consensus::transaction::Recovered::new_unchecked(tx.clone(), sender),
+        block_hash: position.map(|p| p.block_hash),
+        block_number: position.map(|p| p.block_number),
+        transaction_index: position.map(|p| p.index),
+        effective_gas_price,
+        block_timestamp: None,
+    }
+}
+
+/// A block object; `senders` is consulted only for full transactions.
+pub fn rpc_block(
+    block: &Block,
+    hash: B256,
+    full: bool,
+    senders: impl Fn(&TxEnvelope) -> Address,
+) -> RpcBlock {
+    let size = alloy_rlp::Encodable::length(block);
+    let transactions = if full {
+        BlockTransactions::Full(
+            block
+                .body
+                .transactions
+                .iter()
+                .enumerate()
+                .map(|(index, tx)| {
+                    let position = TxPosition {
+                        block_hash: hash,
+                        block_number: block.header.number,
+                        index: index as u64,
+                        base_fee: block.header.base_fee_per_gas,
+                    };
+                    rpc_transaction(tx, senders(tx), Some(position))
+                })
+                .collect(),
+        )
+    } else {
+        BlockTransactions::Hashes(block.body.transactions.iter().map(|tx| *tx.tx_hash()).collect())
+    };
+    RpcBlock {
+        header: rpc_header(&block.header, hash, Some(size)),
+        uncles: block.body.ommers.iter().map(|o| o.hash_slow()).collect(),
+        transactions,
+        withdrawals: block.body.withdrawals.clone(),
+    }
+}
+
+/// The receipts of a block as RPC objects, with log indexes counted across the block.
+pub fn rpc_receipts(
+    block: &Block,
+    hash: B256,
+    receipts: &[ReceiptEnvelope],
+    senders: impl Fn(&TxEnvelope) -> Address,
+    blob_base_fee: Option<u128>,
+) -> Vec<TransactionReceipt> {
+    let header = &block.header;
+    let mut log_index = 0u64;
+    let mut previous_cumulative = 0u64;
+    let mut out = Vec::with_capacity(receipts.len());
+    for (index, (tx, receipt)) in block.body.transactions.iter().zip(receipts).enumerate() {
+        let cumulative = receipt.cumulative_gas_used();
+        let gas_used = cumulative.saturating_sub(previous_cumulative);
+        previous_cumulative = cumulative;
+        let tx_hash = *tx.tx_hash();
+        let inner = receipt.clone().map_logs(|log| {
+            let rpc = RpcLog {
+                inner: log,
+                block_hash: Some(hash),
+                block_number: Some(header.number),
+                block_timestamp: None,
+                transaction_hash: Some(tx_hash),
+                transaction_index: Some(index as u64),
+                log_index: Some(log_index),
+                removed: false,
+            };
+            log_index += 1;
+            rpc
+        });
+        let sender = senders(tx);
+        let blob_gas_used = tx.blob_gas_used();
+        out.push(TransactionReceipt {
+            inner,
+            transaction_hash: tx_hash,
+            transaction_index: Some(index as u64),
+            block_hash: Some(hash),
+            block_number: Some(header.number),
+            gas_used,
+            effective_gas_price: tx.effective_gas_price(header.base_fee_per_gas),
+            blob_gas_used,
+            blob_gas_price: blob_gas_used.and(blob_base_fee),
+            from: sender,
+            to: tx.to(),
+            contract_address: tx.kind().is_create().then(|| sender.create(tx.nonce())),
+        });
+    }
+    out
+}

@@ -1,0 +1,256 @@
+//! Chain and state reads: `web3_*`, `net_*`, and the `eth_*` methods that read blocks,
+//! transactions, receipts, accounts and proofs.
+
+use crate::{
+    RpcContext, blocking_method,
+    convert::{TxPosition, rpc_block, rpc_receipts, rpc_transaction},
+    error::{OrInternal, RpcResult, invalid_params},
+    resolve::{FoundBlock, StateAt, block_id_or_latest, find_block, require_block},
+    sync_method,
+};
+use alloy_eips::{BlockId, BlockNumberOrTag};
+use alloy_primitives::{Address, B256, Bytes, U64, U256, keccak256};
+use alloy_rpc_types_eth::{Block as RpcBlock, Transaction, TransactionReceipt};
+use basalt_primitives::{StateReader, TxEnvelope, sender::recover_sender};
+use basalt_storage::{AccountProof, ReadView};
+use jsonrpsee::{RpcModule, types::Params};
+
+pub fn register(module: &mut RpcModule<RpcContext>) {
+    sync_method(module, "web3_clientVersion", |ctx, _| Ok(ctx.client_version.clone()));
+    sync_method(module, "web3_sha3", |_, params| {
+        let data: Bytes = params.one()?;
+        Ok(keccak256(&data))
+    });
+    sync_method(module, "net_version", |ctx, _| Ok(ctx.chain_id().to_string()));
+    sync_method(module, "net_listening", |_, _| Ok(true));
+    sync_method(module, "net_peerCount", |_, _| Ok(U64::ZERO));
+    sync_method(module, "eth_chainId", |ctx, _| Ok(U64::from(ctx.chain_id())));
+    sync_method(module, "eth_syncing", |_, _| Ok(false));
+    sync_method(module, "eth_mining", |_, _| Ok(true));
+    sync_method(module, "eth_hashrate", |_, _| Ok(U64::ZERO));
+    sync_method(module, "eth_coinbase", |ctx, _| Ok(ctx.node.beneficiary()));
+    sync_method(module, "eth_accounts", |ctx, _| Ok(ctx.node.dev_accounts()));
+    sync_method(module, "eth_blockNumber", |ctx, _| {
+        Ok(U64::from(ctx.node.chain().head().or_internal()?.number))
+    });
+    sync_method(module, "eth_getBalance", |ctx, params| {
+        let (address, block) = address_and_block(&params)?;
+        ctx.with_state(block, |state| {
+            Ok(state.account(address).or_internal()?.unwrap_or_default().balance)
+        })
+    });
+    sync_method(module, "eth_getTransactionCount", |ctx, params| {
+        let (address, block) = address_and_block(&params)?;
+        if block == BlockId::Number(BlockNumberOrTag::Pending) {
+            return Ok(U64::from(ctx.node.next_nonce(address).or_internal()?));
+        }
+        ctx.with_state(block, |state| {
+            Ok(U64::from(state.account(address).or_internal()?.map_or(0, |a| a.nonce)))
+        })
+    });
+    sync_method(module, "eth_getCode", |ctx, params| {
+        let (address, block) = address_and_block(&params)?;
+        ctx.with_state(block, |state| {
+            let Some(account) = state.account(address).or_internal()? else {
+                return Ok(Bytes::new());
+            };
+            Ok(state.code(account.code_hash).or_internal()?.unwrap_or_default())
+        })
+    });
+    sync_method(module, "eth_getStorageAt", |ctx, params| {
+        let mut seq = params.sequence();
+        let address: Address = seq.next()?;
+        let slot: U256 = seq.next()?;
+        let block = block_id_or_latest(seq.optional_next()?);
+        ctx.with_state(block, |state| {
+            Ok(B256::from(state.storage(address, slot).or_internal()?.to_be_bytes::<32>()))
+        })
+    });
+    blocking_method(module, "eth_getProof", |ctx, params| {
+        let mut seq = params.sequence();
+        let address: Address = seq.next()?;
+        let slots: Vec<B256> = seq.next()?;
+        let block = block_id_or_latest(seq.optional_next()?);
+        let slots: Vec<U256> = slots.into_iter().map(|s| U256::from_be_bytes(s.0)).collect();
+        let view = ctx.view()?;
+        let found = require_block(&view, block)?;
+        let root = StateAt::root(&view, &found)?;
+        let proof: AccountProof = view.account_proof(root, address, &slots).or_internal()?;
+        Ok(proof)
+    });
+
+    blocking_method(module, "eth_getBlockByHash", |ctx, params| {
+        let (hash, full): (B256, bool) = params.parse()?;
+        ctx.rpc_block(BlockId::from(hash), full)
+    });
+    blocking_method(module, "eth_getBlockByNumber", |ctx, params| {
+        let (tag, full): (BlockNumberOrTag, bool) = params.parse()?;
+        ctx.rpc_block(BlockId::Number(tag), full)
+    });
+    sync_method(module, "eth_getBlockTransactionCountByHash", |ctx, params| {
+        let hash: B256 = params.one()?;
+        ctx.block_field(BlockId::from(hash), |b| U64::from(b.body.transactions.len()))
+    });
+    sync_method(module, "eth_getBlockTransactionCountByNumber", |ctx, params| {
+        let tag: BlockNumberOrTag = params.one()?;
+        ctx.block_field(BlockId::Number(tag), |b| U64::from(b.body.transactions.len()))
+    });
+    sync_method(module, "eth_getUncleCountByBlockHash", |ctx, params| {
+        let hash: B256 = params.one()?;
+        ctx.block_field(BlockId::from(hash), |b| U64::from(b.body.ommers.len()))
+    });
+    sync_method(module, "eth_getUncleCountByBlockNumber", |ctx, params| {
+        let tag: BlockNumberOrTag = params.one()?;
+        ctx.block_field(BlockId::Number(tag), |b| U64::from(b.body.ommers.len()))
+    });
+    sync_method(module, "eth_getTransactionByHash", |ctx, params| {
+        let hash: B256 = params.one()?;
+        ctx.transaction_by_hash(hash)
+    });
+    sync_method(module, "eth_getTransactionByBlockHashAndIndex", |ctx, params| {
+        let (hash, index): (B256, U64) = params.parse()?;
+        ctx.transaction_by_block_and_index(BlockId::from(hash), index.to())
+    });
+    sync_method(module, "eth_getTransactionByBlockNumberAndIndex", |ctx, params| {
+        let (tag, index): (BlockNumberOrTag, U64) = params.parse()?;
+        ctx.transaction_by_block_and_index(BlockId::Number(tag), index.to())
+    });
+    sync_method(module, "eth_getTransactionReceipt", |ctx, params| {
+        let hash: B256 = params.one()?;
+        ctx.transaction_receipt(hash)
+    });
+    blocking_method(module, "eth_getBlockReceipts", |ctx, params| {
+        let block: BlockId = params.one()?;
+        let view = ctx.view()?;
+        let Some(found) = find_block(&view, block)? else { return Ok(None) };
+        Ok(Some(ctx.block_receipts(&view, &found)?))
+    });
+}
+
+fn address_and_block(params: &Params<'_>) -> RpcResult<(Address, BlockId)> {
+    let mut seq = params.sequence();
+    let address: Address = seq.next()?;
+    Ok((address, block_id_or_latest(seq.optional_next()?)))
+}
+
+impl RpcContext {
+    pub(crate) fn chain_id(&self) -> u64 {
+        self.node.chain().config().chain_id
+    }
+
+    pub(crate) fn view(&self) -> RpcResult<ReadView> {
+        self.node.chain().db().read().or_internal()
+    }
+
+    /// Runs `f` on the state after `block`.
+    pub(crate) fn with_state<T>(
+        &self,
+        block: BlockId,
+        f: impl FnOnce(&StateAt<'_>) -> RpcResult<T>,
+    ) -> RpcResult<T> {
+        let view = self.view()?;
+        let found = require_block(&view, block)?;
+        f(&StateAt::new(&view, &found))
+    }
+
+    /// The sender of a stored or pooled transaction.
+    pub(crate) fn sender_of(&self, tx: &TxEnvelope) -> Address {
+        if let Some(sender) = self.node.impersonated_sender(tx.tx_hash()) {
+            return sender;
+        }
+        // Stored transactions were checked on the way in; a failure here means a
+        // pre-EIP-2 signature from an imported chain, recovered leniently.
+        recover_sender(tx, true).unwrap_or_default()
+    }
+
+    fn rpc_block(&self, id: BlockId, full: bool) -> RpcResult<Option<RpcBlock>> {
+        let view = self.view()?;
+        let Some(found) = find_block(&view, id)? else { return Ok(None) };
+        let Some(block) = view.block(found.hash).or_internal()? else { return Ok(None) };
+        Ok(Some(rpc_block(&block, found.hash, full, |tx| self.sender_of(tx))))
+    }
+
+    fn block_field<T>(
+        &self,
+        id: BlockId,
+        f: impl FnOnce(&basalt_primitives::Block) -> T,
+    ) -> RpcResult<Option<T>> {
+        let view = self.view()?;
+        let Some(found) = find_block(&view, id)? else { return Ok(None) };
+        Ok(view.block(found.hash).or_internal()?.map(|b| f(&b)))
+    }
+
+    fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>> {
+        if let Some(pooled) = self.node.with_pool(|pool| pool.get(&hash)) {
+            return Ok(Some(rpc_transaction(&pooled.tx, pooled.sender, None)));
+        }
+        let view = self.view()?;
+        let Some((block_hash, index)) = view.tx_location(hash).or_internal()? else {
+            return Ok(None);
+        };
+        self.transaction_at(&view, block_hash, index)
+    }
+
+    fn transaction_by_block_and_index(
+        &self,
+        id: BlockId,
+        index: u64,
+    ) -> RpcResult<Option<Transaction>> {
+        let view = self.view()?;
+        let Some(found) = find_block(&view, id)? else { return Ok(None) };
+        self.transaction_at(&view, found.hash, index)
+    }
+
+    fn transaction_at(
+        &self,
+        view: &ReadView,
+        block_hash: B256,
+        index: u64,
+    ) -> RpcResult<Option<Transaction>> {
+        let Some(block) = view.block(block_hash).or_internal()? else { return Ok(None) };
+        let Some(tx) = usize::try_from(index).ok().and_then(|i| block.body.transactions.get(i))
+        else {
+            return Ok(None);
+        };
+        let position = TxPosition {
+            block_hash,
+            block_number: block.header.number,
+            index,
+            base_fee: block.header.base_fee_per_gas,
+        };
+        Ok(Some(rpc_transaction(tx, self.sender_of(tx), Some(position))))
+    }
+
+    fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<TransactionReceipt>> {
+        let view = self.view()?;
+        let Some((block_hash, index)) = view.tx_location(hash).or_internal()? else {
+            return Ok(None);
+        };
+        let Some(header) = view.header(block_hash).or_internal()? else { return Ok(None) };
+        let found = FoundBlock { header, hash: block_hash, is_head: false };
+        let receipts = self.block_receipts(&view, &found)?;
+        Ok(usize::try_from(index).ok().and_then(|i| receipts.into_iter().nth(i)))
+    }
+
+    pub(crate) fn block_receipts(
+        &self,
+        view: &ReadView,
+        found: &FoundBlock,
+    ) -> RpcResult<Vec<TransactionReceipt>> {
+        let block = view
+            .block(found.hash)
+            .or_internal()?
+            .ok_or_else(|| invalid_params("block body missing"))?;
+        let receipts = view.receipts(found.hash).or_internal()?.unwrap_or_default();
+        let blob_base_fee = self.blob_base_fee_of(&found.header);
+        Ok(rpc_receipts(&block, found.hash, &receipts, |tx| self.sender_of(tx), blob_base_fee))
+    }
+
+    /// The blob base fee a block charged.
+    pub(crate) fn blob_base_fee_of(&self, header: &alloy_consensus::Header) -> Option<u128> {
+        let config = self.node.chain().config();
+        let fork = config.fork_at(header.number, header.timestamp);
+        let params = config.blob_params(fork)?;
+        Some(params.calc_blob_fee(header.excess_blob_gas?))
+    }
+}

@@ -1,0 +1,159 @@
+//! Fee suggestions and history: `eth_gasPrice`, `eth_maxPriorityFeePerGas`,
+//! `eth_blobBaseFee`, `eth_feeHistory`.
+
+use crate::{
+    RpcContext, blocking_method,
+    error::{OrInternal, RpcResult, invalid_params},
+    resolve::block_number,
+    send::DEFAULT_PRIORITY_FEE,
+    sync_method,
+};
+use alloy_consensus::Transaction;
+use alloy_eips::BlockNumberOrTag;
+use alloy_primitives::{U64, U128};
+use alloy_rpc_types_eth::FeeHistory;
+use jsonrpsee::RpcModule;
+
+/// Most blocks one `eth_feeHistory` call covers (geth's limit).
+const MAX_FEE_HISTORY_BLOCKS: u64 = 1024;
+
+pub fn register(module: &mut RpcModule<RpcContext>) {
+    sync_method(module, "eth_gasPrice", |ctx, _| {
+        let base_fee = ctx.node.validation_context().or_internal()?.base_fee;
+        Ok(U128::from(u128::from(base_fee).saturating_add(DEFAULT_PRIORITY_FEE)))
+    });
+    sync_method(module, "eth_maxPriorityFeePerGas", |_, _| Ok(U128::from(DEFAULT_PRIORITY_FEE)));
+    sync_method(module, "eth_blobBaseFee", |ctx, _| {
+        let fee = ctx.node.validation_context().or_internal()?.blob_base_fee;
+        fee.map(U128::from).ok_or_else(|| invalid_params("blobs are not active on this chain"))
+    });
+    blocking_method(module, "eth_feeHistory", |ctx, params| {
+        let mut seq = params.sequence();
+        let count: U64 = seq.next()?;
+        let newest: BlockNumberOrTag = seq.next()?;
+        let percentiles: Option<Vec<f64>> = seq.optional_next()?;
+        ctx.fee_history(count.to(), newest, percentiles)
+    });
+}
+
+impl RpcContext {
+    fn fee_history(
+        &self,
+        count: u64,
+        newest: BlockNumberOrTag,
+        percentiles: Option<Vec<f64>>,
+    ) -> RpcResult<FeeHistory> {
+        if let Some(p) = &percentiles {
+            let ordered = p.windows(2).all(|w| w[0] <= w[1]);
+            if !ordered || p.iter().any(|v| !(0.0..=100.0).contains(v)) {
+                return Err(invalid_params(
+                    "reward percentiles must be ascending and between 0 and 100",
+                ));
+            }
+        }
+        let view = self.view()?;
+        let newest = block_number(&view, newest)?;
+        let head = self.node.chain().head().or_internal()?.number;
+        if newest > head {
+            return Err(invalid_params(format!("block {newest} is after the head {head}")));
+        }
+        let count = count.min(MAX_FEE_HISTORY_BLOCKS).min(newest.saturating_add(1));
+        let oldest = newest.saturating_add(1).saturating_sub(count);
+        let mut history = FeeHistory { oldest_block: oldest, ..Default::default() };
+        let mut last_header = None;
+        for number in oldest..=newest {
+            if count == 0 {
+                break;
+            }
+            let header = view
+                .header_by_number(number)
+                .or_internal()?
+                .ok_or_else(|| invalid_params(format!("block {number} is missing")))?;
+            history.base_fee_per_gas.push(u128::from(header.base_fee_per_gas.unwrap_or_default()));
+            history.gas_used_ratio.push(ratio(header.gas_used, header.gas_limit));
+            let blob_max = self.blob_max_gas(&header);
+            history.base_fee_per_blob_gas.push(self.blob_base_fee_of(&header).unwrap_or_default());
+            history
+                .blob_gas_used_ratio
+                .push(ratio(header.blob_gas_used.unwrap_or_default(), blob_max));
+            if let Some(percentiles) = &percentiles {
+                let rewards = self.block_rewards(&view, &header, percentiles)?;
+                history.reward.get_or_insert_with(Vec::new).push(rewards);
+            }
+            last_header = Some(header);
+        }
+        // One more entry: the fees of the block after the newest.
+        if let Some(header) = last_header {
+            let next_base = basalt_chain::header_rules::next_base_fee(&header).unwrap_or_default();
+            history.base_fee_per_gas.push(u128::from(next_base));
+            let config = self.node.chain().config();
+            let next_fork = config.fork_at(header.number + 1, header.timestamp + 1);
+            let next_blob_fee = config.blob_params(next_fork).map_or(0, |params| {
+                let fork = config.fork_at(header.number, header.timestamp);
+                let excess = basalt_chain::header_rules::next_excess_blob_gas(
+                    &params,
+                    next_fork,
+                    &header,
+                    config.blob_params(fork).is_some(),
+                );
+                params.calc_blob_fee(excess)
+            });
+            history.base_fee_per_blob_gas.push(next_blob_fee);
+        }
+        Ok(history)
+    }
+
+    fn blob_max_gas(&self, header: &alloy_consensus::Header) -> u64 {
+        let config = self.node.chain().config();
+        let fork = config.fork_at(header.number, header.timestamp);
+        config.blob_params(fork).map_or(0, |p| p.max_blob_gas_per_block())
+    }
+
+    /// Effective tips at the given percentiles of gas used in the block.
+    fn block_rewards(
+        &self,
+        view: &basalt_storage::ReadView,
+        header: &alloy_consensus::Header,
+        percentiles: &[f64],
+    ) -> RpcResult<Vec<u128>> {
+        let hash = header.hash_slow();
+        let block = view.block(hash).or_internal()?.unwrap_or_default();
+        let receipts = view.receipts(hash).or_internal()?.unwrap_or_default();
+        let base_fee = header.base_fee_per_gas.unwrap_or_default();
+        let mut previous = 0u64;
+        let mut tips: Vec<(u128, u64)> = block
+            .body
+            .transactions
+            .iter()
+            .zip(&receipts)
+            .map(|(tx, receipt)| {
+                let used = receipt.cumulative_gas_used().saturating_sub(previous);
+                previous = receipt.cumulative_gas_used();
+                (tx.effective_tip_per_gas(base_fee).unwrap_or_default(), used)
+            })
+            .collect();
+        if tips.is_empty() {
+            return Ok(vec![0; percentiles.len()]);
+        }
+        tips.sort_unstable();
+        let total: u64 = tips.iter().map(|(_, used)| used).sum();
+        Ok(percentiles
+            .iter()
+            .map(|p| {
+                let threshold = (total as f64 * p / 100.0) as u64;
+                let mut sum = 0u64;
+                for (tip, used) in &tips {
+                    sum = sum.saturating_add(*used);
+                    if sum >= threshold {
+                        return *tip;
+                    }
+                }
+                tips.last().map_or(0, |(tip, _)| *tip)
+            })
+            .collect())
+    }
+}
+
+fn ratio(used: u64, limit: u64) -> f64 {
+    if limit == 0 { 0.0 } else { used as f64 / limit as f64 }
+}

@@ -1,0 +1,181 @@
+//! Polled filters: `eth_newFilter`, `eth_newBlockFilter`, `eth_newPendingTransactionFilter`,
+//! `eth_getFilterChanges`, `eth_getFilterLogs`, `eth_uninstallFilter`. Block and log filters
+//! keep a cursor (the next block to report) and read the chain when polled; pending
+//! transaction filters collect hashes from the chain's events. A filter not polled for five
+//! minutes is dropped, as geth does.
+
+use crate::{
+    RpcContext, blocking_method,
+    error::{OrInternal, RpcResult, server_error},
+    sync_method,
+};
+use alloy_primitives::{B256, U128};
+use alloy_rpc_types_eth::{Filter, Log as RpcLog};
+use basalt_chain::dev::ChainEvent;
+use jsonrpsee::RpcModule;
+use serde::Serialize;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, MutexGuard},
+    time::{Duration, Instant},
+};
+
+const FILTER_TIMEOUT: Duration = Duration::from_secs(300);
+/// Most pending hashes kept per filter between polls.
+const MAX_PENDING_HASHES: usize = 100_000;
+
+enum FilterKind {
+    Blocks { next: u64 },
+    Logs { filter: Box<Filter>, next: u64 },
+    PendingTransactions { hashes: Vec<B256> },
+}
+
+struct InstalledFilter {
+    kind: FilterKind,
+    last_poll: Instant,
+}
+
+#[derive(Default)]
+pub struct Filters {
+    installed: Mutex<HashMap<u128, InstalledFilter>>,
+    next_id: Mutex<u128>,
+}
+
+/// What `eth_getFilterChanges` returns: hashes or logs.
+#[derive(Clone, Serialize)]
+#[serde(untagged)]
+enum FilterChanges {
+    Hashes(Vec<B256>),
+    Logs(Vec<RpcLog>),
+}
+
+impl Filters {
+    fn lock(&self) -> MutexGuard<'_, HashMap<u128, InstalledFilter>> {
+        self.installed.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn install(&self, kind: FilterKind) -> U128 {
+        let id = {
+            let mut next = self.next_id.lock().unwrap_or_else(|p| p.into_inner());
+            *next += 1;
+            *next
+        };
+        let mut installed = self.lock();
+        installed.retain(|_, f| f.last_poll.elapsed() < FILTER_TIMEOUT);
+        installed.insert(id, InstalledFilter { kind, last_poll: Instant::now() });
+        U128::from(id)
+    }
+}
+
+pub fn register(module: &mut RpcModule<RpcContext>) {
+    sync_method(module, "eth_newFilter", |ctx, params| {
+        let filter: Filter = params.one()?;
+        let head = ctx.node.chain().head().or_internal()?.number;
+        let view = ctx.view()?;
+        let next = match filter.block_option.get_from_block() {
+            Some(tag) => crate::resolve::block_number(&view, *tag)?,
+            None => head + 1,
+        };
+        Ok(ctx.filters.install(FilterKind::Logs { filter: Box::new(filter), next }))
+    });
+    sync_method(module, "eth_newBlockFilter", |ctx, _| {
+        let head = ctx.node.chain().head().or_internal()?.number;
+        Ok(ctx.filters.install(FilterKind::Blocks { next: head + 1 }))
+    });
+    sync_method(module, "eth_newPendingTransactionFilter", |ctx, _| {
+        Ok(ctx.filters.install(FilterKind::PendingTransactions { hashes: Vec::new() }))
+    });
+    sync_method(module, "eth_uninstallFilter", |ctx, params| {
+        let id: U128 = params.one()?;
+        Ok(ctx.filters.lock().remove(&id.to()).is_some())
+    });
+    blocking_method(module, "eth_getFilterChanges", |ctx, params| {
+        let id: U128 = params.one()?;
+        ctx.filter_changes(id.to())
+    });
+    blocking_method(module, "eth_getFilterLogs", |ctx, params| {
+        let id: U128 = params.one()?;
+        let filter = {
+            let mut installed = ctx.filters.lock();
+            let entry = installed.get_mut(&id.to()).ok_or_else(filter_not_found)?;
+            entry.last_poll = Instant::now();
+            match &entry.kind {
+                FilterKind::Logs { filter, .. } => filter.clone(),
+                _ => return Err(server_error("filter is not a log filter")),
+            }
+        };
+        let view = ctx.view()?;
+        ctx.logs(&view, &filter, None)
+    });
+}
+
+fn filter_not_found() -> jsonrpsee::types::ErrorObjectOwned {
+    server_error("filter not found")
+}
+
+impl RpcContext {
+    fn filter_changes(&self, id: u128) -> RpcResult<FilterChanges> {
+        let view = self.view()?;
+        let head =
+            view.head_header().or_internal()?.ok_or_else(|| server_error("no genesis"))?.number;
+        let mut installed = self.filters.lock();
+        let entry = installed.get_mut(&id).ok_or_else(filter_not_found)?;
+        entry.last_poll = Instant::now();
+        match &mut entry.kind {
+            FilterKind::Blocks { next } => {
+                let mut hashes = Vec::new();
+                for number in *next..=head {
+                    hashes.extend(view.canonical_hash(number).or_internal()?);
+                }
+                *next = head.saturating_add(1).max(*next);
+                Ok(FilterChanges::Hashes(hashes))
+            }
+            FilterKind::PendingTransactions { hashes } => {
+                Ok(FilterChanges::Hashes(std::mem::take(hashes)))
+            }
+            FilterKind::Logs { filter, next } => {
+                let from = *next;
+                let to = filter.block_option.get_to_block().copied();
+                let filter = filter.clone();
+                let end = match to {
+                    Some(tag) => crate::resolve::block_number(&view, tag)?.min(head),
+                    None => head,
+                };
+                *next = end.saturating_add(1).max(*next);
+                drop(installed);
+                if from > end {
+                    return Ok(FilterChanges::Logs(Vec::new()));
+                }
+                let mut filter = *filter;
+                filter.block_option = alloy_rpc_types_eth::FilterBlockOption::Range {
+                    from_block: Some(from.into()),
+                    to_block: Some(end.into()),
+                };
+                Ok(FilterChanges::Logs(self.logs(&view, &filter, None)?))
+            }
+        }
+    }
+}
+
+/// Feeds pending-transaction filters from the chain's events.
+pub fn spawn_collector(context: Arc<RpcContext>) {
+    let mut events = context.events.subscribe();
+    tokio::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(ChainEvent::PendingTransaction(hash)) => {
+                    for entry in context.filters.lock().values_mut() {
+                        if let FilterKind::PendingTransactions { hashes } = &mut entry.kind
+                            && hashes.len() < MAX_PENDING_HASHES
+                        {
+                            hashes.push(hash);
+                        }
+                    }
+                }
+                Ok(ChainEvent::Block(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+}

@@ -1,0 +1,143 @@
+//! Basalt's JSON-RPC server: one port, HTTP and WebSocket, batch requests. The `eth`, `net`,
+//! `web3`, `txpool` and `debug` namespaces serve any chain; the `evm_*`/`anvil_*` methods
+//! exist only on the development L1.
+
+mod call;
+mod config;
+mod convert;
+mod debug;
+mod dev;
+mod error;
+mod eth;
+mod fees;
+mod filters;
+mod logs;
+mod pubsub;
+mod resolve;
+mod send;
+mod txpool;
+
+pub use error::RpcResult;
+
+use basalt_chain::dev::{ChainEvent, DevChain};
+use jsonrpsee::{
+    RpcModule,
+    server::{BatchRequestConfig, Server, ServerConfig, ServerHandle},
+};
+use std::{net::SocketAddr, sync::Arc};
+use tokio::sync::broadcast;
+
+/// Server limits.
+#[derive(Clone, Debug)]
+pub struct RpcConfig {
+    pub addr: SocketAddr,
+    /// Most requests in one batch.
+    pub max_batch: u32,
+    /// Largest request body (blob transactions need a few MiB).
+    pub max_request_bytes: u32,
+    pub max_response_bytes: u32,
+    pub max_connections: u32,
+}
+
+impl RpcConfig {
+    pub fn local(port: u16) -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            max_batch: 1000,
+            max_request_bytes: 16 * 1024 * 1024,
+            max_response_bytes: 64 * 1024 * 1024,
+            max_connections: 1000,
+        }
+    }
+}
+
+/// What every method handler sees.
+pub struct RpcContext {
+    node: Arc<DevChain>,
+    events: broadcast::Sender<ChainEvent>,
+    filters: filters::Filters,
+    client_version: String,
+}
+
+/// Starts the server on `config.addr`; returns the bound address and the handle that stops
+/// it. Chain events reach subscriptions and filters from here on.
+pub async fn start(
+    node: Arc<DevChain>,
+    config: &RpcConfig,
+) -> std::io::Result<(SocketAddr, ServerHandle)> {
+    let (events, _) = broadcast::channel(4096);
+    let sender = events.clone();
+    node.set_listener(Box::new(move |event| {
+        // No receiver just means no subscriber yet.
+        let _ = sender.send(event);
+    }));
+    let context = Arc::new(RpcContext {
+        node,
+        events,
+        filters: filters::Filters::default(),
+        client_version: format!("basalt/v{}", env!("CARGO_PKG_VERSION")),
+    });
+    filters::spawn_collector(context.clone());
+    let module = methods(context);
+
+    let server_config = ServerConfig::builder()
+        .max_request_body_size(config.max_request_bytes)
+        .max_response_body_size(config.max_response_bytes)
+        .max_connections(config.max_connections)
+        .set_batch_request_config(BatchRequestConfig::Limit(config.max_batch))
+        .build();
+    let server = Server::builder().set_config(server_config).build(config.addr).await?;
+    let addr = server.local_addr()?;
+    Ok((addr, server.start(module)))
+}
+
+/// Every method of the server.
+fn methods(context: Arc<RpcContext>) -> RpcModule<RpcContext> {
+    let mut module = RpcModule::from_arc(context);
+    eth::register(&mut module);
+    send::register(&mut module);
+    call::register(&mut module);
+    fees::register(&mut module);
+    logs::register(&mut module);
+    filters::register(&mut module);
+    pubsub::register(&mut module);
+    debug::register(&mut module);
+    dev::register(&mut module);
+    txpool::register(&mut module);
+    config::register(&mut module);
+    module
+}
+
+/// Registers a method that runs on the async workers (cheap methods).
+fn sync_method<T, F>(module: &mut RpcModule<RpcContext>, name: &'static str, handler: F)
+where
+    T: serde::Serialize + Clone + Send + 'static,
+    F: Fn(&RpcContext, jsonrpsee::types::Params<'_>) -> RpcResult<T> + Send + Sync + 'static,
+{
+    if let Err(err) = module.register_method(name, move |params, ctx, _| handler(ctx, params)) {
+        unreachable_registration(name, err);
+    }
+}
+
+/// Registers a method that runs on the blocking pool (execution, scans, traces).
+fn blocking_method<T, F>(module: &mut RpcModule<RpcContext>, name: &'static str, handler: F)
+where
+    T: serde::Serialize + Clone + Send + 'static,
+    F: Fn(&RpcContext, jsonrpsee::types::Params<'_>) -> RpcResult<T>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    if let Err(err) =
+        module.register_blocking_method(name, move |params, ctx, _| handler(&ctx, params))
+    {
+        unreachable_registration(name, err);
+    }
+}
+
+/// Method names are literals registered once; a clash is a programming error caught by
+/// the first test that starts a server.
+fn unreachable_registration(name: &str, err: impl std::fmt::Display) {
+    panic!("registering RPC method {name}: {err}");
+}

@@ -1,0 +1,138 @@
+//! `eth_getLogs` through the log index: the blocks to read come from the address and topic
+//! indexes (intersected per filter position), so a query over many blocks reads only those
+//! with a candidate log.
+
+use crate::{
+    RpcContext, blocking_method,
+    error::{OrInternal, RpcResult, invalid_params, server_error},
+    resolve::block_number,
+};
+use alloy_eips::BlockNumberOrTag;
+use alloy_primitives::B256;
+use alloy_rpc_types_eth::{Filter, FilterBlockOption, Log as RpcLog};
+use basalt_primitives::{Block, ReceiptEnvelope};
+use basalt_storage::ReadView;
+use jsonrpsee::RpcModule;
+use std::collections::BTreeSet;
+
+/// Most logs one query returns (what public endpoints allow).
+pub const MAX_LOGS: usize = 10_000;
+
+pub fn register(module: &mut RpcModule<RpcContext>) {
+    blocking_method(module, "eth_getLogs", |ctx, params| {
+        let filter: Filter = params.one()?;
+        let view = ctx.view()?;
+        ctx.logs(&view, &filter, None)
+    });
+}
+
+/// The logs of one block that match `filter`, with their positions.
+pub fn block_logs(
+    filter: &Filter,
+    block: &Block,
+    hash: B256,
+    receipts: &[ReceiptEnvelope],
+) -> Vec<RpcLog> {
+    let mut out = Vec::new();
+    let mut log_index = 0u64;
+    for (tx_index, (tx, receipt)) in block.body.transactions.iter().zip(receipts).enumerate() {
+        for log in receipt.logs() {
+            if filter.matches(log) {
+                out.push(RpcLog {
+                    inner: log.clone(),
+                    block_hash: Some(hash),
+                    block_number: Some(block.header.number),
+                    block_timestamp: None,
+                    transaction_hash: Some(*tx.tx_hash()),
+                    transaction_index: Some(tx_index as u64),
+                    log_index: Some(log_index),
+                    removed: false,
+                });
+            }
+            log_index += 1;
+        }
+    }
+    out
+}
+
+impl RpcContext {
+    /// The logs matching `filter`; `from_override` replaces the filter's start (filter
+    /// polling continues where the last poll ended).
+    pub(crate) fn logs(
+        &self,
+        view: &ReadView,
+        filter: &Filter,
+        from_override: Option<u64>,
+    ) -> RpcResult<Vec<RpcLog>> {
+        let numbers: Vec<u64> = match filter.block_option {
+            FilterBlockOption::AtBlockHash(hash) => match view.block_number(hash).or_internal()? {
+                Some(number) => vec![number],
+                None => return Err(server_error("unknown block")),
+            },
+            FilterBlockOption::Range { from_block, to_block } => {
+                let latest = BlockNumberOrTag::Latest;
+                let head = block_number(view, latest)?;
+                let from = match from_override {
+                    Some(from) => from,
+                    None => block_number(view, from_block.unwrap_or(latest))?,
+                };
+                let to = block_number(view, to_block.unwrap_or(latest))?.min(head);
+                if from > to {
+                    if from_override.is_some() || from_block.is_some_and(|b| b.is_number()) {
+                        return Ok(Vec::new());
+                    }
+                    return Err(invalid_params(format!("invalid block range {from}..{to}")));
+                }
+                candidate_blocks(view, filter, from, to)?
+            }
+        };
+        let mut logs = Vec::new();
+        for number in numbers {
+            let Some(hash) = view.canonical_hash(number).or_internal()? else { continue };
+            let Some(block) = view.block(hash).or_internal()? else { continue };
+            if !filter.matches_bloom(block.header.logs_bloom) {
+                continue;
+            }
+            let receipts = view.receipts(hash).or_internal()?.unwrap_or_default();
+            logs.extend(block_logs(filter, &block, hash, &receipts));
+            if logs.len() > MAX_LOGS {
+                return Err(server_error(format!(
+                    "query returned more than {MAX_LOGS} results; narrow the block range"
+                )));
+            }
+        }
+        Ok(logs)
+    }
+}
+
+/// Blocks in `from..=to` that may hold a matching log, ascending.
+fn candidate_blocks(view: &ReadView, filter: &Filter, from: u64, to: u64) -> RpcResult<Vec<u64>> {
+    let mut candidates: Option<BTreeSet<u64>> = None;
+    let mut narrow = |set: BTreeSet<u64>| {
+        candidates = Some(match candidates.take() {
+            Some(current) => current.intersection(&set).copied().collect(),
+            None => set,
+        });
+    };
+    if !filter.address.is_empty() {
+        let mut set = BTreeSet::new();
+        for address in filter.address.iter() {
+            set.extend(view.blocks_with_log_address(*address, from, to).or_internal()?);
+        }
+        narrow(set);
+    }
+    for topic in &filter.topics {
+        if topic.is_empty() {
+            continue;
+        }
+        let mut set = BTreeSet::new();
+        for value in topic.iter() {
+            set.extend(view.blocks_with_log_topic(*value, from, to).or_internal()?);
+        }
+        narrow(set);
+    }
+    Ok(match candidates {
+        Some(set) => set.into_iter().collect(),
+        None => (from..=to).collect(),
+    })
+}

@@ -1,0 +1,96 @@
+//! `eth_subscribe` over WebSocket: `newHeads`, `logs` (with a filter) and
+//! `newPendingTransactions`, fed by the chain's events.
+
+use crate::{RpcContext, convert::rpc_header, error::invalid_params, logs::block_logs};
+use alloy_rpc_types_eth::{Filter, pubsub::SubscriptionKind};
+use basalt_chain::dev::ChainEvent;
+use jsonrpsee::{PendingSubscriptionSink, RpcModule, SubscriptionMessage};
+use serde::Serialize;
+use tokio::sync::broadcast::error::RecvError;
+
+pub fn register(module: &mut RpcModule<RpcContext>) {
+    let registered = module.register_subscription(
+        "eth_subscribe",
+        "eth_subscription",
+        "eth_unsubscribe",
+        |params, pending, ctx, _| async move {
+            let mut seq = params.sequence();
+            let kind: SubscriptionKind = match seq.next() {
+                Ok(kind) => kind,
+                Err(err) => {
+                    pending.reject(err).await;
+                    return;
+                }
+            };
+            let filter: Option<Filter> = match seq.optional_next() {
+                Ok(filter) => filter,
+                Err(err) => {
+                    pending.reject(err).await;
+                    return;
+                }
+            };
+            match kind {
+                SubscriptionKind::NewHeads
+                | SubscriptionKind::Logs
+                | SubscriptionKind::NewPendingTransactions => {}
+                other => {
+                    pending
+                        .reject(invalid_params(format!("unsupported subscription {other:?}")))
+                        .await;
+                    return;
+                }
+            }
+            forward(pending, ctx, kind, filter.unwrap_or_default()).await;
+        },
+    );
+    if let Err(err) = registered {
+        crate::unreachable_registration("eth_subscribe", err);
+    }
+}
+
+async fn forward(
+    pending: PendingSubscriptionSink,
+    ctx: std::sync::Arc<RpcContext>,
+    kind: SubscriptionKind,
+    filter: Filter,
+) {
+    let mut events = ctx.events.subscribe();
+    let Ok(sink) = pending.accept().await else { return };
+    loop {
+        let event = tokio::select! {
+            event = events.recv() => event,
+            () = sink.closed() => return,
+        };
+        let event = match event {
+            Ok(event) => event,
+            // A slow client misses events rather than stalling the node.
+            Err(RecvError::Lagged(_)) => continue,
+            Err(RecvError::Closed) => return,
+        };
+        let messages: Vec<SubscriptionMessage> = match (&kind, event) {
+            (SubscriptionKind::NewHeads, ChainEvent::Block(mined)) => {
+                to_messages([rpc_header(&mined.block.header, mined.hash, None)])
+            }
+            (SubscriptionKind::Logs, ChainEvent::Block(mined)) => {
+                to_messages(block_logs(&filter, &mined.block, mined.hash, &mined.receipts))
+            }
+            (SubscriptionKind::NewPendingTransactions, ChainEvent::PendingTransaction(hash)) => {
+                to_messages([hash])
+            }
+            _ => continue,
+        };
+        for message in messages {
+            if sink.send(message).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn to_messages<T: Serialize>(items: impl IntoIterator<Item = T>) -> Vec<SubscriptionMessage> {
+    items
+        .into_iter()
+        .filter_map(|item| serde_json::value::to_raw_value(&item).ok())
+        .map(SubscriptionMessage::from)
+        .collect()
+}

@@ -1,0 +1,154 @@
+//! Transaction submission: `eth_sendRawTransaction` (including blob transactions with their
+//! sidecars, verified by KZG before they reach the pool) and `eth_sendTransaction` for the
+//! dev accounts and impersonated accounts.
+
+use crate::{
+    RpcContext,
+    error::{OrInternal, RpcResult, invalid_params, server_error},
+    sync_method,
+};
+use alloy_consensus::{
+    EthereumTxEnvelope, SignableTransaction, Signed, TxEip4844Variant, TxEip4844WithSidecar,
+    TypedTransaction,
+};
+use alloy_eips::{
+    eip2718::{Decodable2718, Eip2718Error},
+    eip4844::env_settings::EnvKzgSettings,
+    eip7594::BlobTransactionSidecarVariant,
+};
+use alloy_primitives::{Address, B256, Bytes, Signature, U256};
+use alloy_rpc_types_eth::TransactionRequest;
+use basalt_chain::dev::DevError;
+use basalt_primitives::{TxEnvelope, sender::sign_transaction};
+use jsonrpsee::{RpcModule, types::ErrorObjectOwned};
+
+/// Default tip when a request names none (what anvil suggests).
+pub const DEFAULT_PRIORITY_FEE: u128 = 1_000_000_000;
+
+type NetworkTx = EthereumTxEnvelope<TxEip4844WithSidecar<BlobTransactionSidecarVariant>>;
+
+pub fn register(module: &mut RpcModule<RpcContext>) {
+    sync_method(module, "eth_sendRawTransaction", |ctx, params| {
+        let raw: Bytes = params.one()?;
+        let tx = decode_raw_transaction(&raw)?;
+        let added = ctx.node.submit(tx).map_err(dev_error)?;
+        Ok(added.hash)
+    });
+    sync_method(module, "eth_sendTransaction", |ctx, params| {
+        let request: TransactionRequest = params.one()?;
+        ctx.send_transaction(request)
+    });
+}
+
+/// Geth answers a refused transaction with -32000 and the pool's reason.
+pub fn dev_error(err: DevError) -> ErrorObjectOwned {
+    match err {
+        DevError::Pool(err) => server_error(err.to_string()),
+        DevError::TimestampNotAfterHead { .. } => invalid_params(err.to_string()),
+        other => server_error(other.to_string()),
+    }
+}
+
+/// Decodes the EIP-2718 network form. Blob transactions must carry their sidecar, whose
+/// blobs must match the versioned hashes and the KZG proofs.
+pub fn decode_raw_transaction(raw: &[u8]) -> RpcResult<TxEnvelope> {
+    if raw.is_empty() {
+        return Err(invalid_params("empty raw transaction"));
+    }
+    let decode_error =
+        |e: Eip2718Error| invalid_params(format!("transaction could not be decoded: {e}"));
+    let mut bytes = raw;
+    let tx = NetworkTx::decode_2718(&mut bytes).map_err(decode_error)?;
+    if !bytes.is_empty() {
+        return Err(invalid_params(format!(
+            "transaction could not be decoded: {} trailing bytes",
+            bytes.len()
+        )));
+    }
+    Ok(match tx {
+        EthereumTxEnvelope::Legacy(tx) => TxEnvelope::Legacy(tx),
+        EthereumTxEnvelope::Eip2930(tx) => TxEnvelope::Eip2930(tx),
+        EthereumTxEnvelope::Eip1559(tx) => TxEnvelope::Eip1559(tx),
+        EthereumTxEnvelope::Eip7702(tx) => TxEnvelope::Eip7702(tx),
+        EthereumTxEnvelope::Eip4844(signed) => {
+            let (with_sidecar, signature, hash) = signed.into_parts();
+            with_sidecar
+                .validate_blob(EnvKzgSettings::Default.get())
+                .map_err(|e| invalid_params(format!("invalid blob sidecar: {e}")))?;
+            TxEnvelope::Eip4844(Signed::new_unchecked(
+                TxEip4844Variant::TxEip4844(with_sidecar.tx),
+                signature,
+                hash,
+            ))
+        }
+    })
+}
+
+/// Signs `tx` with `key`.
+fn sign_typed(tx: TypedTransaction, key: &B256) -> RpcResult<TxEnvelope> {
+    let signed = match tx {
+        TypedTransaction::Legacy(tx) => sign_transaction(tx, key),
+        TypedTransaction::Eip2930(tx) => sign_transaction(tx, key),
+        TypedTransaction::Eip1559(tx) => sign_transaction(tx, key),
+        TypedTransaction::Eip7702(tx) => sign_transaction(tx, key),
+        TypedTransaction::Eip4844(_) => {
+            return Err(invalid_params(
+                "eth_sendTransaction cannot build blob transactions; send them signed with eth_sendRawTransaction",
+            ));
+        }
+    };
+    signed.map_err(|_| server_error("dev account key is invalid"))
+}
+
+/// Wraps an unsigned transaction with a placeholder signature (impersonation): the node
+/// trusts the sender it was given instead of recovering one.
+fn placeholder_signed(tx: TypedTransaction, sender: Address) -> RpcResult<TxEnvelope> {
+    // The signature's r carries the sender so that two impersonated senders never produce
+    // the same transaction hash for the same fields.
+    let signature = Signature::new(U256::from_be_slice(sender.as_slice()), U256::from(1u8), false);
+    Ok(match tx {
+        TypedTransaction::Legacy(tx) => tx.into_signed(signature).into(),
+        TypedTransaction::Eip2930(tx) => tx.into_signed(signature).into(),
+        TypedTransaction::Eip1559(tx) => tx.into_signed(signature).into(),
+        TypedTransaction::Eip7702(tx) => tx.into_signed(signature).into(),
+        TypedTransaction::Eip4844(_) => {
+            return Err(invalid_params("impersonated blob transactions are not supported"));
+        }
+    })
+}
+
+impl RpcContext {
+    fn send_transaction(&self, mut request: TransactionRequest) -> RpcResult<B256> {
+        let from = request.from.ok_or_else(|| invalid_params("missing `from` field"))?;
+        let key = self.node.dev_key(&from);
+        let impersonated = self.node.is_impersonating(&from);
+        if key.is_none() && !impersonated {
+            return Err(server_error(format!(
+                "no private key for {from}: sign the transaction yourself or impersonate the account"
+            )));
+        }
+        request.chain_id.get_or_insert(self.chain_id());
+        if request.nonce.is_none() {
+            request.nonce = Some(self.node.next_nonce(from).or_internal()?);
+        }
+        if request.gas.is_none() {
+            request.gas = Some(self.estimate_for_send(&request)?);
+        }
+        if request.gas_price.is_none() {
+            let base_fee = u128::from(self.node.validation_context().or_internal()?.base_fee);
+            let tip = *request.max_priority_fee_per_gas.get_or_insert(DEFAULT_PRIORITY_FEE);
+            request.max_fee_per_gas.get_or_insert(base_fee.saturating_mul(2).saturating_add(tip));
+        }
+        let typed = request
+            .build_typed_tx()
+            .map_err(|_| invalid_params("transaction request is missing fields"))?;
+        let added = match key {
+            Some(key) => {
+                let tx = sign_typed(typed, &key)?;
+                self.node.submit(tx)
+            }
+            None => self.node.submit_impersonated(placeholder_signed(typed, from)?, from),
+        };
+        Ok(added.map_err(dev_error)?.hash)
+    }
+}

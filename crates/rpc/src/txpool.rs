@@ -1,0 +1,50 @@
+//! `txpool_status` and `txpool_content`: the pool's pending (executable) and queued
+//! transactions, keyed by sender and nonce as geth returns them.
+
+use crate::{RpcContext, convert::rpc_transaction, error::OrInternal, sync_method};
+use alloy_primitives::{Address, U64};
+use alloy_rpc_types_eth::Transaction;
+use basalt_txpool::PooledTransaction;
+use jsonrpsee::RpcModule;
+use serde::Serialize;
+use std::{collections::BTreeMap, sync::Arc};
+
+#[derive(Clone, Serialize)]
+struct Status {
+    pending: U64,
+    queued: U64,
+}
+
+type BySender = BTreeMap<Address, BTreeMap<String, Transaction>>;
+
+#[derive(Clone, Serialize)]
+struct Content {
+    pending: BySender,
+    queued: BySender,
+}
+
+fn by_sender(groups: BTreeMap<Address, Vec<Arc<PooledTransaction>>>) -> BySender {
+    groups
+        .into_iter()
+        .map(|(sender, txs)| {
+            let by_nonce = txs
+                .iter()
+                .map(|tx| (tx.nonce.to_string(), rpc_transaction(&tx.tx, tx.sender, None)))
+                .collect();
+            (sender, by_nonce)
+        })
+        .collect()
+}
+
+pub fn register(module: &mut RpcModule<RpcContext>) {
+    sync_method(module, "txpool_status", |ctx, _| {
+        let view = ctx.view()?;
+        let status = ctx.node.with_pool(|pool| pool.status(&view)).or_internal()?;
+        Ok(Status { pending: U64::from(status.pending), queued: U64::from(status.queued) })
+    });
+    sync_method(module, "txpool_content", |ctx, _| {
+        let view = ctx.view()?;
+        let (pending, queued) = ctx.node.with_pool(|pool| pool.content(&view)).or_internal()?;
+        Ok(Content { pending: by_sender(pending), queued: by_sender(queued) })
+    });
+}

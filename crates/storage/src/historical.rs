@@ -1,0 +1,69 @@
+//! State at any stored root, read through the tries instead of the flat head tables. Slower
+//! than the flat state (a trie walk per read) but exact for every past block whose nodes are
+//! in the log, which is all of them: the node log is append-only.
+
+use crate::{ReadView, StorageError, read::decode};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
+use basalt_primitives::{Account, StateReadError, StateReader};
+use basalt_trie::Trie;
+
+/// The state with root `root`, over the nodes and code of a [`ReadView`].
+pub struct HistoricalState<'a> {
+    view: &'a ReadView,
+    root: B256,
+}
+
+impl<'a> HistoricalState<'a> {
+    pub fn new(view: &'a ReadView, root: B256) -> Self {
+        Self { view, root }
+    }
+
+    /// The account as the trie stores it, with its storage root.
+    pub fn trie_account(&self, address: Address) -> Result<Option<TrieAccount>, StorageError> {
+        let key = keccak256(address);
+        Trie::open(self.view, self.root)
+            .get(key.as_slice())?
+            .map(|raw| decode("account", &raw))
+            .transpose()
+    }
+
+    fn slot(&self, address: Address, slot: U256) -> Result<U256, StorageError> {
+        let storage_root = self.trie_account(address)?.map_or(EMPTY_ROOT_HASH, |a| a.storage_root);
+        if storage_root == EMPTY_ROOT_HASH {
+            return Ok(U256::ZERO);
+        }
+        let key = keccak256(slot.to_be_bytes::<32>());
+        Ok(Trie::open(self.view, storage_root)
+            .get(key.as_slice())?
+            .map(|raw| decode("storage value", &raw))
+            .transpose()?
+            .unwrap_or_default())
+    }
+}
+
+fn read_error(err: StorageError) -> StateReadError {
+    StateReadError(err.to_string())
+}
+
+impl StateReader for HistoricalState<'_> {
+    fn account(&self, address: Address) -> Result<Option<Account>, StateReadError> {
+        Ok(self.trie_account(address).map_err(read_error)?.map(|a| Account {
+            nonce: a.nonce,
+            balance: a.balance,
+            code_hash: a.code_hash,
+        }))
+    }
+
+    fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError> {
+        self.slot(address, slot).map_err(read_error)
+    }
+
+    fn code(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {
+        self.view.code(code_hash).map_err(read_error)
+    }
+
+    fn block_hash(&self, number: u64) -> Result<Option<B256>, StateReadError> {
+        self.view.canonical_hash(number).map_err(read_error)
+    }
+}
