@@ -27,8 +27,7 @@ ONLY_ANVIL=${ONLY_ANVIL:-0}
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 ANVIL=${ANVIL:-node_modules/.bin/anvil}
 BASALT=${BASALT:-$TARGET_DIR/release/basalt}
-LOADTEST="$TARGET_DIR/release/examples/loadtest"
-COMMAND="$(env | grep -E '^(ONLY_ANVIL|TXS|SENDERS|LOGS_BLOCKS|LOGS_QUERIES|STARTUP_RUNS|BASALT|ANVIL)=' \
+COMMAND="$({ env | grep -E '^(ONLY_ANVIL|TXS|SENDERS|LOGS_BLOCKS|LOGS_QUERIES|STARTUP_RUNS|BASALT|ANVIL)=' || true; } \
   | sort | tr '\n' ' ')scripts/bench-l1.sh${*:+ $*}"
 
 for tool in jq git; do
@@ -36,12 +35,14 @@ for tool in jq git; do
 done
 [ -x "$ANVIL" ] || { echo "bench-l1: $ANVIL is missing; run npm ci" >&2; exit 1; }
 
-# The load generator is built every time (a no-op when fresh) so it matches the sources.
-cargo build --release --quiet -p basalt-loadtest --example loadtest
+# `basalt` (node and load generator, `basalt loadtest`) is built every time (a no-op when
+# fresh) so it matches the sources.
+if [ "$BASALT" = "$TARGET_DIR/release/basalt" ]; then
+  cargo build --release --quiet -p basalt
+fi
+[ -x "$BASALT" ] || { echo "bench-l1: $BASALT is missing" >&2; exit 1; }
 NODES=(anvil)
 if [ "$ONLY_ANVIL" != 1 ]; then
-  [ -x "$BASALT" ] || cargo build --release --quiet -p basalt
-  [ -x "$BASALT" ] || { echo "bench-l1: $BASALT is missing" >&2; exit 1; }
   NODES=(basalt anvil)
 fi
 
@@ -136,7 +137,7 @@ run_load() {
   start_node "$node" "$port" "$@"
   wait_ready "$port"
   local out="$LOG_DIR/$node-$name.json"
-  if ! "$LOADTEST" --rpc-url "http://127.0.0.1:$port" --json "${load_args[@]}" >"$out" \
+  if ! "$BASALT" loadtest --rpc-url "http://127.0.0.1:$port" --json "${load_args[@]}" >"$out" \
     2>"$LOG_DIR/$node-$name.err"; then
     echo "bench-l1: $name load on $node failed: $(head -c 600 "$LOG_DIR/$node-$name.err")" >&2
     exit 1

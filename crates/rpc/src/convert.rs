@@ -106,7 +106,7 @@ pub fn rpc_receipts(
                 inner: log,
                 block_hash: Some(hash),
                 block_number: Some(header.number),
-                block_timestamp: None,
+                block_timestamp: Some(header.timestamp),
                 transaction_hash: Some(tx_hash),
                 transaction_index: Some(index as u64),
                 log_index: Some(log_index),

@@ -85,6 +85,7 @@ pub async fn start(
         .max_response_body_size(config.max_response_bytes)
         .max_connections(config.max_connections)
         .set_batch_request_config(BatchRequestConfig::Limit(config.max_batch))
+        .set_id_provider(pubsub::HexIdProvider::default())
         .build();
     let server = Server::builder().set_config(server_config).build(config.addr).await?;
     let addr = server.local_addr()?;

@@ -10,7 +10,7 @@ use crate::{
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::B256;
 use alloy_rpc_types_eth::{Filter, FilterBlockOption, Log as RpcLog};
-use basalt_primitives::{Block, ReceiptEnvelope};
+use basalt_primitives::ReceiptEnvelope;
 use basalt_storage::ReadView;
 use jsonrpsee::RpcModule;
 use std::collections::BTreeSet;
@@ -26,24 +26,26 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
     });
 }
 
-/// The logs of one block that match `filter`, with their positions.
+/// The logs of one block that match `filter`, with their positions. `tx_hash` gives the
+/// hash of the transaction at an index (read only when a log matches).
 pub fn block_logs(
     filter: &Filter,
-    block: &Block,
+    header: &alloy_consensus::Header,
     hash: B256,
     receipts: &[ReceiptEnvelope],
+    mut tx_hash: impl FnMut(usize) -> Option<B256>,
 ) -> Vec<RpcLog> {
     let mut out = Vec::new();
     let mut log_index = 0u64;
-    for (tx_index, (tx, receipt)) in block.body.transactions.iter().zip(receipts).enumerate() {
+    for (tx_index, receipt) in receipts.iter().enumerate() {
         for log in receipt.logs() {
             if filter.matches(log) {
                 out.push(RpcLog {
                     inner: log.clone(),
                     block_hash: Some(hash),
-                    block_number: Some(block.header.number),
-                    block_timestamp: None,
-                    transaction_hash: Some(*tx.tx_hash()),
+                    block_number: Some(header.number),
+                    block_timestamp: Some(header.timestamp),
+                    transaction_hash: tx_hash(tx_index),
                     transaction_index: Some(tx_index as u64),
                     log_index: Some(log_index),
                     removed: false,
@@ -89,12 +91,23 @@ impl RpcContext {
         let mut logs = Vec::new();
         for number in numbers {
             let Some(hash) = view.canonical_hash(number).or_internal()? else { continue };
-            let Some(block) = view.block(hash).or_internal()? else { continue };
-            if !filter.matches_bloom(block.header.logs_bloom) {
-                continue;
-            }
+            let Some(header) = view.header(hash).or_internal()? else { continue };
             let receipts = view.receipts(hash).or_internal()?.unwrap_or_default();
-            logs.extend(block_logs(filter, &block, hash, &receipts));
+            let mut hashes: Option<Vec<B256>> = None;
+            let mut read_error = None;
+            let matched = block_logs(filter, &header, hash, &receipts, |index| {
+                if hashes.is_none() {
+                    match view.transaction_hashes(hash) {
+                        Ok(found) => hashes = found,
+                        Err(err) => read_error = Some(err),
+                    }
+                }
+                hashes.as_ref().and_then(|h| h.get(index).copied())
+            });
+            if let Some(err) = read_error {
+                return Err(crate::error::internal(err));
+            }
+            logs.extend(matched);
             if logs.len() > MAX_LOGS {
                 return Err(server_error(format!(
                     "query returned more than {MAX_LOGS} results; narrow the block range"

@@ -6,7 +6,31 @@ use alloy_rpc_types_eth::{Filter, pubsub::SubscriptionKind};
 use basalt_chain::dev::ChainEvent;
 use jsonrpsee::{PendingSubscriptionSink, RpcModule, SubscriptionMessage};
 use serde::Serialize;
+use std::{
+    hash::{BuildHasher, Hasher},
+    sync::atomic::{AtomicU64, Ordering},
+};
 use tokio::sync::broadcast::error::RecvError;
+
+/// Subscription ids as geth, reth and anvil give them: 0x-prefixed hex strings, not guessable
+/// (a counter hashed with a per-process random key).
+#[derive(Debug, Default)]
+pub struct HexIdProvider {
+    key: std::collections::hash_map::RandomState,
+    counter: AtomicU64,
+}
+
+impl jsonrpsee::core::traits::IdProvider for HexIdProvider {
+    fn next_id(&self) -> jsonrpsee::types::SubscriptionId<'static> {
+        let count = self.counter.fetch_add(1, Ordering::Relaxed);
+        let mut high = self.key.build_hasher();
+        high.write_u64(count);
+        let mut low = self.key.build_hasher();
+        low.write_u64(!count);
+        let id = format!("0x{:016x}{:016x}", high.finish(), low.finish());
+        jsonrpsee::types::SubscriptionId::Str(id.into())
+    }
+}
 
 pub fn register(module: &mut RpcModule<RpcContext>) {
     let registered = module.register_subscription(
@@ -72,7 +96,14 @@ async fn forward(
                 to_messages([rpc_header(&mined.block.header, mined.hash, None)])
             }
             (SubscriptionKind::Logs, ChainEvent::Block(mined)) => {
-                to_messages(block_logs(&filter, &mined.block, mined.hash, &mined.receipts))
+                let txs = &mined.block.body.transactions;
+                to_messages(block_logs(
+                    &filter,
+                    &mined.block.header,
+                    mined.hash,
+                    &mined.receipts,
+                    |index| txs.get(index).map(|tx| *tx.tx_hash()),
+                ))
             }
             (SubscriptionKind::NewPendingTransactions, ChainEvent::PendingTransaction(hash)) => {
                 to_messages([hash])

@@ -128,6 +128,8 @@ impl RpcContext {
             )));
         }
         request.chain_id.get_or_insert(self.chain_id());
+        // No `to` means a contract creation (alloy's builder wants it said explicitly).
+        request.to.get_or_insert(alloy_primitives::TxKind::Create);
         if request.nonce.is_none() {
             request.nonce = Some(self.node.next_nonce(from).or_internal()?);
         }

@@ -102,6 +102,39 @@ impl ReadView {
         self.bodies.get(hash.0)?.map(|v| decode("body", v.value())).transpose()
     }
 
+    /// The hashes of a block's transactions, read from the stored body without decoding the
+    /// transactions (log queries need only these).
+    pub fn transaction_hashes(&self, hash: B256) -> Result<Option<Vec<B256>>, StorageError> {
+        let Some(body) = self.bodies.get(hash.0)? else { return Ok(None) };
+        let corrupt = |reason: &str| StorageError::Corrupt { what: "body", reason: reason.into() };
+        let mut rest = body.value();
+        let outer = alloy_rlp::Header::decode(&mut rest).map_err(|e| corrupt(&e.to_string()))?;
+        let txs = alloy_rlp::Header::decode(&mut rest).map_err(|e| corrupt(&e.to_string()))?;
+        if !outer.list || !txs.list || txs.payload_length > rest.len() {
+            return Err(corrupt("transactions are not a list"));
+        }
+        let mut list = &rest[..txs.payload_length];
+        let mut hashes = Vec::new();
+        while !list.is_empty() {
+            let start = list;
+            let item = alloy_rlp::Header::decode(&mut list).map_err(|e| corrupt(&e.to_string()))?;
+            if item.payload_length > list.len() {
+                return Err(corrupt("truncated transaction"));
+            }
+            let header_len = start.len() - list.len();
+            // A legacy transaction is hashed with its list header; a typed one is stored as
+            // a byte string whose payload (type byte and body) is what is hashed.
+            let hashed = if item.list {
+                &start[..header_len + item.payload_length]
+            } else {
+                &list[..item.payload_length]
+            };
+            hashes.push(alloy_primitives::keccak256(hashed));
+            list = &list[item.payload_length..];
+        }
+        Ok(Some(hashes))
+    }
+
     pub fn block(&self, hash: B256) -> Result<Option<Block>, StorageError> {
         let (Some(header), Some(body)) = (self.header(hash)?, self.body(hash)?) else {
             return Ok(None);

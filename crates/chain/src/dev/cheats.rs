@@ -28,8 +28,7 @@ pub(super) struct Snapshot {
     head_number: u64,
     head_hash: B256,
     state_root: B256,
-    time_offset: i128,
-    next_timestamp: Option<u64>,
+    clock: super::Clock,
     journal_len: usize,
 }
 
@@ -133,9 +132,9 @@ impl DevChain {
 
     /// Moves the clock forward by `seconds`; returns the total offset.
     pub fn increase_time(&self, seconds: u64) -> i128 {
-        let mut write = self.write_state();
-        write.time_offset = write.time_offset.saturating_add(i128::from(seconds));
-        write.time_offset
+        let mut clock = lock(&self.clock);
+        clock.time_offset = clock.time_offset.saturating_add(i128::from(seconds));
+        clock.time_offset
     }
 
     /// Sets the timestamp of the next block; it must be after the head's.
@@ -147,7 +146,7 @@ impl DevChain {
                 head: head.timestamp,
             });
         }
-        self.write_state().next_timestamp = Some(timestamp);
+        lock(&self.clock).next_timestamp = Some(timestamp);
         Ok(())
     }
 
@@ -163,8 +162,7 @@ impl DevChain {
             head_number: head.number,
             head_hash: head.hash_slow(),
             state_root,
-            time_offset: write.time_offset,
-            next_timestamp: write.next_timestamp,
+            clock: *lock(&self.clock),
             journal_len: write.journal.entries.len(),
         };
         write.snapshots.push(snapshot);
@@ -204,8 +202,7 @@ impl DevChain {
         batch.set_working_state_root(edited.then_some(snapshot.state_root))?;
         batch.commit()?;
 
-        write.time_offset = snapshot.time_offset;
-        write.next_timestamp = snapshot.next_timestamp;
+        *lock(&self.clock) = snapshot.clock;
         write.journal.entries.truncate(snapshot.journal_len);
         if write.snapshots.is_empty() {
             write.journal = Default::default();

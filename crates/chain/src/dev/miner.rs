@@ -25,20 +25,26 @@ pub enum MiningMode {
 impl DevChain {
     /// The timestamp the next block would get, without consuming a pending override.
     pub(super) fn next_timestamp_preview(&self, head_timestamp: u64) -> u64 {
-        let write = self.write_state();
-        write.next_timestamp.unwrap_or_else(|| clock_timestamp(write.time_offset, head_timestamp))
+        let clock = *lock(&self.clock);
+        clock.next_timestamp.unwrap_or_else(|| clock_timestamp(clock.time_offset, head_timestamp))
     }
 
     /// Mines one block from the pool. `timestamp` overrides the clock for this block.
     pub fn mine_one(&self, timestamp: Option<u64>) -> Result<Arc<MinedBlock>, DevError> {
         let mut write = self.write_state();
         let head = self.chain.head()?;
-        let timestamp = match timestamp.or(write.next_timestamp.take()) {
+        let clock = {
+            let mut clock = lock(&self.clock);
+            let now = *clock;
+            clock.next_timestamp = None;
+            now
+        };
+        let timestamp = match timestamp.or(clock.next_timestamp) {
             Some(t) if t <= head.timestamp => {
                 return Err(DevError::TimestampNotAfterHead { requested: t, head: head.timestamp });
             }
             Some(t) => t,
-            None => clock_timestamp(write.time_offset, head.timestamp),
+            None => clock_timestamp(clock.time_offset, head.timestamp),
         };
         let template = self.template_from_pool(&head, timestamp)?;
         let started = Instant::now();

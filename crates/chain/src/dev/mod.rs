@@ -18,7 +18,10 @@ use crate::{
     header_rules::{next_base_fee, next_excess_blob_gas},
 };
 use alloy_primitives::{Address, B256};
-use basalt_primitives::{Hardfork, TxEnvelope, sender::address_of};
+use basalt_primitives::{
+    Hardfork, TxEnvelope,
+    sender::{address_of, recover_sender},
+};
 use basalt_txpool::{Added, PoolConfig, PoolError, TxPool, ValidationContext};
 use std::{
     collections::HashMap,
@@ -72,13 +75,19 @@ impl From<basalt_storage::StorageError> for DevError {
     }
 }
 
-/// Everything behind the write lock.
-#[derive(Default)]
-struct WriteState {
+/// The dev chain's clock controls. Kept apart from the write lock so that admitting a
+/// transaction (which needs the next block's timestamp) never waits for a block being built.
+#[derive(Clone, Copy, Default)]
+struct Clock {
     /// Seconds added to the wall clock by `evm_increaseTime`.
     time_offset: i128,
     /// Timestamp of the next block (`evm_setNextBlockTimestamp`), used once.
     next_timestamp: Option<u64>,
+}
+
+/// Everything behind the write lock.
+#[derive(Default)]
+struct WriteState {
     snapshots: Vec<cheats::Snapshot>,
     /// Accounts and slots changed since the oldest live snapshot (what a revert restores).
     journal: cheats::Journal,
@@ -90,6 +99,7 @@ pub struct DevChain {
     config: DevChainConfig,
     pool: Mutex<TxPool>,
     write: Mutex<WriteState>,
+    clock: Mutex<Clock>,
     /// Senders of transactions submitted on behalf of impersonated accounts (their
     /// signatures are placeholders).
     impersonated_senders: Mutex<HashMap<B256, Address>>,
@@ -107,6 +117,7 @@ impl DevChain {
             config,
             pool: Mutex::new(pool),
             write: Mutex::new(WriteState::default()),
+            clock: Mutex::new(Clock::default()),
             impersonated_senders: Mutex::new(HashMap::new()),
             impersonating: Mutex::new(Default::default()),
             listener: Mutex::new(None),
@@ -200,15 +211,16 @@ impl DevChain {
     }
 
     fn submit_as(&self, tx: TxEnvelope, sender: Option<Address>) -> Result<Added, DevError> {
+        // Recovering the sender is the costly part of admission; doing it before taking the
+        // pool lock lets requests on different threads recover in parallel.
+        let sender = match sender {
+            Some(sender) => sender,
+            None => recover_sender(&tx, false)
+                .map_err(|e| PoolError::InvalidSignature(e.to_string()))?,
+        };
         let ctx = self.validation_context()?;
         let view = self.chain.db().read()?;
-        let added = {
-            let mut pool = lock(&self.pool);
-            match sender {
-                Some(sender) => pool.add_with_sender(tx, sender, &ctx, &view)?,
-                None => pool.add(tx, &ctx, &view)?,
-            }
-        };
+        let added = lock(&self.pool).add_with_sender(tx, sender, &ctx, &view)?;
         self.emit(ChainEvent::PendingTransaction(added.hash));
         if self.config.mining == MiningMode::Auto && added.pending {
             let (flag, condvar) = &self.wake;

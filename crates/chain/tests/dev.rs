@@ -1,0 +1,200 @@
+//! The dev chain (`basalt l1`'s core) without the RPC layer: mining from the pool, state
+//! edits committed through the tries, snapshots and reverts, the clock, and historical reads.
+
+use alloy_consensus::{TxEip1559, TxLegacy};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use basalt_chain::{
+    Blockchain,
+    dev::{DevChain, DevChainConfig, DevGenesis, MiningMode},
+    genesis::init_from_spec,
+};
+use basalt_primitives::{
+    GenesisSpec, Hardfork, StateReader, TxEnvelope,
+    mnemonic::{DEV_MNEMONIC, derive_key},
+    sender::{address_of, sign_transaction},
+};
+use basalt_storage::{Database, HistoricalState};
+use std::sync::Arc;
+
+fn dev_chain() -> (Arc<DevChain>, B256, Address) {
+    let key = derive_key(DEV_MNEMONIC, 0).unwrap();
+    let address = address_of(&key).unwrap();
+    let json = DevGenesis {
+        chain_id: 31337,
+        fork: Hardfork::Osaka,
+        gas_limit: 30_000_000,
+        base_fee: 1_000_000_000,
+        timestamp: 1_000,
+        accounts: &[address],
+        balance: U256::from(10u128.pow(22)),
+    }
+    .to_json();
+    let spec = GenesisSpec::from_json(&json).unwrap();
+    let db = Database::in_memory().unwrap();
+    init_from_spec(&db, &spec, json.as_bytes()).unwrap();
+    let chain = Blockchain::new(db, spec.config).unwrap();
+    let node = DevChain::new(
+        chain,
+        DevChainConfig {
+            mining: MiningMode::Manual,
+            pool: Default::default(),
+            gas_limit: None,
+            beneficiary: Address::ZERO,
+            dev_keys: vec![key],
+        },
+    );
+    (node, key, address)
+}
+
+fn transfer(key: &B256, nonce: u64, to: Address, value: u64) -> TxEnvelope {
+    let tx = TxEip1559 {
+        chain_id: 31337,
+        nonce,
+        gas_limit: 21_000,
+        max_fee_per_gas: 10_000_000_000,
+        max_priority_fee_per_gas: 1,
+        to: TxKind::Call(to),
+        value: U256::from(value),
+        ..Default::default()
+    };
+    sign_transaction(tx, key).unwrap()
+}
+
+fn balance(node: &DevChain, address: Address) -> U256 {
+    let view = node.chain().db().read().unwrap();
+    StateReader::account(&view, address).unwrap().unwrap_or_default().balance
+}
+
+/// The flat state rehashes to the root the chain says it has.
+fn assert_state_consistent(node: &DevChain) {
+    let view = node.chain().db().read().unwrap();
+    let expected =
+        view.working_state_root().unwrap().unwrap_or(node.chain().head().unwrap().state_root);
+    assert_eq!(view.recompute_state_root().unwrap(), expected);
+}
+
+#[test]
+fn mined_blocks_hold_pool_transactions_and_rehash() {
+    let (node, key, _) = dev_chain();
+    let to = Address::repeat_byte(0x11);
+    for nonce in 0..3 {
+        node.submit(transfer(&key, nonce, to, 5)).unwrap();
+    }
+    // A nonce gap waits in the queue and is not mined.
+    node.submit(transfer(&key, 9, to, 5)).unwrap();
+    let mined = node.mine_one(None).unwrap();
+    assert_eq!(mined.block.body.transactions.len(), 3);
+    assert_eq!(balance(&node, to), U256::from(15));
+    assert_eq!(node.with_pool(|pool| pool.len()), 1);
+    assert_state_consistent(&node);
+    // Stored transaction hashes read without decoding match the decoded ones.
+    let view = node.chain().db().read().unwrap();
+    let hashes = view.transaction_hashes(mined.hash).unwrap().unwrap();
+    let expected: Vec<B256> =
+        mined.block.body.transactions.iter().map(|tx| *tx.tx_hash()).collect();
+    assert_eq!(hashes, expected);
+}
+
+#[test]
+fn legacy_transactions_hash_the_same_without_decoding() {
+    let (node, key, _) = dev_chain();
+    let legacy = TxLegacy {
+        chain_id: Some(31337),
+        nonce: 0,
+        gas_price: 10_000_000_000,
+        gas_limit: 21_000,
+        to: TxKind::Call(Address::repeat_byte(2)),
+        value: U256::from(1),
+        input: Bytes::new(),
+    };
+    node.submit(sign_transaction(legacy, &key).unwrap()).unwrap();
+    node.submit(transfer(&key, 1, Address::repeat_byte(3), 1)).unwrap();
+    let mined = node.mine_one(None).unwrap();
+    let view = node.chain().db().read().unwrap();
+    let hashes = view.transaction_hashes(mined.hash).unwrap().unwrap();
+    let expected: Vec<B256> =
+        mined.block.body.transactions.iter().map(|tx| *tx.tx_hash()).collect();
+    assert_eq!(hashes.len(), 2);
+    assert_eq!(hashes, expected);
+}
+
+#[test]
+fn state_edits_are_committed_by_the_next_block() {
+    let (node, _, _) = dev_chain();
+    let target = Address::repeat_byte(0x22);
+    node.set_balance(target, U256::from(77)).unwrap();
+    node.set_nonce(target, 4).unwrap();
+    node.set_code(target, Bytes::from_static(&[0x60, 0x00])).unwrap();
+    node.set_storage_at(target, U256::from(1), U256::from(99)).unwrap();
+    assert_eq!(balance(&node, target), U256::from(77));
+    assert_state_consistent(&node);
+    let mined = node.mine_one(None).unwrap();
+    let view = node.chain().db().read().unwrap();
+    assert_eq!(view.working_state_root().unwrap(), None);
+    assert_eq!(view.recompute_state_root().unwrap(), mined.block.header.state_root);
+    let account = StateReader::account(&view, target).unwrap().unwrap();
+    assert_eq!((account.balance, account.nonce), (U256::from(77), 4));
+    assert_eq!(view.storage(target, U256::from(1)).unwrap(), U256::from(99));
+}
+
+#[test]
+fn revert_restores_state_blocks_and_clock() {
+    let (node, key, sender) = dev_chain();
+    let to = Address::repeat_byte(0x33);
+    node.submit(transfer(&key, 0, to, 1)).unwrap();
+    node.mine_one(None).unwrap();
+    let before_balance = balance(&node, sender);
+    let head_before = node.chain().head().unwrap();
+
+    let snapshot = node.snapshot().unwrap();
+    node.set_balance(Address::repeat_byte(0x44), U256::from(5)).unwrap();
+    node.submit(transfer(&key, 1, to, 1)).unwrap();
+    node.mine_one(None).unwrap();
+    node.increase_time(3_600);
+    node.mine_one(None).unwrap();
+    assert_eq!(node.chain().head().unwrap().number, head_before.number + 2);
+
+    assert!(node.revert(snapshot).unwrap());
+    let head = node.chain().head().unwrap();
+    assert_eq!(head.hash_slow(), head_before.hash_slow());
+    assert_eq!(balance(&node, sender), before_balance);
+    assert_eq!(balance(&node, to), U256::from(1));
+    assert_eq!(balance(&node, Address::repeat_byte(0x44)), U256::ZERO);
+    assert_state_consistent(&node);
+    let view = node.chain().db().read().unwrap();
+    assert_eq!(view.canonical_hash(head.number + 1).unwrap(), None);
+    drop(view);
+    // The snapshot is used up; unknown ids say false.
+    assert!(!node.revert(snapshot).unwrap());
+    // Mining continues from the restored head, with the clock offset undone.
+    let next = node.mine_one(None).unwrap();
+    assert_eq!(next.block.header.number, head.number + 1);
+    assert!(next.block.header.timestamp < head.timestamp + 3_600);
+    assert_state_consistent(&node);
+}
+
+#[test]
+fn explicit_timestamps_must_move_forward() {
+    let (node, _, _) = dev_chain();
+    let head = node.chain().head().unwrap();
+    assert!(node.set_next_block_timestamp(head.timestamp).is_err());
+    node.set_next_block_timestamp(head.timestamp + 1_000_000).unwrap();
+    let mined = node.mine_one(None).unwrap();
+    assert_eq!(mined.block.header.timestamp, head.timestamp + 1_000_000);
+    assert!(node.mine_one(Some(head.timestamp + 5)).is_err());
+}
+
+#[test]
+fn past_state_is_read_through_the_tries() {
+    let (node, key, sender) = dev_chain();
+    let to = Address::repeat_byte(0x55);
+    node.submit(transfer(&key, 0, to, 10)).unwrap();
+    let first = node.mine_one(None).unwrap();
+    node.submit(transfer(&key, 1, to, 10)).unwrap();
+    node.mine_one(None).unwrap();
+    let view = node.chain().db().read().unwrap();
+    let past = HistoricalState::new(&view, first.block.header.state_root);
+    assert_eq!(past.account(to).unwrap().unwrap().balance, U256::from(10));
+    assert_eq!(past.account(sender).unwrap().unwrap().nonce, 1);
+    assert_eq!(balance(&node, to), U256::from(20));
+}
