@@ -73,6 +73,10 @@ pub struct LoadtestArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Start sending right after the node produces a new block, so that interval-mined nodes
+    /// are measured from the same point of their block cycle (not a random one).
+    #[arg(long)]
+    pub start_after_block: bool,
     /// Instead of the transfer load: build this many blocks with one token transfer each, then
     /// time `eth_getLogs` over them. The node must mine a block per transaction (automine).
     #[arg(long, value_name = "BLOCKS")]

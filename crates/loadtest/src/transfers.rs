@@ -83,6 +83,26 @@ pub struct ErrorCount {
 }
 
 /// Runs the whole test: setup (untimed), signing (untimed), then the timed send-and-watch.
+/// Waits (polling every 2 ms) until the head moves past `current`; returns the new head.
+async fn next_block(rpc: &RpcClient, current: u64) -> eyre::Result<u64> {
+    const WAIT: Duration = Duration::from_secs(30);
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let head = rpc.block_number().await?;
+        if head > current {
+            return Ok(head);
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "no new block on {} within {} s; --start-after-block needs a node that mines on an interval",
+                rpc.url(),
+                WAIT.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
 pub async fn run_transfers(args: &LoadtestArgs) -> eyre::Result<TransferReport> {
     check_args(args)?;
     let timeout = Duration::from_secs(args.timeout_secs);
@@ -105,7 +125,10 @@ pub async fn run_transfers(args: &LoadtestArgs) -> eyre::Result<TransferReport> 
             .map(|(b, chunk)| Batch::encode(b * args.batch_size, chunk))
             .collect(),
     );
-    let start_block = rpc.block_number().await?;
+    let mut start_block = rpc.block_number().await?;
+    if args.start_after_block {
+        start_block = next_block(&rpc, start_block).await?;
+    }
 
     let start = Instant::now();
     let deadline = start + timeout;

@@ -28,6 +28,7 @@ fn args(url: &str, kind: TransferKind, txs: usize, senders: usize) -> LoadtestAr
         json: false,
         logs_bench_blocks: None,
         logs_queries: 100,
+        start_after_block: true,
     }
 }
 
