@@ -8,7 +8,7 @@ use alloy_consensus::TxEip1559;
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, b256};
 use basalt_primitives::sender::sign_transaction;
-use basalt_test_harness::{BasaltL1, http_post};
+use basalt_test_harness::{BasaltL1, http_post, rpc_call};
 use serde_json::{Value, json};
 use std::path::Path;
 
@@ -21,8 +21,7 @@ fn post(node: &BasaltL1, body: &[u8]) -> (u16, Value) {
 }
 
 fn call(node: &BasaltL1, method: &str, params: Value) -> Value {
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-    post(node, body.to_string().as_bytes()).1
+    rpc_call(node.port, method, params)
 }
 
 fn error_code(response: &Value) -> i64 {

@@ -3,7 +3,7 @@
 //! state root.
 
 use alloy_primitives::{B256, Bytes, U256, keccak256};
-use basalt_test_harness::{BasaltL1, npm_bin, repo_root};
+use basalt_test_harness::{BasaltL1, e2e_bytecode, npm_bin};
 use serde_json::Value;
 use std::{path::Path, process::Command};
 
@@ -50,16 +50,7 @@ fn json(text: &str) -> Value {
 }
 
 fn store_bytecode() -> String {
-    let output = Command::new("node")
-        .current_dir(repo_root())
-        .args(["tests/e2e/compile.js", "tests/e2e/contracts/Store.sol"])
-        .output()
-        .expect("run node");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    json(&String::from_utf8_lossy(&output.stdout))["Store"]["bytecode"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    e2e_bytecode("Store.sol", "Store")
 }
 
 #[test]

@@ -135,6 +135,14 @@ fn state_edits_are_committed_by_the_next_block() {
     let account = StateReader::account(&view, target).unwrap().unwrap();
     assert_eq!((account.balance, account.nonce), (U256::from(77), 4));
     assert_eq!(view.storage(target, U256::from(1)).unwrap(), U256::from(99));
+    drop(view);
+
+    // A funded new account can send: it has empty code, not a missing one.
+    let fresh = derive_key(DEV_MNEMONIC, 5).unwrap();
+    node.set_balance(address_of(&fresh).unwrap(), U256::from(10u128.pow(18))).unwrap();
+    node.submit(transfer(&fresh, 0, target, 1)).unwrap();
+    let mined = node.mine_one(None).unwrap();
+    assert_eq!(mined.block.body.transactions.len(), 1, "rejected: {:?}", mined.rejected);
 }
 
 #[test]
@@ -150,7 +158,7 @@ fn revert_restores_state_blocks_and_clock() {
     node.set_balance(Address::repeat_byte(0x44), U256::from(5)).unwrap();
     node.submit(transfer(&key, 1, to, 1)).unwrap();
     node.mine_one(None).unwrap();
-    node.increase_time(3_600);
+    node.increase_time(3_600).unwrap();
     node.mine_one(None).unwrap();
     assert_eq!(node.chain().head().unwrap().number, head_before.number + 2);
 

@@ -36,7 +36,7 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
     });
     sync_method(module, "evm_increaseTime", |ctx, params| {
         let seconds = quantity_param(&params)?;
-        let total = ctx.node.increase_time(seconds);
+        let total = ctx.node.increase_time(seconds).map_err(dev_error)?;
         Ok(U64::from(u64::try_from(total).unwrap_or(u64::MAX)))
     });
     sync_method(module, "evm_setNextBlockTimestamp", |ctx, params| {

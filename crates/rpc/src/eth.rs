@@ -69,9 +69,9 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
     blocking_method(module, "eth_getProof", |ctx, params| {
         let mut seq = params.sequence();
         let address: Address = seq.next()?;
-        let slots: Vec<B256> = seq.next()?;
+        // Keys as geth takes them: hex of up to 32 bytes, short forms left-padded.
+        let slots: Vec<U256> = seq.next()?;
         let block = block_id_or_latest(seq.optional_next()?);
-        let slots: Vec<U256> = slots.into_iter().map(|s| U256::from_be_bytes(s.0)).collect();
         let view = ctx.view()?;
         let found = require_block(&view, block)?;
         let root = StateAt::root(&view, &found)?;

@@ -70,13 +70,10 @@ impl Filters {
 pub fn register(module: &mut RpcModule<RpcContext>) {
     sync_method(module, "eth_newFilter", |ctx, params| {
         let filter: Filter = params.one()?;
+        // As in geth, changes are the logs of blocks after installation (within the
+        // filter's range); `eth_getFilterLogs` answers the whole range.
         let head = ctx.node.chain().head().or_internal()?.number;
-        let view = ctx.view()?;
-        let next = match filter.block_option.get_from_block() {
-            Some(tag) => crate::resolve::block_number(&view, *tag)?,
-            None => head + 1,
-        };
-        Ok(ctx.filters.install(FilterKind::Logs { filter: Box::new(filter), next }))
+        Ok(ctx.filters.install(FilterKind::Logs { filter: Box::new(filter), next: head + 1 }))
     });
     sync_method(module, "eth_newBlockFilter", |ctx, _| {
         let head = ctx.node.chain().head().or_internal()?.number;
@@ -134,7 +131,12 @@ impl RpcContext {
                 Ok(FilterChanges::Hashes(std::mem::take(hashes)))
             }
             FilterKind::Logs { filter, next } => {
-                let from = *next;
+                let from = match filter.block_option.get_from_block() {
+                    Some(tag) if tag.is_number() => {
+                        crate::resolve::block_number(&view, *tag)?.max(*next)
+                    }
+                    _ => *next,
+                };
                 let to = filter.block_option.get_to_block().copied();
                 let filter = filter.clone();
                 let end = match to {

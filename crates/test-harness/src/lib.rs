@@ -169,3 +169,25 @@ fn dechunk(body: &str) -> String {
         rest = tail[size..].trim_start_matches("\r\n");
     }
 }
+
+/// One JSON-RPC call over HTTP; returns the whole response object (`result` or `error`).
+pub fn rpc_call(port: u16, method: &str, params: serde_json::Value) -> serde_json::Value {
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let (_, text) = http_post(port, body.to_string().as_bytes());
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+}
+
+/// Creation bytecode (0x-hex) of `contract` in `tests/e2e/contracts/<file>`, compiled with the
+/// pinned npm solc (through `tests/e2e/compile.js`).
+pub fn e2e_bytecode(file: &str, contract: &str) -> String {
+    let output = Command::new("node")
+        .current_dir(repo_root())
+        .arg("tests/e2e/compile.js")
+        .arg(format!("tests/e2e/contracts/{file}"))
+        .output()
+        .expect("run node (needed to compile the e2e contracts)");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let compiled: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("compile.js prints JSON");
+    compiled[contract]["bytecode"].as_str().expect("bytecode").to_string()
+}

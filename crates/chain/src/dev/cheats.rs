@@ -86,7 +86,8 @@ impl DevChain {
         let view = self.chain.db().read()?;
         Ok(StateReader::account(&view, address)
             .map_err(|e| SnapshotError::State(e.to_string()))?
-            .unwrap_or_default())
+            // A new account has no code: its code hash is that of empty code, not zero.
+            .unwrap_or_else(|| Account::with_balance(U256::ZERO)))
     }
 
     pub fn set_balance(&self, address: Address, balance: U256) -> Result<(), DevError> {
@@ -131,10 +132,13 @@ impl DevChain {
     }
 
     /// Moves the clock forward by `seconds`; returns the total offset.
-    pub fn increase_time(&self, seconds: u64) -> i128 {
+    pub fn increase_time(&self, seconds: u64) -> Result<i128, DevError> {
+        let head = self.chain.head()?.timestamp;
         let mut clock = lock(&self.clock);
         clock.time_offset = clock.time_offset.saturating_add(i128::from(seconds));
-        clock.time_offset
+        let floor = clock.floor.unwrap_or(head).max(head).saturating_add(seconds);
+        clock.floor = Some(floor);
+        Ok(clock.time_offset)
     }
 
     /// Sets the timestamp of the next block; it must be after the head's.

@@ -26,7 +26,9 @@ impl DevChain {
     /// The timestamp the next block would get, without consuming a pending override.
     pub(super) fn next_timestamp_preview(&self, head_timestamp: u64) -> u64 {
         let clock = *lock(&self.clock);
-        clock.next_timestamp.unwrap_or_else(|| clock_timestamp(clock.time_offset, head_timestamp))
+        clock.next_timestamp.unwrap_or_else(|| {
+            clock_timestamp(clock.time_offset, head_timestamp).max(clock.floor.unwrap_or(0))
+        })
     }
 
     /// Mines one block from the pool. `timestamp` overrides the clock for this block.
@@ -37,6 +39,7 @@ impl DevChain {
             let mut clock = lock(&self.clock);
             let now = *clock;
             clock.next_timestamp = None;
+            clock.floor = None;
             now
         };
         let timestamp = match timestamp.or(clock.next_timestamp) {
@@ -44,7 +47,9 @@ impl DevChain {
                 return Err(DevError::TimestampNotAfterHead { requested: t, head: head.timestamp });
             }
             Some(t) => t,
-            None => clock_timestamp(clock.time_offset, head.timestamp),
+            None => {
+                clock_timestamp(clock.time_offset, head.timestamp).max(clock.floor.unwrap_or(0))
+            }
         };
         let template = self.template_from_pool(&head, timestamp)?;
         let started = Instant::now();

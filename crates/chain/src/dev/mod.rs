@@ -83,6 +83,9 @@ struct Clock {
     time_offset: i128,
     /// Timestamp of the next block (`evm_setNextBlockTimestamp`), used once.
     next_timestamp: Option<u64>,
+    /// Earliest timestamp of the next block: `evm_increaseTime` moves it at least that far
+    /// past the head even when the head is ahead of the wall clock. Used once.
+    floor: Option<u64>,
 }
 
 /// Everything behind the write lock.
