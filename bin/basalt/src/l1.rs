@@ -58,8 +58,9 @@ pub struct L1Args {
     /// A geth-format genesis file instead of the dev genesis.
     #[arg(long)]
     genesis: Option<PathBuf>,
-    /// Keep the chain in this directory (in memory when omitted). A directory that already
-    /// holds a chain (for example from `basalt import`) is served as it is.
+    /// Keep the chain in this directory (in memory when omitted); every block is fsynced. A
+    /// directory that already holds a chain (for example from `basalt import`) is served as
+    /// it is.
     #[arg(long)]
     datadir: Option<PathBuf>,
     /// Most requests in one JSON-RPC batch.
@@ -78,7 +79,9 @@ pub fn run(args: L1Args) -> eyre::Result<ExitCode> {
             .wrap_err_with(|| format!("cannot open datadir {}", dir.display()))?,
         None => Database::in_memory()?,
     };
-    db.set_sync_policy(SyncPolicy::Periodic(Duration::from_secs(1)));
+    // Every block is fsynced: a dev chain may sit idle after its last block, and a kill then
+    // must not take that block (and the transactions a tool saw confirmed) with it.
+    db.set_sync_policy(SyncPolicy::EveryCommit);
     let chain = open_chain(db, &args, &addresses)?;
     let head = chain.head()?;
     let config = chain.config().clone();

@@ -319,3 +319,30 @@ fn manual_mining_waits_for_evm_mine_and_pending_filters_see_arrivals() {
     let receipt = node.receipt(&hash);
     assert_eq!(receipt["blockNumber"], "0x1");
 }
+
+#[test]
+fn a_killed_node_restarts_from_its_datadir_with_every_confirmed_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let datadir = dir.path().to_str().unwrap();
+    let to = "0x00000000000000000000000000000000000000dd";
+    let (head, genesis) = {
+        let node = Node::start(&["--datadir", datadir]);
+        for _ in 0..3 {
+            node.send(json!({"from": DEV, "to": to, "value": "0x7"}));
+        }
+        node.ok("anvil_setBalance", json!([to, "0x100"]));
+        let genesis = node.ok("eth_getBlockByNumber", json!(["0x0", false]))["hash"].clone();
+        (node.number("eth_blockNumber", json!([])), genesis)
+        // Dropping the node kills it with SIGKILL right after its last confirmed block.
+    };
+    assert_eq!(head, 3);
+    let node = Node::start(&["--datadir", datadir]);
+    assert_eq!(node.number("eth_blockNumber", json!([])), head);
+    assert_eq!(node.ok("eth_getBlockByNumber", json!(["0x0", false]))["hash"], genesis);
+    assert_eq!(node.ok("eth_getBalance", json!([to, "latest"])), "0x100");
+    assert_eq!(node.ok("eth_getBalance", json!([to, "0x3"])), "0x15");
+    // The chain goes on from there.
+    node.send(json!({"from": DEV, "to": to, "value": "0x1"}));
+    assert_eq!(node.number("eth_blockNumber", json!([])), head + 1);
+    assert_eq!(node.ok("eth_getBalance", json!([to, "latest"])), "0x101");
+}

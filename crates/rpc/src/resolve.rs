@@ -12,6 +12,7 @@ use basalt_storage::{HistoricalState, ReadView};
 pub struct FoundBlock {
     pub header: Header,
     pub hash: B256,
+    /// Named by a tag at the head: reads use the live (flat) state.
     pub is_head: bool,
 }
 
@@ -32,6 +33,9 @@ pub fn block_number(view: &ReadView, tag: BlockNumberOrTag) -> RpcResult<u64> {
 /// The block `id` names, None when there is no such block.
 pub fn find_block(view: &ReadView, id: BlockId) -> RpcResult<Option<FoundBlock>> {
     let head_hash = view.head_hash().or_internal()?.ok_or_else(|| server_error("no genesis"))?;
+    // Only a tag (`latest`, `pending`, …) names the live head state, which includes dev-L1
+    // edits made since the head block; a number or hash names the state the block committed.
+    let by_tag = matches!(id, BlockId::Number(tag) if !tag.is_number());
     let hash = match id {
         BlockId::Hash(hash) => {
             let hash = hash.block_hash;
@@ -51,7 +55,7 @@ pub fn find_block(view: &ReadView, id: BlockId) -> RpcResult<Option<FoundBlock>>
     Ok(view.header(hash).or_internal()?.map(|header| FoundBlock {
         header,
         hash,
-        is_head: hash == head_hash,
+        is_head: by_tag && hash == head_hash,
     }))
 }
 
