@@ -180,3 +180,41 @@ fn every_bad_request_gets_a_json_rpc_error_and_the_node_keeps_serving() {
     assert_eq!(error_code(&missing), -32000, "{missing}");
     assert_serving(&mut node);
 }
+
+/// Runs `basalt l1` with `args` expecting it to refuse to start; returns its stderr.
+fn refused_start(args: &[&str]) -> String {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_basalt"))
+        .arg("l1")
+        .args(args)
+        .output()
+        .expect("run basalt l1");
+    assert!(!output.status.success(), "basalt l1 {args:?} started");
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn bad_configuration_is_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let genesis = dir.path().join("genesis.json");
+    std::fs::write(&genesis, r#"{"config": {}}"#).unwrap();
+    let not_a_db = dir.path().join("data");
+    std::fs::create_dir(&not_a_db).unwrap();
+    std::fs::write(not_a_db.join("basalt.redb"), b"not a database").unwrap();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_port = busy.local_addr().unwrap().port().to_string();
+
+    for (args, expected) in [
+        (vec!["--genesis", genesis.to_str().unwrap()], "chainId"),
+        (vec!["--genesis", "/nonexistent/genesis.json"], "cannot read genesis file"),
+        (vec!["--datadir", not_a_db.to_str().unwrap()], "cannot open datadir"),
+        (vec!["--port", busy_port.as_str()], "cannot listen on"),
+        (vec!["--block-time", "0"], "--block-time must be a positive number"),
+        (vec!["--hardfork", "atlantis"], "unknown hardfork"),
+    ] {
+        let stderr = refused_start(&args);
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        let errors = stderr.lines().filter(|l| l.starts_with("error")).count();
+        assert_eq!(errors, 1, "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
