@@ -57,7 +57,8 @@ pub struct MinedBlock {
     pub senders: Vec<Address>,
     pub receipts: Vec<ReceiptEnvelope>,
     pub rejected: Vec<(B256, String)>,
-    /// The block's state changes (the dev chain journals them for `evm_revert`).
+    /// The block's state changes (the dev chain journals them for `evm_revert`, then
+    /// empties them before announcing the block).
     pub changes: basalt_primitives::StateChanges,
 }
 

@@ -65,7 +65,9 @@ pub async fn start(
     node: Arc<DevChain>,
     config: &RpcConfig,
 ) -> std::io::Result<(SocketAddr, ServerHandle)> {
-    let (events, _) = broadcast::channel(4096);
+    // Recent events are kept until every subscriber has seen them; a subscriber more than
+    // this many behind misses the oldest (and big blocks are not held for long).
+    let (events, _) = broadcast::channel(256);
     let sender = events.clone();
     node.set_listener(Box::new(move |event| {
         // No receiver just means no subscriber yet.

@@ -111,6 +111,7 @@ impl Database {
             txn.open_table(tables::BLOCK_NUMBERS)?;
             txn.open_table(tables::CANONICAL)?;
             txn.open_table(tables::TX_LOCATIONS)?;
+            txn.open_table(tables::TX_HASHES)?;
             txn.open_multimap_table(tables::LOG_ADDRESSES)?;
             txn.open_multimap_table(tables::LOG_TOPICS)?;
             txn.open_table(tables::ACCOUNTS)?;

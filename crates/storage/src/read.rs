@@ -22,6 +22,7 @@ pub struct ReadView {
     numbers: ReadOnlyTable<[u8; 32], u64>,
     canonical: ReadOnlyTable<u64, [u8; 32]>,
     tx_locations: ReadOnlyTable<[u8; 32], [u8; 40]>,
+    tx_hashes: ReadOnlyTable<[u8; 32], &'static [u8]>,
     log_addresses: ReadOnlyMultimapTable<[u8; 20], u64>,
     log_topics: ReadOnlyMultimapTable<[u8; 32], u64>,
     accounts: ReadOnlyTable<[u8; 20], &'static [u8]>,
@@ -47,6 +48,7 @@ impl ReadView {
             numbers: txn.open_table(BLOCK_NUMBERS)?,
             canonical: txn.open_table(CANONICAL)?,
             tx_locations: txn.open_table(TX_LOCATIONS)?,
+            tx_hashes: txn.open_table(TX_HASHES)?,
             log_addresses: txn.open_multimap_table(LOG_ADDRESSES)?,
             log_topics: txn.open_multimap_table(LOG_TOPICS)?,
             accounts: txn.open_table(ACCOUNTS)?,
@@ -102,37 +104,19 @@ impl ReadView {
         self.bodies.get(hash.0)?.map(|v| decode("body", v.value())).transpose()
     }
 
-    /// The hashes of a block's transactions, read from the stored body without decoding the
-    /// transactions (log queries need only these).
+    /// The hashes of a block's transactions (log queries need only these).
     pub fn transaction_hashes(&self, hash: B256) -> Result<Option<Vec<B256>>, StorageError> {
-        let Some(body) = self.bodies.get(hash.0)? else { return Ok(None) };
-        let corrupt = |reason: &str| StorageError::Corrupt { what: "body", reason: reason.into() };
-        let mut rest = body.value();
-        let outer = alloy_rlp::Header::decode(&mut rest).map_err(|e| corrupt(&e.to_string()))?;
-        let txs = alloy_rlp::Header::decode(&mut rest).map_err(|e| corrupt(&e.to_string()))?;
-        if !outer.list || !txs.list || txs.payload_length > rest.len() {
-            return Err(corrupt("transactions are not a list"));
-        }
-        let mut list = &rest[..txs.payload_length];
-        let mut hashes = Vec::new();
-        while !list.is_empty() {
-            let start = list;
-            let item = alloy_rlp::Header::decode(&mut list).map_err(|e| corrupt(&e.to_string()))?;
-            if item.payload_length > list.len() {
-                return Err(corrupt("truncated transaction"));
+        if let Some(stored) = self.tx_hashes.get(hash.0)? {
+            let bytes = stored.value();
+            if bytes.len() % 32 != 0 {
+                return Err(StorageError::Corrupt {
+                    what: "transaction hashes",
+                    reason: format!("{} bytes is not a multiple of 32", bytes.len()),
+                });
             }
-            let header_len = start.len() - list.len();
-            // A legacy transaction is hashed with its list header; a typed one is stored as
-            // a byte string whose payload (type byte and body) is what is hashed.
-            let hashed = if item.list {
-                &start[..header_len + item.payload_length]
-            } else {
-                &list[..item.payload_length]
-            };
-            hashes.push(alloy_primitives::keccak256(hashed));
-            list = &list[item.payload_length..];
+            return Ok(Some(bytes.chunks_exact(32).map(B256::from_slice).collect()));
         }
-        Ok(Some(hashes))
+        Ok(None)
     }
 
     pub fn block(&self, hash: B256) -> Result<Option<Block>, StorageError> {

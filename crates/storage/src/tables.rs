@@ -28,6 +28,9 @@ pub const ACCOUNTS: TableDefinition<[u8; 20], &[u8]> = TableDefinition::new("acc
 pub const STORAGE: TableDefinition<[u8; 52], [u8; 32]> = TableDefinition::new("storage");
 /// Code hash -> bytecode.
 pub const CODE: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("code");
+/// Block hash → the hashes of its transactions, concatenated (log queries need them without
+/// decoding and hashing the body).
+pub const TX_HASHES: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("tx_hashes");
 /// Named single values (see the `META_*` keys).
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 

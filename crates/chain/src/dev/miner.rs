@@ -53,9 +53,11 @@ impl DevChain {
         };
         let template = self.template_from_pool(&head, timestamp)?;
         let started = Instant::now();
-        let mined = self.chain.mine_block(template)?;
+        let mut mined = self.chain.mine_block(template)?;
         write.journal.record(&mined);
         drop(write);
+        // Subscribers keep recent events; the change set is only the journal's business.
+        mined.changes = Default::default();
         self.after_block(&mined, started.elapsed());
         let mined = Arc::new(mined);
         self.emit(ChainEvent::Block(mined.clone()));
