@@ -346,3 +346,20 @@ fn a_killed_node_restarts_from_its_datadir_with_every_confirmed_block() {
     assert_eq!(node.number("eth_blockNumber", json!([])), head + 1);
     assert_eq!(node.ok("eth_getBalance", json!([to, "latest"])), "0x101");
 }
+
+#[test]
+fn browsers_on_other_origins_may_call() {
+    use std::io::{Read, Write};
+    let node = Node::start(&[]);
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", node.0.port)).unwrap();
+    let preflight = "OPTIONS / HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://localhost:5173\r\n\
+        Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type\r\n\
+        Connection: close\r\n\r\n";
+    stream.write_all(preflight.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let lower = response.to_lowercase();
+    assert!(lower.starts_with("http/1.1 200"), "{response}");
+    assert!(lower.contains("access-control-allow-origin: *"), "{response}");
+    assert!(lower.contains("access-control-allow-methods"), "{response}");
+}

@@ -87,7 +87,8 @@ impl RpcContext {
             let next_base = basalt_chain::header_rules::next_base_fee(&header).unwrap_or_default();
             history.base_fee_per_gas.push(u128::from(next_base));
             let config = self.node.chain().config();
-            let next_fork = config.fork_at(header.number + 1, header.timestamp + 1);
+            let next_fork =
+                config.fork_at(header.number.saturating_add(1), header.timestamp.saturating_add(1));
             let next_blob_fee = config.blob_params(next_fork).map_or(0, |params| {
                 let fork = config.fork_at(header.number, header.timestamp);
                 let excess = basalt_chain::header_rules::next_excess_blob_gas(

@@ -73,11 +73,13 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
         // As in geth, changes are the logs of blocks after installation (within the
         // filter's range); `eth_getFilterLogs` answers the whole range.
         let head = ctx.node.chain().head().or_internal()?.number;
-        Ok(ctx.filters.install(FilterKind::Logs { filter: Box::new(filter), next: head + 1 }))
+        Ok(ctx
+            .filters
+            .install(FilterKind::Logs { filter: Box::new(filter), next: head.saturating_add(1) }))
     });
     sync_method(module, "eth_newBlockFilter", |ctx, _| {
         let head = ctx.node.chain().head().or_internal()?.number;
-        Ok(ctx.filters.install(FilterKind::Blocks { next: head + 1 }))
+        Ok(ctx.filters.install(FilterKind::Blocks { next: head.saturating_add(1) }))
     });
     sync_method(module, "eth_newPendingTransactionFilter", |ctx, _| {
         Ok(ctx.filters.install(FilterKind::PendingTransactions { hashes: Vec::new() }))

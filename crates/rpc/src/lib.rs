@@ -89,7 +89,13 @@ pub async fn start(
         .set_batch_request_config(BatchRequestConfig::Limit(config.max_batch))
         .set_id_provider(pubsub::HexIdProvider::default())
         .build();
-    let server = Server::builder().set_config(server_config).build(config.addr).await?;
+    // Any origin may call, as with anvil: browser apps on another local port need it.
+    let cors = tower::ServiceBuilder::new().layer(tower_http::cors::CorsLayer::permissive());
+    let server = Server::builder()
+        .set_config(server_config)
+        .set_http_middleware(cors)
+        .build(config.addr)
+        .await?;
     let addr = server.local_addr()?;
     Ok((addr, server.start(module)))
 }

@@ -17,6 +17,9 @@ use std::collections::BTreeSet;
 
 /// Most logs one query returns (what public endpoints allow).
 pub const MAX_LOGS: usize = 10_000;
+/// Widest block range read block by block (a query with neither address nor topics cannot
+/// use the indexes), as reth limits it.
+pub const MAX_SCANNED_BLOCKS: u64 = 100_000;
 
 pub fn register(module: &mut RpcModule<RpcContext>) {
     blocking_method(module, "eth_getLogs", |ctx, params| {
@@ -85,6 +88,7 @@ impl RpcContext {
                     }
                     return Err(invalid_params(format!("invalid block range {from}..{to}")));
                 }
+                check_scan_range(filter, from, to)?;
                 candidate_blocks(view, filter, from, to)?
             }
         };
@@ -118,6 +122,19 @@ impl RpcContext {
     }
 }
 
+/// Refuses a query that cannot use the indexes (neither address nor topics) over more than
+/// [`MAX_SCANNED_BLOCKS`] blocks.
+fn check_scan_range(filter: &Filter, from: u64, to: u64) -> RpcResult<()> {
+    let unindexed = filter.address.is_empty() && filter.topics.iter().all(|t| t.is_empty());
+    let span = to.saturating_sub(from).saturating_add(1);
+    if unindexed && span > MAX_SCANNED_BLOCKS {
+        return Err(invalid_params(format!(
+            "a query without address or topics may span at most {MAX_SCANNED_BLOCKS} blocks, this one spans {span}"
+        )));
+    }
+    Ok(())
+}
+
 /// Blocks in `from..=to` that may hold a matching log, ascending.
 fn candidate_blocks(view: &ReadView, filter: &Filter, from: u64, to: u64) -> RpcResult<Vec<u64>> {
     let mut candidates: Option<BTreeSet<u64>> = None;
@@ -148,4 +165,23 @@ fn candidate_blocks(view: &ReadView, filter: &Filter, from: u64, to: u64) -> Rpc
         Some(set) => set.into_iter().collect(),
         None => (from..=to).collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_primitives::Address;
+
+    #[test]
+    fn only_unindexed_queries_are_limited_in_span() {
+        let open = Filter::new();
+        assert!(check_scan_range(&open, 0, MAX_SCANNED_BLOCKS - 1).is_ok());
+        let err = check_scan_range(&open, 0, MAX_SCANNED_BLOCKS).unwrap_err();
+        assert_eq!(err.code(), crate::error::INVALID_PARAMS);
+        assert!(check_scan_range(&open, 5, u64::MAX).is_err());
+        let by_address = Filter::new().address(Address::repeat_byte(1));
+        assert!(check_scan_range(&by_address, 0, u64::MAX).is_ok());
+        let by_topic = Filter::new().event_signature(B256::repeat_byte(2));
+        assert!(check_scan_range(&by_topic, 0, u64::MAX).is_ok());
+    }
 }
