@@ -19,6 +19,9 @@ use basalt_txpool::PoolConfig;
 use eyre::{WrapErr, bail};
 use std::{path::PathBuf, process::ExitCode, time::Duration};
 
+/// Block gas limit of a fresh dev chain (anvil's default).
+const DEFAULT_GAS_LIMIT: u64 = 30_000_000;
+
 #[derive(clap::Args, Debug)]
 pub struct L1Args {
     /// Port of the JSON-RPC server (HTTP and WebSocket).
@@ -40,9 +43,9 @@ pub struct L1Args {
     /// Rules of a fresh chain (default: the newest the engine executes).
     #[arg(long, default_value_t = Hardfork::LATEST)]
     hardfork: Hardfork,
-    /// Block gas limit.
-    #[arg(long, default_value_t = 30_000_000)]
-    gas_limit: u64,
+    /// Block gas limit (default: 30,000,000 for a fresh chain; the head's for an existing one).
+    #[arg(long)]
+    gas_limit: Option<u64>,
     /// Base fee of the genesis block, in wei.
     #[arg(long, default_value_t = 1_000_000_000)]
     base_fee: u64,
@@ -99,7 +102,7 @@ pub fn run(args: L1Args) -> eyre::Result<ExitCode> {
         DevChainConfig {
             mining,
             pool: PoolConfig::default(),
-            gas_limit: Some(args.gas_limit),
+            gas_limit: args.gas_limit,
             beneficiary: Address::ZERO,
             dev_keys: keys.clone(),
         },
@@ -138,7 +141,7 @@ fn open_chain(db: Database, args: &L1Args, addresses: &[Address]) -> eyre::Resul
         (None, None) => DevGenesis {
             chain_id: args.chain_id,
             fork: args.hardfork,
-            gas_limit: args.gas_limit,
+            gas_limit: args.gas_limit.unwrap_or(DEFAULT_GAS_LIMIT),
             base_fee: args.base_fee,
             timestamp: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -193,7 +196,7 @@ fn print_banner(
     println!();
     println!("Chain ID:          {}", config.chain_id);
     println!("Hardfork:          {fork}");
-    println!("Gas limit:         {}", args.gas_limit);
+    println!("Gas limit:         {}", args.gas_limit.unwrap_or(head.gas_limit));
     println!("Base fee:          {}", head.base_fee_per_gas.unwrap_or_default());
     println!("Head:              block {} {}", head.number, head.hash_slow());
     println!(

@@ -206,3 +206,30 @@ fn past_state_is_read_through_the_tries() {
     assert_eq!(past.account(sender).unwrap().unwrap().nonce, 1);
     assert_eq!(balance(&node, to), U256::from(20));
 }
+
+#[test]
+fn mined_blocks_pass_full_validation_on_another_node() {
+    let (node, key, _) = dev_chain();
+    let mut blocks = Vec::new();
+    for round in 0..4u64 {
+        for i in 0..3 {
+            node.submit(transfer(&key, round * 3 + i, Address::repeat_byte(0x60 + i as u8), 9))
+                .unwrap();
+        }
+        blocks.push(node.mine_one(None).unwrap().block.clone());
+    }
+    blocks.push(node.mine_one(None).unwrap().block.clone()); // and an empty one
+
+    // A second chain from the same genesis imports them with every rule checked.
+    let view = node.chain().db().read().unwrap();
+    let genesis_json = String::from_utf8(view.chain_json().unwrap().unwrap()).unwrap();
+    let spec = GenesisSpec::from_json(&genesis_json).unwrap();
+    let db = Database::in_memory().unwrap();
+    init_from_spec(&db, &spec, genesis_json.as_bytes()).unwrap();
+    let verifier = Blockchain::new(db, spec.config).unwrap();
+    for block in blocks {
+        let number = block.header.number;
+        verifier.import_block(block).unwrap_or_else(|e| panic!("block {number}: {e}"));
+    }
+    assert_eq!(verifier.head().unwrap().hash_slow(), node.chain().head().unwrap().hash_slow());
+}
