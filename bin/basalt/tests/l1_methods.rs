@@ -190,6 +190,14 @@ fn filters_tracing_raw_data_fees_and_config() {
     );
     assert_eq!(topic_filtered.as_array().unwrap().len(), 2);
 
+    // Candidate blocks far apart (looked up one by one rather than scanned as a range).
+    node.ok("anvil_mine", json!(["0x20"]));
+    let late = node.send(json!({"from": DEV, "to": store, "data": set_call(7)}));
+    let sparse = node.ok("eth_getLogs", json!([{"address": store, "fromBlock": "0x0"}]));
+    assert_eq!(sparse.as_array().unwrap().len(), 3);
+    assert_eq!(sparse[2], late["logs"][0]);
+    assert_eq!(sparse[0], first["logs"][0]);
+
     // Tracing: callTracer and prestateTracer (diff mode), one transaction and a block.
     let traced = node.ok(
         "debug_traceTransaction",
@@ -262,7 +270,7 @@ fn filters_tracing_raw_data_fees_and_config() {
     let value_call = json!({"to": store, "data": format!("{}", Bytes::from(keccak256("value()")[..4].to_vec()))});
     assert_eq!(
         node.ok("eth_call", json!([value_call, "latest"])),
-        format!("{}", B256::from(U256::from(6)))
+        format!("{}", B256::from(U256::from(7)))
     );
     let overridden = node.ok(
         "eth_call",

@@ -89,10 +89,11 @@ fn mined_blocks_hold_pool_transactions_and_rehash() {
     assert_state_consistent(&node);
     // Stored transaction hashes read without decoding match the decoded ones.
     let view = node.chain().db().read().unwrap();
-    let hashes = view.transaction_hashes(mined.hash).unwrap().unwrap();
+    let context = view.log_context(mined.hash).unwrap().unwrap();
     let expected: Vec<B256> =
         mined.block.body.transactions.iter().map(|tx| *tx.tx_hash()).collect();
-    assert_eq!(hashes, expected);
+    assert_eq!(context.transaction_hashes, expected);
+    assert_eq!(context.timestamp, mined.block.header.timestamp);
 }
 
 #[test]
@@ -111,7 +112,7 @@ fn legacy_transactions_hash_the_same_without_decoding() {
     node.submit(transfer(&key, 1, Address::repeat_byte(3), 1)).unwrap();
     let mined = node.mine_one(None).unwrap();
     let view = node.chain().db().read().unwrap();
-    let hashes = view.transaction_hashes(mined.hash).unwrap().unwrap();
+    let hashes = view.log_context(mined.hash).unwrap().unwrap().transaction_hashes;
     let expected: Vec<B256> =
         mined.block.body.transactions.iter().map(|tx| *tx.tx_hash()).collect();
     assert_eq!(hashes.len(), 2);

@@ -33,10 +33,10 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
 /// hash of the transaction at an index (read only when a log matches).
 pub fn block_logs(
     filter: &Filter,
-    header: &alloy_consensus::Header,
+    (number, timestamp): (u64, u64),
     hash: B256,
     receipts: &[ReceiptEnvelope],
-    mut tx_hash: impl FnMut(usize) -> Option<B256>,
+    tx_hash: impl Fn(usize) -> Option<B256>,
 ) -> Vec<RpcLog> {
     let mut out = Vec::new();
     let mut log_index = 0u64;
@@ -46,8 +46,8 @@ pub fn block_logs(
                 out.push(RpcLog {
                     inner: log.clone(),
                     block_hash: Some(hash),
-                    block_number: Some(header.number),
-                    block_timestamp: Some(header.timestamp),
+                    block_number: Some(number),
+                    block_timestamp: Some(timestamp),
                     transaction_hash: tx_hash(tx_index),
                     transaction_index: Some(tx_index as u64),
                     log_index: Some(log_index),
@@ -93,25 +93,16 @@ impl RpcContext {
             }
         };
         let mut logs = Vec::new();
-        for number in numbers {
-            let Some(hash) = view.canonical_hash(number).or_internal()? else { continue };
-            let Some(header) = view.header(hash).or_internal()? else { continue };
+        for (number, hash) in canonical_hashes(view, &numbers)? {
             let receipts = view.receipts(hash).or_internal()?.unwrap_or_default();
-            let mut hashes: Option<Vec<B256>> = None;
-            let mut read_error = None;
-            let matched = block_logs(filter, &header, hash, &receipts, |index| {
-                if hashes.is_none() {
-                    match view.transaction_hashes(hash) {
-                        Ok(found) => hashes = found,
-                        Err(err) => read_error = Some(err),
-                    }
-                }
-                hashes.as_ref().and_then(|h| h.get(index).copied())
-            });
-            if let Some(err) = read_error {
-                return Err(crate::error::internal(err));
+            if !receipts.iter().any(|r| r.logs().iter().any(|log| filter.matches(log))) {
+                continue;
             }
-            logs.extend(matched);
+            let Some(context) = view.log_context(hash).or_internal()? else { continue };
+            let hashes = &context.transaction_hashes;
+            logs.extend(block_logs(filter, (number, context.timestamp), hash, &receipts, |i| {
+                hashes.get(i).copied()
+            }));
             if logs.len() > MAX_LOGS {
                 return Err(server_error(format!(
                     "query returned more than {MAX_LOGS} results; narrow the block range"
@@ -120,6 +111,27 @@ impl RpcContext {
         }
         Ok(logs)
     }
+}
+
+/// The canonical hashes of `numbers` (ascending): one range scan when they are dense, a
+/// lookup each when they are sparse.
+fn canonical_hashes(view: &ReadView, numbers: &[u64]) -> RpcResult<Vec<(u64, B256)>> {
+    let (Some(&first), Some(&last)) = (numbers.first(), numbers.last()) else {
+        return Ok(Vec::new());
+    };
+    let span = last.saturating_sub(first).saturating_add(1);
+    if span <= (numbers.len() as u64).saturating_mul(4) {
+        let wanted: std::collections::HashSet<u64> = numbers.iter().copied().collect();
+        let all = view.canonical_range(first, last).or_internal()?;
+        return Ok(all.into_iter().filter(|(n, _)| wanted.contains(n)).collect());
+    }
+    let mut out = Vec::with_capacity(numbers.len());
+    for &number in numbers {
+        if let Some(hash) = view.canonical_hash(number).or_internal()? {
+            out.push((number, hash));
+        }
+    }
+    Ok(out)
 }
 
 /// Refuses a query that cannot use the indexes (neither address nor topics) over more than

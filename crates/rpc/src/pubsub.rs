@@ -99,7 +99,7 @@ async fn forward(
                 let txs = &mined.block.body.transactions;
                 to_messages(block_logs(
                     &filter,
-                    &mined.block.header,
+                    (mined.block.header.number, mined.block.header.timestamp),
                     mined.hash,
                     &mined.receipts,
                     |index| txs.get(index).map(|tx| *tx.tx_hash()),

@@ -14,7 +14,7 @@ mod write;
 
 pub use historical::HistoricalState;
 pub use proof::{AccountProof, StorageProof};
-pub use read::{ReadView, StoredAccount};
+pub use read::{LogContext, ReadView, StoredAccount};
 pub use write::WriteBatch;
 
 use node_log::NodeLog;
@@ -111,7 +111,7 @@ impl Database {
             txn.open_table(tables::BLOCK_NUMBERS)?;
             txn.open_table(tables::CANONICAL)?;
             txn.open_table(tables::TX_LOCATIONS)?;
-            txn.open_table(tables::TX_HASHES)?;
+            txn.open_table(tables::LOG_CONTEXT)?;
             txn.open_multimap_table(tables::LOG_ADDRESSES)?;
             txn.open_multimap_table(tables::LOG_TOPICS)?;
             txn.open_table(tables::ACCOUNTS)?;

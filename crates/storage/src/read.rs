@@ -11,6 +11,13 @@ use basalt_trie::{NodeReader, TrieError};
 use redb::{ReadOnlyMultimapTable, ReadOnlyTable, ReadTransaction, ReadableTable};
 use std::sync::Arc;
 
+/// What a log needs from its block besides the receipt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogContext {
+    pub timestamp: u64,
+    pub transaction_hashes: Vec<B256>,
+}
+
 /// An account as stored: execution fields plus the root of its storage trie.
 pub use alloy_trie::TrieAccount as StoredAccount;
 
@@ -22,7 +29,7 @@ pub struct ReadView {
     numbers: ReadOnlyTable<[u8; 32], u64>,
     canonical: ReadOnlyTable<u64, [u8; 32]>,
     tx_locations: ReadOnlyTable<[u8; 32], [u8; 40]>,
-    tx_hashes: ReadOnlyTable<[u8; 32], &'static [u8]>,
+    log_context: ReadOnlyTable<[u8; 32], &'static [u8]>,
     log_addresses: ReadOnlyMultimapTable<[u8; 20], u64>,
     log_topics: ReadOnlyMultimapTable<[u8; 32], u64>,
     accounts: ReadOnlyTable<[u8; 20], &'static [u8]>,
@@ -48,7 +55,7 @@ impl ReadView {
             numbers: txn.open_table(BLOCK_NUMBERS)?,
             canonical: txn.open_table(CANONICAL)?,
             tx_locations: txn.open_table(TX_LOCATIONS)?,
-            tx_hashes: txn.open_table(TX_HASHES)?,
+            log_context: txn.open_table(LOG_CONTEXT)?,
             log_addresses: txn.open_multimap_table(LOG_ADDRESSES)?,
             log_topics: txn.open_multimap_table(LOG_TOPICS)?,
             accounts: txn.open_table(ACCOUNTS)?,
@@ -104,19 +111,33 @@ impl ReadView {
         self.bodies.get(hash.0)?.map(|v| decode("body", v.value())).transpose()
     }
 
-    /// The hashes of a block's transactions (log queries need only these).
-    pub fn transaction_hashes(&self, hash: B256) -> Result<Option<Vec<B256>>, StorageError> {
-        if let Some(stored) = self.tx_hashes.get(hash.0)? {
-            let bytes = stored.value();
-            if bytes.len() % 32 != 0 {
-                return Err(StorageError::Corrupt {
-                    what: "transaction hashes",
-                    reason: format!("{} bytes is not a multiple of 32", bytes.len()),
-                });
-            }
-            return Ok(Some(bytes.chunks_exact(32).map(B256::from_slice).collect()));
+    /// A block's timestamp and transaction hashes, without decoding the block.
+    pub fn log_context(&self, hash: B256) -> Result<Option<LogContext>, StorageError> {
+        let Some(stored) = self.log_context.get(hash.0)? else { return Ok(None) };
+        let bytes = stored.value();
+        if bytes.len() < 8 || (bytes.len() - 8) % 32 != 0 {
+            return Err(StorageError::Corrupt {
+                what: "log context",
+                reason: format!("{} bytes is not 8 plus a multiple of 32", bytes.len()),
+            });
         }
-        Ok(None)
+        let (timestamp, hashes) = bytes.split_at(8);
+        let mut be = [0u8; 8];
+        be.copy_from_slice(timestamp);
+        Ok(Some(LogContext {
+            timestamp: u64::from_be_bytes(be),
+            transaction_hashes: hashes.chunks_exact(32).map(B256::from_slice).collect(),
+        }))
+    }
+
+    /// The canonical hashes of blocks `from..=to` that exist, in one range scan.
+    pub fn canonical_range(&self, from: u64, to: u64) -> Result<Vec<(u64, B256)>, StorageError> {
+        let mut out = Vec::new();
+        for entry in self.canonical.range(from..=to)? {
+            let (number, hash) = entry?;
+            out.push((number.value(), B256::from(hash.value())));
+        }
+        Ok(out)
     }
 
     pub fn block(&self, hash: B256) -> Result<Option<Block>, StorageError> {

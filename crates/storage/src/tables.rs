@@ -28,9 +28,10 @@ pub const ACCOUNTS: TableDefinition<[u8; 20], &[u8]> = TableDefinition::new("acc
 pub const STORAGE: TableDefinition<[u8; 52], [u8; 32]> = TableDefinition::new("storage");
 /// Code hash -> bytecode.
 pub const CODE: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("code");
-/// Block hash → the hashes of its transactions, concatenated (log queries need them without
-/// decoding and hashing the body).
-pub const TX_HASHES: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("tx_hashes");
+/// Block hash → what a log needs from its block besides the receipt: the timestamp (8 bytes,
+/// big-endian) then the transaction hashes, concatenated. Log queries read this instead of
+/// decoding the header and hashing the body.
+pub const LOG_CONTEXT: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("log_context");
 /// Named single values (see the `META_*` keys).
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 

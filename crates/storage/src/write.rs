@@ -126,9 +126,10 @@ impl WriteBatch {
                 (tx.tx_hash().0, location)
             })
             .collect();
-        let hashes: Vec<u8> =
-            block.body.transactions.iter().flat_map(|tx| tx.tx_hash().0).collect();
-        self.txn.open_table(TX_HASHES)?.insert(hash.0, hashes.as_slice())?;
+        let mut log_context = Vec::with_capacity(8 + 32 * block.body.transactions.len());
+        log_context.extend_from_slice(&block.header.timestamp.to_be_bytes());
+        log_context.extend(block.body.transactions.iter().flat_map(|tx| tx.tx_hash().0));
+        self.txn.open_table(LOG_CONTEXT)?.insert(hash.0, log_context.as_slice())?;
         locations.sort_unstable_by_key(|(tx_hash, _)| *tx_hash);
         let mut location_table = self.txn.open_table(TX_LOCATIONS)?;
         for (tx_hash, location) in locations {
@@ -179,14 +180,14 @@ impl WriteBatch {
         let mut receipts_table = self.txn.open_table(RECEIPTS)?;
         let mut numbers = self.txn.open_table(BLOCK_NUMBERS)?;
         let mut locations = self.txn.open_table(TX_LOCATIONS)?;
-        let mut tx_hashes = self.txn.open_table(TX_HASHES)?;
+        let mut log_context = self.txn.open_table(LOG_CONTEXT)?;
         let mut addresses = self.txn.open_multimap_table(LOG_ADDRESSES)?;
         let mut topics = self.txn.open_multimap_table(LOG_TOPICS)?;
         for (n, hash) in removed {
             canonical.remove(n)?;
             numbers.remove(hash)?;
             headers.remove(hash)?;
-            tx_hashes.remove(hash)?;
+            log_context.remove(hash)?;
             if let Some(body) = bodies.remove(hash)? {
                 let body: basalt_primitives::BlockBody = decode("body", body.value())?;
                 for tx in &body.transactions {
