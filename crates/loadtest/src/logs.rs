@@ -5,7 +5,7 @@
 use crate::{
     accounts::{Account, recipient_address},
     rpc::{Receipt, RpcClient},
-    setup::{self, DEPLOY_GAS, TOKEN_TRANSFER_GAS, TRANSFER_AMOUNT},
+    setup::{self, TOKEN_TRANSFER_GAS, TRANSFER_AMOUNT},
     stats::Latency,
     token,
 };
@@ -69,14 +69,7 @@ pub async fn get_logs_bench_with_timeout(
     let build_start = Instant::now();
     let deadline = build_start + timeout;
 
-    let deploy = funder.sign(
-        params.chain_id,
-        TxKind::Create,
-        U256::ZERO,
-        token::init_code(),
-        DEPLOY_GAS,
-        params.fees,
-    )?;
+    let deploy = setup::sign_token_deploy(&mut funder, &params)?;
     rpc.send_raw(&deploy.raw).await?;
     let receipt = mined(&rpc, deploy.hash, deadline, "the token deployment").await?;
     let token = receipt

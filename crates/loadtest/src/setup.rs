@@ -35,6 +35,18 @@ pub struct ChainParams {
 }
 
 /// Reads chain id, base fee and gas price; the first call, so it is where a wrong URL shows.
+/// The funder's transaction deploying the load's ERC20 token (the whole supply to the funder).
+pub fn sign_token_deploy(funder: &mut Account, params: &ChainParams) -> eyre::Result<SignedTx> {
+    funder.sign(
+        params.chain_id,
+        TxKind::Create,
+        U256::ZERO,
+        token::init_code(),
+        DEPLOY_GAS,
+        params.fees,
+    )
+}
+
 pub async fn chain_params(rpc: &RpcClient) -> eyre::Result<ChainParams> {
     let chain_id = rpc.chain_id().await?;
     let latest = rpc.latest_block().await?;
@@ -93,15 +105,7 @@ pub async fn fund_senders(
     let mut setup: Vec<(&str, SignedTx)> = Vec::new();
     let mut funding_total = U256::ZERO;
     let token = if kind == TransferKind::Erc20 {
-        let deploy = funder.sign(
-            params.chain_id,
-            TxKind::Create,
-            U256::ZERO,
-            token::init_code(),
-            DEPLOY_GAS,
-            params.fees,
-        )?;
-        setup.push(("deploying the token", deploy));
+        setup.push(("deploying the token", sign_token_deploy(funder, params)?));
         Some(funder.address.create(funder.nonce - 1))
     } else {
         None

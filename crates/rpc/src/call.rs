@@ -168,7 +168,7 @@ impl RpcContext {
             .block(found.hash)
             .or_internal()?
             .ok_or_else(|| server_error("block body not found"))?;
-        let senders = block.body.transactions.iter().map(|tx| self.sender_of(tx)).collect();
+        let senders = self.senders_of(&block.body.transactions)?;
         Ok((found, block, senders))
     }
 

@@ -47,29 +47,25 @@ pub fn rpc_transaction(
     }
 }
 
-/// A block object; `senders` is consulted only for full transactions.
-pub fn rpc_block(
-    block: &Block,
-    hash: B256,
-    full: bool,
-    senders: impl Fn(&TxEnvelope) -> Address,
-) -> RpcBlock {
+/// A block object: full transactions when their `senders` are given, hashes otherwise.
+pub fn rpc_block(block: &Block, hash: B256, senders: Option<&[Address]>) -> RpcBlock {
     let size = alloy_rlp::Encodable::length(block);
-    let transactions = if full {
+    let transactions = if let Some(senders) = senders {
         BlockTransactions::Full(
             block
                 .body
                 .transactions
                 .iter()
+                .zip(senders)
                 .enumerate()
-                .map(|(index, tx)| {
+                .map(|(index, (tx, sender))| {
                     let position = TxPosition {
                         block_hash: hash,
                         block_number: block.header.number,
                         index: index as u64,
                         base_fee: block.header.base_fee_per_gas,
                     };
-                    rpc_transaction(tx, senders(tx), Some(position))
+                    rpc_transaction(tx, *sender, Some(position))
                 })
                 .collect(),
         )
@@ -89,14 +85,15 @@ pub fn rpc_receipts(
     block: &Block,
     hash: B256,
     receipts: &[ReceiptEnvelope],
-    senders: impl Fn(&TxEnvelope) -> Address,
+    senders: &[Address],
     blob_base_fee: Option<u128>,
 ) -> Vec<TransactionReceipt> {
     let header = &block.header;
     let mut log_index = 0u64;
     let mut previous_cumulative = 0u64;
     let mut out = Vec::with_capacity(receipts.len());
-    for (index, (tx, receipt)) in block.body.transactions.iter().zip(receipts).enumerate() {
+    let rows = block.body.transactions.iter().zip(receipts).zip(senders);
+    for (index, ((tx, receipt), sender)) in rows.enumerate() {
         let cumulative = receipt.cumulative_gas_used();
         let gas_used = cumulative.saturating_sub(previous_cumulative);
         previous_cumulative = cumulative;
@@ -115,7 +112,7 @@ pub fn rpc_receipts(
             log_index += 1;
             rpc
         });
-        let sender = senders(tx);
+        let sender = *sender;
         let blob_gas_used = tx.blob_gas_used();
         out.push(TransactionReceipt {
             inner,

@@ -11,7 +11,10 @@ use crate::{
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, B256, Bytes, U64, U256, keccak256};
 use alloy_rpc_types_eth::{Block as RpcBlock, Transaction, TransactionReceipt};
-use basalt_primitives::{StateReader, TxEnvelope, sender::recover_sender};
+use basalt_primitives::{
+    StateReader, TxEnvelope,
+    sender::{recover_sender, recover_senders},
+};
 use basalt_storage::{AccountProof, ReadView};
 use jsonrpsee::{RpcModule, types::Params};
 
@@ -153,21 +156,34 @@ impl RpcContext {
         f(&StateAt::new(&view, &found))
     }
 
-    /// The sender of a stored or pooled transaction.
-    pub(crate) fn sender_of(&self, tx: &TxEnvelope) -> Address {
+    /// The sender of a stored transaction (impersonated ones by the remembered sender).
+    /// High-s signatures are accepted: an imported chain may hold pre-Homestead ones.
+    pub(crate) fn sender_of(&self, tx: &TxEnvelope) -> RpcResult<Address> {
         if let Some(sender) = self.node.impersonated_sender(tx.tx_hash()) {
-            return sender;
+            return Ok(sender);
         }
-        // Stored transactions were checked on the way in; a failure here means a
-        // pre-EIP-2 signature from an imported chain, recovered leniently.
-        recover_sender(tx, true).unwrap_or_default()
+        recover_sender(tx, true).map_err(|e| {
+            crate::error::internal(format!("stored transaction {}: {e}", tx.tx_hash()))
+        })
+    }
+
+    /// The senders of a block's transactions, recovered in parallel when none is
+    /// impersonated.
+    pub(crate) fn senders_of(&self, txs: &[TxEnvelope]) -> RpcResult<Vec<Address>> {
+        if txs.iter().any(|tx| self.node.impersonated_sender(tx.tx_hash()).is_some()) {
+            return txs.iter().map(|tx| self.sender_of(tx)).collect();
+        }
+        recover_senders(txs, true).map_err(|(index, e)| {
+            crate::error::internal(format!("stored transaction {index} of the block: {e}"))
+        })
     }
 
     fn rpc_block(&self, id: BlockId, full: bool) -> RpcResult<Option<RpcBlock>> {
         let view = self.view()?;
         let Some(found) = find_block(&view, id)? else { return Ok(None) };
         let Some(block) = view.block(found.hash).or_internal()? else { return Ok(None) };
-        Ok(Some(rpc_block(&block, found.hash, full, |tx| self.sender_of(tx))))
+        let senders = if full { self.senders_of(&block.body.transactions)? } else { Vec::new() };
+        Ok(Some(rpc_block(&block, found.hash, full.then_some(senders.as_slice()))))
     }
 
     fn block_field<T>(
@@ -218,7 +234,7 @@ impl RpcContext {
             index,
             base_fee: block.header.base_fee_per_gas,
         };
-        Ok(Some(rpc_transaction(tx, self.sender_of(tx), Some(position))))
+        Ok(Some(rpc_transaction(tx, self.sender_of(tx)?, Some(position))))
     }
 
     fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<TransactionReceipt>> {
@@ -243,7 +259,8 @@ impl RpcContext {
             .ok_or_else(|| invalid_params("block body missing"))?;
         let receipts = view.receipts(found.hash).or_internal()?.unwrap_or_default();
         let blob_base_fee = self.blob_base_fee_of(&found.header);
-        Ok(rpc_receipts(&block, found.hash, &receipts, |tx| self.sender_of(tx), blob_base_fee))
+        let senders = self.senders_of(&block.body.transactions)?;
+        Ok(rpc_receipts(&block, found.hash, &receipts, &senders, blob_base_fee))
     }
 
     /// The blob base fee a block charged.

@@ -16,7 +16,10 @@ use jsonrpsee::RpcModule;
 use serde::Serialize;
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{
+        Arc, Mutex, MutexGuard,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -38,7 +41,7 @@ struct InstalledFilter {
 #[derive(Default)]
 pub struct Filters {
     installed: Mutex<HashMap<u128, InstalledFilter>>,
-    next_id: Mutex<u128>,
+    next_id: AtomicU64,
 }
 
 /// What `eth_getFilterChanges` returns: hashes or logs.
@@ -55,11 +58,7 @@ impl Filters {
     }
 
     fn install(&self, kind: FilterKind) -> U128 {
-        let id = {
-            let mut next = self.next_id.lock().unwrap_or_else(|p| p.into_inner());
-            *next += 1;
-            *next
-        };
+        let id = u128::from(self.next_id.fetch_add(1, Ordering::Relaxed)) + 1;
         let mut installed = self.lock();
         installed.retain(|_, f| f.last_poll.elapsed() < FILTER_TIMEOUT);
         installed.insert(id, InstalledFilter { kind, last_poll: Instant::now() });

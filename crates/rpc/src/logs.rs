@@ -29,14 +29,14 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
     });
 }
 
-/// The logs of one block that match `filter`, with their positions. `tx_hash` gives the
-/// hash of the transaction at an index (read only when a log matches).
+/// The logs of one block that match `filter`, with their positions. The timestamp and
+/// transaction hashes are filled in by [`with_block_context`], so a block without a match
+/// costs no more reads.
 pub fn block_logs(
     filter: &Filter,
-    (number, timestamp): (u64, u64),
+    number: u64,
     hash: B256,
     receipts: &[ReceiptEnvelope],
-    tx_hash: impl Fn(usize) -> Option<B256>,
 ) -> Vec<RpcLog> {
     let mut out = Vec::new();
     let mut log_index = 0u64;
@@ -47,8 +47,8 @@ pub fn block_logs(
                     inner: log.clone(),
                     block_hash: Some(hash),
                     block_number: Some(number),
-                    block_timestamp: Some(timestamp),
-                    transaction_hash: tx_hash(tx_index),
+                    block_timestamp: None,
+                    transaction_hash: None,
                     transaction_index: Some(tx_index as u64),
                     log_index: Some(log_index),
                     removed: false,
@@ -58,6 +58,15 @@ pub fn block_logs(
         }
     }
     out
+}
+
+/// Sets the block timestamp and transaction hashes of logs from [`block_logs`].
+pub fn with_block_context(logs: &mut [RpcLog], timestamp: u64, tx_hashes: &[B256]) {
+    for log in logs {
+        log.block_timestamp = Some(timestamp);
+        log.transaction_hash =
+            log.transaction_index.and_then(|i| tx_hashes.get(usize::try_from(i).ok()?).copied());
+    }
 }
 
 impl RpcContext {
@@ -95,14 +104,15 @@ impl RpcContext {
         let mut logs = Vec::new();
         for (number, hash) in canonical_hashes(view, &numbers)? {
             let receipts = view.receipts(hash).or_internal()?.unwrap_or_default();
-            if !receipts.iter().any(|r| r.logs().iter().any(|log| filter.matches(log))) {
+            let mut matched = block_logs(filter, number, hash, &receipts);
+            if matched.is_empty() {
                 continue;
             }
-            let Some(context) = view.log_context(hash).or_internal()? else { continue };
-            let hashes = &context.transaction_hashes;
-            logs.extend(block_logs(filter, (number, context.timestamp), hash, &receipts, |i| {
-                hashes.get(i).copied()
-            }));
+            let context = view.log_context(hash).or_internal()?.ok_or_else(|| {
+                crate::error::internal(format!("block {hash} has no log context"))
+            })?;
+            with_block_context(&mut matched, context.timestamp, &context.transaction_hashes);
+            logs.extend(matched);
             if logs.len() > MAX_LOGS {
                 return Err(server_error(format!(
                     "query returned more than {MAX_LOGS} results; narrow the block range"

@@ -1,7 +1,12 @@
 //! `eth_subscribe` over WebSocket: `newHeads`, `logs` (with a filter) and
 //! `newPendingTransactions`, fed by the chain's events.
 
-use crate::{RpcContext, convert::rpc_header, error::invalid_params, logs::block_logs};
+use crate::{
+    RpcContext,
+    convert::rpc_header,
+    error::invalid_params,
+    logs::{block_logs, with_block_context},
+};
 use alloy_rpc_types_eth::{Filter, pubsub::SubscriptionKind};
 use basalt_chain::dev::ChainEvent;
 use jsonrpsee::{PendingSubscriptionSink, RpcModule, SubscriptionMessage};
@@ -96,14 +101,12 @@ async fn forward(
                 to_messages([rpc_header(&mined.block.header, mined.hash, None)])
             }
             (SubscriptionKind::Logs, ChainEvent::Block(mined)) => {
-                let txs = &mined.block.body.transactions;
-                to_messages(block_logs(
-                    &filter,
-                    (mined.block.header.number, mined.block.header.timestamp),
-                    mined.hash,
-                    &mined.receipts,
-                    |index| txs.get(index).map(|tx| *tx.tx_hash()),
-                ))
+                let header = &mined.block.header;
+                let mut logs = block_logs(&filter, header.number, mined.hash, &mined.receipts);
+                let hashes: Vec<_> =
+                    mined.block.body.transactions.iter().map(|tx| *tx.tx_hash()).collect();
+                with_block_context(&mut logs, header.timestamp, &hashes);
+                to_messages(logs)
             }
             (SubscriptionKind::NewPendingTransactions, ChainEvent::PendingTransaction(hash)) => {
                 to_messages([hash])

@@ -100,6 +100,8 @@ struct WriteState {
 pub struct DevChain {
     chain: Blockchain,
     config: DevChainConfig,
+    /// Address and key of each dev account, derived once.
+    dev_accounts: Vec<(Address, B256)>,
     pool: Mutex<TxPool>,
     write: Mutex<WriteState>,
     clock: Mutex<Clock>,
@@ -115,8 +117,14 @@ pub struct DevChain {
 impl DevChain {
     pub fn new(chain: Blockchain, config: DevChainConfig) -> Arc<Self> {
         let pool = TxPool::new(config.pool);
+        let dev_accounts = config
+            .dev_keys
+            .iter()
+            .filter_map(|key| address_of(key).ok().map(|address| (address, *key)))
+            .collect();
         Arc::new(Self {
             chain,
+            dev_accounts,
             config,
             pool: Mutex::new(pool),
             write: Mutex::new(WriteState::default()),
@@ -138,12 +146,12 @@ impl DevChain {
 
     /// Addresses of the dev accounts, in order.
     pub fn dev_accounts(&self) -> Vec<Address> {
-        self.config.dev_keys.iter().filter_map(|key| address_of(key).ok()).collect()
+        self.dev_accounts.iter().map(|(address, _)| *address).collect()
     }
 
     /// The private key of a dev account.
     pub fn dev_key(&self, address: &Address) -> Option<B256> {
-        self.config.dev_keys.iter().find(|key| address_of(key).ok() == Some(*address)).copied()
+        self.dev_accounts.iter().find(|(a, _)| a == address).map(|(_, key)| *key)
     }
 
     pub fn mining_mode(&self) -> MiningMode {
@@ -164,7 +172,15 @@ impl DevChain {
 
     /// The rules the next block's transactions are checked against.
     pub fn validation_context(&self) -> Result<ValidationContext, DevError> {
-        let head = self.chain.head()?;
+        self.validation_context_on(&self.chain.db().read()?)
+    }
+
+    /// [`DevChain::validation_context`] on an already open snapshot.
+    fn validation_context_on(
+        &self,
+        view: &basalt_storage::ReadView,
+    ) -> Result<ValidationContext, DevError> {
+        let head = view.head_header()?.ok_or(ImportError::NoGenesis)?;
         let timestamp = self.next_timestamp_preview(head.timestamp);
         Ok(self.context_for(&head, timestamp))
     }
@@ -221,8 +237,8 @@ impl DevChain {
             None => recover_sender(&tx, false)
                 .map_err(|e| PoolError::InvalidSignature(e.to_string()))?,
         };
-        let ctx = self.validation_context()?;
         let view = self.chain.db().read()?;
+        let ctx = self.validation_context_on(&view)?;
         let added = lock(&self.pool).add_with_sender(tx, sender, &ctx, &view)?;
         self.emit(ChainEvent::PendingTransaction(added.hash));
         if self.config.mining == MiningMode::Auto && added.pending {
