@@ -5,14 +5,13 @@
 use alloy_primitives::{Address, U256};
 use basalt_chain::{
     Blockchain,
-    dev::{DevChain, DevChainConfig, DevGenesis, MiningMode},
+    dev::{
+        DEV_MNEMONIC, DevChain, DevChainConfig, DevGenesis, DevLimits, MiningMode,
+        derive_dev_accounts,
+    },
     genesis::init_from_spec,
 };
-use basalt_primitives::{
-    GenesisSpec, Hardfork,
-    mnemonic::{DEV_MNEMONIC, derive_key},
-    sender::address_of,
-};
+use basalt_primitives::{GenesisSpec, Hardfork};
 use basalt_rpc::RpcConfig;
 use basalt_storage::{Database, SyncPolicy};
 use basalt_txpool::PoolConfig;
@@ -40,8 +39,8 @@ pub struct L1Args {
     /// Mine only on `evm_mine`/`anvil_mine`.
     #[arg(long, conflicts_with = "block_time")]
     no_mining: bool,
-    /// Rules of a fresh chain (default: the newest the engine executes).
-    #[arg(long, default_value_t = Hardfork::LATEST)]
+    /// Rules of a fresh chain: any fork from Frontier to BPO5.
+    #[arg(long, default_value_t = Hardfork::DEV_DEFAULT)]
     hardfork: Hardfork,
     /// Block gas limit (default: 30,000,000 for a fresh chain; the head's for an existing one).
     #[arg(long)]
@@ -69,14 +68,32 @@ pub struct L1Args {
     /// Most requests in one JSON-RPC batch.
     #[arg(long, default_value_t = 1000)]
     max_batch: u32,
+    /// Blocks per epoch of the imitated beacon chain: `safe` lags the head by one epoch,
+    /// `finalized` by two (as anvil's flag of the same name).
+    #[arg(long, default_value_t = 32)]
+    slots_in_an_epoch: u64,
+    /// Most polled filters installed at once.
+    #[arg(long, default_value_t = 10_000)]
+    max_filters: usize,
+    /// Most live `evm_snapshot`s.
+    #[arg(long, default_value_t = 1_000)]
+    max_snapshots: usize,
+    /// Most accounts impersonated at once.
+    #[arg(long, default_value_t = 1_000)]
+    max_impersonated: usize,
+    /// Most storage keys one `eth_getProof` may ask for.
+    #[arg(long, default_value_t = 1_024)]
+    max_proof_keys: usize,
+    /// Most gas one `eth_call`, `eth_estimateGas` or `eth_createAccessList` may use.
+    #[arg(long, default_value_t = 50_000_000)]
+    rpc_gas_cap: u64,
 }
 
 pub fn run(args: L1Args) -> eyre::Result<ExitCode> {
-    let keys = (0..args.accounts)
-        .map(|i| derive_key(&args.mnemonic, i))
-        .collect::<Result<Vec<_>, _>>()
-        .wrap_err("cannot derive the dev accounts")?;
-    let addresses: Vec<Address> = keys.iter().filter_map(|k| address_of(k).ok()).collect();
+    let accounts = derive_dev_accounts(&args.mnemonic, args.accounts)
+        .wrap_err("cannot derive the dev accounts from --mnemonic")?;
+    let keys: Vec<_> = accounts.iter().map(|account| account.key).collect();
+    let addresses: Vec<Address> = accounts.iter().map(|account| account.address).collect();
     let mut db = match &args.datadir {
         Some(dir) => Database::open(dir)
             .wrap_err_with(|| format!("cannot open datadir {}", dir.display()))?,
@@ -105,6 +122,11 @@ pub fn run(args: L1Args) -> eyre::Result<ExitCode> {
             gas_limit: args.gas_limit,
             beneficiary: Address::ZERO,
             dev_keys: keys.clone(),
+            slots_in_an_epoch: args.slots_in_an_epoch,
+            limits: DevLimits {
+                max_snapshots: args.max_snapshots,
+                max_impersonated: args.max_impersonated,
+            },
         },
     );
 
@@ -112,6 +134,9 @@ pub fn run(args: L1Args) -> eyre::Result<ExitCode> {
     let rpc_config = RpcConfig {
         addr: std::net::SocketAddr::new(args.host, args.port),
         max_batch: args.max_batch,
+        max_filters: args.max_filters,
+        max_proof_keys: args.max_proof_keys,
+        gas_cap: args.rpc_gas_cap,
         ..RpcConfig::local(args.port)
     };
     let (addr, handle) = runtime
@@ -151,13 +176,9 @@ fn open_chain(db: Database, args: &L1Args, addresses: &[Address]) -> eyre::Resul
         }
         .to_json(),
     };
+    // The genesis parser refuses forks the engine does not execute, so whatever it accepts
+    // (the same check `basalt import` uses) is served.
     let spec = GenesisSpec::from_json(&genesis_text).wrap_err("invalid genesis")?;
-    if spec.config.fork_at(u64::MAX, u64::MAX) > Hardfork::LATEST {
-        bail!(
-            "the genesis schedules a fork after {}, which this engine does not execute",
-            Hardfork::LATEST
-        );
-    }
     init_from_spec(&db, &spec, genesis_text.as_bytes())?;
     Ok(Blockchain::new(db, spec.config)?)
 }

@@ -4,16 +4,11 @@
 //! [`Blockchain::mine_block`] (the dev L1 and the sequencer) stores it directly, executing
 //! once and computing the state root while writing the tries.
 
-use crate::{
-    Blockchain,
-    error::ImportError,
-    header_rules::{next_base_fee, next_excess_blob_gas},
-};
+use crate::{Blockchain, error::ImportError};
 use alloy_consensus::{
     EMPTY_OMMER_ROOT_HASH, Header,
     proofs::{calculate_receipt_root, calculate_transaction_root, calculate_withdrawals_root},
 };
-use alloy_eips::eip1559::INITIAL_BASE_FEE;
 use alloy_primitives::{Address, B64, B256, Bloom, Bytes};
 use basalt_evm::{BlockExecutionError, BlockExecutor, BlockOutput, IntermediateRoot};
 use basalt_primitives::{
@@ -41,12 +36,18 @@ pub struct BlockTemplate {
     pub senders: Option<Vec<Address>>,
 }
 
-/// A sealed block and the candidate transactions left out of it.
+/// A sealed block (not stored), what its execution produced, and the candidate
+/// transactions left out of it.
 #[derive(Clone, Debug)]
 pub struct BuiltBlock {
     pub block: Block,
+    pub hash: B256,
+    pub senders: Vec<Address>,
+    pub receipts: Vec<ReceiptEnvelope>,
     /// Hash and reason of every candidate that could not be executed.
     pub rejected: Vec<(B256, String)>,
+    /// The state after the block, in memory over the state it was built on.
+    pub state: basalt_storage::OverlayNodes,
 }
 
 /// A block built and stored as the new head, with what the RPC layer reports about it.
@@ -57,9 +58,6 @@ pub struct MinedBlock {
     pub senders: Vec<Address>,
     pub receipts: Vec<ReceiptEnvelope>,
     pub rejected: Vec<(B256, String)>,
-    /// The block's state changes (the dev chain journals them for `evm_revert`, then
-    /// empties them before announcing the block).
-    pub changes: basalt_primitives::StateChanges,
 }
 
 /// The executed template: the header still lacks its state root.
@@ -84,6 +82,8 @@ pub enum BuildError {
     Import(#[from] ImportError),
     #[error("transaction {hash} was left out of the block: {reason}")]
     Rejected { hash: B256, reason: String },
+    #[error(transparent)]
+    BaseFee(#[from] basalt_primitives::BaseFeeOverflow),
 }
 
 impl Blockchain {
@@ -91,10 +91,15 @@ impl Blockchain {
     pub fn build_block(&self, template: BlockTemplate) -> Result<BuiltBlock, BuildError> {
         let view = self.db().read().map_err(ImportError::from)?;
         let mut executed = self.execute_template(&view, template)?;
-        executed.header.state_root = view
-            .state_root_after(executed.base_state_root, &executed.output.changes)
+        let state = view
+            .overlay_nodes(executed.base_state_root, &executed.output.changes)
             .map_err(ImportError::from)?;
-        Ok(BuiltBlock { rejected: std::mem::take(&mut executed.rejected), block: seal(executed).0 })
+        executed.header.state_root = state.root();
+        let rejected = std::mem::take(&mut executed.rejected);
+        let senders = std::mem::take(&mut executed.senders);
+        let (block, receipts) = seal(executed);
+        let hash = block.header.hash_slow();
+        Ok(BuiltBlock { block, hash, senders, receipts, rejected, state })
     }
 
     /// Builds the next block on the head and stores it as the new head in one write. The
@@ -113,14 +118,13 @@ impl Blockchain {
         executed.header.state_root = state_root;
         let rejected = std::mem::take(&mut executed.rejected);
         let senders = std::mem::take(&mut executed.senders);
-        let changes = std::mem::take(&mut executed.output.changes);
         let (block, receipts) = seal(executed);
         let hash = block.header.hash_slow();
         batch.insert_canonical_block(&block, hash, &receipts).map_err(ImportError::from)?;
         batch.set_head(hash).map_err(ImportError::from)?;
         batch.set_working_state_root(None).map_err(ImportError::from)?;
         batch.commit().map_err(ImportError::from)?;
-        Ok(MinedBlock { block, hash, senders, receipts, rejected, changes })
+        Ok(MinedBlock { block, hash, senders, receipts, rejected })
     }
 
     fn execute_template(
@@ -135,17 +139,8 @@ impl Blockchain {
         let config = self.config();
         let number = parent.number.saturating_add(1);
         let fork = config.fork_at(number, template.timestamp);
-        let parent_fork = config.fork_at(parent.number, parent.timestamp);
 
-        let base_fee_per_gas = match (fork >= Hardfork::London, parent_fork >= Hardfork::London) {
-            (false, _) => None,
-            (true, false) => Some(INITIAL_BASE_FEE),
-            (true, true) => next_base_fee(&parent),
-        };
-        let blob_params = config.blob_params(fork);
-        let excess_blob_gas = blob_params.map(|params| {
-            next_excess_blob_gas(&params, fork, &parent, parent_fork >= Hardfork::Cancun)
-        });
+        let fees = config.next_block_fees(&parent, template.timestamp)?;
         let withdrawals =
             (fork >= Hardfork::Shanghai).then(|| template.withdrawals.clone().unwrap_or_default());
         let header = Header {
@@ -163,9 +158,9 @@ impl Blockchain {
             } else {
                 parent.difficulty
             },
-            base_fee_per_gas,
+            base_fee_per_gas: fees.base_fee_per_gas,
             withdrawals_root: withdrawals.as_ref().map(|w| calculate_withdrawals_root(w)),
-            excess_blob_gas,
+            excess_blob_gas: fees.excess_blob_gas,
             parent_beacon_block_root: (fork >= Hardfork::Cancun)
                 .then(|| template.parent_beacon_block_root.unwrap_or_default()),
             ..Default::default()

@@ -4,13 +4,7 @@
 
 use crate::error::BlockValidationError;
 use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header};
-use alloy_eips::{
-    eip1559::{
-        DEFAULT_BASE_FEE_MAX_CHANGE_DENOMINATOR, DEFAULT_ELASTICITY_MULTIPLIER, INITIAL_BASE_FEE,
-    },
-    eip4844::DATA_GAS_PER_BLOB,
-    eip7840::BlobParams,
-};
+use alloy_eips::eip4844::DATA_GAS_PER_BLOB;
 use basalt_primitives::{ChainConfig, Hardfork};
 
 const MIN_GAS_LIMIT: u64 = 5000;
@@ -45,7 +39,8 @@ pub fn validate_header(
     }
     // EIP-1559: the first London block doubles the gas limit the bounds are computed from.
     let parent_gas_limit = if fork >= Hardfork::London && parent_fork < Hardfork::London {
-        parent.gas_limit.saturating_mul(DEFAULT_ELASTICITY_MULTIPLIER)
+        let elasticity = u64::try_from(config.base_fee_params.elasticity_multiplier);
+        parent.gas_limit.saturating_mul(elasticity.unwrap_or(u64::MAX))
     } else {
         parent.gas_limit
     };
@@ -57,16 +52,10 @@ pub fn validate_header(
         });
     }
 
-    let expected_base_fee = if fork < Hardfork::London {
-        None
-    } else if parent_fork < Hardfork::London {
-        Some(INITIAL_BASE_FEE)
-    } else {
-        Some(next_base_fee(parent).ok_or(BlockValidationError::BaseFee {
-            expected: None,
-            got: header.base_fee_per_gas,
-        })?)
-    };
+    let fees = config.next_block_fees(parent, header.timestamp).map_err(|_| {
+        BlockValidationError::BaseFee { expected: None, got: header.base_fee_per_gas }
+    })?;
+    let expected_base_fee = fees.base_fee_per_gas;
     if header.base_fee_per_gas != expected_base_fee {
         return Err(BlockValidationError::BaseFee {
             expected: expected_base_fee,
@@ -105,7 +94,7 @@ pub fn validate_header(
         if used % DATA_GAS_PER_BLOB != 0 || used > max {
             return Err(BlockValidationError::BlobGasUsedInvalid { got: used, max });
         }
-        let expected = next_excess_blob_gas(&params, fork, parent, parent_fork >= Hardfork::Cancun);
+        let expected = fees.excess_blob_gas.unwrap_or_default();
         if excess != expected {
             return Err(BlockValidationError::ExcessBlobGas { expected, got: excess });
         }
@@ -124,55 +113,4 @@ fn presence(
     } else {
         Err(BlockValidationError::HeaderFieldPresence { field, required, fork })
     }
-}
-
-/// EIP-1559 base fee of the child of `parent` (None if the parent has no base fee).
-pub fn next_base_fee(parent: &Header) -> Option<u64> {
-    let base_fee = u128::from(parent.base_fee_per_gas?);
-    let target = u128::from(parent.gas_limit / DEFAULT_ELASTICITY_MULTIPLIER);
-    let used = u128::from(parent.gas_used);
-    let denominator = u128::from(DEFAULT_BASE_FEE_MAX_CHANGE_DENOMINATOR);
-    if target == 0 || used == target {
-        return Some(base_fee as u64);
-    }
-    let next = if used > target {
-        let delta = (base_fee * (used - target) / target / denominator).max(1);
-        base_fee.checked_add(delta)?
-    } else {
-        let delta = base_fee * (target - used) / target / denominator;
-        base_fee.saturating_sub(delta)
-    };
-    u64::try_from(next).ok()
-}
-
-/// Excess blob gas of the child of `parent` under `params` (EIP-4844; EIP-7918 from Osaka).
-pub fn next_excess_blob_gas(
-    params: &BlobParams,
-    fork: Hardfork,
-    parent: &Header,
-    parent_has_blobs: bool,
-) -> u64 {
-    if !parent_has_blobs {
-        return 0;
-    }
-    let parent_excess = u128::from(parent.excess_blob_gas.unwrap_or_default());
-    let parent_used = u128::from(parent.blob_gas_used.unwrap_or_default());
-    let target = u128::from(params.target_blob_gas_per_block());
-    let sum = parent_excess + parent_used;
-    if sum < target {
-        return 0;
-    }
-    if fork >= Hardfork::Osaka {
-        let base_fee = u128::from(parent.base_fee_per_gas.unwrap_or_default());
-        let reserve = u128::from(params.blob_base_cost).saturating_mul(base_fee);
-        let blob_fee = params.calc_blob_fee(parent.excess_blob_gas.unwrap_or_default());
-        if reserve > u128::from(DATA_GAS_PER_BLOB).saturating_mul(blob_fee) {
-            let max = u128::from(params.max_blob_count);
-            let target_count = u128::from(params.target_blob_count);
-            let scaled =
-                (parent_used * max.saturating_sub(target_count)).checked_div(max).unwrap_or(0);
-            return u64::try_from(parent_excess + scaled).unwrap_or(u64::MAX);
-        }
-    }
-    u64::try_from(sum - target).unwrap_or(u64::MAX)
 }

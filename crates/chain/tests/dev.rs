@@ -1,76 +1,25 @@
 //! The dev chain (`basalt l1`'s core) without the RPC layer: mining from the pool, state
 //! edits committed through the tries, snapshots and reverts, the clock, and historical reads.
 
-use alloy_consensus::{TxEip1559, TxLegacy};
+mod support;
+
+use alloy_consensus::TxLegacy;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use basalt_chain::{
     Blockchain,
-    dev::{DevChain, DevChainConfig, DevGenesis, MiningMode},
+    dev::{DEV_MNEMONIC, DevChain, derive_dev_accounts},
     genesis::init_from_spec,
 };
 use basalt_primitives::{
-    GenesisSpec, Hardfork, StateReader, TxEnvelope,
-    mnemonic::{DEV_MNEMONIC, derive_key},
+    GenesisSpec, Hardfork, StateReader,
     sender::{address_of, sign_transaction},
 };
 use basalt_storage::{Database, HistoricalState};
 use std::sync::Arc;
+use support::{assert_state_consistent, balance, transfer};
 
 fn dev_chain() -> (Arc<DevChain>, B256, Address) {
-    let key = derive_key(DEV_MNEMONIC, 0).unwrap();
-    let address = address_of(&key).unwrap();
-    let json = DevGenesis {
-        chain_id: 31337,
-        fork: Hardfork::Osaka,
-        gas_limit: 30_000_000,
-        base_fee: 1_000_000_000,
-        timestamp: 1_000,
-        accounts: &[address],
-        balance: U256::from(10u128.pow(22)),
-    }
-    .to_json();
-    let spec = GenesisSpec::from_json(&json).unwrap();
-    let db = Database::in_memory().unwrap();
-    init_from_spec(&db, &spec, json.as_bytes()).unwrap();
-    let chain = Blockchain::new(db, spec.config).unwrap();
-    let node = DevChain::new(
-        chain,
-        DevChainConfig {
-            mining: MiningMode::Manual,
-            pool: Default::default(),
-            gas_limit: None,
-            beneficiary: Address::ZERO,
-            dev_keys: vec![key],
-        },
-    );
-    (node, key, address)
-}
-
-fn transfer(key: &B256, nonce: u64, to: Address, value: u64) -> TxEnvelope {
-    let tx = TxEip1559 {
-        chain_id: 31337,
-        nonce,
-        gas_limit: 21_000,
-        max_fee_per_gas: 10_000_000_000,
-        max_priority_fee_per_gas: 1,
-        to: TxKind::Call(to),
-        value: U256::from(value),
-        ..Default::default()
-    };
-    sign_transaction(tx, key).unwrap()
-}
-
-fn balance(node: &DevChain, address: Address) -> U256 {
-    let view = node.chain().db().read().unwrap();
-    StateReader::account(&view, address).unwrap().unwrap_or_default().balance
-}
-
-/// The flat state rehashes to the root the chain says it has.
-fn assert_state_consistent(node: &DevChain) {
-    let view = node.chain().db().read().unwrap();
-    let expected =
-        view.working_state_root().unwrap().unwrap_or(node.chain().head().unwrap().state_root);
-    assert_eq!(view.recompute_state_root().unwrap(), expected);
+    support::dev_chain(Hardfork::Osaka, &[])
 }
 
 #[test]
@@ -139,7 +88,7 @@ fn state_edits_are_committed_by_the_next_block() {
     drop(view);
 
     // A funded new account can send: it has empty code, not a missing one.
-    let fresh = derive_key(DEV_MNEMONIC, 5).unwrap();
+    let fresh = derive_dev_accounts(DEV_MNEMONIC, 6).unwrap()[5].key;
     node.set_balance(address_of(&fresh).unwrap(), U256::from(10u128.pow(18))).unwrap();
     node.submit(transfer(&fresh, 0, target, 1)).unwrap();
     let mined = node.mine_one(None).unwrap();

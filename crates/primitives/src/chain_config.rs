@@ -2,7 +2,7 @@
 //! schedule and the few per-chain constants execution needs. Holds no state.
 
 use crate::hardfork::Hardfork;
-use alloy_eips::eip7840::BlobParams;
+use alloy_eips::{eip1559::BaseFeeParams, eip7840::BlobParams};
 use alloy_primitives::{Address, address};
 use std::collections::BTreeMap;
 
@@ -36,6 +36,9 @@ pub struct ChainConfig {
     /// Blob parameters by the fork that introduces them (Cancun, Prague, Osaka, BPOs).
     blob_schedule: BTreeMap<Hardfork, BlobParams>,
     pub deposit_contract: Address,
+    /// EIP-1559 elasticity and change denominator (mainnet's 2 and 8 unless a chain sets
+    /// others; an L2 may).
+    pub base_fee_params: BaseFeeParams,
 }
 
 /// Error building a chain config.
@@ -59,6 +62,7 @@ impl ChainConfig {
             forks,
             blob_schedule: default_blob_schedule(),
             deposit_contract: MAINNET_DEPOSIT_CONTRACT,
+            base_fee_params: BaseFeeParams::ethereum(),
         }
     }
 

@@ -41,6 +41,11 @@ pub enum GenesisError {
     UnknownBlobScheduleFork(String),
     #[error("blobSchedule entry '{0}' needs baseFeeUpdateFraction > 0 and max >= target")]
     InvalidBlobParams(String),
+    #[error(
+        "config.{0} schedules a fork this engine does not execute (it executes Frontier through \
+         BPO5); remove it"
+    )]
+    UnsupportedFork(String),
 }
 
 impl GenesisSpec {
@@ -106,6 +111,7 @@ fn chain_config_from(genesis: &Genesis) -> Result<ChainConfig, GenesisError> {
     if c.dao_fork_support {
         return Err(GenesisError::DaoFork);
     }
+    refuse_unexecuted_forks(c)?;
     let mut config = ChainConfig::frontier(c.chain_id);
     if let Some(address) = c.deposit_contract_address {
         config.deposit_contract = address;
@@ -177,6 +183,28 @@ fn chain_config_from(genesis: &Genesis) -> Result<ChainConfig, GenesisError> {
     Ok(config)
 }
 
+/// A chain that schedules a fork the engine does not execute would be served under the wrong
+/// rules from that fork on, so such a genesis is refused rather than half-honoured. Known future
+/// forks are named by alloy; any other `…Block`/`…Time` key with a number is a fork activation
+/// this engine cannot know either.
+fn refuse_unexecuted_forks(c: &alloy_genesis::ChainConfig) -> Result<(), GenesisError> {
+    let known_future = [("amsterdamTime", c.amsterdam_time), ("bogotaTime", c.bogota_time)];
+    if let Some((key, _)) = known_future.iter().find(|(_, time)| time.is_some()) {
+        return Err(GenesisError::UnsupportedFork((*key).to_string()));
+    }
+    // geth keys that end like activations but are not forks.
+    const NOT_FORKS: [&str; 2] = ["daoForkBlock", "terminalTotalDifficultyPassed"];
+    let unknown = c.extra_fields.iter().find(|(key, value)| {
+        (key.ends_with("Block") || key.ends_with("Time"))
+            && !NOT_FORKS.contains(&key.as_str())
+            && value.is_number()
+    });
+    match unknown {
+        Some((key, _)) => Err(GenesisError::UnsupportedFork(key.clone())),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,5 +253,36 @@ mod tests {
         let unordered = MINIMAL.replace("\"berlinBlock\": 0", "\"berlinBlock\": 10");
         assert!(matches!(GenesisSpec::from_json(&unordered), Err(GenesisError::Config(_))));
         assert!(GenesisSpec::from_json("{ not json").is_err());
+    }
+
+    #[test]
+    fn bpo_forks_after_osaka_are_accepted() {
+        let bpo = MINIMAL.replace(
+            "\"osakaTime\": 100,",
+            "\"osakaTime\": 100, \"bpo1Time\": 200, \"bpo2Time\": 300,",
+        );
+        let bpo = bpo.replace(
+            "\"osaka\": {",
+            "\"bpo1\": {\"target\": 10, \"max\": 15, \"baseFeeUpdateFraction\": 8346193},
+             \"bpo2\": {\"target\": 14, \"max\": 21, \"baseFeeUpdateFraction\": 11684671},
+             \"osaka\": {",
+        );
+        let spec = GenesisSpec::from_json(&bpo).unwrap();
+        assert_eq!(spec.config.fork_at(1, 250), Hardfork::Bpo1);
+        assert_eq!(spec.config.fork_at(1, 300), Hardfork::Bpo2);
+        assert_eq!(spec.config.blob_params(Hardfork::Bpo2).unwrap().max_blob_count, 21);
+    }
+
+    #[test]
+    fn forks_the_engine_does_not_execute_are_refused() {
+        for key in ["amsterdamTime", "bogotaTime", "verkleTime", "someFutureBlock"] {
+            let future = MINIMAL
+                .replace("\"osakaTime\": 100,", &format!("\"osakaTime\": 100, \"{key}\": 500,"));
+            let err = GenesisSpec::from_json(&future).unwrap_err();
+            assert!(matches!(&err, GenesisError::UnsupportedFork(k) if k == key), "{key}: {err}");
+        }
+        // Keys that only look like activations stay accepted.
+        let dao = MINIMAL.replace("\"chainId\": 1337,", "\"chainId\": 1337, \"daoForkBlock\": 0,");
+        GenesisSpec::from_json(&dao).unwrap();
     }
 }

@@ -63,8 +63,9 @@ impl Hardfork {
         Self::Bpo5,
     ];
 
-    /// The newest fork the engine executes.
-    pub const LATEST: Hardfork = Hardfork::Osaka;
+    /// The rules of a fresh development chain: Osaka, the newest fork that changes execution
+    /// (the BPO forks after it change only the blob schedule; `--hardfork bpo2` selects them).
+    pub const DEV_DEFAULT: Hardfork = Hardfork::Osaka;
 
     /// Forks from Shanghai on activate by timestamp; older ones by block number.
     pub fn is_timestamp_based(self) -> bool {

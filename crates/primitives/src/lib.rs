@@ -1,10 +1,10 @@
 //! Basalt's core types: blocks, headers, transactions and receipts (the alloy types),
 //! hardforks, chain configuration, genesis files and account state.
 
+pub mod block_fees;
 pub mod chain_config;
 pub mod genesis;
 pub mod hardfork;
-pub mod mnemonic;
 pub mod sender;
 pub mod state;
 
@@ -14,6 +14,7 @@ pub use alloy_consensus::{
 };
 pub use alloy_eips::{eip4895::Withdrawal, eip7685::Requests};
 pub use alloy_primitives::{Address, B256, Bloom, Bytes, Log, U256};
+pub use block_fees::{BaseFeeOverflow, BlockFees};
 pub use chain_config::{ChainConfig, ForkCondition};
 pub use genesis::{GenesisError, GenesisSpec};
 pub use hardfork::Hardfork;

@@ -4,8 +4,8 @@
 
 use crate::{
     RpcContext, blocking_method,
-    error::{OrInternal, RpcResult, server_error},
-    resolve::{FoundBlock, StateAt, block_id_or_latest, find_block, require_block},
+    error::{OrInternal, RpcResult, invalid_params, server_error},
+    resolve::{FoundBlock, StateAt, block_id_or_latest},
 };
 use alloy_eips::BlockId;
 use alloy_primitives::{B256, U64};
@@ -20,34 +20,30 @@ use jsonrpsee::{
 
 pub fn register(module: &mut RpcModule<RpcContext>) {
     blocking_method(module, "eth_call", |ctx, params| {
-        let call = CallParams::parse(&params)?;
+        let call = CallParams::parse(ctx, &params)?;
         ctx.simulate(call.block, |config, header, state| {
-            basalt_evm::call(config, header, state, &call.request, call.state(), call.blocks())
+            let request = call.capped(header);
+            basalt_evm::call(config, header, state, &request, call.state(), call.blocks())
                 .map(|outcome| outcome.output)
         })
     });
     blocking_method(module, "eth_estimateGas", |ctx, params| {
-        let call = CallParams::parse(&params)?;
+        let call = CallParams::parse(ctx, &params)?;
         let gas = ctx.simulate(call.block, |config, header, state| {
-            basalt_evm::estimate_gas(
-                config,
-                header,
-                state,
-                &call.request,
-                call.state(),
-                call.blocks(),
-            )
+            let request = call.capped(header);
+            basalt_evm::estimate_gas(config, header, state, &request, call.state(), call.blocks())
         })?;
         Ok(U64::from(gas))
     });
     blocking_method(module, "eth_createAccessList", |ctx, params| {
-        let call = CallParams::parse(&params)?;
+        let call = CallParams::parse(ctx, &params)?;
         ctx.simulate(call.block, |config, header, state| {
+            let request = call.capped(header);
             basalt_evm::create_access_list(
                 config,
                 header,
                 state,
-                &call.request,
+                &request,
                 call.state(),
                 call.blocks(),
             )
@@ -89,23 +85,44 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
     });
 }
 
-/// The parameters shared by the call methods: request, block, state and block overrides.
+/// The parameters shared by the call methods: request, block, state and block overrides,
+/// and the RPC gas cap.
 struct CallParams {
     request: TransactionRequest,
     block: BlockId,
     state_overrides: Option<StateOverride>,
     block_overrides: Option<BlockOverrides>,
+    gas_cap: u64,
 }
 
 impl CallParams {
-    fn parse(params: &jsonrpsee::types::Params<'_>) -> RpcResult<Self> {
+    /// Errors: -32602 when the request asks for more gas than the RPC gas cap.
+    fn parse(ctx: &RpcContext, params: &jsonrpsee::types::Params<'_>) -> RpcResult<Self> {
         let mut seq = params.sequence();
-        Ok(Self {
+        let call = Self {
             request: seq.next()?,
             block: block_id_or_latest(seq.optional_next()?),
             state_overrides: seq.optional_next()?,
             block_overrides: seq.optional_next()?,
-        })
+            gas_cap: ctx.gas_cap,
+        };
+        if let Some(gas) = call.request.gas.filter(|gas| *gas > call.gas_cap) {
+            return Err(invalid_params(format!(
+                "gas {gas} exceeds the RPC gas cap {} (--rpc-gas-cap)",
+                call.gas_cap
+            )));
+        }
+        Ok(call)
+    }
+
+    /// The request, with the gas cap as its gas when it names none and the block would allow
+    /// more (without one, execution may use the whole block).
+    fn capped(&self, header: &alloy_consensus::Header) -> TransactionRequest {
+        let mut request = self.request.clone();
+        if request.gas.is_none() && header.gas_limit > self.gas_cap {
+            request.gas = Some(self.gas_cap);
+        }
+        request
     }
 
     fn state(&self) -> Option<&StateOverride> {
@@ -123,7 +140,8 @@ pub fn simulation_error(err: SimulationError) -> ErrorObjectOwned {
     ErrorObject::owned(code, err.to_string(), err.rpc_data().cloned())
 }
 
-/// The state a block was executed on: its parent's.
+/// The state a block was executed on: its parent's (for the pending block, the head's as
+/// it is now, dev-L1 edits included).
 fn parent_state<'a>(
     view: &'a basalt_storage::ReadView,
     found: &FoundBlock,
@@ -132,7 +150,11 @@ fn parent_state<'a>(
         .header(found.header.parent_hash)
         .or_internal()?
         .ok_or_else(|| server_error("the genesis block has no transactions to trace"))?;
-    Ok(HistoricalState::new(view, parent.state_root))
+    let root = match &found.pending {
+        Some(_) => view.working_state_root().or_internal()?.unwrap_or(parent.state_root),
+        None => parent.state_root,
+    };
+    Ok(HistoricalState::new(view, root))
 }
 
 impl RpcContext {
@@ -146,14 +168,18 @@ impl RpcContext {
         ) -> Result<T, SimulationError>,
     ) -> RpcResult<T> {
         let view = self.view()?;
-        let found = require_block(&view, block)?;
+        let found = self.require_block(&view, block)?;
         let state = StateAt::new(&view, &found);
         run(self.node.chain().config(), &found.header, &state).map_err(simulation_error)
     }
 
-    /// Gas for `eth_sendTransaction` when the request names none.
-    pub(crate) fn estimate_for_send(&self, request: &TransactionRequest) -> RpcResult<u64> {
-        self.simulate(block_id_or_latest(None), |config, header, state| {
+    /// Gas for `eth_sendTransaction` when the request names none, on `block`'s state.
+    pub(crate) fn estimate_for_send(
+        &self,
+        request: &TransactionRequest,
+        block: BlockId,
+    ) -> RpcResult<u64> {
+        self.simulate(block, |config, header, state| {
             basalt_evm::estimate_gas(config, header, state, request, None, None)
         })
     }
@@ -163,12 +189,9 @@ impl RpcContext {
         view: &basalt_storage::ReadView,
         id: BlockId,
     ) -> RpcResult<(FoundBlock, basalt_primitives::Block, Vec<alloy_primitives::Address>)> {
-        let found = find_block(view, id)?.ok_or_else(|| server_error("block not found"))?;
-        let block = view
-            .block(found.hash)
-            .or_internal()?
-            .ok_or_else(|| server_error("block body not found"))?;
-        let senders = self.senders_of(&block.body.transactions)?;
+        let found = self.find_block(view, id)?.ok_or_else(|| server_error("block not found"))?;
+        let block = found.block(view)?.ok_or_else(|| server_error("block body not found"))?;
+        let senders = self.block_senders(&found, &block)?;
         Ok((found, block, senders))
     }
 

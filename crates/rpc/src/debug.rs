@@ -3,7 +3,6 @@
 use crate::{
     RpcContext, blocking_method,
     error::{OrInternal, RpcResult},
-    resolve::find_block,
 };
 use alloy_eips::{BlockId, eip2718::Encodable2718};
 use alloy_primitives::{B256, Bytes};
@@ -21,8 +20,8 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
     blocking_method(module, "debug_getRawReceipts", |ctx, params| {
         let id: BlockId = params.one()?;
         let view = ctx.view()?;
-        let Some(found) = find_block(&view, id)? else { return Ok(Vec::new()) };
-        let receipts = view.receipts(found.hash).or_internal()?.unwrap_or_default();
+        let Some(found) = ctx.find_block(&view, id)? else { return Ok(Vec::new()) };
+        let receipts = found.receipts(&view)?;
         Ok(receipts.iter().map(|r| Bytes::from(r.encoded_2718())).collect::<Vec<_>>())
     });
     blocking_method(module, "debug_getRawTransaction", |ctx, params| {
@@ -48,7 +47,7 @@ impl RpcContext {
         encode: impl FnOnce(&basalt_primitives::Block, B256) -> Bytes,
     ) -> RpcResult<Option<Bytes>> {
         let view = self.view()?;
-        let Some(found) = find_block(&view, id)? else { return Ok(None) };
-        Ok(view.block(found.hash).or_internal()?.map(|block| encode(&block, found.hash)))
+        let Some(found) = self.find_block(&view, id)? else { return Ok(None) };
+        Ok(found.block(&view)?.map(|block| encode(&block, found.hash)))
     }
 }

@@ -27,7 +27,9 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
         ctx.mine(blocks.map_or(1, |b| b.to()), None, interval.map(|i| i.to()))?;
         Ok(())
     });
-    sync_method(module, "evm_snapshot", |ctx, _| {
+    // Everything below that takes the write lock runs on the blocking pool: it waits for a
+    // block being mined, and must not hold up the async workers meanwhile.
+    blocking_method(module, "evm_snapshot", |ctx, _| {
         Ok(U64::from(ctx.node.snapshot().map_err(dev_error)?))
     });
     blocking_method(module, "evm_revert", |ctx, params| {
@@ -44,35 +46,48 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
         ctx.node.set_next_block_timestamp(timestamp).map_err(dev_error)?;
         Ok(())
     });
-    sync_method(module, "anvil_setBalance", |ctx, params| {
+    blocking_method(module, "anvil_rollback", |ctx, params| {
+        let depth: Option<Value> = params.sequence().optional_next()?;
+        let depth = match depth {
+            None | Some(Value::Null) => 1,
+            Some(value) => parse_quantity(&value)
+                .ok_or_else(|| invalid_params(format!("invalid depth {value}")))?,
+        };
+        ctx.node.rollback(depth).map_err(dev_error)?;
+        Ok(())
+    });
+    blocking_method(module, "anvil_reorg", |ctx, params| {
+        let (depth, blocks) = ctx.reorg_params(&params)?;
+        ctx.node.reorg(depth, blocks).map_err(dev_error)?;
+        Ok(())
+    });
+    blocking_method(module, "anvil_setBalance", |ctx, params| {
         let (address, balance): (Address, U256) = params.parse()?;
         ctx.node.set_balance(address, balance).map_err(dev_error)?;
         Ok(())
     });
-    sync_method(module, "anvil_setCode", |ctx, params| {
+    blocking_method(module, "anvil_setCode", |ctx, params| {
         let (address, code): (Address, Bytes) = params.parse()?;
         ctx.node.set_code(address, code).map_err(dev_error)?;
         Ok(())
     });
-    sync_method(module, "anvil_setNonce", |ctx, params| {
+    blocking_method(module, "anvil_setNonce", |ctx, params| {
         let (address, nonce): (Address, U64) = params.parse()?;
         ctx.node.set_nonce(address, nonce.to()).map_err(dev_error)?;
         Ok(())
     });
-    sync_method(module, "anvil_setStorageAt", |ctx, params| {
+    blocking_method(module, "anvil_setStorageAt", |ctx, params| {
         let (address, slot, value): (Address, U256, B256) = params.parse()?;
         ctx.node.set_storage_at(address, slot, U256::from_be_bytes(value.0)).map_err(dev_error)?;
         Ok(true)
     });
     sync_method(module, "anvil_impersonateAccount", |ctx, params| {
         let address: Address = params.one()?;
-        ctx.node.impersonate(address, true);
-        Ok(())
+        ctx.node.impersonate(address, true).map_err(dev_error)
     });
     sync_method(module, "anvil_stopImpersonatingAccount", |ctx, params| {
         let address: Address = params.one()?;
-        ctx.node.impersonate(address, false);
-        Ok(())
+        ctx.node.impersonate(address, false).map_err(dev_error)
     });
 }
 
@@ -116,7 +131,76 @@ fn mine_options(params: &Params<'_>) -> RpcResult<(u64, Option<u64>)> {
     }
 }
 
+/// Most transactions one `anvil_reorg` call may carry.
+const MAX_REORG_TRANSACTIONS: usize = 10_000;
+
 impl RpcContext {
+    /// `anvil_reorg`'s parameters, as anvil takes them: `[depth, [[tx, blockOffset], …]]`,
+    /// each `tx` a signed raw transaction or a request the node signs (a dev account or an
+    /// impersonated one; nonces counted from the common ancestor's state).
+    fn reorg_params(
+        &self,
+        params: &Params<'_>,
+    ) -> RpcResult<(u64, basalt_chain::dev::ReorgBlocks)> {
+        let mut seq = params.sequence();
+        let depth: Value = seq.next()?;
+        let depth = parse_quantity(&depth)
+            .ok_or_else(|| invalid_params(format!("invalid depth {depth}")))?;
+        let pairs: Option<Vec<(Value, Value)>> = seq.optional_next()?;
+        let pairs = pairs.unwrap_or_default();
+        if pairs.len() > MAX_REORG_TRANSACTIONS {
+            return Err(invalid_params(format!(
+                "at most {MAX_REORG_TRANSACTIONS} transactions per reorg"
+            )));
+        }
+        let head = self.node.chain().head().map_err(crate::error::internal)?.number;
+        let common = head.checked_sub(depth).ok_or_else(|| {
+            invalid_params(format!(
+                "reorg depth must not exceed the chain height: height {head}, depth {depth}"
+            ))
+        })?;
+        let capacity = usize::try_from(depth).unwrap_or(usize::MAX).min(pairs.len());
+        let mut blocks: Vec<Vec<_>> = Vec::with_capacity(capacity);
+        let mut nonces = std::collections::HashMap::new();
+        let mut sorted: Vec<(u64, Value)> = Vec::with_capacity(pairs.len());
+        for (tx, offset) in pairs {
+            let offset = parse_quantity(&offset)
+                .ok_or_else(|| invalid_params(format!("invalid block offset {offset}")))?;
+            if offset >= depth {
+                return Err(invalid_params(format!(
+                    "block offset {offset} must be below the reorg depth {depth}"
+                )));
+            }
+            sorted.push((offset, tx));
+        }
+        // Requests take consecutive nonces in block order.
+        sorted.sort_by_key(|(offset, _)| *offset);
+        for (offset, tx) in sorted {
+            let signed = match tx {
+                Value::String(_) => {
+                    let raw: Bytes = serde_json::from_value(tx)
+                        .map_err(|e| invalid_params(format!("invalid raw transaction: {e}")))?;
+                    let tx = crate::send::decode_raw_transaction(&raw)?;
+                    let sender = basalt_primitives::sender::recover_sender(&tx, false)
+                        .map_err(|e| invalid_params(format!("invalid signature: {e}")))?;
+                    (tx, sender)
+                }
+                request => {
+                    let request: alloy_rpc_types_eth::TransactionRequest =
+                        serde_json::from_value(request)
+                            .map_err(|e| invalid_params(format!("invalid transaction: {e}")))?;
+                    self.sign_reorg_request(request, common, &mut nonces)?
+                }
+            };
+            let index = usize::try_from(offset).unwrap_or(usize::MAX);
+            if blocks.len() <= index {
+                blocks.resize_with(index + 1, Vec::new);
+            }
+            blocks[index].push(signed);
+        }
+        Ok((depth, blocks))
+    }
+
     fn mine(&self, blocks: u64, timestamp: Option<u64>, interval: Option<u64>) -> RpcResult<()> {
         if blocks > MAX_MINE_BLOCKS {
             return Err(invalid_params(format!("at most {MAX_MINE_BLOCKS} blocks per call")));

@@ -5,7 +5,7 @@ use crate::{
     RpcContext, blocking_method,
     convert::{TxPosition, rpc_block, rpc_receipts, rpc_transaction},
     error::{OrInternal, RpcResult, invalid_params},
-    resolve::{FoundBlock, StateAt, block_id_or_latest, find_block, require_block},
+    resolve::{FoundBlock, StateAt, block_id_or_latest},
     sync_method,
 };
 use alloy_eips::{BlockId, BlockNumberOrTag};
@@ -36,13 +36,14 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
     sync_method(module, "eth_blockNumber", |ctx, _| {
         Ok(U64::from(ctx.node.chain().head().or_internal()?.number))
     });
-    sync_method(module, "eth_getBalance", |ctx, params| {
+    // Methods that take a block tag run on the blocking pool: `pending` builds a block.
+    blocking_method(module, "eth_getBalance", |ctx, params| {
         let (address, block) = address_and_block(&params)?;
         ctx.with_state(block, |state| {
             Ok(state.account(address).or_internal()?.unwrap_or_default().balance)
         })
     });
-    sync_method(module, "eth_getTransactionCount", |ctx, params| {
+    blocking_method(module, "eth_getTransactionCount", |ctx, params| {
         let (address, block) = address_and_block(&params)?;
         if block == BlockId::Number(BlockNumberOrTag::Pending) {
             return Ok(U64::from(ctx.node.next_nonce(address).or_internal()?));
@@ -51,7 +52,7 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
             Ok(U64::from(state.account(address).or_internal()?.map_or(0, |a| a.nonce)))
         })
     });
-    sync_method(module, "eth_getCode", |ctx, params| {
+    blocking_method(module, "eth_getCode", |ctx, params| {
         let (address, block) = address_and_block(&params)?;
         ctx.with_state(block, |state| {
             let Some(account) = state.account(address).or_internal()? else {
@@ -60,7 +61,7 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
             Ok(state.code(account.code_hash).or_internal()?.unwrap_or_default())
         })
     });
-    sync_method(module, "eth_getStorageAt", |ctx, params| {
+    blocking_method(module, "eth_getStorageAt", |ctx, params| {
         let mut seq = params.sequence();
         let address: Address = seq.next()?;
         let slot: U256 = seq.next()?;
@@ -74,11 +75,21 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
         let address: Address = seq.next()?;
         // Keys as geth takes them: hex of up to 32 bytes, short forms left-padded.
         let slots: Vec<U256> = seq.next()?;
+        if slots.len() > ctx.max_proof_keys {
+            return Err(invalid_params(format!(
+                "{} storage keys requested; at most {} per call (--max-proof-keys)",
+                slots.len(),
+                ctx.max_proof_keys
+            )));
+        }
         let block = block_id_or_latest(seq.optional_next()?);
         let view = ctx.view()?;
-        let found = require_block(&view, block)?;
-        let root = StateAt::root(&view, &found)?;
-        let proof: AccountProof = view.account_proof(root, address, &slots).or_internal()?;
+        let found = ctx.require_block(&view, block)?;
+        let proof: AccountProof = match StateAt::new(&view, &found) {
+            StateAt::Pending(pending) => pending.account_proof(address, &slots),
+            _ => view.account_proof(StateAt::root(&view, &found)?, address, &slots),
+        }
+        .or_internal()?;
         Ok(proof)
     });
 
@@ -94,7 +105,7 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
         let hash: B256 = params.one()?;
         ctx.block_field(BlockId::from(hash), |b| U64::from(b.body.transactions.len()))
     });
-    sync_method(module, "eth_getBlockTransactionCountByNumber", |ctx, params| {
+    blocking_method(module, "eth_getBlockTransactionCountByNumber", |ctx, params| {
         let tag: BlockNumberOrTag = params.one()?;
         ctx.block_field(BlockId::Number(tag), |b| U64::from(b.body.transactions.len()))
     });
@@ -102,7 +113,7 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
         let hash: B256 = params.one()?;
         ctx.block_field(BlockId::from(hash), |b| U64::from(b.body.ommers.len()))
     });
-    sync_method(module, "eth_getUncleCountByBlockNumber", |ctx, params| {
+    blocking_method(module, "eth_getUncleCountByBlockNumber", |ctx, params| {
         let tag: BlockNumberOrTag = params.one()?;
         ctx.block_field(BlockId::Number(tag), |b| U64::from(b.body.ommers.len()))
     });
@@ -114,7 +125,7 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
         let (hash, index): (B256, U64) = params.parse()?;
         ctx.transaction_by_block_and_index(BlockId::from(hash), index.to())
     });
-    sync_method(module, "eth_getTransactionByBlockNumberAndIndex", |ctx, params| {
+    blocking_method(module, "eth_getTransactionByBlockNumberAndIndex", |ctx, params| {
         let (tag, index): (BlockNumberOrTag, U64) = params.parse()?;
         ctx.transaction_by_block_and_index(BlockId::Number(tag), index.to())
     });
@@ -125,7 +136,7 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
     blocking_method(module, "eth_getBlockReceipts", |ctx, params| {
         let block: BlockId = params.one()?;
         let view = ctx.view()?;
-        let Some(found) = find_block(&view, block)? else { return Ok(None) };
+        let Some(found) = ctx.find_block(&view, block)? else { return Ok(None) };
         Ok(Some(ctx.block_receipts(&view, &found)?))
     });
 }
@@ -152,7 +163,7 @@ impl RpcContext {
         f: impl FnOnce(&StateAt<'_>) -> RpcResult<T>,
     ) -> RpcResult<T> {
         let view = self.view()?;
-        let found = require_block(&view, block)?;
+        let found = self.require_block(&view, block)?;
         f(&StateAt::new(&view, &found))
     }
 
@@ -165,6 +176,19 @@ impl RpcContext {
         recover_sender(tx, true).map_err(|e| {
             crate::error::internal(format!("stored transaction {}: {e}", tx.tx_hash()))
         })
+    }
+
+    /// The senders of `block`'s transactions (`found` names it): the pending block's are
+    /// known, stored ones are recovered.
+    pub(crate) fn block_senders(
+        &self,
+        found: &FoundBlock,
+        block: &basalt_primitives::Block,
+    ) -> RpcResult<Vec<Address>> {
+        match &found.pending {
+            Some(pending) => Ok(pending.senders.clone()),
+            None => self.senders_of(&block.body.transactions),
+        }
     }
 
     /// The senders of a block's transactions, recovered in parallel when none is
@@ -180,9 +204,9 @@ impl RpcContext {
 
     fn rpc_block(&self, id: BlockId, full: bool) -> RpcResult<Option<RpcBlock>> {
         let view = self.view()?;
-        let Some(found) = find_block(&view, id)? else { return Ok(None) };
-        let Some(block) = view.block(found.hash).or_internal()? else { return Ok(None) };
-        let senders = if full { self.senders_of(&block.body.transactions)? } else { Vec::new() };
+        let Some(found) = self.find_block(&view, id)? else { return Ok(None) };
+        let Some(block) = found.block(&view)? else { return Ok(None) };
+        let senders = if full { self.block_senders(&found, &block)? } else { Vec::new() };
         Ok(Some(rpc_block(&block, found.hash, full.then_some(senders.as_slice()))))
     }
 
@@ -192,8 +216,8 @@ impl RpcContext {
         f: impl FnOnce(&basalt_primitives::Block) -> T,
     ) -> RpcResult<Option<T>> {
         let view = self.view()?;
-        let Some(found) = find_block(&view, id)? else { return Ok(None) };
-        Ok(view.block(found.hash).or_internal()?.map(|b| f(&b)))
+        let Some(found) = self.find_block(&view, id)? else { return Ok(None) };
+        Ok(found.block(&view)?.map(|b| f(&b)))
     }
 
     fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>> {
@@ -204,7 +228,8 @@ impl RpcContext {
         let Some((block_hash, index)) = view.tx_location(hash).or_internal()? else {
             return Ok(None);
         };
-        self.transaction_at(&view, block_hash, index)
+        let Some(header) = view.header(block_hash).or_internal()? else { return Ok(None) };
+        self.transaction_at(&view, &FoundBlock::stored(header, block_hash), index)
     }
 
     fn transaction_by_block_and_index(
@@ -213,28 +238,33 @@ impl RpcContext {
         index: u64,
     ) -> RpcResult<Option<Transaction>> {
         let view = self.view()?;
-        let Some(found) = find_block(&view, id)? else { return Ok(None) };
-        self.transaction_at(&view, found.hash, index)
+        let Some(found) = self.find_block(&view, id)? else { return Ok(None) };
+        self.transaction_at(&view, &found, index)
     }
 
     fn transaction_at(
         &self,
         view: &ReadView,
-        block_hash: B256,
+        found: &FoundBlock,
         index: u64,
     ) -> RpcResult<Option<Transaction>> {
-        let Some(block) = view.block(block_hash).or_internal()? else { return Ok(None) };
-        let Some(tx) = usize::try_from(index).ok().and_then(|i| block.body.transactions.get(i))
+        let Some(block) = found.block(view)? else { return Ok(None) };
+        let Some(i) = usize::try_from(index).ok().filter(|i| *i < block.body.transactions.len())
         else {
             return Ok(None);
         };
+        let tx = &block.body.transactions[i];
+        let sender = match &found.pending {
+            Some(pending) => pending.senders[i],
+            None => self.sender_of(tx)?,
+        };
         let position = TxPosition {
-            block_hash,
+            block_hash: found.hash,
             block_number: block.header.number,
             index,
             base_fee: block.header.base_fee_per_gas,
         };
-        Ok(Some(rpc_transaction(tx, self.sender_of(tx)?, Some(position))))
+        Ok(Some(rpc_transaction(tx, sender, Some(position))))
     }
 
     fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<TransactionReceipt>> {
@@ -243,7 +273,7 @@ impl RpcContext {
             return Ok(None);
         };
         let Some(header) = view.header(block_hash).or_internal()? else { return Ok(None) };
-        let found = FoundBlock { header, hash: block_hash, is_head: false };
+        let found = FoundBlock::stored(header, block_hash);
         let receipts = self.block_receipts(&view, &found)?;
         Ok(usize::try_from(index).ok().and_then(|i| receipts.into_iter().nth(i)))
     }
@@ -253,21 +283,15 @@ impl RpcContext {
         view: &ReadView,
         found: &FoundBlock,
     ) -> RpcResult<Vec<TransactionReceipt>> {
-        let block = view
-            .block(found.hash)
-            .or_internal()?
-            .ok_or_else(|| invalid_params("block body missing"))?;
-        let receipts = view.receipts(found.hash).or_internal()?.unwrap_or_default();
+        let block = found.block(view)?.ok_or_else(|| invalid_params("block body missing"))?;
+        let receipts = found.receipts(view)?;
         let blob_base_fee = self.blob_base_fee_of(&found.header);
-        let senders = self.senders_of(&block.body.transactions)?;
+        let senders = self.block_senders(found, &block)?;
         Ok(rpc_receipts(&block, found.hash, &receipts, &senders, blob_base_fee))
     }
 
     /// The blob base fee a block charged.
     pub(crate) fn blob_base_fee_of(&self, header: &alloy_consensus::Header) -> Option<u128> {
-        let config = self.node.chain().config();
-        let fork = config.fork_at(header.number, header.timestamp);
-        let params = config.blob_params(fork)?;
-        Some(params.calc_blob_fee(header.excess_blob_gas?))
+        self.node.chain().config().blob_base_fee(header)
     }
 }

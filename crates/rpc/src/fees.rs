@@ -4,7 +4,6 @@
 use crate::{
     RpcContext, blocking_method,
     error::{OrInternal, RpcResult, invalid_params},
-    resolve::block_number,
     send::DEFAULT_PRIORITY_FEE,
     sync_method,
 };
@@ -52,8 +51,16 @@ impl RpcContext {
             }
         }
         let view = self.view()?;
-        let newest = block_number(&view, newest)?;
+        // `pending` ends the history with the block the pool would give now, as geth does.
+        let pending = match newest {
+            BlockNumberOrTag::Pending => {
+                Some(self.node.pending_block().map_err(crate::send::dev_error)?)
+            }
+            _ => None,
+        };
+        let newest = self.block_number(&view, newest)?;
         let head = self.node.chain().head().or_internal()?.number;
+        let head = if pending.is_some() { head.saturating_add(1) } else { head };
         if newest > head {
             return Err(invalid_params(format!("block {newest} is after the head {head}")));
         }
@@ -65,10 +72,19 @@ impl RpcContext {
             if count == 0 {
                 break;
             }
-            let header = view
-                .header_by_number(number)
-                .or_internal()?
-                .ok_or_else(|| invalid_params(format!("block {number} is missing")))?;
+            let block = match &pending {
+                Some(pending) if pending.block.header.number == number => {
+                    Some((pending.block.clone(), pending.receipts.clone()))
+                }
+                _ => None,
+            };
+            let header = match &block {
+                Some((block, _)) => block.header.clone(),
+                None => view
+                    .header_by_number(number)
+                    .or_internal()?
+                    .ok_or_else(|| invalid_params(format!("block {number} is missing")))?,
+            };
             history.base_fee_per_gas.push(u128::from(header.base_fee_per_gas.unwrap_or_default()));
             history.gas_used_ratio.push(ratio(header.gas_used, header.gas_limit));
             let blob_max = self.blob_max_gas(&header);
@@ -77,31 +93,35 @@ impl RpcContext {
                 .blob_gas_used_ratio
                 .push(ratio(header.blob_gas_used.unwrap_or_default(), blob_max));
             if let Some(percentiles) = &percentiles {
-                let rewards = self.block_rewards(&view, &header, percentiles)?;
+                let (block, receipts) = match block {
+                    Some(block) => block,
+                    None => {
+                        let hash = header.hash_slow();
+                        let block = view.block(hash).or_internal()?.unwrap_or_default();
+                        (block, view.receipts(hash).or_internal()?.unwrap_or_default())
+                    }
+                };
+                let rewards = block_rewards(&block, &receipts, percentiles);
                 history.reward.get_or_insert_with(Vec::new).push(rewards);
             }
             last_header = Some(header);
         }
         // One more entry: the fees of the block after the newest.
         if let Some(header) = last_header {
-            let next_base = basalt_chain::header_rules::next_base_fee(&header).unwrap_or_default();
-            history.base_fee_per_gas.push(u128::from(next_base));
-            let config = self.node.chain().config();
-            let next_fork =
-                config.fork_at(header.number.saturating_add(1), header.timestamp.saturating_add(1));
-            let next_blob_fee = config.blob_params(next_fork).map_or(0, |params| {
-                let fork = config.fork_at(header.number, header.timestamp);
-                let excess = basalt_chain::header_rules::next_excess_blob_gas(
-                    &params,
-                    next_fork,
-                    &header,
-                    config.blob_params(fork).is_some(),
-                );
-                params.calc_blob_fee(excess)
-            });
-            history.base_fee_per_blob_gas.push(next_blob_fee);
+            let next = self.next_block_fees(&header)?;
+            history.base_fee_per_gas.push(u128::from(next.base_fee_per_gas.unwrap_or_default()));
+            history.base_fee_per_blob_gas.push(next.blob_base_fee.unwrap_or_default());
         }
         Ok(history)
+    }
+
+    /// The fees of the block after `header` (its timestamp one second later, the earliest).
+    fn next_block_fees(
+        &self,
+        header: &alloy_consensus::Header,
+    ) -> RpcResult<basalt_primitives::BlockFees> {
+        let config = self.node.chain().config();
+        config.next_block_fees(header, header.timestamp.saturating_add(1)).or_internal()
     }
 
     fn blob_max_gas(&self, header: &alloy_consensus::Header) -> u64 {
@@ -109,50 +129,46 @@ impl RpcContext {
         let fork = config.fork_at(header.number, header.timestamp);
         config.blob_params(fork).map_or(0, |p| p.max_blob_gas_per_block())
     }
+}
 
-    /// Effective tips at the given percentiles of gas used in the block.
-    fn block_rewards(
-        &self,
-        view: &basalt_storage::ReadView,
-        header: &alloy_consensus::Header,
-        percentiles: &[f64],
-    ) -> RpcResult<Vec<u128>> {
-        let hash = header.hash_slow();
-        let block = view.block(hash).or_internal()?.unwrap_or_default();
-        let receipts = view.receipts(hash).or_internal()?.unwrap_or_default();
-        let base_fee = header.base_fee_per_gas.unwrap_or_default();
-        let mut previous = 0u64;
-        let mut tips: Vec<(u128, u64)> = block
-            .body
-            .transactions
-            .iter()
-            .zip(&receipts)
-            .map(|(tx, receipt)| {
-                let used = receipt.cumulative_gas_used().saturating_sub(previous);
-                previous = receipt.cumulative_gas_used();
-                (tx.effective_tip_per_gas(base_fee).unwrap_or_default(), used)
-            })
-            .collect();
-        if tips.is_empty() {
-            return Ok(vec![0; percentiles.len()]);
-        }
-        tips.sort_unstable();
-        let total: u64 = tips.iter().map(|(_, used)| used).sum();
-        Ok(percentiles
-            .iter()
-            .map(|p| {
-                let threshold = (total as f64 * p / 100.0) as u64;
-                let mut sum = 0u64;
-                for (tip, used) in &tips {
-                    sum = sum.saturating_add(*used);
-                    if sum >= threshold {
-                        return *tip;
-                    }
-                }
-                tips.last().map_or(0, |(tip, _)| *tip)
-            })
-            .collect())
+/// Effective tips at the given percentiles of gas used in the block.
+fn block_rewards(
+    block: &basalt_primitives::Block,
+    receipts: &[basalt_primitives::ReceiptEnvelope],
+    percentiles: &[f64],
+) -> Vec<u128> {
+    let base_fee = block.header.base_fee_per_gas.unwrap_or_default();
+    let mut previous = 0u64;
+    let mut tips: Vec<(u128, u64)> = block
+        .body
+        .transactions
+        .iter()
+        .zip(receipts)
+        .map(|(tx, receipt)| {
+            let used = receipt.cumulative_gas_used().saturating_sub(previous);
+            previous = receipt.cumulative_gas_used();
+            (tx.effective_tip_per_gas(base_fee).unwrap_or_default(), used)
+        })
+        .collect();
+    if tips.is_empty() {
+        return vec![0; percentiles.len()];
     }
+    tips.sort_unstable();
+    let total: u64 = tips.iter().map(|(_, used)| used).sum();
+    percentiles
+        .iter()
+        .map(|p| {
+            let threshold = (total as f64 * p / 100.0) as u64;
+            let mut sum = 0u64;
+            for (tip, used) in &tips {
+                sum = sum.saturating_add(*used);
+                if sum >= threshold {
+                    return *tip;
+                }
+            }
+            tips.last().map_or(0, |(tip, _)| *tip)
+        })
+        .collect()
 }
 
 fn ratio(used: u64, limit: u64) -> f64 {

@@ -24,13 +24,23 @@ use std::{
 };
 
 const FILTER_TIMEOUT: Duration = Duration::from_secs(300);
-/// Most pending hashes kept per filter between polls.
+/// Most pending hashes (or removed logs) kept per filter between polls.
 const MAX_PENDING_HASHES: usize = 100_000;
 
 enum FilterKind {
-    Blocks { next: u64 },
-    Logs { filter: Box<Filter>, next: u64 },
-    PendingTransactions { hashes: Vec<B256> },
+    Blocks {
+        next: u64,
+    },
+    /// `removed`: logs of blocks taken off the chain since the last poll, reported first
+    /// with `removed: true` (geth's reorg semantics).
+    Logs {
+        filter: Box<Filter>,
+        next: u64,
+        removed: Vec<RpcLog>,
+    },
+    PendingTransactions {
+        hashes: Vec<B256>,
+    },
 }
 
 struct InstalledFilter {
@@ -38,10 +48,11 @@ struct InstalledFilter {
     last_poll: Instant,
 }
 
-#[derive(Default)]
 pub struct Filters {
     installed: Mutex<HashMap<u128, InstalledFilter>>,
     next_id: AtomicU64,
+    /// Most filters installed at once (`--max-filters`).
+    max: usize,
 }
 
 /// What `eth_getFilterChanges` returns: hashes or logs.
@@ -57,12 +68,22 @@ impl Filters {
         self.installed.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn install(&self, kind: FilterKind) -> U128 {
-        let id = u128::from(self.next_id.fetch_add(1, Ordering::Relaxed)) + 1;
+    pub fn new(max: usize) -> Self {
+        Self { installed: Mutex::default(), next_id: AtomicU64::new(0), max }
+    }
+
+    fn install(&self, kind: FilterKind) -> RpcResult<U128> {
         let mut installed = self.lock();
         installed.retain(|_, f| f.last_poll.elapsed() < FILTER_TIMEOUT);
+        if installed.len() >= self.max {
+            return Err(server_error(format!(
+                "too many filters: the limit is {} (uninstall some, or raise --max-filters)",
+                self.max
+            )));
+        }
+        let id = u128::from(self.next_id.fetch_add(1, Ordering::Relaxed)) + 1;
         installed.insert(id, InstalledFilter { kind, last_poll: Instant::now() });
-        U128::from(id)
+        Ok(U128::from(id))
     }
 }
 
@@ -72,16 +93,18 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
         // As in geth, changes are the logs of blocks after installation (within the
         // filter's range); `eth_getFilterLogs` answers the whole range.
         let head = ctx.node.chain().head().or_internal()?.number;
-        Ok(ctx
-            .filters
-            .install(FilterKind::Logs { filter: Box::new(filter), next: head.saturating_add(1) }))
+        ctx.filters.install(FilterKind::Logs {
+            filter: Box::new(filter),
+            next: head.saturating_add(1),
+            removed: Vec::new(),
+        })
     });
     sync_method(module, "eth_newBlockFilter", |ctx, _| {
         let head = ctx.node.chain().head().or_internal()?.number;
-        Ok(ctx.filters.install(FilterKind::Blocks { next: head.saturating_add(1) }))
+        ctx.filters.install(FilterKind::Blocks { next: head.saturating_add(1) })
     });
     sync_method(module, "eth_newPendingTransactionFilter", |ctx, _| {
-        Ok(ctx.filters.install(FilterKind::PendingTransactions { hashes: Vec::new() }))
+        ctx.filters.install(FilterKind::PendingTransactions { hashes: Vec::new() })
     });
     sync_method(module, "eth_uninstallFilter", |ctx, params| {
         let id: U128 = params.one()?;
@@ -131,30 +154,30 @@ impl RpcContext {
             FilterKind::PendingTransactions { hashes } => {
                 Ok(FilterChanges::Hashes(std::mem::take(hashes)))
             }
-            FilterKind::Logs { filter, next } => {
+            FilterKind::Logs { filter, next, removed } => {
+                let removed = std::mem::take(removed);
                 let from = match filter.block_option.get_from_block() {
-                    Some(tag) if tag.is_number() => {
-                        crate::resolve::block_number(&view, *tag)?.max(*next)
-                    }
+                    Some(tag) if tag.is_number() => self.block_number(&view, *tag)?.max(*next),
                     _ => *next,
                 };
                 let to = filter.block_option.get_to_block().copied();
                 let filter = filter.clone();
                 let end = match to {
-                    Some(tag) => crate::resolve::block_number(&view, tag)?.min(head),
+                    Some(tag) => self.block_number(&view, tag)?.min(head),
                     None => head,
                 };
                 *next = end.saturating_add(1).max(*next);
                 drop(installed);
-                if from > end {
-                    return Ok(FilterChanges::Logs(Vec::new()));
+                let mut logs = removed;
+                if from <= end {
+                    let mut filter = *filter;
+                    filter.block_option = alloy_rpc_types_eth::FilterBlockOption::Range {
+                        from_block: Some(from.into()),
+                        to_block: Some(end.into()),
+                    };
+                    logs.extend(self.logs(&view, &filter, None)?);
                 }
-                let mut filter = *filter;
-                filter.block_option = alloy_rpc_types_eth::FilterBlockOption::Range {
-                    from_block: Some(from.into()),
-                    to_block: Some(end.into()),
-                };
-                Ok(FilterChanges::Logs(self.logs(&view, &filter, None)?))
+                Ok(FilterChanges::Logs(logs))
             }
         }
     }
@@ -172,6 +195,28 @@ pub fn spawn_collector(context: Arc<RpcContext>) {
                             && hashes.len() < MAX_PENDING_HASHES
                         {
                             hashes.push(hash);
+                        }
+                    }
+                }
+                Ok(ChainEvent::Removed(removed)) => {
+                    let first = removed.first().map_or(u64::MAX, |b| b.block.header.number);
+                    for entry in context.filters.lock().values_mut() {
+                        match &mut entry.kind {
+                            // The new chain's blocks from the fork point on are new to it.
+                            FilterKind::Blocks { next } => *next = (*next).min(first),
+                            FilterKind::Logs { filter, next, removed: queued } => {
+                                // Only logs it already reported can be retracted.
+                                let reported: Vec<_> = removed
+                                    .iter()
+                                    .filter(|b| b.block.header.number < *next)
+                                    .cloned()
+                                    .collect();
+                                let logs = crate::pubsub::removed_logs(filter, &reported);
+                                let room = MAX_PENDING_HASHES.saturating_sub(queued.len());
+                                queued.extend(logs.into_iter().take(room));
+                                *next = (*next).min(first);
+                            }
+                            FilterKind::PendingTransactions { .. } => {}
                         }
                     }
                 }

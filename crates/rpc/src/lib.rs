@@ -37,6 +37,13 @@ pub struct RpcConfig {
     pub max_request_bytes: u32,
     pub max_response_bytes: u32,
     pub max_connections: u32,
+    /// Most polled filters installed at once (`eth_new*Filter`).
+    pub max_filters: usize,
+    /// Most storage keys one `eth_getProof` call may ask for.
+    pub max_proof_keys: usize,
+    /// Most gas one `eth_call` / `eth_estimateGas` / `eth_createAccessList` may use (geth's
+    /// `--rpc.gascap`, default 50,000,000).
+    pub gas_cap: u64,
 }
 
 impl RpcConfig {
@@ -47,6 +54,9 @@ impl RpcConfig {
             max_request_bytes: 16 * 1024 * 1024,
             max_response_bytes: 64 * 1024 * 1024,
             max_connections: 1000,
+            max_filters: 10_000,
+            max_proof_keys: 1_024,
+            gas_cap: 50_000_000,
         }
     }
 }
@@ -57,6 +67,8 @@ pub struct RpcContext {
     events: broadcast::Sender<ChainEvent>,
     filters: filters::Filters,
     client_version: String,
+    max_proof_keys: usize,
+    gas_cap: u64,
 }
 
 /// Starts the server on `config.addr`; returns the bound address and the handle that stops
@@ -76,8 +88,10 @@ pub async fn start(
     let context = Arc::new(RpcContext {
         node,
         events,
-        filters: filters::Filters::default(),
+        filters: filters::Filters::new(config.max_filters),
         client_version: format!("basalt/v{}", env!("CARGO_PKG_VERSION")),
+        max_proof_keys: config.max_proof_keys,
+        gas_cap: config.gas_cap,
     });
     filters::spawn_collector(context.clone());
     let module = methods(context);
@@ -124,6 +138,24 @@ where
     F: Fn(&RpcContext, jsonrpsee::types::Params<'_>) -> RpcResult<T> + Send + Sync + 'static,
 {
     if let Err(err) = module.register_method(name, move |params, ctx, _| handler(ctx, params)) {
+        unreachable_registration(name, err);
+    }
+}
+
+/// Registers a method that runs on the async workers and may hand heavy parts to the
+/// blocking pool itself.
+fn async_method<T, F, Fut>(module: &mut RpcModule<RpcContext>, name: &'static str, handler: F)
+where
+    T: serde::Serialize + Clone + Send + 'static,
+    F: Fn(Arc<RpcContext>, jsonrpsee::types::Params<'static>) -> Fut
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    Fut: std::future::Future<Output = RpcResult<T>> + Send + 'static,
+{
+    if let Err(err) = module.register_async_method(name, move |params, ctx, _| handler(ctx, params))
+    {
         unreachable_registration(name, err);
     }
 }

@@ -5,7 +5,6 @@
 use crate::{
     RpcContext, blocking_method,
     error::{OrInternal, RpcResult, invalid_params, server_error},
-    resolve::block_number,
 };
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::B256;
@@ -85,12 +84,12 @@ impl RpcContext {
             },
             FilterBlockOption::Range { from_block, to_block } => {
                 let latest = BlockNumberOrTag::Latest;
-                let head = block_number(view, latest)?;
+                let head = self.block_number(view, latest)?;
                 let from = match from_override {
                     Some(from) => from,
-                    None => block_number(view, from_block.unwrap_or(latest))?,
+                    None => self.block_number(view, from_block.unwrap_or(latest))?,
                 };
-                let to = block_number(view, to_block.unwrap_or(latest))?.min(head);
+                let to = self.block_number(view, to_block.unwrap_or(latest))?.min(head);
                 if from > to {
                     if from_override.is_some() || from_block.is_some_and(|b| b.is_number()) {
                         return Ok(Vec::new());

@@ -7,8 +7,8 @@ use crate::{
     error::invalid_params,
     logs::{block_logs, with_block_context},
 };
-use alloy_rpc_types_eth::{Filter, pubsub::SubscriptionKind};
-use basalt_chain::dev::ChainEvent;
+use alloy_rpc_types_eth::{Filter, Log as RpcLog, pubsub::SubscriptionKind};
+use basalt_chain::dev::{ChainEvent, RemovedBlock};
 use jsonrpsee::{PendingSubscriptionSink, RpcModule, SubscriptionMessage};
 use serde::Serialize;
 use std::{
@@ -101,12 +101,10 @@ async fn forward(
                 to_messages([rpc_header(&mined.block.header, mined.hash, None)])
             }
             (SubscriptionKind::Logs, ChainEvent::Block(mined)) => {
-                let header = &mined.block.header;
-                let mut logs = block_logs(&filter, header.number, mined.hash, &mined.receipts);
-                let hashes: Vec<_> =
-                    mined.block.body.transactions.iter().map(|tx| *tx.tx_hash()).collect();
-                with_block_context(&mut logs, header.timestamp, &hashes);
-                to_messages(logs)
+                to_messages(matching_logs(&filter, &mined.block, mined.hash, &mined.receipts))
+            }
+            (SubscriptionKind::Logs, ChainEvent::Removed(removed)) => {
+                to_messages(removed_logs(&filter, &removed))
             }
             (SubscriptionKind::NewPendingTransactions, ChainEvent::PendingTransaction(hash)) => {
                 to_messages([hash])
@@ -119,6 +117,32 @@ async fn forward(
             }
         }
     }
+}
+
+/// The logs of a block that match `filter`, with their block context.
+fn matching_logs(
+    filter: &Filter,
+    block: &basalt_primitives::Block,
+    hash: alloy_primitives::B256,
+    receipts: &[basalt_primitives::ReceiptEnvelope],
+) -> Vec<RpcLog> {
+    let mut logs = block_logs(filter, block.header.number, hash, receipts);
+    let hashes: Vec<_> = block.body.transactions.iter().map(|tx| *tx.tx_hash()).collect();
+    with_block_context(&mut logs, block.header.timestamp, &hashes);
+    logs
+}
+
+/// The logs of blocks taken off the chain that match `filter`, marked `removed: true`, as
+/// geth announces them on a reorg (newest block first).
+pub fn removed_logs(filter: &Filter, removed: &[RemovedBlock]) -> Vec<RpcLog> {
+    let mut logs = Vec::new();
+    for block in removed.iter().rev() {
+        for mut log in matching_logs(filter, &block.block, block.hash, &block.receipts) {
+            log.removed = true;
+            logs.push(log);
+        }
+    }
+    logs
 }
 
 fn to_messages<T: Serialize>(items: impl IntoIterator<Item = T>) -> Vec<SubscriptionMessage> {

@@ -3,14 +3,14 @@
 //! dev accounts and impersonated accounts.
 
 use crate::{
-    RpcContext,
+    RpcContext, async_method, blocking_method,
     error::{OrInternal, RpcResult, invalid_params, server_error},
-    sync_method,
 };
 use alloy_consensus::{
     EthereumTxEnvelope, SignableTransaction, Signed, TxEip4844Variant, TxEip4844WithSidecar,
     TypedTransaction,
 };
+use alloy_eips::BlockId;
 use alloy_eips::{
     eip2718::{Decodable2718, Eip2718Error},
     eip4844::env_settings::EnvKzgSettings,
@@ -19,8 +19,10 @@ use alloy_eips::{
 use alloy_primitives::{Address, B256, Bytes, Signature, U256};
 use alloy_rpc_types_eth::TransactionRequest;
 use basalt_chain::dev::DevError;
+use basalt_primitives::StateReader;
 use basalt_primitives::{TxEnvelope, sender::sign_transaction};
 use jsonrpsee::{RpcModule, types::ErrorObjectOwned};
+use std::collections::HashMap;
 
 /// Default tip when a request names none (what anvil suggests).
 pub const DEFAULT_PRIORITY_FEE: u128 = 1_000_000_000;
@@ -28,13 +30,23 @@ pub const DEFAULT_PRIORITY_FEE: u128 = 1_000_000_000;
 type NetworkTx = EthereumTxEnvelope<TxEip4844WithSidecar<BlobTransactionSidecarVariant>>;
 
 pub fn register(module: &mut RpcModule<RpcContext>) {
-    sync_method(module, "eth_sendRawTransaction", |ctx, params| {
+    // Ordinary transactions are admitted on the async workers (decoding and sender recovery
+    // are cheap, and this is the path load arrives on); a blob transaction's KZG checks take
+    // milliseconds, so it moves to the blocking pool.
+    async_method(module, "eth_sendRawTransaction", |ctx, params| async move {
         let raw: Bytes = params.one()?;
-        let tx = decode_raw_transaction(&raw)?;
+        let tx = decode_network_transaction(&raw)?;
+        let tx = match tx {
+            EthereumTxEnvelope::Eip4844(_) => tokio::task::spawn_blocking(move || verified(tx))
+                .await
+                .map_err(crate::error::internal)??,
+            tx => verified(tx)?,
+        };
         let added = ctx.node.submit(tx).map_err(dev_error)?;
         Ok(added.hash)
     });
-    sync_method(module, "eth_sendTransaction", |ctx, params| {
+    // Fills and estimates gas by executing: the blocking pool.
+    blocking_method(module, "eth_sendTransaction", |ctx, params| {
         let request: TransactionRequest = params.one()?;
         ctx.send_transaction(request)
     });
@@ -52,6 +64,11 @@ pub fn dev_error(err: DevError) -> ErrorObjectOwned {
 /// Decodes the EIP-2718 network form. Blob transactions must carry their sidecar, whose
 /// blobs must match the versioned hashes and the KZG proofs.
 pub fn decode_raw_transaction(raw: &[u8]) -> RpcResult<TxEnvelope> {
+    verified(decode_network_transaction(raw)?)
+}
+
+/// Decodes the EIP-2718 network form (a blob transaction with its sidecar), unchecked.
+fn decode_network_transaction(raw: &[u8]) -> RpcResult<NetworkTx> {
     if raw.is_empty() {
         return Err(invalid_params("empty raw transaction"));
     }
@@ -65,6 +82,12 @@ pub fn decode_raw_transaction(raw: &[u8]) -> RpcResult<TxEnvelope> {
             bytes.len()
         )));
     }
+    Ok(tx)
+}
+
+/// The pool's form of a decoded network transaction, after checking a blob transaction's
+/// sidecar against its versioned hashes and KZG proofs (the costly part).
+fn verified(tx: NetworkTx) -> RpcResult<TxEnvelope> {
     Ok(match tx {
         EthereumTxEnvelope::Legacy(tx) => TxEnvelope::Legacy(tx),
         EthereumTxEnvelope::Eip2930(tx) => TxEnvelope::Eip2930(tx),
@@ -118,7 +141,54 @@ fn placeholder_signed(tx: TypedTransaction, sender: Address) -> RpcResult<TxEnve
 }
 
 impl RpcContext {
-    fn send_transaction(&self, mut request: TransactionRequest) -> RpcResult<B256> {
+    fn send_transaction(&self, request: TransactionRequest) -> RpcResult<B256> {
+        let signed = self.sign_request(
+            request,
+            |from| self.node.next_nonce(from).or_internal(),
+            BlockId::latest(),
+        )?;
+        let added = match signed.impersonated {
+            false => self.node.submit(signed.tx),
+            true => self.node.submit_impersonated(signed.tx, signed.from),
+        };
+        Ok(added.map_err(dev_error)?.hash)
+    }
+
+    /// A request for `anvil_reorg`'s new blocks: nonces continue from the common ancestor
+    /// (`common`), counted in `nonces` across the reorg's requests.
+    pub(crate) fn sign_reorg_request(
+        &self,
+        request: TransactionRequest,
+        common: u64,
+        nonces: &mut HashMap<Address, u64>,
+    ) -> RpcResult<(TxEnvelope, Address)> {
+        let at = BlockId::number(common);
+        let signed = self.sign_request(
+            request,
+            |from| {
+                let next = match nonces.get(&from) {
+                    Some(nonce) => *nonce,
+                    None => self.with_state(at, |state| {
+                        Ok(state.account(from).or_internal()?.map_or(0, |a| a.nonce))
+                    })?,
+                };
+                nonces.insert(from, next.saturating_add(1));
+                Ok(next)
+            },
+            at,
+        )?;
+        Ok((signed.tx, signed.from))
+    }
+
+    /// Fills what `request` leaves out (chain id, nonce from `nonce`, gas estimated on
+    /// `block`'s state, EIP-1559 fees) and signs it with the dev account's key, or with a
+    /// placeholder signature for an impersonated account.
+    fn sign_request(
+        &self,
+        mut request: TransactionRequest,
+        nonce: impl FnOnce(Address) -> RpcResult<u64>,
+        block: BlockId,
+    ) -> RpcResult<SignedRequest> {
         let from = request.from.ok_or_else(|| invalid_params("missing `from` field"))?;
         let key = self.node.dev_key(&from);
         let impersonated = self.node.is_impersonating(&from);
@@ -131,10 +201,10 @@ impl RpcContext {
         // No `to` means a contract creation (alloy's builder wants it said explicitly).
         request.to.get_or_insert(alloy_primitives::TxKind::Create);
         if request.nonce.is_none() {
-            request.nonce = Some(self.node.next_nonce(from).or_internal()?);
+            request.nonce = Some(nonce(from)?);
         }
         if request.gas.is_none() {
-            request.gas = Some(self.estimate_for_send(&request)?);
+            request.gas = Some(self.estimate_for_send(&request, block)?);
         }
         if request.gas_price.is_none() {
             let base_fee = u128::from(self.node.validation_context().or_internal()?.base_fee);
@@ -144,13 +214,18 @@ impl RpcContext {
         let typed = request
             .build_typed_tx()
             .map_err(|_| invalid_params("transaction request is missing fields"))?;
-        let added = match key {
-            Some(key) => {
-                let tx = sign_typed(typed, &key)?;
-                self.node.submit(tx)
-            }
-            None => self.node.submit_impersonated(placeholder_signed(typed, from)?, from),
+        let tx = match key {
+            Some(key) => sign_typed(typed, &key)?,
+            None => placeholder_signed(typed, from)?,
         };
-        Ok(added.map_err(dev_error)?.hash)
+        Ok(SignedRequest { tx, from, impersonated: key.is_none() })
     }
+}
+
+/// A transaction built from a request.
+struct SignedRequest {
+    tx: TxEnvelope,
+    from: Address,
+    /// Signed with a placeholder: the sender is `from` by the node's word.
+    impersonated: bool,
 }

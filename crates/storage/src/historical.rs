@@ -6,7 +6,7 @@ use crate::{ReadView, StorageError, read::decode};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 use basalt_primitives::{Account, StateReadError, StateReader};
-use basalt_trie::Trie;
+use basalt_trie::{NodeReader, Trie};
 
 /// The state with root `root`, over the nodes and code of a [`ReadView`].
 pub struct HistoricalState<'a> {
@@ -21,42 +21,61 @@ impl<'a> HistoricalState<'a> {
 
     /// The account as the trie stores it, with its storage root.
     pub fn trie_account(&self, address: Address) -> Result<Option<TrieAccount>, StorageError> {
-        let key = keccak256(address);
-        Trie::open(self.view, self.root)
-            .get(key.as_slice())?
-            .map(|raw| decode("account", &raw))
-            .transpose()
+        trie_account(self.view, self.root, address)
     }
 
-    fn slot(&self, address: Address, slot: U256) -> Result<U256, StorageError> {
-        let storage_root = self.trie_account(address)?.map_or(EMPTY_ROOT_HASH, |a| a.storage_root);
-        if storage_root == EMPTY_ROOT_HASH {
-            return Ok(U256::ZERO);
-        }
-        let key = keccak256(slot.to_be_bytes::<32>());
-        Ok(Trie::open(self.view, storage_root)
-            .get(key.as_slice())?
-            .map(|raw| decode("storage value", &raw))
-            .transpose()?
-            .unwrap_or_default())
+    /// The value of `slot` of `address` (zero when unset).
+    pub fn slot_value(&self, address: Address, slot: U256) -> Result<U256, StorageError> {
+        trie_slot(self.view, self.root, address, slot)
     }
 }
 
-fn read_error(err: StorageError) -> StateReadError {
+/// The account `address` in the state trie with root `root`.
+pub(crate) fn trie_account(
+    nodes: &impl NodeReader,
+    root: B256,
+    address: Address,
+) -> Result<Option<TrieAccount>, StorageError> {
+    let key = keccak256(address);
+    Trie::open(nodes, root).get(key.as_slice())?.map(|raw| decode("account", &raw)).transpose()
+}
+
+/// Slot `slot` of `address` in the state with root `root` (zero when unset).
+pub(crate) fn trie_slot(
+    nodes: &impl NodeReader,
+    root: B256,
+    address: Address,
+    slot: U256,
+) -> Result<U256, StorageError> {
+    let storage_root =
+        trie_account(nodes, root, address)?.map_or(EMPTY_ROOT_HASH, |a| a.storage_root);
+    if storage_root == EMPTY_ROOT_HASH {
+        return Ok(U256::ZERO);
+    }
+    let key = keccak256(slot.to_be_bytes::<32>());
+    Ok(Trie::open(nodes, storage_root)
+        .get(key.as_slice())?
+        .map(|raw| decode("storage value", &raw))
+        .transpose()?
+        .unwrap_or_default())
+}
+
+pub(crate) fn read_error(err: StorageError) -> StateReadError {
     StateReadError(err.to_string())
+}
+
+/// The execution fields of a stored account.
+pub(crate) fn execution_account(account: TrieAccount) -> Account {
+    Account { nonce: account.nonce, balance: account.balance, code_hash: account.code_hash }
 }
 
 impl StateReader for HistoricalState<'_> {
     fn account(&self, address: Address) -> Result<Option<Account>, StateReadError> {
-        Ok(self.trie_account(address).map_err(read_error)?.map(|a| Account {
-            nonce: a.nonce,
-            balance: a.balance,
-            code_hash: a.code_hash,
-        }))
+        Ok(self.trie_account(address).map_err(read_error)?.map(execution_account))
     }
 
     fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError> {
-        self.slot(address, slot).map_err(read_error)
+        self.slot_value(address, slot).map_err(read_error)
     }
 
     fn code(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {

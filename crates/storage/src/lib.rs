@@ -5,16 +5,20 @@
 
 mod historical;
 mod node_log;
+mod overlay;
 mod proof;
 mod read;
+mod state_history;
 mod state_update;
 mod tables;
 mod verify;
 mod write;
 
 pub use historical::HistoricalState;
+pub use overlay::{OverlayNodes, StateOverlay};
 pub use proof::{AccountProof, StorageProof};
 pub use read::{LogContext, ReadView, StoredAccount};
+pub use state_history::{TouchedKeys, Unwind, UnwindError, unwind_changes};
 pub use write::WriteBatch;
 
 use node_log::NodeLog;
@@ -117,6 +121,7 @@ impl Database {
             txn.open_table(tables::ACCOUNTS)?;
             txn.open_table(tables::STORAGE)?;
             txn.open_table(tables::CODE)?;
+            txn.open_table(tables::STATE_HISTORY)?;
             txn.open_table(tables::META)?;
         }
         txn.commit()?;

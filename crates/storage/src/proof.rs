@@ -4,7 +4,7 @@
 use crate::{ReadView, StorageError, read::decode};
 use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, U256, keccak256};
 use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
-use basalt_trie::Trie;
+use basalt_trie::{NodeReader, Trie};
 use serde::Serialize;
 
 /// One storage slot with its proof against the account's storage root.
@@ -45,32 +45,42 @@ impl ReadView {
         address: Address,
         slots: &[U256],
     ) -> Result<AccountProof, StorageError> {
-        let mut accounts = Trie::open(self, state_root);
-        let key = keccak256(address);
-        let account_proof = accounts.proof(key.as_slice())?;
-        let account: Option<TrieAccount> =
-            accounts.get(key.as_slice())?.map(|raw| decode("account", &raw)).transpose()?;
-        let storage_root = account.map_or(EMPTY_ROOT_HASH, |a| a.storage_root);
-        let mut storage = Trie::open(self, storage_root);
-        let mut storage_proof = Vec::with_capacity(slots.len());
-        for slot in slots {
-            let slot_key = keccak256(slot.to_be_bytes::<32>());
-            let proof = storage.proof(slot_key.as_slice())?;
-            let value: U256 = storage
-                .get(slot_key.as_slice())?
-                .map(|raw| decode("storage value", &raw))
-                .transpose()?
-                .unwrap_or_default();
-            storage_proof.push(StorageProof { key: *slot, value, proof });
-        }
-        Ok(AccountProof {
-            address,
-            account_proof,
-            balance: account.map_or(U256::ZERO, |a| a.balance),
-            code_hash: account.map_or(KECCAK256_EMPTY, |a| a.code_hash),
-            nonce: account.map_or(0, |a| a.nonce),
-            storage_hash: storage_root,
-            storage_proof,
-        })
+        account_proof(self, state_root, address, slots)
     }
+}
+
+/// [`ReadView::account_proof`] over any node source.
+pub(crate) fn account_proof(
+    nodes: &impl NodeReader,
+    state_root: B256,
+    address: Address,
+    slots: &[U256],
+) -> Result<AccountProof, StorageError> {
+    let mut accounts = Trie::open(nodes, state_root);
+    let key = keccak256(address);
+    let account_proof = accounts.proof(key.as_slice())?;
+    let account: Option<TrieAccount> =
+        accounts.get(key.as_slice())?.map(|raw| decode("account", &raw)).transpose()?;
+    let storage_root = account.map_or(EMPTY_ROOT_HASH, |a| a.storage_root);
+    let mut storage = Trie::open(nodes, storage_root);
+    let mut storage_proof = Vec::with_capacity(slots.len());
+    for slot in slots {
+        let slot_key = keccak256(slot.to_be_bytes::<32>());
+        let proof = storage.proof(slot_key.as_slice())?;
+        let value: U256 = storage
+            .get(slot_key.as_slice())?
+            .map(|raw| decode("storage value", &raw))
+            .transpose()?
+            .unwrap_or_default();
+        storage_proof.push(StorageProof { key: *slot, value, proof });
+    }
+    Ok(AccountProof {
+        address,
+        account_proof,
+        balance: account.map_or(U256::ZERO, |a| a.balance),
+        code_hash: account.map_or(KECCAK256_EMPTY, |a| a.code_hash),
+        nonce: account.map_or(0, |a| a.nonce),
+        storage_hash: storage_root,
+        storage_proof,
+    })
 }

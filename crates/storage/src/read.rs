@@ -2,7 +2,7 @@
 //! serves trie nodes (for proofs and historical state) and implements [`StateReader`] for
 //! execution on top of the head.
 
-use crate::{StorageError, node_log::NodeLog, tables::*};
+use crate::{StorageError, TouchedKeys, node_log::NodeLog, tables::*};
 use alloy_consensus::{Header, ReceiptEnvelope};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rlp::Decodable;
@@ -36,6 +36,7 @@ pub struct ReadView {
     storage: ReadOnlyTable<[u8; 52], [u8; 32]>,
     nodes: Arc<NodeLog>,
     code: ReadOnlyTable<[u8; 32], &'static [u8]>,
+    state_history: ReadOnlyTable<[u8; 32], &'static [u8]>,
     meta: ReadOnlyTable<&'static str, &'static [u8]>,
 }
 
@@ -62,6 +63,7 @@ impl ReadView {
             storage: txn.open_table(STORAGE)?,
             nodes,
             code: txn.open_table(CODE)?,
+            state_history: txn.open_table(STATE_HISTORY)?,
             meta: txn.open_table(META)?,
         })
     }
@@ -83,6 +85,20 @@ impl ReadView {
     /// [`crate::WriteBatch::set_working_state_root`]).
     pub fn working_state_root(&self) -> Result<Option<B256>, StorageError> {
         self.meta_hash(META_WORKING_STATE_ROOT)
+    }
+
+    /// The accounts and slots block `hash` changed (None for a block stored before state
+    /// history was kept, or not stored).
+    pub fn touched_keys(&self, hash: B256) -> Result<Option<TouchedKeys>, StorageError> {
+        self.state_history.get(hash.0)?.map(|v| TouchedKeys::decode(v.value())).transpose()
+    }
+
+    /// The accounts and slots edited outside a block since the head block.
+    pub fn edited_keys(&self) -> Result<TouchedKeys, StorageError> {
+        Ok(match self.meta.get(META_EDITED_KEYS)? {
+            Some(v) => TouchedKeys::decode(v.value())?,
+            None => TouchedKeys::default(),
+        })
     }
 
     /// Hash of the genesis block.

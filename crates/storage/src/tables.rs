@@ -32,6 +32,10 @@ pub const CODE: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("code");
 /// big-endian) then the transaction hashes, concatenated. Log queries read this instead of
 /// decoding the header and hashing the body.
 pub const LOG_CONTEXT: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("log_context");
+/// Block hash → the accounts and raw storage slots the block changed, with the edits made
+/// outside blocks just before it (RLP list of `[address, [slot, …]]`; see `state_history`).
+/// Unwinding to an earlier block restores exactly these keys from that block's state root.
+pub const STATE_HISTORY: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("state_history");
 /// Named single values (see the `META_*` keys).
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
@@ -44,6 +48,9 @@ pub const META_CHAIN: &str = "chain";
 /// Root of the flat state when it was edited outside a block (dev L1 `anvil_set*`), so
 /// differs from the head's state root until the next block commits to it.
 pub const META_WORKING_STATE_ROOT: &str = "working_state_root";
+/// Accounts and slots edited outside a block since the head block (same encoding as
+/// [`STATE_HISTORY`]); the next block's record takes them in.
+pub const META_EDITED_KEYS: &str = "edited_keys";
 
 /// Key of one storage slot in [`STORAGE`].
 pub fn storage_key(address: Address, slot: U256) -> [u8; 52] {

@@ -3,12 +3,12 @@
 //! all of it at once or nothing.
 
 use crate::{
-    StorageError, node_log::NodeLog, node_log_error, read::decode, state_update::plan_state_update,
-    tables::*,
+    StorageError, node_log::NodeLog, node_log_error, read::decode, state_history::TouchedKeys,
+    state_update::plan_state_update, tables::*,
 };
 use alloy_consensus::ReceiptEnvelope;
 use alloy_primitives::map::B256Map;
-use alloy_primitives::{B256, Bytes};
+use alloy_primitives::{B256, Bytes, U256};
 use basalt_primitives::{Block, StateChanges};
 use basalt_trie::{NodeReader, TrieError};
 use redb::{ReadableTable, WriteTransaction};
@@ -21,6 +21,10 @@ pub struct WriteBatch {
     nodes: Arc<NodeLog>,
     /// Trie nodes created by this batch; appended to the log at commit.
     pending_nodes: B256Map<Bytes>,
+    /// Accounts and slots this batch's state changes wrote (see `state_history`).
+    touched: TouchedKeys,
+    /// The block this batch stores, whose history record `touched` becomes.
+    inserted_block: Option<B256>,
 }
 
 /// Nodes of this batch (not yet in the log) in front of the log.
@@ -50,15 +54,44 @@ impl WriteBatch {
             txn.set_durability(redb::Durability::None)
                 .map_err(|e| StorageError::Corrupt { what: "durability", reason: e.to_string() })?;
         }
-        Ok(Self { txn, durable, nodes, pending_nodes: B256Map::default() })
+        Ok(Self {
+            txn,
+            durable,
+            nodes,
+            pending_nodes: B256Map::default(),
+            touched: TouchedKeys::default(),
+            inserted_block: None,
+        })
     }
 
     /// Applies `changes` on top of the head state whose root is `state_root`: the flat tables,
-    /// every touched storage trie and the account trie. Returns the new state root.
+    /// every touched storage trie and the account trie. Returns the new state root. The
+    /// touched keys are recorded: with the block this batch stores, or else as an edit
+    /// outside a block that the next block's record takes in.
     pub fn apply_state(
         &mut self,
         state_root: B256,
         changes: &StateChanges,
+    ) -> Result<B256, StorageError> {
+        self.touched.add_changes(changes);
+        self.write_state(state_root, changes, true)
+    }
+
+    /// Applies the change set that unwinds the chain (see [`crate::unwind_changes`]) without
+    /// recording it: unwinding removes history, it makes none.
+    pub fn apply_unwind(
+        &mut self,
+        state_root: B256,
+        changes: &StateChanges,
+    ) -> Result<B256, StorageError> {
+        self.write_state(state_root, changes, false)
+    }
+
+    fn write_state(
+        &mut self,
+        state_root: B256,
+        changes: &StateChanges,
+        record: bool,
     ) -> Result<B256, StorageError> {
         let mut code = self.txn.open_table(CODE)?;
         for (hash, bytes) in &changes.code {
@@ -76,6 +109,15 @@ impl WriteBatch {
         )?;
         self.pending_nodes.extend(update.new_nodes);
         for address in update.wiped {
+            if record {
+                // The wiped slots' raw keys exist only here: the tries hold their hashes.
+                let mut wiped = Vec::new();
+                for entry in storage.range(storage_range(address))? {
+                    let (key, _) = entry?;
+                    wiped.push(U256::from_be_slice(&key.value()[20..]));
+                }
+                self.touched.add_slots(address, wiped);
+            }
             storage.retain_in(storage_range(address), |_, _| false)?;
         }
         for (key, value) in update.storage {
@@ -103,6 +145,7 @@ impl WriteBatch {
         receipts: &[ReceiptEnvelope],
     ) -> Result<(), StorageError> {
         let number = block.header.number;
+        self.inserted_block = Some(hash);
         self.txn
             .open_table(HEADERS)?
             .insert(hash.0, alloy_rlp::encode(&block.header).as_slice())?;
@@ -183,8 +226,10 @@ impl WriteBatch {
         let mut log_context = self.txn.open_table(LOG_CONTEXT)?;
         let mut addresses = self.txn.open_multimap_table(LOG_ADDRESSES)?;
         let mut topics = self.txn.open_multimap_table(LOG_TOPICS)?;
+        let mut history = self.txn.open_table(STATE_HISTORY)?;
         for (n, hash) in removed {
             canonical.remove(n)?;
+            history.remove(hash)?;
             numbers.remove(hash)?;
             headers.remove(hash)?;
             log_context.remove(hash)?;
@@ -215,8 +260,45 @@ impl WriteBatch {
         Ok(())
     }
 
+    /// Replaces the keys edited outside a block since the head (after an unwind to a state
+    /// that had such edits; None clears them).
+    pub fn set_edited_keys(&mut self, keys: Option<&TouchedKeys>) -> Result<(), StorageError> {
+        let mut meta = self.txn.open_table(META)?;
+        match keys {
+            Some(keys) => meta.insert(META_EDITED_KEYS, keys.encode().as_slice())?,
+            None => meta.remove(META_EDITED_KEYS)?,
+        };
+        Ok(())
+    }
+
+    /// Writes what this batch touched: as the stored block's history record (with the edits
+    /// made since the previous block), or added to the edits awaiting the next block.
+    fn record_history(&mut self) -> Result<(), StorageError> {
+        let touched = std::mem::take(&mut self.touched);
+        if touched.is_empty() && self.inserted_block.is_none() {
+            return Ok(());
+        }
+        let mut meta = self.txn.open_table(META)?;
+        let mut record = match meta.get(META_EDITED_KEYS)? {
+            Some(edited) => TouchedKeys::decode(edited.value())?,
+            None => TouchedKeys::default(),
+        };
+        record.merge(touched);
+        match self.inserted_block {
+            Some(hash) => {
+                meta.remove(META_EDITED_KEYS)?;
+                self.txn.open_table(STATE_HISTORY)?.insert(hash.0, record.encode().as_slice())?;
+            }
+            None => {
+                meta.insert(META_EDITED_KEYS, record.encode().as_slice())?;
+            }
+        }
+        Ok(())
+    }
+
     /// Makes everything in this batch durable and visible at once.
-    pub fn commit(self) -> Result<(), StorageError> {
+    pub fn commit(mut self) -> Result<(), StorageError> {
+        self.record_history()?;
         // Nodes first: a committed root must never point at a node the log does not hold.
         let nodes: Vec<(B256, Bytes)> = self.pending_nodes.into_iter().collect();
         self.nodes.append(&nodes).map_err(node_log_error)?;

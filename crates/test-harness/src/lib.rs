@@ -113,6 +113,16 @@ impl BasaltL1 {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }
 
+    /// The `result` of one JSON-RPC call; panics with the answer and the node's log when
+    /// there is none.
+    pub fn result(&self, method: &str, params: serde_json::Value) -> serde_json::Value {
+        let response = rpc_call(self.port, method, params.clone());
+        response
+            .get("result")
+            .cloned()
+            .unwrap_or_else(|| panic!("{method} {params}: {response}\n{}", self.log()))
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))

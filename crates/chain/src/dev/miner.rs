@@ -1,11 +1,11 @@
 //! Block production on the dev chain: which transactions go in, the timestamp, and the
 //! miner thread for automine and interval mining.
 
-use super::{ChainEvent, DevChain, DevError, lock, unix_now};
+use super::{ChainEvent, DevChain, DevError, WriteState, lock, unix_now};
 use crate::builder::{BlockTemplate, MinedBlock};
 use alloy_consensus::Transaction;
-use alloy_primitives::B256;
-use basalt_primitives::Hardfork;
+use alloy_primitives::{Address, B256};
+use basalt_primitives::{Hardfork, TxEnvelope};
 use std::{
     sync::Arc,
     time::{Duration, Instant},
@@ -52,20 +52,50 @@ impl DevChain {
             }
         };
         let template = self.template_from_pool(&head, timestamp)?;
+        self.mine_template(&mut write, template)
+    }
+
+    /// Mines `template` as the new head; the caller holds the write lock (`_write`).
+    pub(super) fn mine_template(
+        &self,
+        _write: &mut WriteState,
+        template: BlockTemplate,
+    ) -> Result<Arc<MinedBlock>, DevError> {
         let started = Instant::now();
-        let mut mined = self.chain.mine_block(template)?;
-        write.journal.record(&mined);
-        drop(write);
-        // Subscribers keep recent events; the change set is only the journal's business.
-        mined.changes = Default::default();
+        let mined = self.chain.mine_block(template)?;
+        self.advance_finalized(mined.block.header.number);
+        self.pending_changed();
         self.after_block(&mined, started.elapsed());
         let mined = Arc::new(mined);
         self.emit(ChainEvent::Block(mined.clone()));
         Ok(mined)
     }
 
+    /// A block on `head` at `timestamp` holding `transactions` sent by `senders`.
+    pub(super) fn template_with(
+        &self,
+        head: &alloy_consensus::Header,
+        timestamp: u64,
+        transactions: Vec<TxEnvelope>,
+        senders: Vec<Address>,
+    ) -> Result<BlockTemplate, DevError> {
+        let ctx = self.context_for(head, timestamp);
+        let fork = ctx.fork;
+        Ok(BlockTemplate {
+            timestamp,
+            beneficiary: self.config.beneficiary,
+            gas_limit: Some(self.config.gas_limit.unwrap_or(ctx.block_gas_limit)),
+            transactions,
+            withdrawals: (fork >= Hardfork::Shanghai).then(Vec::new),
+            mix_hash: B256::ZERO,
+            parent_beacon_block_root: (fork >= Hardfork::Cancun).then_some(B256::ZERO),
+            extra_data: Default::default(),
+            senders: Some(senders),
+        })
+    }
+
     /// Pending transactions in fee order that fit the block's gas and blob limits.
-    fn template_from_pool(
+    pub(super) fn template_from_pool(
         &self,
         head: &alloy_consensus::Header,
         timestamp: u64,
@@ -96,17 +126,7 @@ impl DevChain {
             transactions.push((*pooled.tx).clone());
             senders.push(pooled.sender);
         }
-        Ok(BlockTemplate {
-            timestamp,
-            beneficiary: self.config.beneficiary,
-            gas_limit: Some(gas_limit),
-            transactions,
-            withdrawals: (fork >= Hardfork::Shanghai).then(Vec::new),
-            mix_hash: B256::ZERO,
-            parent_beacon_block_root: (fork >= Hardfork::Cancun).then_some(B256::ZERO),
-            extra_data: Default::default(),
-            senders: Some(senders),
-        })
+        self.template_with(head, timestamp, transactions, senders)
     }
 
     /// Drops what the block used or rejected from the pool and logs the block.

@@ -4,28 +4,31 @@
 //! so blocks and edits never interleave; the pool has its own lock so transactions keep
 //! arriving while a block is built.
 
+mod accounts;
 mod cheats;
 mod genesis;
 mod miner;
+mod pending;
+mod reorg;
 
-pub use cheats::SnapshotError;
+pub use accounts::{DEV_MNEMONIC, DevAccount, MnemonicError, derive_dev_accounts};
 pub use genesis::DevGenesis;
 pub use miner::MiningMode;
+pub use reorg::{RemovedBlock, ReorgBlocks, UnwindError};
 
 use crate::{
     Blockchain, ImportError,
     builder::{BuildError, MinedBlock},
-    header_rules::{next_base_fee, next_excess_blob_gas},
 };
 use alloy_primitives::{Address, B256};
 use basalt_primitives::{
-    Hardfork, TxEnvelope,
+    StateReadError, TxEnvelope,
     sender::{address_of, recover_sender},
 };
 use basalt_txpool::{Added, PoolConfig, PoolError, TxPool, ValidationContext};
 use std::{
-    collections::HashMap,
-    sync::{Arc, Condvar, Mutex, MutexGuard},
+    collections::{HashMap, HashSet},
+    sync::{Arc, Condvar, Mutex, MutexGuard, atomic::AtomicU64},
     time::{SystemTime, UNIX_EPOCH},
 };
 
@@ -36,7 +39,11 @@ pub const MAX_TX_BYTES: usize = 128 * 1024;
 /// What a subscriber hears.
 #[derive(Clone, Debug)]
 pub enum ChainEvent {
+    /// A new head block.
     Block(Arc<MinedBlock>),
+    /// Blocks taken off the canonical chain (oldest first) by a revert, rollback or reorg;
+    /// new blocks, if any, follow as [`ChainEvent::Block`].
+    Removed(Arc<Vec<RemovedBlock>>),
     PendingTransaction(B256),
 }
 
@@ -52,6 +59,25 @@ pub struct DevChainConfig {
     pub beneficiary: Address,
     /// Private keys of the funded dev accounts (`eth_accounts`, `eth_sendTransaction`).
     pub dev_keys: Vec<B256>,
+    /// Blocks per epoch of the beacon chain this dev chain imitates: `safe` is one epoch
+    /// behind the head and `finalized` two (anvil's `--slots-in-an-epoch`, default 32).
+    pub slots_in_an_epoch: u64,
+    pub limits: DevLimits,
+}
+
+/// What one client can make the dev chain hold.
+#[derive(Clone, Copy, Debug)]
+pub struct DevLimits {
+    /// Live `evm_snapshot`s.
+    pub max_snapshots: usize,
+    /// Accounts impersonated at once.
+    pub max_impersonated: usize,
+}
+
+impl Default for DevLimits {
+    fn default() -> Self {
+        Self { max_snapshots: 1_000, max_impersonated: 1_000 }
+    }
 }
 
 /// Why an operation on the dev chain failed.
@@ -64,9 +90,13 @@ pub enum DevError {
     #[error(transparent)]
     Chain(#[from] ImportError),
     #[error(transparent)]
-    Snapshot(#[from] SnapshotError),
+    Unwind(#[from] UnwindError),
+    #[error(transparent)]
+    State(#[from] StateReadError),
     #[error("timestamp {requested} is not after the head's timestamp {head}")]
     TimestampNotAfterHead { requested: u64, head: u64 },
+    #[error("too many {what}: the limit is {limit} (raise it with {flag})")]
+    LimitReached { what: &'static str, limit: usize, flag: &'static str },
 }
 
 impl From<basalt_storage::StorageError> for DevError {
@@ -92,8 +122,7 @@ struct Clock {
 #[derive(Default)]
 struct WriteState {
     snapshots: Vec<cheats::Snapshot>,
-    /// Accounts and slots changed since the oldest live snapshot (what a revert restores).
-    journal: cheats::Journal,
+    next_snapshot_id: u64,
 }
 
 /// The dev chain.
@@ -108,8 +137,13 @@ pub struct DevChain {
     /// Senders of transactions submitted on behalf of impersonated accounts (their
     /// signatures are placeholders).
     impersonated_senders: Mutex<HashMap<B256, Address>>,
-    impersonating: Mutex<std::collections::HashSet<Address>>,
+    impersonating: Mutex<HashSet<Address>>,
     listener: Mutex<Option<Arc<EventListener>>>,
+    /// The highest block reported as finalized (see `reorg`).
+    finalized: AtomicU64,
+    /// Bumped whenever the pool or the state changes; keys the pending block's cache.
+    pending_epoch: AtomicU64,
+    pending: Mutex<Option<pending::CachedPending>>,
     /// Wakes the miner thread when transactions arrive (automine).
     wake: (Mutex<bool>, Condvar),
 }
@@ -117,12 +151,13 @@ pub struct DevChain {
 impl DevChain {
     pub fn new(chain: Blockchain, config: DevChainConfig) -> Arc<Self> {
         let pool = TxPool::new(config.pool);
+        let head = chain.head().map_or(0, |head| head.number);
         let dev_accounts = config
             .dev_keys
             .iter()
             .filter_map(|key| address_of(key).ok().map(|address| (address, *key)))
             .collect();
-        Arc::new(Self {
+        let node = Arc::new(Self {
             chain,
             dev_accounts,
             config,
@@ -132,8 +167,13 @@ impl DevChain {
             impersonated_senders: Mutex::new(HashMap::new()),
             impersonating: Mutex::new(Default::default()),
             listener: Mutex::new(None),
+            finalized: AtomicU64::new(0),
+            pending_epoch: AtomicU64::new(0),
+            pending: Mutex::new(None),
             wake: (Mutex::new(false), Condvar::new()),
-        })
+        });
+        node.advance_finalized(head);
+        node
     }
 
     pub fn chain(&self) -> &Blockchain {
@@ -163,7 +203,7 @@ impl DevChain {
         *lock(&self.listener) = Some(Arc::new(listener));
     }
 
-    fn emit(&self, event: ChainEvent) {
+    pub(super) fn emit(&self, event: ChainEvent) {
         let listener = lock(&self.listener).clone();
         if let Some(listener) = listener {
             listener(event);
@@ -185,29 +225,22 @@ impl DevChain {
         Ok(self.context_for(&head, timestamp))
     }
 
-    /// The rules of a block at `timestamp` on `head`.
+    /// The rules of a block at `timestamp` on `head`. A head whose base fee cannot grow
+    /// (an overflowing fee) admits nothing: no transaction could pay it.
     fn context_for(&self, head: &alloy_consensus::Header, timestamp: u64) -> ValidationContext {
         let config = self.chain.config();
-        let number = head.number.saturating_add(1);
-        let fork = config.fork_at(number, timestamp);
-        let head_fork = config.fork_at(head.number, head.timestamp);
-        let base_fee = if fork >= Hardfork::London && head_fork >= Hardfork::London {
-            next_base_fee(head).unwrap_or_default()
-        } else if fork >= Hardfork::London {
-            alloy_eips::eip1559::INITIAL_BASE_FEE
-        } else {
-            0
-        };
-        let blob_base_fee = config.blob_params(fork).map(|params| {
-            let excess = next_excess_blob_gas(&params, fork, head, head_fork >= Hardfork::Cancun);
-            params.calc_blob_fee(excess)
-        });
+        let fork = config.fork_at(head.number.saturating_add(1), timestamp);
+        let fees =
+            config.next_block_fees(head, timestamp).unwrap_or(basalt_primitives::BlockFees {
+                base_fee_per_gas: Some(u64::MAX),
+                ..Default::default()
+            });
         ValidationContext {
             chain_id: config.chain_id,
             fork,
-            base_fee,
+            base_fee: fees.base_fee_per_gas.unwrap_or_default(),
             block_gas_limit: self.config.gas_limit.unwrap_or(head.gas_limit),
-            blob_base_fee,
+            blob_base_fee: fees.blob_base_fee,
             max_tx_bytes: MAX_TX_BYTES,
         }
     }
@@ -240,6 +273,7 @@ impl DevChain {
         let view = self.chain.db().read()?;
         let ctx = self.validation_context_on(&view)?;
         let added = lock(&self.pool).add_with_sender(tx, sender, &ctx, &view)?;
+        self.pending_changed();
         self.emit(ChainEvent::PendingTransaction(added.hash));
         if self.config.mining == MiningMode::Auto && added.pending {
             let (flag, condvar) = &self.wake;
@@ -254,13 +288,23 @@ impl DevChain {
         lock(&self.impersonated_senders).get(hash).copied()
     }
 
-    pub fn impersonate(&self, address: Address, on: bool) {
+    /// Starts or stops impersonating `address`; at most `limits.max_impersonated` at once.
+    pub fn impersonate(&self, address: Address, on: bool) -> Result<(), DevError> {
         let mut set = lock(&self.impersonating);
-        if on {
-            set.insert(address);
-        } else {
+        if !on {
             set.remove(&address);
+            return Ok(());
         }
+        let limit = self.config.limits.max_impersonated;
+        if set.len() >= limit && !set.contains(&address) {
+            return Err(DevError::LimitReached {
+                what: "impersonated accounts",
+                limit,
+                flag: "--max-impersonated",
+            });
+        }
+        set.insert(address);
+        Ok(())
     }
 
     pub fn is_impersonating(&self, address: &Address) -> bool {
