@@ -1,11 +1,20 @@
-//! A small JSON-RPC 2.0 client over plain HTTP: single calls, batches of one method, and
-//! pre-built batch bodies (so the timed phase of a load test spends nothing on encoding).
-//! It decodes only the few fields the load generator reads; it knows nothing of load.
+//! The load generator's view of a node, on alloy's JSON-RPC client over plain HTTP: single
+//! calls, batches of one method, and batches serialized ahead of time (so the timed phase of a
+//! load test spends nothing on encoding). It decodes only the few fields the load generator
+//! reads; it knows nothing of load.
 
+use alloy_json_rpc::{
+    ErrorPayload, Id, Request, RequestPacket, ResponsePacket, ResponsePayload,
+    RpcError as AlloyRpcError, RpcRecv,
+};
 use alloy_primitives::{Address, B256, Bytes, U64, U256};
-use serde::{Deserialize, de::DeserializeOwned};
-use serde_json::{Value, json};
+use alloy_rpc_client::RpcClient as AlloyClient;
+use alloy_transport::{TransportError, TransportErrorKind};
+use alloy_transport_http::Http;
+use serde::Deserialize;
+use serde_json::{Value, json, value::RawValue};
 use std::time::Duration;
+use tower::Service;
 
 /// What went wrong talking to the node. Every message names the endpoint.
 #[derive(Debug, thiserror::Error)]
@@ -20,28 +29,6 @@ pub enum RpcError {
     Malformed { url: String, method: String, detail: String },
     #[error("{method} failed on {url}: {message} (code {code})")]
     Node { url: String, method: String, code: i64, message: String },
-}
-
-/// One element of a JSON-RPC answer.
-#[derive(Debug, Deserialize)]
-pub struct Response {
-    #[serde(default)]
-    pub id: Value,
-    pub result: Option<Value>,
-    pub error: Option<ErrorObject>,
-}
-
-/// The `error` member of a JSON-RPC answer.
-#[derive(Debug, Deserialize)]
-pub struct ErrorObject {
-    pub code: i64,
-    pub message: String,
-}
-
-impl std::fmt::Display for ErrorObject {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} (code {})", self.message, self.code)
-    }
 }
 
 /// The header fields of a block that the load generator reads (`eth_getBlockByNumber(n, false)`).
@@ -85,11 +72,49 @@ pub struct Log {
     pub data: Bytes,
 }
 
-/// A JSON-RPC endpoint reached over HTTP/1.1 with a pool of keep-alive connections.
+/// A JSON-RPC endpoint reached over HTTP/1.1 with a pool of keep-alive connections, through
+/// alloy's client (the project's one JSON-RPC client; tests that must send malformed input use
+/// raw HTTP instead).
 #[derive(Clone, Debug)]
 pub struct RpcClient {
-    http: reqwest::Client,
+    client: AlloyClient,
+    /// The same endpoint as a bare transport, for batches serialized ahead of time.
+    transport: Http<reqwest::Client>,
     url: String,
+}
+
+/// A batch of calls of one method, serialized ahead of time (so a timed phase spends nothing
+/// on encoding). Request ids are `first..first + len`; it serializes as the JSON array sent.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(transparent)]
+pub struct PreparedBatch {
+    packet: RequestPacket,
+}
+
+/// One answer of a batch: its request id and its result or error.
+#[derive(Debug)]
+pub struct BatchAnswer {
+    pub id: Option<u64>,
+    pub result: Result<Box<RawValue>, ErrorPayload>,
+}
+
+impl PreparedBatch {
+    /// `method` once per element of `params`, with ids counting up from `first`.
+    pub fn new(method: &str, first: u64, params: &[Value]) -> Result<Self, RpcError> {
+        let mut requests = Vec::with_capacity(params.len());
+        for (k, p) in params.iter().enumerate() {
+            let id = Id::Number(first.saturating_add(k as u64));
+            let request = Request::new(method.to_string(), id, p).serialize().map_err(|e| {
+                RpcError::Malformed {
+                    url: String::new(),
+                    method: method.into(),
+                    detail: e.to_string(),
+                }
+            })?;
+            requests.push(request);
+        }
+        Ok(Self { packet: RequestPacket::Batch(requests) })
+    }
 }
 
 impl RpcClient {
@@ -107,7 +132,9 @@ impl RpcClient {
             .tcp_nodelay(true)
             .build()
             .map_err(|e| bad_url(&innermost_cause(&e)))?;
-        Ok(Self { http, url: url.to_string() })
+        let transport = Http::with_client(http, parsed);
+        let client = AlloyClient::new(transport.clone(), true);
+        Ok(Self { client, transport, url: url.to_string() })
     }
 
     /// The endpoint's URL.
@@ -115,55 +142,9 @@ impl RpcClient {
         &self.url
     }
 
-    /// Posts a JSON body and returns the parsed JSON answer; `what` names the call in errors.
-    pub async fn post(&self, body: String, what: &str) -> Result<Value, RpcError> {
-        let bytes = self.post_bytes(body, what).await?;
-        serde_json::from_slice(&bytes).map_err(|e| self.malformed(what, e))
-    }
-
-    /// Posts a JSON body and returns the answer's bytes, undecoded (for timing the node alone).
-    pub async fn post_bytes(&self, body: String, what: &str) -> Result<Vec<u8>, RpcError> {
-        let response = self
-            .http
-            .post(&self.url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| self.transport_error(&e))?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| self.transport_error(&e))?;
-        if !status.is_success() {
-            let text = String::from_utf8_lossy(&bytes);
-            return Err(RpcError::Http {
-                url: self.url.clone(),
-                method: what.to_string(),
-                status: status.as_u16(),
-                body: text.chars().take(200).collect(),
-            });
-        }
-        Ok(bytes.to_vec())
-    }
-
     /// One call, its result decoded as `T`.
-    pub async fn call<T: DeserializeOwned>(
-        &self,
-        method: &str,
-        params: Value,
-    ) -> Result<T, RpcError> {
-        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        let answer: Response = serde_json::from_value(self.post(body.to_string(), method).await?)
-            .map_err(|e| self.malformed(method, e))?;
-        if let Some(error) = answer.error {
-            return Err(RpcError::Node {
-                url: self.url.clone(),
-                method: method.to_string(),
-                code: error.code,
-                message: error.message,
-            });
-        }
-        serde_json::from_value(answer.result.unwrap_or(Value::Null))
-            .map_err(|e| self.malformed(method, e))
+    pub async fn call<T: RpcRecv>(&self, method: &str, params: Value) -> Result<T, RpcError> {
+        self.client.request(method.to_string(), params).await.map_err(|e| self.error(method, e))
     }
 
     /// `method` called once per element of `params` in one batch request; the results come back
@@ -176,50 +157,58 @@ impl RpcClient {
         if params.is_empty() {
             return Ok(Vec::new());
         }
-        let body: Vec<Value> = params
-            .iter()
-            .enumerate()
-            .map(|(id, p)| json!({"jsonrpc": "2.0", "id": id, "method": method, "params": p}))
-            .collect();
-        let answer = self.post(Value::Array(body).to_string(), method).await?;
-        let responses = self.batch_responses(answer, method)?;
+        let answers = self.send_prepared(&PreparedBatch::new(method, 0, params)?, method).await?;
         let mut results: Vec<Result<Value, String>> =
             vec![Err("no answer to this request in the batch".to_string()); params.len()];
-        for response in responses {
-            let Some(slot) = response.id.as_u64().and_then(|id| results.get_mut(id as usize))
-            else {
+        for answer in answers {
+            let Some(slot) = answer.id.and_then(|id| results.get_mut(id as usize)) else {
                 continue;
             };
-            *slot = match (response.error, response.result) {
-                (Some(error), _) => Err(error.to_string()),
-                (None, result) => Ok(result.unwrap_or(Value::Null)),
+            *slot = match answer.result {
+                Ok(raw) => serde_json::from_str(raw.get()).map_err(|e| e.to_string()),
+                Err(error) => Err(format!("{} (code {})", error.message, error.code)),
             };
         }
         Ok(results)
     }
 
-    /// Splits a batch answer into its elements. A node that rejects the whole batch answers with
-    /// one error object instead of an array; that becomes an error here.
-    pub fn batch_responses(&self, answer: Value, method: &str) -> Result<Vec<Response>, RpcError> {
-        match answer {
-            Value::Array(items) => items
-                .into_iter()
-                .map(|item| serde_json::from_value(item).map_err(|e| self.malformed(method, e)))
-                .collect(),
-            other => {
-                let single: Response =
-                    serde_json::from_value(other).map_err(|e| self.malformed(method, e))?;
-                let error = single.error.ok_or_else(|| {
-                    self.malformed(method, "a batch request got a single non-error answer")
-                })?;
-                Err(RpcError::Node {
-                    url: self.url.clone(),
-                    method: method.to_string(),
-                    code: error.code,
-                    message: error.message,
-                })
+    /// Sends a batch serialized ahead of time and returns its answers, undecoded. A node that
+    /// rejects the whole batch answers with one error object; that becomes an error here.
+    pub async fn send_prepared(
+        &self,
+        batch: &PreparedBatch,
+        method: &str,
+    ) -> Result<Vec<BatchAnswer>, RpcError> {
+        let answer = self
+            .transport
+            .clone()
+            .call(batch.packet.clone())
+            .await
+            .map_err(|e| self.error(method, e))?;
+        let responses = match answer {
+            ResponsePacket::Batch(responses) => responses,
+            ResponsePacket::Single(single) => {
+                return Err(match single.payload {
+                    ResponsePayload::Failure(error) => self.node_error(method, &error),
+                    ResponsePayload::Success(_) => {
+                        self.malformed(method, "a batch request got a single non-error answer")
+                    }
+                });
             }
-        }
+        };
+        Ok(responses
+            .into_iter()
+            .map(|response| BatchAnswer {
+                id: match response.id {
+                    Id::Number(id) => Some(id),
+                    _ => None,
+                },
+                result: match response.payload {
+                    ResponsePayload::Success(raw) => Ok(raw),
+                    ResponsePayload::Failure(error) => Err(error),
+                },
+            })
+            .collect())
     }
 
     pub async fn chain_id(&self) -> Result<u64, RpcError> {
@@ -272,13 +261,39 @@ impl RpcClient {
         }
     }
 
-    fn transport_error(&self, error: &reqwest::Error) -> RpcError {
-        let cause = if error.is_timeout() {
-            "request timed out".to_string()
-        } else {
-            innermost_cause(error)
-        };
-        RpcError::Unreachable { url: self.url.clone(), cause }
+    fn node_error(&self, method: &str, error: &ErrorPayload) -> RpcError {
+        RpcError::Node {
+            url: self.url.clone(),
+            method: method.to_string(),
+            code: error.code,
+            message: error.message.to_string(),
+        }
+    }
+
+    /// What alloy's client reported, as one message that names the endpoint.
+    fn error(&self, method: &str, error: TransportError) -> RpcError {
+        match error {
+            AlloyRpcError::ErrorResp(payload) => self.node_error(method, &payload),
+            AlloyRpcError::Transport(TransportErrorKind::HttpError(http)) => RpcError::Http {
+                url: self.url.clone(),
+                method: method.to_string(),
+                status: http.status,
+                body: http.body.chars().take(200).collect(),
+            },
+            AlloyRpcError::Transport(kind) => {
+                let cause = match &kind {
+                    TransportErrorKind::Custom(source) => innermost_cause(source.as_ref()),
+                    other => other.to_string(),
+                };
+                let cause = if cause.contains("timed out") {
+                    "request timed out".to_string()
+                } else {
+                    cause
+                };
+                RpcError::Unreachable { url: self.url.clone(), cause }
+            }
+            other => self.malformed(method, other),
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 use crate::{
     LoadtestArgs, TransferKind,
     accounts::{Account, SignedTx, recipient_address},
-    rpc::{BlockSummary, Response, RpcClient, RpcError},
+    rpc::{BatchAnswer, BlockSummary, PreparedBatch, RpcClient, RpcError},
     setup::{self, ChainParams, ETH_TRANSFER_GAS, TOKEN_TRANSFER_GAS, TRANSFER_AMOUNT},
     stats::Latency,
     token,
@@ -123,7 +123,7 @@ pub async fn run_transfers(args: &LoadtestArgs) -> eyre::Result<TransferReport> 
         txs.chunks(args.batch_size)
             .enumerate()
             .map(|(b, chunk)| Batch::encode(b * args.batch_size, chunk))
-            .collect(),
+            .collect::<Result<_, _>>()?,
     );
     let mut start_block = rpc.block_number().await?;
     if args.start_after_block {
@@ -224,23 +224,14 @@ fn sign_transfers(
 struct Batch {
     first: usize,
     len: usize,
-    body: String,
+    prepared: PreparedBatch,
 }
 
 impl Batch {
-    fn encode(first: usize, txs: &[SignedTx]) -> Self {
-        let calls: Vec<String> = txs
-            .iter()
-            .enumerate()
-            .map(|(k, tx)| {
-                format!(
-                    r#"{{"jsonrpc":"2.0","id":{},"method":"eth_sendRawTransaction","params":["{}"]}}"#,
-                    first + k,
-                    tx.raw
-                )
-            })
-            .collect();
-        Self { first, len: txs.len(), body: format!("[{}]", calls.join(",")) }
+    fn encode(first: usize, txs: &[SignedTx]) -> Result<Self, RpcError> {
+        let params: Vec<serde_json::Value> = txs.iter().map(|tx| json!([tx.raw])).collect();
+        let prepared = PreparedBatch::new("eth_sendRawTransaction", first as u64, &params)?;
+        Ok(Self { first, len: txs.len(), prepared })
     }
 }
 
@@ -249,7 +240,7 @@ struct BatchOutcome {
     batch: usize,
     sent_at: Instant,
     answered_at: Instant,
-    answer: Result<Vec<Response>, RpcError>,
+    answer: Result<Vec<BatchAnswer>, RpcError>,
 }
 
 /// Sends every batch, `concurrency` requests at a time, each worker taking the next unsent one.
@@ -269,10 +260,7 @@ async fn send_all(
                 let Some(batch) = batches.get(b) else { break outcomes };
                 let method = "eth_sendRawTransaction";
                 let sent_at = Instant::now();
-                let answer = match rpc.post(batch.body.clone(), method).await {
-                    Ok(value) => rpc.batch_responses(value, method),
-                    Err(e) => Err(e),
-                };
+                let answer = rpc.send_prepared(&batch.prepared, method).await;
                 outcomes.push(BatchOutcome {
                     batch: b,
                     sent_at,
@@ -321,23 +309,25 @@ fn tally(batches: &[Batch], txs: &[SignedTx], outcomes: Vec<BatchOutcome>) -> Ta
             }
             Ok(responses) => {
                 for response in responses {
-                    let Some(i) = response.id.as_u64().map(|i| i as usize) else { continue };
+                    let Some(i) = response.id.map(|i| i as usize) else { continue };
                     if !range.contains(&i) || answered[i - batch.first] {
                         continue;
                     }
                     answered[i - batch.first] = true;
-                    let returned: Option<B256> =
-                        response.result.and_then(|v| serde_json::from_value(v).ok());
-                    match (response.error, returned) {
-                        (Some(error), _) => tally.error(i, error.to_string()),
-                        (None, Some(hash)) if hash == txs[i].hash => {
-                            tally.sent_at[i] = Some(outcome.sent_at);
-                            tally.accepted.push(i);
+                    match response.result {
+                        Err(error) => {
+                            tally.error(i, format!("{} (code {})", error.message, error.code))
                         }
-                        (None, other) => tally.error(
-                            i,
-                            format!("answered {other:?} instead of the hash {}", txs[i].hash),
-                        ),
+                        Ok(raw) => match serde_json::from_str::<B256>(raw.get()) {
+                            Ok(hash) if hash == txs[i].hash => {
+                                tally.sent_at[i] = Some(outcome.sent_at);
+                                tally.accepted.push(i);
+                            }
+                            _ => tally.error(
+                                i,
+                                format!("answered {} instead of the hash {}", raw, txs[i].hash),
+                            ),
+                        },
                     }
                 }
             }
@@ -534,17 +524,20 @@ mod tests {
         SignedTx { hash: B256::repeat_byte(n), raw: format!("0x0{n}") }
     }
 
-    fn response(id: usize, body: serde_json::Value) -> Response {
-        let mut value = json!({"jsonrpc": "2.0", "id": id});
-        value.as_object_mut().unwrap().extend(body.as_object().unwrap().clone());
-        serde_json::from_value(value).unwrap()
+    fn response(id: u64, body: serde_json::Value) -> BatchAnswer {
+        let result = match body.get("error") {
+            Some(error) => Err(serde_json::from_value(error.clone()).unwrap()),
+            None => Ok(serde_json::value::to_raw_value(&body["result"]).unwrap()),
+        };
+        BatchAnswer { id: Some(id), result }
     }
 
     #[test]
     fn batch_body_is_a_json_array_with_transfer_indexes_as_ids() {
         let txs = [signed(1), signed(2)];
-        let batch = Batch::encode(40, &txs);
-        let calls: Vec<serde_json::Value> = serde_json::from_str(&batch.body).unwrap();
+        let batch = Batch::encode(40, &txs).unwrap();
+        let calls: Vec<serde_json::Value> =
+            serde_json::from_str(&serde_json::to_string(&batch.prepared).unwrap()).unwrap();
         assert_eq!(calls.len(), 2);
         assert_eq!(calls[1]["id"], 41);
         assert_eq!(calls[1]["method"], "eth_sendRawTransaction");
@@ -554,7 +547,8 @@ mod tests {
     #[test]
     fn tally_counts_every_kind_of_send_error_and_keeps_distinct_messages() {
         let txs: Vec<SignedTx> = (0..6).map(signed).collect();
-        let batches = vec![Batch::encode(0, &txs[..4]), Batch::encode(4, &txs[4..])];
+        let batches =
+            vec![Batch::encode(0, &txs[..4]).unwrap(), Batch::encode(4, &txs[4..]).unwrap()];
         let now = Instant::now();
         let node_error =
             |id| response(id, json!({"error": {"code": -32000, "message": "nonce too low"}}));
