@@ -21,12 +21,16 @@ use basalt_primitives::{
 use revm::{
     Context, Database, DatabaseCommit, ExecuteCommitEvm, MainBuilder, MainContext,
     SystemCallCommitEvm,
-    context::{ContextTr, JournalTr},
+    context::{ContextTr, Evm, JournalTr},
     context_interface::result::EVMError,
     database::{
         OriginalValuesKnown, State, WrapDatabaseRef, states::bundle_state::BundleRetention,
     },
-    handler::{EvmTr, MainnetContext, MainnetEvm},
+    handler::{
+        EthFrame, EvmTr, MainnetContext, MainnetEvm, PrecompileProvider,
+        instructions::EthInstructions,
+    },
+    interpreter::{InterpreterResult, interpreter::EthInterpreter},
     primitives::KECCAK_EMPTY,
 };
 
@@ -251,33 +255,11 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
         self.evm.commit_inner();
 
         let requests = if fork >= Hardfork::Prague {
-            let mut requests = Requests::default();
-            let mut deposits = Vec::new();
-            collect_deposit_requests(
-                self.config.deposit_contract,
+            Some(block_requests(
+                &mut self.evm,
+                self.config,
                 self.receipts.iter().flat_map(|r| r.logs()),
-                &mut deposits,
-            )?;
-            requests.push_request_with_type(0, deposits);
-            for (request_type, contract) in
-                [(1u8, WITHDRAWAL_REQUEST_ADDRESS), (2u8, CONSOLIDATION_REQUEST_ADDRESS)]
-            {
-                if !has_code(&mut self.evm, contract)? {
-                    return Err(BlockExecutionError::SystemContractEmpty(contract));
-                }
-                let result = self
-                    .evm
-                    .system_call_commit(contract, Bytes::new())
-                    .map_err(|e| evm_error(0, e))?;
-                // revm lets a system call run slightly past its 30M gas budget; EIP-7002/7251
-                // treat exhausting the budget as failure, so the spend is checked here.
-                if !result.is_success() || result.gas().total_gas_spent() > SYSTEM_CALL_GAS_LIMIT {
-                    return Err(BlockExecutionError::SystemCallFailed(contract));
-                }
-                requests
-                    .push_request_with_type(request_type, result.into_output().unwrap_or_default());
-            }
-            Some(requests)
+            )?)
         } else {
             None
         };
@@ -294,16 +276,26 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
     }
 }
 
+/// A mainnet EVM with any precompile provider (`eth_simulateV1` moves precompiles).
+pub(crate) type EvmWithPrecompiles<DB, INSP, P> = Evm<
+    MainnetContext<DB>,
+    INSP,
+    EthInstructions<EthInterpreter, MainnetContext<DB>>,
+    P,
+    EthFrame<EthInterpreter>,
+>;
+
 /// The pre-block system calls of `header` (EIP-4788 beacon root, EIP-2935 parent hash) on any
-/// mainnet EVM; tracing runs them too, so a traced transaction sees the state they leave.
-pub(crate) fn apply_pre_block_calls<DB, INSP>(
-    evm: &mut MainnetEvm<MainnetContext<DB>, INSP>,
+/// mainnet EVM; tracing and simulation run them too, so a transaction sees the state they leave.
+pub(crate) fn apply_pre_block_calls<DB, INSP, P>(
+    evm: &mut EvmWithPrecompiles<DB, INSP, P>,
     fork: Hardfork,
     header: &Header,
 ) -> Result<(), BlockExecutionError>
 where
     DB: Database + DatabaseCommit,
     DB::Error: std::fmt::Display,
+    P: PrecompileProvider<MainnetContext<DB>, Output = InterpreterResult>,
 {
     if header.number == 0 {
         return Ok(());
@@ -323,6 +315,39 @@ where
         .map_err(|e| evm_error(0, e))?;
     }
     Ok(())
+}
+
+/// The EIP-7685 requests of a Prague block: deposits (EIP-6110) found in `logs` of the block's
+/// receipts, then the EIP-7002 and EIP-7251 queues drained by their system calls.
+pub(crate) fn block_requests<'l, DB, INSP, P>(
+    evm: &mut EvmWithPrecompiles<DB, INSP, P>,
+    config: &ChainConfig,
+    logs: impl IntoIterator<Item = &'l alloy_primitives::Log>,
+) -> Result<Requests, BlockExecutionError>
+where
+    DB: Database + DatabaseCommit,
+    DB::Error: std::fmt::Display,
+    P: PrecompileProvider<MainnetContext<DB>, Output = InterpreterResult>,
+{
+    let mut requests = Requests::default();
+    let mut deposits = Vec::new();
+    collect_deposit_requests(config.deposit_contract, logs, &mut deposits)?;
+    requests.push_request_with_type(0, deposits);
+    for (request_type, contract) in
+        [(1u8, WITHDRAWAL_REQUEST_ADDRESS), (2u8, CONSOLIDATION_REQUEST_ADDRESS)]
+    {
+        if !has_code(evm, contract)? {
+            return Err(BlockExecutionError::SystemContractEmpty(contract));
+        }
+        let result = evm.system_call_commit(contract, Bytes::new()).map_err(|e| evm_error(0, e))?;
+        // revm lets a system call run slightly past its 30M gas budget; EIP-7002/7251 treat
+        // exhausting the budget as failure, so the spend is checked here.
+        if !result.is_success() || result.gas().total_gas_spent() > SYSTEM_CALL_GAS_LIMIT {
+            return Err(BlockExecutionError::SystemCallFailed(contract));
+        }
+        requests.push_request_with_type(request_type, result.into_output().unwrap_or_default());
+    }
+    Ok(requests)
 }
 
 /// Executes `input` on `state` (the parent's state) under `config`'s rules.

@@ -1,5 +1,6 @@
 //! revm integration: block execution with Ethereum's L1 rules per fork, plus single-call
-//! simulation (`eth_call`, `eth_estimateGas`, `eth_createAccessList`) and geth-style tracing.
+//! simulation (`eth_call`, `eth_estimateGas`, `eth_createAccessList`), multi-block simulation
+//! (`eth_simulateV1`) and geth-style tracing.
 //! Takes state through [`basalt_primitives::StateReader`] and returns receipts and a change set;
 //! roots and persistence belong to the caller.
 
@@ -19,6 +20,10 @@ pub use executor::{
     BEACON_ROOTS_ADDRESS, BlockExecutionError, BlockExecutor, BlockInput, BlockOutput,
     CONSOLIDATION_REQUEST_ADDRESS, HISTORY_STORAGE_ADDRESS, IntermediateRoot,
     WITHDRAWAL_REQUEST_ADDRESS, execute_block,
+};
+pub use simulate::multi_block::{
+    BlockStateCall, NextBlockRules, SimulateBlocksError, SimulatedBlockOutput, SimulationOptions,
+    simulate_blocks,
 };
 pub use simulate::{
     CallOutcome, EXECUTION_REVERTED_CODE, INVALID_PARAMS_CODE, MIN_TRANSACTION_GAS,

@@ -8,7 +8,8 @@ use crate::{db::StateDb, evm_env::block_evm_env};
 use alloy_consensus::{Header, TxType};
 use alloy_primitives::{Address, B256, Bytes, Log, TxKind, U256};
 use alloy_rpc_types_eth::{
-    AccessListResult, BlockOverrides, TransactionRequest, state::StateOverride,
+    AccessListResult, BlockOverrides, TransactionRequest,
+    state::{AccountOverride, StateOverride},
 };
 use alloy_sol_types::{Panic, Revert, SolError};
 use basalt_primitives::{ChainConfig, StateReader};
@@ -540,47 +541,60 @@ fn overridden_header(
 }
 
 /// Applies `eth_call` state overrides: balance, nonce and code replace the account's; `state`
-/// replaces all its storage, `stateDiff` patches single slots.
+/// replaces all its storage, `stateDiff` patches single slots. Moving precompiles is only
+/// offered by `eth_simulateV1`.
 fn apply_state_overrides<S: StateReader + ?Sized>(
     db: &mut CacheDB<StateDb<&S>>,
     overrides: &StateOverride,
 ) -> Result<(), SimulationError> {
     for (&address, account) in overrides {
-        let invalid =
-            |reason: &str| SimulationError::InvalidStateOverride { address, reason: reason.into() };
         if account.move_precompile_to.is_some() {
-            return Err(invalid("movePrecompileToAddress is not supported"));
+            return Err(SimulationError::InvalidStateOverride {
+                address,
+                reason: "movePrecompileToAddress is not supported".into(),
+            });
         }
-        if account.state.is_some() && account.state_diff.is_some() {
-            return Err(invalid("both state and stateDiff are set; use one"));
-        }
-        let mut info = db
-            .basic(address)
-            .map_err(|e| SimulationError::State(e.to_string()))?
-            .unwrap_or_default();
-        if let Some(balance) = account.balance {
-            info.balance = balance;
-        }
-        if let Some(nonce) = account.nonce {
-            info.nonce = nonce;
-        }
-        if let Some(code) = &account.code {
-            let bytecode = Bytecode::new_raw_checked(code.clone())
-                .map_err(|e| invalid(&format!("code is malformed: {e}")))?;
-            info.code_hash = bytecode.hash_slow();
-            info.code = Some(bytecode);
-        }
-        // Inserting even an untouched account makes it exist, so its storage overrides apply.
-        db.insert_account_info(address, info);
-        if let Some(storage) = &account.state {
-            let slots = storage.iter().map(|(slot, value)| (word(slot), word(value))).collect();
-            db.replace_account_storage(address, slots)
-                .map_err(|e| SimulationError::State(e.to_string()))?;
-        }
-        for (slot, value) in account.state_diff.iter().flatten() {
-            db.insert_account_storage(address, word(slot), word(value))
-                .map_err(|e| SimulationError::State(e.to_string()))?;
-        }
+        apply_account_override(db, address, account)?;
+    }
+    Ok(())
+}
+
+/// Applies one account's balance, nonce, code and storage overrides (`movePrecompileToAddress`
+/// is the caller's to handle).
+fn apply_account_override<S: StateReader + ?Sized>(
+    db: &mut CacheDB<StateDb<&S>>,
+    address: Address,
+    account: &AccountOverride,
+) -> Result<(), SimulationError> {
+    let invalid =
+        |reason: &str| SimulationError::InvalidStateOverride { address, reason: reason.into() };
+    if account.state.is_some() && account.state_diff.is_some() {
+        return Err(invalid("both state and stateDiff are set; use one"));
+    }
+    let mut info =
+        db.basic(address).map_err(|e| SimulationError::State(e.to_string()))?.unwrap_or_default();
+    if let Some(balance) = account.balance {
+        info.balance = balance;
+    }
+    if let Some(nonce) = account.nonce {
+        info.nonce = nonce;
+    }
+    if let Some(code) = &account.code {
+        let bytecode = Bytecode::new_raw_checked(code.clone())
+            .map_err(|e| invalid(&format!("code is malformed: {e}")))?;
+        info.code_hash = bytecode.hash_slow();
+        info.code = Some(bytecode);
+    }
+    // Inserting even an untouched account makes it exist, so its storage overrides apply.
+    db.insert_account_info(address, info);
+    if let Some(storage) = &account.state {
+        let slots = storage.iter().map(|(slot, value)| (word(slot), word(value))).collect();
+        db.replace_account_storage(address, slots)
+            .map_err(|e| SimulationError::State(e.to_string()))?;
+    }
+    for (slot, value) in account.state_diff.iter().flatten() {
+        db.insert_account_storage(address, word(slot), word(value))
+            .map_err(|e| SimulationError::State(e.to_string()))?;
     }
     Ok(())
 }
@@ -681,5 +695,8 @@ fn halt_message(reason: &HaltReason) -> String {
     }
 }
 
+mod call_logs;
+mod moved_precompiles;
+pub mod multi_block;
 #[cfg(test)]
 mod tests;

@@ -24,6 +24,22 @@ impl<'a> HistoricalState<'a> {
         trie_account(self.view, self.root, address)
     }
 
+    /// The state root after applying `changes` to this state, computed in memory from the
+    /// trie (exact for any stored root, unlike [`ReadView::state_root_after`], which takes the
+    /// accounts' storage roots from the head). `eth_simulateV1` roots its simulated blocks so.
+    pub fn state_root_after(
+        &self,
+        changes: &basalt_primitives::StateChanges,
+    ) -> Result<B256, StorageError> {
+        let update = crate::state_update::plan_state_update(
+            self.view,
+            |address| self.trie_account(address),
+            self.root,
+            changes,
+        )?;
+        Ok(update.root)
+    }
+
     /// The value of `slot` of `address` (zero when unset).
     pub fn slot_value(&self, address: Address, slot: U256) -> Result<U256, StorageError> {
         trie_slot(self.view, self.root, address, slot)
