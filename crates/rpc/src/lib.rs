@@ -15,6 +15,7 @@ mod logs;
 mod pubsub;
 mod resolve;
 mod send;
+mod simulate;
 mod txpool;
 
 pub use error::RpcResult;
@@ -120,6 +121,7 @@ fn methods(context: Arc<RpcContext>) -> RpcModule<RpcContext> {
     eth::register(&mut module);
     send::register(&mut module);
     call::register(&mut module);
+    simulate::register(&mut module);
     fees::register(&mut module);
     logs::register(&mut module);
     filters::register(&mut module);

@@ -488,8 +488,7 @@ fn apply_overrides<S: StateReader + ?Sized>(
     Ok(())
 }
 
-/// The `calls` entry of a finished call: success with its logs, a revert (code 3, the revert
-/// data) or an exceptional halt (-32015, worded as the result schema requires).
+/// The `calls` entry of a finished call: success with its logs, a revert (code 3) or an exceptional halt (-32015, worded as the result schema requires).
 fn call_result(result: ExecutionResult, logs: Vec<RpcLog>, gas_capped: bool) -> SimCallResult {
     let gas_used = result.tx_gas_used();
     let max_used_gas = Some(result.gas().total_gas_spent());
@@ -503,10 +502,12 @@ fn call_result(result: ExecutionResult, logs: Vec<RpcLog>, gas_capped: bool) -> 
             error: None,
         },
         ExecutionResult::Revert { output, .. } => SimCallResult {
+            // The revert bytes are the call's `returnData`; the schema's error object has
+            // only a code and a message.
             error: Some(SimulateError {
                 code: super::EXECUTION_REVERTED_CODE as i32,
                 message: revert_message(&output),
-                data: Some(output.clone()),
+                data: None,
             }),
             return_data: output,
             logs: Vec::new(),

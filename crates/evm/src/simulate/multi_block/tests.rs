@@ -358,7 +358,7 @@ fn logs_of_a_failed_call_are_dropped_and_failures_are_results() {
     assert_eq!(reverted.return_data, bytes!("deadbeef"));
     let error = reverted.error.as_ref().unwrap();
     assert_eq!((error.code, error.message.as_str()), (3, "execution reverted"));
-    assert_eq!(error.data, Some(bytes!("deadbeef")));
+    assert_eq!(error.data, None, "the revert data is the returnData");
     let halted = out[0].calls[1].error.as_ref().unwrap();
     assert_eq!(
         (halted.code, halted.message.as_str()),
