@@ -469,8 +469,7 @@ fn transactions_are_unsigned_typed_by_their_fee_fields_and_rooted() {
     ])];
     let out = run(&state, &blocks, Default::default()).unwrap();
     let block = &out[0].block;
-    let types: Vec<u8> =
-        block.body.transactions.iter().map(|tx| alloy_eips::Typed2718::ty(tx)).collect();
+    let types: Vec<u8> = block.body.transactions.iter().map(alloy_eips::Typed2718::ty).collect();
     assert_eq!(types, [2, 0, 1]);
     assert!(block.body.transactions.iter().all(|tx| tx.signature().r().is_zero()));
     assert_eq!(
