@@ -22,8 +22,7 @@ pub use executor::{
     WITHDRAWAL_REQUEST_ADDRESS, execute_block,
 };
 pub use simulate::multi_block::{
-    BlockStateCall, NextBlockRules, SimulateBlocksError, SimulatedBlockOutput, SimulationOptions,
-    simulate_blocks,
+    BlockStateCall, SimulateBlocksError, SimulatedBlockOutput, SimulationOptions, simulate_blocks,
 };
 pub use simulate::{
     CallOutcome, EXECUTION_REVERTED_CODE, INVALID_PARAMS_CODE, MIN_TRANSACTION_GAS,

@@ -7,16 +7,14 @@ use crate::{
     RpcContext, blocking_method,
     convert::rpc_block,
     error::{OrInternal, RpcResult},
-    resolve::{StateAt, block_id_or_latest, require_block},
+    resolve::{StateAt, block_id_or_latest},
 };
 use alloy_eips::BlockId;
 use alloy_rpc_types_eth::{
     BlockOverrides, BlockTransactions, TransactionRequest, simulate::SimulatedBlock,
     state::StateOverride,
 };
-use basalt_evm::{
-    BlockStateCall, NextBlockRules, SimulateBlocksError, SimulationOptions, simulate_blocks,
-};
+use basalt_evm::{BlockStateCall, SimulateBlocksError, SimulationOptions, simulate_blocks};
 use basalt_primitives::{StateReadError, Withdrawal};
 use basalt_storage::HistoricalState;
 use jsonrpsee::{
@@ -25,9 +23,6 @@ use jsonrpsee::{
 };
 use serde::Deserialize;
 use serde_json::Value;
-
-/// Gas all calls of one request may use together: geth's default `--rpc.gascap`.
-pub const SIMULATE_GAS_CAP: u64 = 50_000_000;
 
 pub fn register(module: &mut RpcModule<RpcContext>) {
     blocking_method(module, "eth_simulateV1", |ctx, params| {
@@ -95,21 +90,22 @@ fn simulate_error(err: SimulateBlocksError) -> ErrorObjectOwned {
 impl RpcContext {
     fn simulate_v1(&self, payload: SimulatePayload, block: BlockId) -> RpcResult<Vec<Value>> {
         let view = self.view()?;
-        let found = require_block(&view, block)?;
+        let found = self.require_block(&view, block)?;
         let state = StateAt::new(&view, &found);
         let base_root = StateAt::root(&view, &found)?;
         let trie = HistoricalState::new(&view, base_root);
         let mut state_root = |changes: &basalt_primitives::StateChanges| {
-            trie.state_root_after(changes).map_err(|e| StateReadError(e.to_string()))
+            let root = match &state {
+                // The pending block's nodes exist only in its overlay.
+                StateAt::Pending(pending) => pending.state_root_after(changes),
+                _ => trie.state_root_after(changes),
+            };
+            root.map_err(|e| StateReadError(e.to_string()))
         };
         let options = SimulationOptions {
             validation: payload.validation,
             trace_transfers: payload.trace_transfers,
-            gas_cap: SIMULATE_GAS_CAP,
-        };
-        let rules = NextBlockRules {
-            base_fee: basalt_chain::header_rules::next_base_fee,
-            excess_blob_gas: basalt_chain::header_rules::next_excess_blob_gas,
+            gas_cap: self.gas_cap,
         };
         let requests: Vec<BlockStateCall> =
             payload.block_state_calls.into_iter().map(Into::into).collect();
@@ -119,7 +115,6 @@ impl RpcContext {
             &state,
             &requests,
             options,
-            rules,
             &mut state_root,
         )
         .map_err(simulate_error)?;

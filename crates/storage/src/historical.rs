@@ -31,19 +31,23 @@ impl<'a> HistoricalState<'a> {
         &self,
         changes: &basalt_primitives::StateChanges,
     ) -> Result<B256, StorageError> {
-        let update = crate::state_update::plan_state_update(
-            self.view,
-            |address| self.trie_account(address),
-            self.root,
-            changes,
-        )?;
-        Ok(update.root)
+        trie_state_root_after(self.view, self.root, changes)
     }
 
     /// The value of `slot` of `address` (zero when unset).
     pub fn slot_value(&self, address: Address, slot: U256) -> Result<U256, StorageError> {
         trie_slot(self.view, self.root, address, slot)
     }
+}
+
+/// The root after applying `changes` to the state with root `root`, read from the tries.
+pub(crate) fn trie_state_root_after(
+    nodes: &impl NodeReader,
+    root: B256,
+    changes: &basalt_primitives::StateChanges,
+) -> Result<B256, StorageError> {
+    let previous = |address| trie_account(nodes, root, address);
+    Ok(crate::state_update::plan_state_update(nodes, previous, root, changes)?.root)
 }
 
 /// The account `address` in the state trie with root `root`.

@@ -4,7 +4,7 @@
 
 use crate::{
     AccountProof, ReadView, StorageError,
-    historical::{execution_account, read_error, trie_account, trie_slot},
+    historical::{execution_account, read_error, trie_account, trie_slot, trie_state_root_after},
     proof::account_proof,
     state_update::plan_state_update,
 };
@@ -61,6 +61,12 @@ impl StateOverlay<'_> {
     /// The overlay's state root.
     pub fn root(&self) -> B256 {
         self.parts.root
+    }
+
+    /// The state root after applying `changes` on top of this overlay (see
+    /// [`crate::HistoricalState::state_root_after`]).
+    pub fn state_root_after(&self, changes: &StateChanges) -> Result<B256, StorageError> {
+        trie_state_root_after(self, self.parts.root, changes)
     }
 
     /// The EIP-1186 proof of `address` and `slots` against [`StateOverlay::root`].

@@ -11,7 +11,6 @@ mod chain;
 mod changes;
 
 pub use call::codes;
-pub use chain::NextBlockRules;
 
 use self::{
     call::{CallDefaults, PreparedCall, invalid_transaction, prepare_call},
@@ -184,7 +183,7 @@ fn state_error(err: impl std::fmt::Display) -> SimulateBlocksError {
 
 /// Simulates `requests` on `state`, the state after the block with header `base`, under
 /// `config`'s rules. Blocks follow `base` (numbers and timestamps default to +1 and +12 s);
-/// `rules` computes base fee and excess blob gas of each next block; `state_root` gives the
+/// base fee and excess blob gas follow the chain's next-block rules; `state_root` gives the
 /// root after the simulation's changes so far. Returns one block per simulated block,
 /// including those that fill gaps between requested numbers.
 pub fn simulate_blocks<S: StateReader + ?Sized>(
@@ -193,7 +192,6 @@ pub fn simulate_blocks<S: StateReader + ?Sized>(
     state: &S,
     requests: &[BlockStateCall],
     options: SimulationOptions,
-    rules: NextBlockRules,
     state_root: StateRootFn<'_>,
 ) -> Result<Vec<SimulatedBlockOutput>, SimulateBlocksError> {
     check_limits(requests)?;
@@ -210,7 +208,7 @@ pub fn simulate_blocks<S: StateReader + ?Sized>(
     let mut parent = base.clone();
     let mut parent_hash = base_hash;
     for PlannedBlock { mut header, withdrawals, request } in planned {
-        rules.complete(config, &mut header, &parent, parent_hash, options.validation);
+        chain::complete_header(config, &mut header, &parent, parent_hash, options.validation);
         let request = request.map(|index| &requests[index]);
         let output = run.block(header, &withdrawals, request, &mut *state_root)?;
         run.db.cache.block_hashes.insert(U256::from(output.block.header.number), output.hash);

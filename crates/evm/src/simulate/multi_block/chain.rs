@@ -5,9 +5,8 @@
 
 use super::{BlockStateCall, MAX_BLOCKS, SimulateBlocksError};
 use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header, proofs::calculate_withdrawals_root};
-use alloy_eips::eip1559::INITIAL_BASE_FEE;
 use alloy_primitives::{B256, U256};
-use basalt_primitives::{ChainConfig, Hardfork, Withdrawal};
+use basalt_primitives::{BlockFees, ChainConfig, Hardfork, Withdrawal};
 
 /// Seconds between simulated blocks whose time is not given.
 pub(super) const TIMESTAMP_INCREMENT: u64 = 12;
@@ -117,41 +116,28 @@ fn planned_header(
     })
 }
 
-/// How the header fields that depend on the parent are computed: the chain's own rules for the
-/// next block (the RPC layer passes the block builder's), so simulation never has its own copy.
-#[derive(Clone, Copy, Debug)]
-pub struct NextBlockRules {
-    /// EIP-1559 base fee of the child of a London block (None if it has no base fee).
-    pub base_fee: fn(&Header) -> Option<u64>,
-    /// Excess blob gas of the child under the child's blob parameters and fork, given whether
-    /// the parent is a Cancun block.
-    pub excess_blob_gas: fn(&alloy_eips::eip7840::BlobParams, Hardfork, &Header, bool) -> u64,
-}
-
-impl NextBlockRules {
-    /// Completes `header` on `parent`: parent hash, base fee (the override, else the rule in
-    /// validation mode and zero without it, as geth does so that unpriced calls pass), and
-    /// excess blob gas.
-    pub(super) fn complete(
-        &self,
-        config: &ChainConfig,
-        header: &mut Header,
-        parent: &Header,
-        parent_hash: B256,
-        validation: bool,
-    ) {
-        header.parent_hash = parent_hash;
-        let fork = config.fork_at(header.number, header.timestamp);
-        let parent_fork = config.fork_at(parent.number, parent.timestamp);
-        if fork >= Hardfork::London && header.base_fee_per_gas.is_none() {
-            header.base_fee_per_gas = Some(match (validation, parent_fork >= Hardfork::London) {
-                (false, _) => 0,
-                (true, false) => INITIAL_BASE_FEE,
-                (true, true) => (self.base_fee)(parent).unwrap_or_default(),
-            });
-        }
-        header.excess_blob_gas = config.blob_params(fork).map(|params| {
-            (self.excess_blob_gas)(&params, fork, parent, parent_fork >= Hardfork::Cancun)
+/// Completes `header` on `parent` with the chain's next-block rules (the ones block building and
+/// validation use, `ChainConfig::next_block_fees`): parent hash, base fee (the override, else
+/// the rule in validation mode and zero without it, as geth does so that unpriced calls pass),
+/// and excess blob gas.
+pub(super) fn complete_header(
+    config: &ChainConfig,
+    header: &mut Header,
+    parent: &Header,
+    parent_hash: B256,
+    validation: bool,
+) {
+    header.parent_hash = parent_hash;
+    let fork = config.fork_at(header.number, header.timestamp);
+    // A parent whose base fee cannot grow any further saturates rather than failing the call.
+    let fees = config
+        .next_block_fees(parent, header.timestamp)
+        .unwrap_or(BlockFees { base_fee_per_gas: Some(u64::MAX), ..Default::default() });
+    if fork >= Hardfork::London && header.base_fee_per_gas.is_none() {
+        header.base_fee_per_gas = Some(match validation {
+            false => 0,
+            true => fees.base_fee_per_gas.unwrap_or_default(),
         });
     }
+    header.excess_blob_gas = fees.excess_blob_gas;
 }

@@ -36,14 +36,6 @@ fn cancun() -> ChainConfig {
     ChainConfig::all_active_at_genesis(1, Hardfork::Cancun)
 }
 
-/// A base-fee rule that is easy to recognise: the parent's base fee plus 1000.
-fn plus_1000(parent: &Header) -> Option<u64> {
-    parent.base_fee_per_gas.map(|fee| fee + 1000)
-}
-
-const RULES: NextBlockRules =
-    NextBlockRules { base_fee: plus_1000, excess_blob_gas: |_, _, _, _| 0 };
-
 fn funded_state() -> MemoryState {
     let mut state = MemoryState::default();
     state.fund(SENDER, 10 * ETHER);
@@ -56,7 +48,7 @@ fn run(
     options: SimulationOptions,
 ) -> Result<Vec<SimulatedBlockOutput>, SimulateBlocksError> {
     let mut root = |_: &StateChanges| Ok(ROOT);
-    simulate_blocks(&cancun(), &block_header(), state, blocks, options, RULES, &mut root)
+    simulate_blocks(&cancun(), &block_header(), state, blocks, options, &mut root)
 }
 
 fn block(calls: Vec<TransactionRequest>) -> BlockStateCall {
@@ -303,7 +295,10 @@ fn validation_checks_nonces_and_computes_the_base_fee() {
     let unpriced = [block(vec![transfer(SENDER, RECIPIENT, 1)])];
     let err = run(&state, &unpriced, validation).unwrap_err();
     assert_eq!(err.code(), -38012, "{err}");
-    let expected_fee = BASE_FEE + 1000;
+    // The chain's EIP-1559 rule on the base block's gas use.
+    let expected_fee =
+        basalt_primitives::block_fees::next_base_fee(&cancun().base_fee_params, &block_header())
+            .unwrap();
     assert!(err.to_string().contains(&format!("baseFee: {expected_fee}")), "{err}");
 
     let priced = |nonce| {
@@ -501,7 +496,6 @@ fn the_state_root_function_sees_the_cumulative_changes() {
         &state,
         &blocks,
         SimulationOptions::default(),
-        RULES,
         &mut root,
     )
     .unwrap();
