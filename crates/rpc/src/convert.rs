@@ -16,6 +16,21 @@ pub struct TxPosition {
     pub block_number: u64,
     pub index: u64,
     pub base_fee: Option<u64>,
+    /// The block's timestamp (the spec's `blockTimestamp`).
+    pub timestamp: u64,
+}
+
+impl TxPosition {
+    /// The position of transaction `index` in the block with `header` and `hash`.
+    pub fn in_block(header: &Header, hash: B256, index: u64) -> Self {
+        Self {
+            block_hash: hash,
+            block_number: header.number,
+            index,
+            base_fee: header.base_fee_per_gas,
+            timestamp: header.timestamp,
+        }
+    }
 }
 
 pub fn rpc_header(header: &Header, hash: B256, size: Option<usize>) -> RpcHeader {
@@ -43,7 +58,7 @@ pub fn rpc_transaction(
         block_number: position.map(|p| p.block_number),
         transaction_index: position.map(|p| p.index),
         effective_gas_price,
-        block_timestamp: None,
+        block_timestamp: position.map(|p| p.timestamp),
     }
 }
 
@@ -59,12 +74,7 @@ pub fn rpc_block(block: &Block, hash: B256, senders: Option<&[Address]>) -> RpcB
                 .zip(senders)
                 .enumerate()
                 .map(|(index, (tx, sender))| {
-                    let position = TxPosition {
-                        block_hash: hash,
-                        block_number: block.header.number,
-                        index: index as u64,
-                        base_fee: block.header.base_fee_per_gas,
-                    };
+                    let position = TxPosition::in_block(&block.header, hash, index as u64);
                     rpc_transaction(tx, *sender, Some(position))
                 })
                 .collect(),

@@ -1,53 +1,98 @@
-//! `debug_*`: raw consensus encodings of blocks, headers, receipts and transactions.
+//! `debug_*` getters: raw consensus encodings of blocks, headers, receipts and transactions,
+//! block access lists (EIP-7928) and the bad blocks the node has seen. Results the schema
+//! gives as bytes (never null) answer a missing block or transaction with an error.
 
 use crate::{
     RpcContext, blocking_method,
-    error::{OrInternal, RpcResult},
+    error::{OrInternal, RpcResult, not_found},
+    sync_method,
 };
 use alloy_eips::{BlockId, eip2718::Encodable2718};
 use alloy_primitives::{B256, Bytes};
-use jsonrpsee::RpcModule;
+use alloy_rpc_types_eth::Block as RpcBlock;
+use jsonrpsee::{RpcModule, types::ErrorObjectOwned};
+use serde::Serialize;
+
+/// Why no block access list can be served: the engine runs no fork with EIP-7928 (they start
+/// at Amsterdam), so every stored block predates them. The execution-apis give -32001
+/// "Resource not found" for this case.
+pub const NO_ACCESS_LIST: &str = "block access list not available for pre-Amsterdam blocks";
+
+/// A block the node refused (`debug_getBadBlocks`): the block object, its hash and its RLP.
+#[derive(Clone, Debug, Serialize)]
+pub struct BadBlock {
+    pub block: RpcBlock,
+    pub hash: B256,
+    pub rlp: Bytes,
+}
 
 pub fn register(module: &mut RpcModule<RpcContext>) {
     blocking_method(module, "debug_getRawHeader", |ctx, params| {
         let id: BlockId = params.one()?;
-        ctx.raw_block_part(id, |block, _| alloy_rlp::encode(&block.header).into())
+        ctx.raw_block_part(id, |block| alloy_rlp::encode(&block.header).into())
     });
     blocking_method(module, "debug_getRawBlock", |ctx, params| {
         let id: BlockId = params.one()?;
-        ctx.raw_block_part(id, |block, _| alloy_rlp::encode(block).into())
+        ctx.raw_block_part(id, |block| alloy_rlp::encode(block).into())
     });
     blocking_method(module, "debug_getRawReceipts", |ctx, params| {
         let id: BlockId = params.one()?;
         let view = ctx.view()?;
-        let Some(found) = ctx.find_block(&view, id)? else { return Ok(Vec::new()) };
+        let found = ctx.find_block(&view, id)?.ok_or_else(block_not_found)?;
         let receipts = found.receipts(&view)?;
         Ok(receipts.iter().map(|r| Bytes::from(r.encoded_2718())).collect::<Vec<_>>())
     });
     blocking_method(module, "debug_getRawTransaction", |ctx, params| {
         let hash: B256 = params.one()?;
         if let Some(pooled) = ctx.node.with_pool(|pool| pool.get(&hash)) {
-            return Ok(Some(Bytes::from(pooled.tx.encoded_2718())));
+            return Ok(Bytes::from(pooled.tx.encoded_2718()));
         }
         let view = ctx.view()?;
-        let Some((block_hash, index)) = view.tx_location(hash).or_internal()? else {
-            return Ok(None);
-        };
+        let (block_hash, index) =
+            view.tx_location(hash).or_internal()?.ok_or_else(transaction_not_found)?;
         let block = view.block(block_hash).or_internal()?;
-        Ok(block
+        block
             .and_then(|b| b.body.transactions.into_iter().nth(index as usize))
-            .map(|tx| Bytes::from(tx.encoded_2718())))
+            .map(|tx| Bytes::from(tx.encoded_2718()))
+            .ok_or_else(transaction_not_found)
     });
+    blocking_method(module, "debug_getRawBlockAccessList", |ctx, params| {
+        let id: BlockId = params.one()?;
+        let view = ctx.view()?;
+        ctx.find_block(&view, id)?.ok_or_else(block_not_found)?;
+        Err::<Bytes, _>(not_found(NO_ACCESS_LIST))
+    });
+    blocking_method(module, "eth_getBlockAccessList", |ctx, params| {
+        let id: BlockId = params.one()?;
+        let view = ctx.view()?;
+        match ctx.find_block(&view, id)? {
+            // A block the node does not have is null, as for every block getter.
+            None => Ok(None::<()>),
+            Some(_) => Err(not_found(NO_ACCESS_LIST)),
+        }
+    });
+    // The node takes no blocks from peers: it builds and imports its own (which pass full
+    // import validation), so it has seen no bad block.
+    sync_method(module, "debug_getBadBlocks", |_, _| Ok(Vec::<BadBlock>::new()));
+}
+
+fn block_not_found() -> ErrorObjectOwned {
+    not_found("block not found")
+}
+
+fn transaction_not_found() -> ErrorObjectOwned {
+    not_found("transaction not found")
 }
 
 impl RpcContext {
     fn raw_block_part(
         &self,
         id: BlockId,
-        encode: impl FnOnce(&basalt_primitives::Block, B256) -> Bytes,
-    ) -> RpcResult<Option<Bytes>> {
+        encode: impl FnOnce(&basalt_primitives::Block) -> Bytes,
+    ) -> RpcResult<Bytes> {
         let view = self.view()?;
-        let Some(found) = self.find_block(&view, id)? else { return Ok(None) };
-        Ok(found.block(&view)?.map(|block| encode(&block, found.hash)))
+        let found = self.find_block(&view, id)?.ok_or_else(block_not_found)?;
+        let block = found.block(&view)?.ok_or_else(block_not_found)?;
+        Ok(encode(&block))
     }
 }

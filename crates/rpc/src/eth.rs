@@ -5,12 +5,16 @@ use crate::{
     RpcContext, blocking_method,
     convert::{TxPosition, rpc_block, rpc_receipts, rpc_transaction},
     error::{OrInternal, RpcResult, invalid_params},
+    params::StorageSlot,
     resolve::{FoundBlock, StateAt, block_id_or_latest},
     sync_method,
 };
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, B256, Bytes, U64, U256, keccak256};
-use alloy_rpc_types_eth::{Block as RpcBlock, Transaction, TransactionReceipt};
+use alloy_rpc_types_eth::{
+    Block as RpcBlock, EIP1186AccountProofResponse, EIP1186StorageProof, Transaction,
+    TransactionReceipt,
+};
 use basalt_primitives::{
     StateReader, TxEnvelope,
     sender::{recover_sender, recover_senders},
@@ -64,17 +68,16 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
     blocking_method(module, "eth_getStorageAt", |ctx, params| {
         let mut seq = params.sequence();
         let address: Address = seq.next()?;
-        let slot: U256 = seq.next()?;
+        let slot: StorageSlot = seq.next()?;
         let block = block_id_or_latest(seq.optional_next()?);
         ctx.with_state(block, |state| {
-            Ok(B256::from(state.storage(address, slot).or_internal()?.to_be_bytes::<32>()))
+            Ok(B256::from(state.storage(address, slot.slot).or_internal()?.to_be_bytes::<32>()))
         })
     });
     blocking_method(module, "eth_getProof", |ctx, params| {
         let mut seq = params.sequence();
         let address: Address = seq.next()?;
-        // Keys as geth takes them: hex of up to 32 bytes, short forms left-padded.
-        let slots: Vec<U256> = seq.next()?;
+        let slots: Vec<StorageSlot> = seq.next()?;
         if slots.len() > ctx.max_proof_keys {
             return Err(invalid_params(format!(
                 "{} storage keys requested; at most {} per call (--max-proof-keys)",
@@ -85,12 +88,13 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
         let block = block_id_or_latest(seq.optional_next()?);
         let view = ctx.view()?;
         let found = ctx.require_block(&view, block)?;
-        let proof: AccountProof = match StateAt::new(&view, &found) {
-            StateAt::Pending(pending) => pending.account_proof(address, &slots),
-            _ => view.account_proof(StateAt::root(&view, &found)?, address, &slots),
+        let keys: Vec<U256> = slots.iter().map(|s| s.slot).collect();
+        let proof = match StateAt::new(&view, &found) {
+            StateAt::Pending(pending) => pending.account_proof(address, &keys),
+            _ => view.account_proof(StateAt::root(&view, &found)?, address, &keys),
         }
         .or_internal()?;
-        Ok(proof)
+        Ok(proof_response(proof, &slots))
     });
 
     blocking_method(module, "eth_getBlockByHash", |ctx, params| {
@@ -139,6 +143,24 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
         let Some(found) = ctx.find_block(&view, block)? else { return Ok(None) };
         Ok(Some(ctx.block_receipts(&view, &found)?))
     });
+}
+
+/// The EIP-1186 answer, each storage key echoed in the form it was asked for.
+fn proof_response(proof: AccountProof, slots: &[StorageSlot]) -> EIP1186AccountProofResponse {
+    EIP1186AccountProofResponse {
+        address: proof.address,
+        balance: proof.balance,
+        code_hash: proof.code_hash,
+        nonce: proof.nonce,
+        storage_hash: proof.storage_hash,
+        account_proof: proof.account_proof,
+        storage_proof: proof
+            .storage_proof
+            .into_iter()
+            .zip(slots)
+            .map(|(p, slot)| EIP1186StorageProof::new(slot.json_key(), p.value, p.proof))
+            .collect(),
+    }
 }
 
 fn address_and_block(params: &Params<'_>) -> RpcResult<(Address, BlockId)> {
@@ -258,12 +280,7 @@ impl RpcContext {
             Some(pending) => pending.senders[i],
             None => self.sender_of(tx)?,
         };
-        let position = TxPosition {
-            block_hash: found.hash,
-            block_number: block.header.number,
-            index,
-            base_fee: block.header.base_fee_per_gas,
-        };
+        let position = TxPosition::in_block(&block.header, found.hash, index);
         Ok(Some(rpc_transaction(tx, sender, Some(position))))
     }
 

@@ -1,4 +1,4 @@
-//! Fee suggestions and history: `eth_gasPrice`, `eth_maxPriorityFeePerGas`,
+//! Fee suggestions and history: `eth_gasPrice`, `eth_baseFee`, `eth_maxPriorityFeePerGas`,
 //! `eth_blobBaseFee`, `eth_feeHistory`.
 
 use crate::{
@@ -20,6 +20,10 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
     sync_method(module, "eth_gasPrice", |ctx, _| {
         let base_fee = ctx.node.validation_context().or_internal()?.base_fee;
         Ok(U128::from(u128::from(base_fee).saturating_add(DEFAULT_PRIORITY_FEE)))
+    });
+    // The base fee of the next block (the one pending transactions are checked against).
+    sync_method(module, "eth_baseFee", |ctx, _| {
+        Ok(U128::from(ctx.node.validation_context().or_internal()?.base_fee))
     });
     sync_method(module, "eth_maxPriorityFeePerGas", |_, _| Ok(U128::from(DEFAULT_PRIORITY_FEE)));
     sync_method(module, "eth_blobBaseFee", |ctx, _| {

@@ -7,6 +7,7 @@
 use crate::{
     RpcContext, blocking_method,
     error::{OrInternal, RpcResult, server_error},
+    logs::RangeCheck,
     sync_method,
 };
 use alloy_primitives::{B256, U128};
@@ -90,6 +91,7 @@ impl Filters {
 pub fn register(module: &mut RpcModule<RpcContext>) {
     sync_method(module, "eth_newFilter", |ctx, params| {
         let filter: Filter = params.one()?;
+        check_filter_range(ctx, &filter)?;
         // As in geth, changes are the logs of blocks after installation (within the
         // filter's range); `eth_getFilterLogs` answers the whole range.
         let head = ctx.node.chain().head().or_internal()?.number;
@@ -126,8 +128,27 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
             }
         };
         let view = ctx.view()?;
-        ctx.logs(&view, &filter, None)
+        ctx.logs(&view, &filter, RangeCheck::ClampToHead)
     });
+}
+
+/// A filter whose explicit end comes before its start can never match (geth refuses it with
+/// -32602); an end left open (`latest`, `pending`, omitted) follows the chain.
+fn check_filter_range(ctx: &RpcContext, filter: &Filter) -> RpcResult<()> {
+    let alloy_rpc_types_eth::FilterBlockOption::Range { from_block, to_block } =
+        filter.block_option
+    else {
+        return Ok(());
+    };
+    let Some(to) = to_block.filter(|tag| !(tag.is_latest() || tag.is_pending())) else {
+        return Ok(());
+    };
+    let view = ctx.view()?;
+    let from = crate::resolve::block_number(&view, from_block.unwrap_or_default())?;
+    if from > crate::resolve::block_number(&view, to)? {
+        return Err(crate::error::invalid_params(crate::logs::INVALID_RANGE));
+    }
+    Ok(())
 }
 
 fn filter_not_found() -> jsonrpsee::types::ErrorObjectOwned {
@@ -175,7 +196,7 @@ impl RpcContext {
                         from_block: Some(from.into()),
                         to_block: Some(end.into()),
                     };
-                    logs.extend(self.logs(&view, &filter, None)?);
+                    logs.extend(self.logs(&view, &filter, RangeCheck::ClampToHead)?);
                 }
                 Ok(FilterChanges::Logs(logs))
             }

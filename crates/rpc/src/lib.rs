@@ -1,8 +1,10 @@
-//! Basalt's JSON-RPC server: one port, HTTP and WebSocket, batch requests. The `eth`, `net`,
+//! Basalt's JSON-RPC server: one port, HTTP and WebSocket, batch requests, JSON-RPC 2.0
+//! framing of its own (every id echoed exactly, notifications executed and not answered). The `eth`, `net`,
 //! `web3`, `txpool` and `debug` namespaces serve any chain; the `evm_*`/`anvil_*` methods
 //! exist only on the development L1.
 
 mod call;
+mod capabilities;
 mod config;
 mod convert;
 mod debug;
@@ -12,19 +14,24 @@ mod eth;
 mod fees;
 mod filters;
 mod logs;
+mod params;
 mod pubsub;
 mod resolve;
 mod send;
+mod server;
+mod sign;
 mod simulate;
+mod state;
+mod testing;
 mod txpool;
 
 pub use error::RpcResult;
+pub use server::ServerHandle;
+
+use error::spec_shape;
 
 use basalt_chain::dev::{ChainEvent, DevChain};
-use jsonrpsee::{
-    RpcModule,
-    server::{BatchRequestConfig, Server, ServerConfig, ServerHandle},
-};
+use jsonrpsee::RpcModule;
 use std::{net::SocketAddr, sync::Arc};
 use tokio::sync::broadcast;
 
@@ -96,23 +103,7 @@ pub async fn start(
     });
     filters::spawn_collector(context.clone());
     let module = methods(context);
-
-    let server_config = ServerConfig::builder()
-        .max_request_body_size(config.max_request_bytes)
-        .max_response_body_size(config.max_response_bytes)
-        .max_connections(config.max_connections)
-        .set_batch_request_config(BatchRequestConfig::Limit(config.max_batch))
-        .set_id_provider(pubsub::HexIdProvider::default())
-        .build();
-    // Any origin may call, as with anvil: browser apps on another local port need it.
-    let cors = tower::ServiceBuilder::new().layer(tower_http::cors::CorsLayer::permissive());
-    let server = Server::builder()
-        .set_config(server_config)
-        .set_http_middleware(cors)
-        .build(config.addr)
-        .await?;
-    let addr = server.local_addr()?;
-    Ok((addr, server.start(module)))
+    server::serve(module.into(), config, Arc::new(pubsub::HexIdProvider::default())).await
 }
 
 /// Every method of the server.
@@ -120,6 +111,10 @@ fn methods(context: Arc<RpcContext>) -> RpcModule<RpcContext> {
     let mut module = RpcModule::from_arc(context);
     eth::register(&mut module);
     send::register(&mut module);
+    sign::register(&mut module);
+    state::register(&mut module);
+    capabilities::register(&mut module);
+    testing::register(&mut module);
     call::register(&mut module);
     simulate::register(&mut module);
     fees::register(&mut module);
@@ -139,7 +134,9 @@ where
     T: serde::Serialize + Clone + Send + 'static,
     F: Fn(&RpcContext, jsonrpsee::types::Params<'_>) -> RpcResult<T> + Send + Sync + 'static,
 {
-    if let Err(err) = module.register_method(name, move |params, ctx, _| handler(ctx, params)) {
+    let registered = module
+        .register_method(name, move |params, ctx, _| handler(ctx, params).map_err(spec_shape));
+    if let Err(err) = registered {
         unreachable_registration(name, err);
     }
 }
@@ -156,8 +153,11 @@ where
         + 'static,
     Fut: std::future::Future<Output = RpcResult<T>> + Send + 'static,
 {
-    if let Err(err) = module.register_async_method(name, move |params, ctx, _| handler(ctx, params))
-    {
+    let registered = module.register_async_method(name, move |params, ctx, _| {
+        let answer = handler(ctx, params);
+        async move { answer.await.map_err(spec_shape) }
+    });
+    if let Err(err) = registered {
         unreachable_registration(name, err);
     }
 }
@@ -172,9 +172,10 @@ where
         + Sync
         + 'static,
 {
-    if let Err(err) =
-        module.register_blocking_method(name, move |params, ctx, _| handler(&ctx, params))
-    {
+    let registered = module.register_blocking_method(name, move |params, ctx, _| {
+        handler(&ctx, params).map_err(spec_shape)
+    });
+    if let Err(err) = registered {
         unreachable_registration(name, err);
     }
 }

@@ -24,7 +24,7 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
     blocking_method(module, "eth_getLogs", |ctx, params| {
         let filter: Filter = params.one()?;
         let view = ctx.view()?;
-        ctx.logs(&view, &filter, None)
+        ctx.logs(&view, &filter, RangeCheck::Strict)
     });
 }
 
@@ -68,15 +68,32 @@ pub fn with_block_context(logs: &mut [RpcLog], timestamp: u64, tx_hashes: &[B256
     }
 }
 
+/// How a log query's block range relates to the head.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RangeCheck {
+    /// `eth_getLogs`: a range past the head or ending before it starts is refused, as geth
+    /// does (-32602 "block range extends beyond current head block" / "invalid block range
+    /// params").
+    Strict,
+    /// Installed filters may name blocks not mined yet: the range is cut at the head.
+    ClampToHead,
+}
+
+/// geth's message for a range whose start is after its end.
+pub(crate) const INVALID_RANGE: &str = "invalid block range params";
+/// geth's message for a range that reaches past the head.
+pub(crate) const BEYOND_HEAD: &str = "block range extends beyond current head block";
+
 impl RpcContext {
-    /// The logs matching `filter`; `from_override` replaces the filter's start (filter
-    /// polling continues where the last poll ended).
+    /// The logs matching `filter`, its range checked against the head as `check` says.
     pub(crate) fn logs(
         &self,
         view: &ReadView,
         filter: &Filter,
-        from_override: Option<u64>,
+        check: RangeCheck,
     ) -> RpcResult<Vec<RpcLog>> {
+        // A range ending at `pending` takes in the block the pool would give now.
+        let mut with_pending = false;
         let numbers: Vec<u64> = match filter.block_option {
             FilterBlockOption::AtBlockHash(hash) => match view.block_number(hash).or_internal()? {
                 Some(number) => vec![number],
@@ -85,19 +102,25 @@ impl RpcContext {
             FilterBlockOption::Range { from_block, to_block } => {
                 let latest = BlockNumberOrTag::Latest;
                 let head = self.block_number(view, latest)?;
-                let from = match from_override {
-                    Some(from) => from,
-                    None => self.block_number(view, from_block.unwrap_or(latest))?,
-                };
-                let to = self.block_number(view, to_block.unwrap_or(latest))?.min(head);
-                if from > to {
-                    if from_override.is_some() || from_block.is_some_and(|b| b.is_number()) {
-                        return Ok(Vec::new());
+                let from = self.block_number(view, from_block.unwrap_or(latest))?;
+                let to = self.block_number(view, to_block.unwrap_or(latest))?;
+                with_pending = to_block == Some(BlockNumberOrTag::Pending) && from <= to;
+                let last = if with_pending { head.saturating_add(1) } else { head };
+                if check == RangeCheck::Strict {
+                    if from > to {
+                        return Err(invalid_params(INVALID_RANGE));
                     }
-                    return Err(invalid_params(format!("invalid block range {from}..{to}")));
+                    if to > last {
+                        return Err(invalid_params(BEYOND_HEAD));
+                    }
                 }
-                check_scan_range(filter, from, to)?;
-                candidate_blocks(view, filter, from, to)?
+                let to = to.min(head);
+                if from > to {
+                    Vec::new()
+                } else {
+                    check_scan_range(filter, from, to)?;
+                    candidate_blocks(view, filter, from, to)?
+                }
             }
         };
         let mut logs = Vec::new();
@@ -117,6 +140,15 @@ impl RpcContext {
                     "query returned more than {MAX_LOGS} results; narrow the block range"
                 )));
             }
+        }
+        if with_pending {
+            let pending = self.node.pending_block().map_err(crate::send::dev_error)?;
+            let header = &pending.block.header;
+            let mut matched = block_logs(filter, header.number, pending.hash, &pending.receipts);
+            let hashes: Vec<B256> =
+                pending.block.body.transactions.iter().map(|tx| *tx.tx_hash()).collect();
+            with_block_context(&mut matched, header.timestamp, &hashes);
+            logs.extend(matched);
         }
         Ok(logs)
     }

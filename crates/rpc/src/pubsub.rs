@@ -47,14 +47,14 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
             let kind: SubscriptionKind = match seq.next() {
                 Ok(kind) => kind,
                 Err(err) => {
-                    pending.reject(err).await;
+                    pending.reject(crate::error::spec_shape(err)).await;
                     return;
                 }
             };
             let filter: Option<Filter> = match seq.optional_next() {
                 Ok(filter) => filter,
                 Err(err) => {
-                    pending.reject(err).await;
+                    pending.reject(crate::error::spec_shape(err)).await;
                     return;
                 }
             };

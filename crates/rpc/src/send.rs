@@ -10,17 +10,16 @@ use alloy_consensus::{
     EthereumTxEnvelope, SignableTransaction, Signed, TxEip4844Variant, TxEip4844WithSidecar,
     TypedTransaction,
 };
-use alloy_eips::BlockId;
 use alloy_eips::{
     eip2718::{Decodable2718, Eip2718Error},
     eip4844::env_settings::EnvKzgSettings,
     eip7594::BlobTransactionSidecarVariant,
 };
+use alloy_eips::BlockId;
 use alloy_primitives::{Address, B256, Bytes, Signature, U256};
 use alloy_rpc_types_eth::TransactionRequest;
 use basalt_chain::dev::DevError;
-use basalt_primitives::StateReader;
-use basalt_primitives::{TxEnvelope, sender::sign_transaction};
+use basalt_primitives::{StateReader, TxEnvelope, sender::sign_transaction};
 use jsonrpsee::{RpcModule, types::ErrorObjectOwned};
 use std::collections::HashMap;
 
@@ -35,8 +34,8 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
     // milliseconds, so it moves to the blocking pool.
     async_method(module, "eth_sendRawTransaction", |ctx, params| async move {
         let raw: Bytes = params.one()?;
-        let tx = decode_network_transaction(&raw)?;
-        let tx = match tx {
+        let tx = decode_unchecked(&raw)?;
+        let (tx, _) = match tx {
             EthereumTxEnvelope::Eip4844(_) => tokio::task::spawn_blocking(move || verified(tx))
                 .await
                 .map_err(crate::error::internal)??,
@@ -64,11 +63,18 @@ pub fn dev_error(err: DevError) -> ErrorObjectOwned {
 /// Decodes the EIP-2718 network form. Blob transactions must carry their sidecar, whose
 /// blobs must match the versioned hashes and the KZG proofs.
 pub fn decode_raw_transaction(raw: &[u8]) -> RpcResult<TxEnvelope> {
-    verified(decode_network_transaction(raw)?)
+    decode_network_transaction(raw).map(|(tx, _)| tx)
+}
+
+/// [`decode_raw_transaction`], keeping a blob transaction's (verified) sidecar.
+pub fn decode_network_transaction(
+    raw: &[u8],
+) -> RpcResult<(TxEnvelope, Option<BlobTransactionSidecarVariant>)> {
+    verified(decode_unchecked(raw)?)
 }
 
 /// Decodes the EIP-2718 network form (a blob transaction with its sidecar), unchecked.
-fn decode_network_transaction(raw: &[u8]) -> RpcResult<NetworkTx> {
+fn decode_unchecked(raw: &[u8]) -> RpcResult<NetworkTx> {
     if raw.is_empty() {
         return Err(invalid_params("empty raw transaction"));
     }
@@ -85,39 +91,40 @@ fn decode_network_transaction(raw: &[u8]) -> RpcResult<NetworkTx> {
     Ok(tx)
 }
 
-/// The pool's form of a decoded network transaction, after checking a blob transaction's
-/// sidecar against its versioned hashes and KZG proofs (the costly part).
-fn verified(tx: NetworkTx) -> RpcResult<TxEnvelope> {
+/// The pool's form of a decoded network transaction and its sidecar, after checking a blob
+/// transaction's sidecar against its versioned hashes and KZG proofs (the costly part).
+fn verified(
+    tx: NetworkTx,
+) -> RpcResult<(TxEnvelope, Option<BlobTransactionSidecarVariant>)> {
     Ok(match tx {
-        EthereumTxEnvelope::Legacy(tx) => TxEnvelope::Legacy(tx),
-        EthereumTxEnvelope::Eip2930(tx) => TxEnvelope::Eip2930(tx),
-        EthereumTxEnvelope::Eip1559(tx) => TxEnvelope::Eip1559(tx),
-        EthereumTxEnvelope::Eip7702(tx) => TxEnvelope::Eip7702(tx),
+        EthereumTxEnvelope::Legacy(tx) => (TxEnvelope::Legacy(tx), None),
+        EthereumTxEnvelope::Eip2930(tx) => (TxEnvelope::Eip2930(tx), None),
+        EthereumTxEnvelope::Eip1559(tx) => (TxEnvelope::Eip1559(tx), None),
+        EthereumTxEnvelope::Eip7702(tx) => (TxEnvelope::Eip7702(tx), None),
         EthereumTxEnvelope::Eip4844(signed) => {
             let (with_sidecar, signature, hash) = signed.into_parts();
             with_sidecar
                 .validate_blob(EnvKzgSettings::Default.get())
                 .map_err(|e| invalid_params(format!("invalid blob sidecar: {e}")))?;
-            TxEnvelope::Eip4844(Signed::new_unchecked(
+            let tx = TxEnvelope::Eip4844(Signed::new_unchecked(
                 TxEip4844Variant::TxEip4844(with_sidecar.tx),
                 signature,
                 hash,
-            ))
+            ));
+            (tx, Some(with_sidecar.sidecar))
         }
     })
 }
 
 /// Signs `tx` with `key`.
-fn sign_typed(tx: TypedTransaction, key: &B256) -> RpcResult<TxEnvelope> {
+pub fn sign_typed(tx: TypedTransaction, key: &B256) -> RpcResult<TxEnvelope> {
     let signed = match tx {
         TypedTransaction::Legacy(tx) => sign_transaction(tx, key),
         TypedTransaction::Eip2930(tx) => sign_transaction(tx, key),
         TypedTransaction::Eip1559(tx) => sign_transaction(tx, key),
         TypedTransaction::Eip7702(tx) => sign_transaction(tx, key),
         TypedTransaction::Eip4844(_) => {
-            return Err(invalid_params(
-                "eth_sendTransaction cannot build blob transactions; send them signed with eth_sendRawTransaction",
-            ));
+            return Err(invalid_params("the node cannot sign blob transactions"));
         }
     };
     signed.map_err(|_| server_error("dev account key is invalid"))
@@ -142,61 +149,72 @@ fn placeholder_signed(tx: TypedTransaction, sender: Address) -> RpcResult<TxEnve
 
 impl RpcContext {
     fn send_transaction(&self, request: TransactionRequest) -> RpcResult<B256> {
-        let signed = self.sign_request(
-            request,
-            |from| self.node.next_nonce(from).or_internal(),
-            BlockId::latest(),
-        )?;
-        let added = match signed.impersonated {
-            false => self.node.submit(signed.tx),
-            true => self.node.submit_impersonated(signed.tx, signed.from),
+        let from = request.from.ok_or_else(|| invalid_params("missing `from` field"))?;
+        // Refused before any estimation: the answer names the missing key, not a gas error.
+        let key = self.node.dev_key(&from);
+        if key.is_none() && !self.node.is_impersonating(&from) {
+            return Err(no_key(from));
+        }
+        let (from, typed) = self.fill_request(request)?;
+        let added = match key {
+            Some(key) => self.node.submit(sign_typed(typed, &key)?),
+            None => self.node.submit_impersonated(placeholder_signed(typed, from)?, from),
         };
         Ok(added.map_err(dev_error)?.hash)
     }
 
-    /// A request for `anvil_reorg`'s new blocks: nonces continue from the common ancestor
-    /// (`common`), counted in `nonces` across the reorg's requests.
+    /// A request for `anvil_reorg`'s new blocks, signed: nonces continue from the common
+    /// ancestor (`common`), counted in `nonces` across the reorg's requests; gas is estimated
+    /// on the common ancestor's state.
     pub(crate) fn sign_reorg_request(
         &self,
         request: TransactionRequest,
         common: u64,
         nonces: &mut HashMap<Address, u64>,
     ) -> RpcResult<(TxEnvelope, Address)> {
+        let from = request.from.ok_or_else(|| invalid_params("missing `from` field"))?;
+        let key = self.node.dev_key(&from);
+        if key.is_none() && !self.node.is_impersonating(&from) {
+            return Err(no_key(from));
+        }
         let at = BlockId::number(common);
-        let signed = self.sign_request(
-            request,
-            |from| {
-                let next = match nonces.get(&from) {
-                    Some(nonce) => *nonce,
-                    None => self.with_state(at, |state| {
-                        Ok(state.account(from).or_internal()?.map_or(0, |a| a.nonce))
-                    })?,
-                };
-                nonces.insert(from, next.saturating_add(1));
-                Ok(next)
-            },
-            at,
-        )?;
-        Ok((signed.tx, signed.from))
+        let nonce = |from| {
+            let next = match nonces.get(&from) {
+                Some(nonce) => *nonce,
+                None => self.with_state(at, |state| {
+                    Ok(state.account(from).or_internal()?.map_or(0, |a| a.nonce))
+                })?,
+            };
+            nonces.insert(from, next.saturating_add(1));
+            Ok(next)
+        };
+        let (from, typed) = self.fill_request_with(request, nonce, at)?;
+        let tx = match key {
+            Some(key) => sign_typed(typed, &key)?,
+            None => placeholder_signed(typed, from)?,
+        };
+        Ok((tx, from))
     }
 
-    /// Fills what `request` leaves out (chain id, nonce from `nonce`, gas estimated on
-    /// `block`'s state, EIP-1559 fees) and signs it with the dev account's key, or with a
-    /// placeholder signature for an impersonated account.
-    fn sign_request(
+    /// Completes a request as `eth_sendTransaction` would send it: chain id, nonce (counting
+    /// the pool), gas (estimated) and fees (twice the next base fee plus the tip), then builds
+    /// the typed transaction. Returns the sender with it.
+    pub(crate) fn fill_request(
+        &self,
+        request: TransactionRequest,
+    ) -> RpcResult<(Address, TypedTransaction)> {
+        let pool_nonce = |from| self.node.next_nonce(from).or_internal();
+        self.fill_request_with(request, pool_nonce, BlockId::latest())
+    }
+
+    /// [`RpcContext::fill_request`] with the nonce from `nonce` and gas estimated on `block`.
+    fn fill_request_with(
         &self,
         mut request: TransactionRequest,
         nonce: impl FnOnce(Address) -> RpcResult<u64>,
         block: BlockId,
-    ) -> RpcResult<SignedRequest> {
+    ) -> RpcResult<(Address, TypedTransaction)> {
         let from = request.from.ok_or_else(|| invalid_params("missing `from` field"))?;
-        let key = self.node.dev_key(&from);
-        let impersonated = self.node.is_impersonating(&from);
-        if key.is_none() && !impersonated {
-            return Err(server_error(format!(
-                "no private key for {from}: sign the transaction yourself or impersonate the account"
-            )));
-        }
         request.chain_id.get_or_insert(self.chain_id());
         // No `to` means a contract creation (alloy's builder wants it said explicitly).
         request.to.get_or_insert(alloy_primitives::TxKind::Create);
@@ -214,18 +232,18 @@ impl RpcContext {
         let typed = request
             .build_typed_tx()
             .map_err(|_| invalid_params("transaction request is missing fields"))?;
-        let tx = match key {
-            Some(key) => sign_typed(typed, &key)?,
-            None => placeholder_signed(typed, from)?,
-        };
-        Ok(SignedRequest { tx, from, impersonated: key.is_none() })
+        if matches!(typed, TypedTransaction::Eip4844(_)) {
+            return Err(invalid_params(
+                "the node cannot build blob transactions; sign them yourself and send them with eth_sendRawTransaction",
+            ));
+        }
+        Ok((from, typed))
     }
 }
 
-/// A transaction built from a request.
-struct SignedRequest {
-    tx: TxEnvelope,
-    from: Address,
-    /// Signed with a placeholder: the sender is `from` by the node's word.
-    impersonated: bool,
+/// Geth's refusal for an account the node holds no key for.
+pub fn no_key(from: Address) -> ErrorObjectOwned {
+    server_error(format!(
+        "no private key for {from}: sign the transaction yourself or impersonate the account"
+    ))
 }

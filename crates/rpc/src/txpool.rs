@@ -1,4 +1,4 @@
-//! `txpool_status` and `txpool_content`: the pool's pending (executable) and queued
+//! `txpool_status`, `txpool_content` and `txpool_contentFrom`: the pool's pending (executable) and queued
 //! transactions, keyed by sender and nonce as geth returns them.
 
 use crate::{RpcContext, convert::rpc_transaction, error::OrInternal, sync_method};
@@ -15,7 +15,9 @@ struct Status {
     queued: U64,
 }
 
-type BySender = BTreeMap<Address, BTreeMap<String, Transaction>>;
+/// Transactions keyed by nonce (decimal), as geth keys them.
+type ByNonce = BTreeMap<String, Transaction>;
+type BySender = BTreeMap<Address, ByNonce>;
 
 #[derive(Clone, Serialize)]
 struct Content {
@@ -23,17 +25,19 @@ struct Content {
     queued: BySender,
 }
 
+/// `txpool_contentFrom`: one sender's transactions.
+#[derive(Clone, Serialize)]
+struct ContentFrom {
+    pending: ByNonce,
+    queued: ByNonce,
+}
+
+fn by_nonce(txs: &[Arc<PooledTransaction>]) -> ByNonce {
+    txs.iter().map(|tx| (tx.nonce.to_string(), rpc_transaction(&tx.tx, tx.sender, None))).collect()
+}
+
 fn by_sender(groups: BTreeMap<Address, Vec<Arc<PooledTransaction>>>) -> BySender {
-    groups
-        .into_iter()
-        .map(|(sender, txs)| {
-            let by_nonce = txs
-                .iter()
-                .map(|tx| (tx.nonce.to_string(), rpc_transaction(&tx.tx, tx.sender, None)))
-                .collect();
-            (sender, by_nonce)
-        })
-        .collect()
+    groups.into_iter().map(|(sender, txs)| (sender, by_nonce(&txs))).collect()
 }
 
 pub fn register(module: &mut RpcModule<RpcContext>) {
@@ -46,5 +50,14 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
         let view = ctx.view()?;
         let (pending, queued) = ctx.node.with_pool(|pool| pool.content(&view)).or_internal()?;
         Ok(Content { pending: by_sender(pending), queued: by_sender(queued) })
+    });
+    sync_method(module, "txpool_contentFrom", |ctx, params| {
+        let address: Address = params.one()?;
+        let view = ctx.view()?;
+        let (pending, queued) = ctx.node.with_pool(|pool| pool.content(&view)).or_internal()?;
+        let of = |groups: &BTreeMap<Address, Vec<Arc<PooledTransaction>>>| {
+            groups.get(&address).map(|txs| by_nonce(txs)).unwrap_or_default()
+        };
+        Ok(ContentFrom { pending: of(&pending), queued: of(&queued) })
     });
 }

@@ -1,5 +1,8 @@
 //! Support for tests that drive real processes: the npm-installed Foundry binaries and an
-//! anvil L1 on a free loopback port, stopped by its own process id. Test-only.
+//! anvil L1 on a free loopback port, stopped by its own process id, and the JSON-RPC
+//! specification's schemas as a validator ([`spec`]). Test-only.
+
+pub mod spec;
 
 use std::{
     net::{TcpListener, TcpStream},
