@@ -1,7 +1,7 @@
 //! Basalt's JSON-RPC server: one port, HTTP and WebSocket, batch requests, JSON-RPC 2.0
-//! framing of its own (every id echoed exactly, notifications executed and not answered). The `eth`, `net`,
-//! `web3`, `txpool` and `debug` namespaces serve any chain; the `evm_*`/`anvil_*` methods
-//! exist only on the development L1.
+//! framing of its own (every id echoed exactly, notifications executed and not answered).
+//! The `eth`, `net`, `web3`, `txpool`, `debug` and `testing` namespaces follow the
+//! execution-apis specification; the `evm_*`/`anvil_*` methods exist only on the dev L1.
 
 mod call;
 mod capabilities;

@@ -116,13 +116,12 @@ impl Spec {
         let evaluated = self.check(schema, value, path)?;
         if let Value::Object(object) = value
             && !evaluated.open
+            && let Some(extra) = object.keys().find(|k| !evaluated.keys.contains(*k))
         {
-            if let Some(extra) = object.keys().find(|k| !evaluated.keys.contains(*k)) {
-                return Err(format!(
-                    "{path}: key `{extra}` is not in the schema (allowed: {:?})",
-                    evaluated.keys
-                ));
-            }
+            return Err(format!(
+                "{path}: key `{extra}` is not in the schema (allowed: {:?})",
+                evaluated.keys
+            ));
         }
         Ok(())
     }
@@ -185,7 +184,7 @@ impl Spec {
                 self.error_codes(method)
             ));
         }
-        if !object.get("message").and_then(Value::as_str).is_some_and(|m| !m.is_empty()) {
+        if object.get("message").and_then(Value::as_str).is_none_or(str::is_empty) {
             return Err(format!("{method}: error without a message: {error}"));
         }
         let data_schema = self.method(method)["errors"]
