@@ -3,10 +3,12 @@
 //! simulated blocks are compared with the block the node really mines from the same
 //! transaction, and the spec's error codes are checked.
 
-use basalt_test_harness::{BasaltL1, repo_root, rpc_call};
+use basalt_test_harness::{
+    BasaltL1, rpc_call,
+    spec::{Spec, spec_dir},
+};
 use serde_json::{Value, json};
 use std::{
-    collections::{BTreeMap, BTreeSet},
     path::Path,
     time::{Duration, Instant},
 };
@@ -20,152 +22,6 @@ const LOG_CODE: &str =
     "0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff60006000a100";
 /// Reverts with the 4-byte error 0xdeadbeef.
 const REVERT_CODE: &str = "0x63deadbeef60e01b60005260046000fd";
-
-/// The schemas of the execution-apis specification, by name.
-struct Spec {
-    schemas: BTreeMap<String, Value>,
-}
-
-impl Spec {
-    fn load() -> Self {
-        let dir = repo_root().join("../shared/specs/execution-apis/src/schemas");
-        let mut schemas = BTreeMap::new();
-        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "yaml") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                let file: BTreeMap<String, Value> = serde_yaml::from_str(&text)
-                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                schemas.extend(file);
-            }
-        }
-        Self { schemas }
-    }
-
-    /// The result schema of `method` as `eth/*.yaml` declares it.
-    fn result_schema(&self, method: &str) -> Value {
-        let dir = repo_root().join("../shared/specs/execution-apis/src/eth");
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-            let methods: Vec<Value> = serde_yaml::from_str(&text).unwrap();
-            if let Some(found) = methods.iter().find(|m| m["name"] == method) {
-                return found["result"]["schema"].clone();
-            }
-        }
-        panic!("{method} is not in the spec");
-    }
-
-    fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
-        match schema.get("$ref").and_then(Value::as_str) {
-            Some(reference) => {
-                let name = reference.trim_start_matches("#/components/schemas/");
-                let target = self.schemas.get(name).unwrap_or_else(|| panic!("no {reference}"));
-                self.resolve(target)
-            }
-            None => schema,
-        }
-    }
-
-    /// Checks `value` against `schema` and, for objects, that every key is one the schema
-    /// names (the spec's objects have no extra keys).
-    fn check(&self, value: &Value, schema: &Value, at: &str) -> Result<(), String> {
-        let evaluated = self.evaluate(value, schema, at)?;
-        if let Value::Object(map) = value {
-            let extra: Vec<&String> = map.keys().filter(|k| !evaluated.contains(*k)).collect();
-            if !extra.is_empty() {
-                return Err(format!("{at}: keys the schema does not name: {extra:?}"));
-            }
-        }
-        Ok(())
-    }
-
-    /// Validates and returns the object keys the schema covers (JSON Schema's evaluated
-    /// properties: `properties`, matching `patternProperties`, and those of `allOf` members and
-    /// of the matching `oneOf`/`anyOf` branch).
-    fn evaluate(
-        &self,
-        value: &Value,
-        schema: &Value,
-        at: &str,
-    ) -> Result<BTreeSet<String>, String> {
-        let schema = self.resolve(schema);
-        let mut evaluated = BTreeSet::new();
-        if let Some(expected) = schema.get("type").and_then(Value::as_str) {
-            let fits = match expected {
-                "object" => value.is_object(),
-                "array" => value.is_array(),
-                "string" => value.is_string(),
-                "boolean" => value.is_boolean(),
-                "null" => value.is_null(),
-                "integer" | "number" => value.is_number(),
-                other => return Err(format!("{at}: unknown type {other}")),
-            };
-            if !fits {
-                return Err(format!("{at}: {value} is not of type {expected}"));
-            }
-        }
-        if let Some(constant) = schema.get("const")
-            && constant != value
-        {
-            return Err(format!("{at}: {value} is not {constant}"));
-        }
-        if let (Some(pattern), Some(text)) =
-            (schema.get("pattern").and_then(Value::as_str), value.as_str())
-            && !regex::Regex::new(pattern).unwrap().is_match(text)
-        {
-            return Err(format!("{at}: {text:?} does not match {pattern}"));
-        }
-        for member in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
-            evaluated.extend(self.evaluate(value, member, at)?);
-        }
-        for key in ["oneOf", "anyOf"] {
-            let Some(branches) = schema.get(key).and_then(Value::as_array) else { continue };
-            let mut matched = Vec::new();
-            let mut failures = Vec::new();
-            for branch in branches {
-                match self.evaluate(value, branch, at) {
-                    Ok(keys) => matched.push(keys),
-                    Err(err) => failures.push(err),
-                }
-            }
-            match matched.len() {
-                0 => return Err(format!("{at}: no {key} branch matches: {failures:?}")),
-                1 => evaluated.extend(matched.pop().unwrap()),
-                n if key == "oneOf" => return Err(format!("{at}: {n} oneOf branches match")),
-                _ => matched.into_iter().for_each(|keys| evaluated.extend(keys)),
-            }
-        }
-        if let Value::Object(map) = value {
-            for name in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
-                let name = name.as_str().unwrap();
-                if !map.contains_key(name) {
-                    return Err(format!("{at}: required key {name} is missing"));
-                }
-            }
-            let properties = schema.get("properties").and_then(Value::as_object);
-            let patterns = schema.get("patternProperties").and_then(Value::as_object);
-            for (name, item) in map {
-                let path = format!("{at}.{name}");
-                if let Some(property) = properties.and_then(|p| p.get(name)) {
-                    self.check(item, property, &path)?;
-                    evaluated.insert(name.clone());
-                }
-                for (pattern, property) in patterns.into_iter().flatten() {
-                    if regex::Regex::new(pattern).unwrap().is_match(name) {
-                        self.check(item, property, &path)?;
-                        evaluated.insert(name.clone());
-                    }
-                }
-            }
-        }
-        if let (Value::Array(items), Some(item_schema)) = (value, schema.get("items")) {
-            for (index, item) in items.iter().enumerate() {
-                self.check(item, item_schema, &format!("{at}[{index}]"))?;
-            }
-        }
-        Ok(evaluated)
-    }
-}
 
 struct Node(BasaltL1);
 
@@ -204,8 +60,7 @@ fn quantity(value: &Value) -> u64 {
 
 #[test]
 fn answers_match_the_spec_result_schema() {
-    let spec = Spec::load();
-    let schema = spec.result_schema("eth_simulateV1");
+    let spec = Spec::load(&spec_dir());
     let node = Node::start();
     let head = node.ok("eth_getBlockByNumber", json!(["latest", false]));
     let payloads = [
@@ -256,7 +111,7 @@ fn answers_match_the_spec_result_schema() {
     ];
     for payload in payloads {
         let result = node.ok("eth_simulateV1", json!([payload, "latest"]));
-        if let Err(err) = spec.check(&result, &schema, "result") {
+        if let Err(err) = spec.check_result("eth_simulateV1", &result) {
             panic!("{err}\nanswer: {result:#}");
         }
     }

@@ -46,6 +46,8 @@ pub struct BuiltBlock {
     pub receipts: Vec<ReceiptEnvelope>,
     /// Hash and reason of every candidate that could not be executed.
     pub rejected: Vec<(B256, String)>,
+    /// EIP-7685 requests (Prague and later), as the header's requests hash commits to them.
+    pub requests: Option<basalt_primitives::Requests>,
     /// The state after the block, in memory over the state it was built on.
     pub state: basalt_storage::OverlayNodes,
 }
@@ -97,9 +99,10 @@ impl Blockchain {
         executed.header.state_root = state.root();
         let rejected = std::mem::take(&mut executed.rejected);
         let senders = std::mem::take(&mut executed.senders);
+        let requests = executed.output.requests.clone();
         let (block, receipts) = seal(executed);
         let hash = block.header.hash_slow();
-        Ok(BuiltBlock { block, hash, senders, receipts, rejected, state })
+        Ok(BuiltBlock { block, hash, senders, receipts, rejected, requests, state })
     }
 
     /// Builds the next block on the head and stores it as the new head in one write. The

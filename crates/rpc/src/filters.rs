@@ -144,8 +144,8 @@ fn check_filter_range(ctx: &RpcContext, filter: &Filter) -> RpcResult<()> {
         return Ok(());
     };
     let view = ctx.view()?;
-    let from = crate::resolve::block_number(&view, from_block.unwrap_or_default())?;
-    if from > crate::resolve::block_number(&view, to)? {
+    let from = ctx.block_number(&view, from_block.unwrap_or_default())?;
+    if from > ctx.block_number(&view, to)? {
         return Err(crate::error::invalid_params(crate::logs::INVALID_RANGE));
     }
     Ok(())

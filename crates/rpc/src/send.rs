@@ -10,12 +10,12 @@ use alloy_consensus::{
     EthereumTxEnvelope, SignableTransaction, Signed, TxEip4844Variant, TxEip4844WithSidecar,
     TypedTransaction,
 };
+use alloy_eips::BlockId;
 use alloy_eips::{
     eip2718::{Decodable2718, Eip2718Error},
     eip4844::env_settings::EnvKzgSettings,
     eip7594::BlobTransactionSidecarVariant,
 };
-use alloy_eips::BlockId;
 use alloy_primitives::{Address, B256, Bytes, Signature, U256};
 use alloy_rpc_types_eth::TransactionRequest;
 use basalt_chain::dev::DevError;
@@ -93,9 +93,7 @@ fn decode_unchecked(raw: &[u8]) -> RpcResult<NetworkTx> {
 
 /// The pool's form of a decoded network transaction and its sidecar, after checking a blob
 /// transaction's sidecar against its versioned hashes and KZG proofs (the costly part).
-fn verified(
-    tx: NetworkTx,
-) -> RpcResult<(TxEnvelope, Option<BlobTransactionSidecarVariant>)> {
+fn verified(tx: NetworkTx) -> RpcResult<(TxEnvelope, Option<BlobTransactionSidecarVariant>)> {
     Ok(match tx {
         EthereumTxEnvelope::Legacy(tx) => (TxEnvelope::Legacy(tx), None),
         EthereumTxEnvelope::Eip2930(tx) => (TxEnvelope::Eip2930(tx), None),

@@ -10,7 +10,7 @@ use crate::{
     send::decode_network_transaction,
 };
 use alloy_consensus::Transaction as _;
-use alloy_eips::{eip7594::BlobTransactionSidecarVariant, eip7685::Requests};
+use alloy_eips::eip7594::BlobTransactionSidecarVariant;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rpc_types_engine::{
     BlobsBundleV2, ExecutionPayloadEnvelopeV5, ExecutionPayloadV3, PayloadAttributes,
@@ -63,7 +63,7 @@ impl RpcContext {
         }
         let candidates = match transactions {
             Some(raw) => decode_candidates(&raw)?,
-            None => self.pool_candidates(&view, &head)?,
+            None => self.pool_candidates(&view)?,
         };
         let template = BlockTemplate {
             timestamp: attributes.timestamp,
@@ -83,54 +83,33 @@ impl RpcContext {
         {
             return Err(server_error(format!("transaction {hash}: {reason}")));
         }
-        let block = built.block;
+        let block = &built.block;
         if block.header.parent_hash != parent {
             return Err(server_error("the head moved while the block was built; try again"));
         }
-        // Execute once more on the same state for what the built block does not carry: the
-        // receipts (block value) and the EIP-7685 requests.
-        let senders = self.senders_of(&block.body.transactions)?;
-        let output = basalt_evm::execute_block(
-            self.node.chain().config(),
-            basalt_evm::BlockInput {
-                header: &block.header,
-                transactions: &block.body.transactions,
-                senders: &senders,
-                ommers: &[],
-                withdrawals: block.body.withdrawals.as_ref().map(|w| w.as_slice()),
-            },
-            &view,
-            None,
-        )
-        .map_err(|e| server_error(e.to_string()))?;
         let base_fee = block.header.base_fee_per_gas.unwrap_or_default();
         let mut previous = 0u64;
         let mut block_value = U256::ZERO;
-        for (tx, receipt) in block.body.transactions.iter().zip(&output.receipts) {
+        for (tx, receipt) in block.body.transactions.iter().zip(&built.receipts) {
             let used = receipt.cumulative_gas_used().saturating_sub(previous);
             previous = receipt.cumulative_gas_used();
             let tip = tx.effective_tip_per_gas(base_fee).unwrap_or_default();
             block_value =
                 block_value.saturating_add(U256::from(tip).saturating_mul(U256::from(used)));
         }
-        let hash = block.header.hash_slow();
         Ok(ExecutionPayloadEnvelopeV5 {
-            execution_payload: ExecutionPayloadV3::from_block_unchecked(hash, &block),
+            execution_payload: ExecutionPayloadV3::from_block_unchecked(built.hash, block),
             block_value,
             blobs_bundle: blobs_bundle(candidates.sidecars)?,
             should_override_builder: false,
-            execution_requests: output.requests.unwrap_or_else(Requests::default),
+            execution_requests: built.requests.clone().unwrap_or_default(),
         })
     }
 
     /// The pool's best transactions. Blob transactions stay out: the pool keeps no sidecars,
     /// so their blobs could not be bundled.
-    fn pool_candidates(
-        &self,
-        view: &basalt_storage::ReadView,
-        head: &alloy_consensus::Header,
-    ) -> RpcResult<Candidates> {
-        let base_fee = basalt_chain::header_rules::next_base_fee(head).unwrap_or_default();
+    fn pool_candidates(&self, view: &basalt_storage::ReadView) -> RpcResult<Candidates> {
+        let base_fee = self.node.validation_context().or_internal()?.base_fee;
         let best = self.node.with_pool(|pool| pool.best(base_fee, view)).or_internal()?;
         let (transactions, senders) = best
             .into_iter()
