@@ -10,6 +10,7 @@ import {Fixture} from "./utils/Fixture.sol";
 
 contract AttestationVerifierTest is Fixture {
     bytes internal constant INPUTS = "public inputs of some batch";
+    uint256 internal constant BATCH = 7;
 
     function setUp() public {
         deploySystem(false, false);
@@ -24,6 +25,9 @@ contract AttestationVerifierTest is Fixture {
     function test_initialize_setsSignersAndThreshold() public view {
         assertEq(attestation.owner(), governance, "owner");
         assertEq(attestation.threshold(), 2, "threshold");
+        assertEq(attestation.proposer(), address(rollup), "bound to the proposer");
+        assertEq(uint256(attestation.verifierId()), 1, "verifier id");
+        assertEq(attestation.securityCouncil(), council, "council");
         assertEq(attestation.signers().length, 3, "signers");
         for (uint256 i = 0; i < 3; i++) {
             assertTrue(attestation.isSigner(signerAddrs[i]), "registered");
@@ -36,54 +40,70 @@ contract AttestationVerifierTest is Fixture {
         two[0] = address(0x1);
         two[1] = address(0x2);
 
+        address r = address(rollup);
         vm.expectRevert(abi.encodeWithSelector(AttestationVerifier.InvalidThreshold.selector, 3, 2));
-        new ERC1967Proxy(impl, abi.encodeCall(AttestationVerifier.initialize, (governance, two, 3)));
+        new ERC1967Proxy(impl, abi.encodeCall(AttestationVerifier.initialize, (governance, r, 1, council, two, 3)));
         vm.expectRevert(abi.encodeWithSelector(AttestationVerifier.InvalidThreshold.selector, 0, 2));
-        new ERC1967Proxy(impl, abi.encodeCall(AttestationVerifier.initialize, (governance, two, 0)));
+        new ERC1967Proxy(impl, abi.encodeCall(AttestationVerifier.initialize, (governance, r, 1, council, two, 0)));
         vm.expectRevert(AttestationVerifier.ZeroAddress.selector);
-        new ERC1967Proxy(impl, abi.encodeCall(AttestationVerifier.initialize, (address(0), two, 1)));
+        new ERC1967Proxy(impl, abi.encodeCall(AttestationVerifier.initialize, (address(0), r, 1, council, two, 1)));
+        vm.expectRevert(AttestationVerifier.ZeroAddress.selector);
+        new ERC1967Proxy(impl, abi.encodeCall(AttestationVerifier.initialize, (governance, address(0), 1, council, two, 1)));
+        vm.expectRevert(abi.encodeWithSelector(AttestationVerifier.InvalidVerifierId.selector, uint8(0)));
+        new ERC1967Proxy(impl, abi.encodeCall(AttestationVerifier.initialize, (governance, r, 0, council, two, 1)));
 
         two[1] = address(0x1);
         vm.expectRevert(abi.encodeWithSelector(AttestationVerifier.SignerAlreadyRegistered.selector, address(0x1)));
-        new ERC1967Proxy(impl, abi.encodeCall(AttestationVerifier.initialize, (governance, two, 1)));
+        new ERC1967Proxy(impl, abi.encodeCall(AttestationVerifier.initialize, (governance, r, 1, council, two, 1)));
         two[1] = address(0);
         vm.expectRevert(AttestationVerifier.ZeroAddress.selector);
-        new ERC1967Proxy(impl, abi.encodeCall(AttestationVerifier.initialize, (governance, two, 1)));
+        new ERC1967Proxy(impl, abi.encodeCall(AttestationVerifier.initialize, (governance, r, 1, council, two, 1)));
 
         vm.expectRevert(Initializable.InvalidInitialization.selector);
-        attestation.initialize(governance, two, 1);
+        attestation.initialize(governance, r, 1, council, two, 1);
     }
 
     function test_verify_acceptsThresholdSignatures() public view {
-        attestation.verify(INPUTS, attestWith(_sorted(signerKeys[0], signerKeys[1]), INPUTS));
-        attestation.verify(INPUTS, attestWith(signerKeys, INPUTS));
+        bytes32 committee = keccak256("basalt.IBatchVerifier.verifiedByCommittee");
+        assertEq(
+            attestation.verify(BATCH, INPUTS, attestWith(_sorted(signerKeys[0], signerKeys[1]), BATCH, INPUTS)),
+            committee,
+            "2 of 3"
+        );
+        assertEq(attestation.verify(BATCH, INPUTS, attestWith(signerKeys, BATCH, INPUTS)), committee, "3 of 3");
+        assertEq(attestation.attestationDigest(BATCH, INPUTS), digestFor(BATCH, INPUTS), "EIP-712 digest");
     }
 
     function test_verify_rejects() public {
-        bytes memory one = attestWith(_sorted(signerKeys[0], signerKeys[0]), INPUTS);
+        bytes memory one = attestWith(_sorted(signerKeys[0], signerKeys[0]), BATCH, INPUTS);
         vm.expectRevert(
             abi.encodeWithSelector(AttestationVerifier.SignersNotAscending.selector, signerAddrs[0], signerAddrs[0])
         );
-        attestation.verify(INPUTS, one);
+        attestation.verify(BATCH, INPUTS, one);
 
         // Signatures in descending order.
-        bytes32 digest = keccak256(INPUTS);
+        bytes32 digest = digestFor(BATCH, INPUTS);
         (address lo, uint256 loKey, address hi, uint256 hiKey) = signerAddrs[0] < signerAddrs[1]
             ? (signerAddrs[0], signerKeys[0], signerAddrs[1], signerKeys[1])
             : (signerAddrs[1], signerKeys[1], signerAddrs[0], signerKeys[0]);
         bytes memory descending = bytes.concat(signDigest(hiKey, digest), signDigest(loKey, digest));
         vm.expectRevert(abi.encodeWithSelector(AttestationVerifier.SignersNotAscending.selector, hi, lo));
-        attestation.verify(INPUTS, descending);
+        attestation.verify(BATCH, INPUTS, descending);
 
         vm.expectRevert(abi.encodeWithSelector(AttestationVerifier.BelowThreshold.selector, 0, 2));
-        attestation.verify(INPUTS, "");
+        attestation.verify(BATCH, INPUTS, "");
 
-        // A valid signature over other inputs recovers to a stranger.
-        bytes memory other = attestWith(signerKeys, "other inputs");
+        // A valid attestation of other inputs, or of the same inputs for another batch, recovers to strangers.
+        bytes memory other = attestWith(signerKeys, BATCH, "other inputs");
         (bool ok, bytes memory err) =
-            address(attestation).staticcall(abi.encodeCall(AttestationVerifier.verify, (INPUTS, other)));
+            address(attestation).staticcall(abi.encodeCall(AttestationVerifier.verify, (BATCH, INPUTS, other)));
         assertFalse(ok, "other inputs accepted");
         assertEq(bytes4(err), AttestationVerifier.UnknownSigner.selector, "other inputs error");
+        bytes memory otherBatch = attestWith(signerKeys, BATCH + 1, INPUTS);
+        (ok, err) =
+            address(attestation).staticcall(abi.encodeCall(AttestationVerifier.verify, (BATCH, INPUTS, otherBatch)));
+        assertFalse(ok, "other batch accepted");
+        assertEq(bytes4(err), AttestationVerifier.UnknownSigner.selector, "other batch error");
     }
 
     function test_signerManagement() public {
@@ -92,7 +112,7 @@ contract AttestationVerifierTest is Fixture {
         vm.expectRevert(abi.encodeWithSelector(OwnableUpgradeable.OwnableUnauthorizedAccount.selector, stranger));
         attestation.addSigner(newSigner);
         vm.prank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(OwnableUpgradeable.OwnableUnauthorizedAccount.selector, stranger));
+        vm.expectRevert(abi.encodeWithSelector(AttestationVerifier.NotOwnerOrCouncil.selector, stranger));
         attestation.removeSigner(signerAddrs[0]);
         vm.prank(stranger);
         vm.expectRevert(abi.encodeWithSelector(OwnableUpgradeable.OwnableUnauthorizedAccount.selector, stranger));
@@ -125,10 +145,10 @@ contract AttestationVerifierTest is Fixture {
         vm.stopPrank();
 
         // A removed signer no longer counts.
-        bytes memory proof = attestWith(_sorted(signerKeys[0], signerKeys[1]), INPUTS);
+        bytes memory proof = attestWith(_sorted(signerKeys[0], signerKeys[1]), BATCH, INPUTS);
         vm.expectRevert(abi.encodeWithSelector(AttestationVerifier.UnknownSigner.selector, signerAddrs[0]));
-        attestation.verify(INPUTS, proof);
-        attestation.verify(INPUTS, attestWith(_sorted(0xD4, signerKeys[1]), INPUTS));
+        attestation.verify(BATCH, INPUTS, proof);
+        attestation.verify(BATCH, INPUTS, attestWith(_sorted(0xD4, signerKeys[1]), BATCH, INPUTS));
     }
 
     function test_upgrade_onlyOwner() public {

@@ -6,6 +6,7 @@ import {AttestationVerifier} from "../src/l1/AttestationVerifier.sol";
 import {BasaltTimelock} from "../src/l1/BasaltTimelock.sol";
 import {CommonBridge} from "../src/l1/CommonBridge.sol";
 import {OnChainProposer} from "../src/l1/OnChainProposer.sol";
+import {IOnChainProposer} from "../src/l1/interfaces/IOnChainProposer.sol";
 import {L2Bridge} from "../src/l2/L2Bridge.sol";
 import {L2Messenger} from "../src/l2/L2Messenger.sol";
 import {BridgedERC20} from "../src/l2/BridgedERC20.sol";
@@ -44,7 +45,9 @@ contract GasReportTest is Fixture {
         vm.prank(user);
         bridge.depositERC20(address(token), TOKEN_L2, user, 100e18);
         vm.prank(user, user);
-        bridge.sendToL2{value: 0}(address(0xD00D), 100_000, hex"c0ffee");
+        bridge.sendToL2{value: 0}(address(0xD00D), 0, 100_000, hex"c0ffee");
+        vm.prank(user, user);
+        bridge.forceWithdrawETH(user, 1 ether);
 
         bytes32[] memory leaves = new bytes32[](4);
         leaves[0] = ethLeaf(user, 1 ether, 1);
@@ -60,11 +63,11 @@ contract GasReportTest is Fixture {
         verify(2, 3);
 
         vm.prank(user);
-        bridge.claimWithdrawal(1 ether, 1, 1, MerkleTree.proof(leaves, 0));
+        bridge.claimWithdrawal(user, 1 ether, 1, 1, MerkleTree.proof(leaves, 0));
         vm.prank(user);
-        bridge.claimWithdrawal(2 ether, 1, 3, MerkleTree.proof(leaves, 2));
+        bridge.claimWithdrawal(user, 2 ether, 1, 3, MerkleTree.proof(leaves, 2));
         vm.prank(user);
-        bridge.claimWithdrawalERC20(address(token), TOKEN_L2, 10e18, 1, 2, MerkleTree.proof(leaves, 1));
+        bridge.claimWithdrawalERC20(address(token), TOKEN_L2, user, 10e18, 1, 2, MerkleTree.proof(leaves, 1));
     }
 
     function test_gas_emergencyAndGovernance() public {
@@ -86,12 +89,15 @@ contract GasReportTest is Fixture {
         rollup.setVerifier(2, address(0x1234));
         rollup.setVerifier(2, address(0));
         rollup.setSecurityCouncil(council);
-        bridge.setL2GasLimits(150_000, 20_000_000);
+        rollup.setFinalizationDelay(1 hours);
+        rollup.setProvingAllowance(1 days);
+        bridge.setL2GasLimits(150_000, 16_000_000, 30_000_000);
         bridge.setInclusionPeriod(2 days);
         bridge.setSecurityCouncil(council);
         attestation.addSigner(vm.addr(0xD4));
         attestation.setThreshold(3);
         attestation.removeSigner(vm.addr(0xD4));
+        attestation.setSecurityCouncil(council);
         rollup.upgradeToAndCall(address(new OnChainProposer()), "");
         bridge.upgradeToAndCall(address(new CommonBridge()), "");
         attestation.upgradeToAndCall(address(new AttestationVerifier()), "");
@@ -99,6 +105,8 @@ contract GasReportTest is Fixture {
         bridge.transferOwnership(stranger);
         attestation.transferOwnership(stranger);
         vm.stopPrank();
+        vm.prank(council);
+        rollup.removeSequencer(stranger);
         vm.startPrank(stranger);
         rollup.acceptOwnership();
         bridge.acceptOwnership();
@@ -111,14 +119,15 @@ contract GasReportTest is Fixture {
         uint256[] memory two = new uint256[](2);
         two[0] = signerKeys[0];
         two[1] = signerKeys[1];
-        attestation.verify(inputs, attestWith(two, inputs));
-        attestation.verify(inputs, attestWith(signerKeys, inputs));
+        attestation.verify(1, inputs, attestWith(two, 1, inputs));
+        attestation.verify(1, inputs, attestWith(signerKeys, 1, inputs));
     }
 
     function test_gas_timelock() public {
         address[] memory proposers = new address[](1);
         proposers[0] = governance;
-        BasaltTimelock timelock = new BasaltTimelock(1 days, proposers, proposers, council);
+        BasaltTimelock timelock =
+            new BasaltTimelock(1 days, proposers, proposers, council, IOnChainProposer(address(rollup)));
         bytes memory call_ = abi.encodeCall(OnChainProposer.setSequencer, (stranger, true));
         vm.prank(governance);
         rollup.transferOwnership(address(timelock));

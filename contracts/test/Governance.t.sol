@@ -7,6 +7,7 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 
 import {BasaltTimelock} from "../src/l1/BasaltTimelock.sol";
 import {OnChainProposer} from "../src/l1/OnChainProposer.sol";
+import {IOnChainProposer} from "../src/l1/interfaces/IOnChainProposer.sol";
 import {Fixture} from "./utils/Fixture.sol";
 
 /// @notice The rollup owned by the timelock: every change waits for the exit window, the security
@@ -19,9 +20,10 @@ contract GovernanceTest is Fixture {
     function setUp() public {
         address[] memory proposers = new address[](1);
         proposers[0] = proposer;
-        timelock = new BasaltTimelock(EXIT_WINDOW, proposers, proposers, council);
+        timelock = new BasaltTimelock(EXIT_WINDOW, proposers, proposers, council, IOnChainProposer(predictedRollup(1)));
         governance = address(timelock);
         deploySystem(false, false);
+        assertEq(address(timelock.exitWindowGuard()), address(rollup), "guard prediction");
     }
 
     function _setSequencerCall() internal view returns (bytes memory) {
@@ -140,7 +142,7 @@ contract GovernanceTest is Fixture {
     function test_noCouncil() public {
         address[] memory proposers = new address[](1);
         proposers[0] = proposer;
-        BasaltTimelock t = new BasaltTimelock(1, proposers, proposers, address(0));
+        BasaltTimelock t = new BasaltTimelock(1, proposers, proposers, address(0), IOnChainProposer(address(0)));
         assertFalse(t.hasRole(t.CANCELLER_ROLE(), address(0)), "no zero canceller");
         assertTrue(t.hasRole(t.CANCELLER_ROLE(), proposer), "proposers cancel");
     }

@@ -229,7 +229,7 @@ contract OnChainProposerTest is Fixture {
         commit(1, 0, 0, 5);
         bytes[][] memory proofs = proofsFor(1, 1);
         vm.expectEmit(true, false, false, true, address(rollup));
-        emit IOnChainProposer.BatchVerified(1, stateRoot(1));
+        emit IOnChainProposer.BatchVerified(1, stateRoot(1), block.timestamp);
         vm.prank(stranger); // verification is permissionless: the proof is the authority
         rollup.verifyBatches(1, proofs);
         assertEq(rollup.lastVerifiedBatch(), 1, "verified");
@@ -252,7 +252,7 @@ contract OnChainProposerTest is Fixture {
         uint256[] memory keys = new uint256[](2);
         keys[0] = signerKeys[0];
         keys[1] = signerKeys[2];
-        rollup.verifyBatches(1, single(attestWith(keys, rollup.publicInputs(1))));
+        rollup.verifyBatches(1, single(attestWith(keys, 1, rollup.publicInputs(1))));
         assertEq(rollup.lastVerifiedBatch(), 1, "verified with 2 of 3");
     }
 
@@ -261,7 +261,7 @@ contract OnChainProposerTest is Fixture {
         uint256[] memory keys = new uint256[](2);
         keys[0] = signerKeys[0];
         keys[1] = 0xE71; // not registered
-        bytes memory proof = attestWith(keys, rollup.publicInputs(1));
+        bytes memory proof = attestWith(keys, 1, rollup.publicInputs(1));
         vm.expectRevert(abi.encodeWithSelector(AttestationVerifier.UnknownSigner.selector, vm.addr(0xE71)));
         rollup.verifyBatches(1, single(proof));
     }
@@ -270,14 +270,14 @@ contract OnChainProposerTest is Fixture {
         commit(1, 0, 0, 0);
         uint256[] memory keys = new uint256[](1);
         keys[0] = signerKeys[1];
-        bytes memory proof = attestWith(keys, rollup.publicInputs(1));
+        bytes memory proof = attestWith(keys, 1, rollup.publicInputs(1));
         vm.expectRevert(abi.encodeWithSelector(AttestationVerifier.BelowThreshold.selector, 1, 2));
         rollup.verifyBatches(1, single(proof));
     }
 
     function test_verifyBatches_rejectsReplayedSignature() public {
         commit(1, 0, 0, 0);
-        bytes memory sig = signDigest(signerKeys[0], keccak256(rollup.publicInputs(1)));
+        bytes memory sig = signDigest(signerKeys[0], digestFor(1, rollup.publicInputs(1)));
         address signer = vm.addr(signerKeys[0]);
         vm.expectRevert(abi.encodeWithSelector(AttestationVerifier.SignersNotAscending.selector, signer, signer));
         rollup.verifyBatches(1, single(bytes.concat(sig, sig)));
@@ -317,7 +317,7 @@ contract OnChainProposerTest is Fixture {
             })
         );
         (bool ok, bytes memory err) =
-            address(rollup).call(abi.encodeCall(OnChainProposer.verifyBatches, (1, single(attestWith(signerKeys, inputs)))));
+            address(rollup).call(abi.encodeCall(OnChainProposer.verifyBatches, (1, single(attestWith(signerKeys, 1, inputs)))));
         assertFalse(ok, "tampered proof accepted");
         assertEq(bytes4(err), AttestationVerifier.UnknownSigner.selector, "tampered error");
     }
@@ -359,41 +359,30 @@ contract OnChainProposerTest is Fixture {
         rollup.verifyBatches(1, proofs);
     }
 
-    function test_verifyBatches_forcedInclusion() public {
+    function test_commitBatch_forcedInclusion() public {
         depositEth(1 ether);
-        commit(1, 0, 0, 3); // ignores the deposit but has ordinary transactions
-        commit(2, 0, 0, 0); // only empty blocks
-        commit(3, 0, 1, 1); // includes the deposit
+        commit(1, 0, 0, 3); // ignores the deposit but has ordinary transactions: fine before the deadline
         vm.warp(block.timestamp + INCLUSION_PERIOD + 1);
-        assertTrue(bridge.hasExpiredPrivilegedTxs(), "expired");
+        assertTrue(bridge.isPrivilegedTxOverdue(0), "overdue");
 
-        bytes[][] memory proofs = proofsFor(1, 1);
-        vm.expectRevert(abi.encodeWithSelector(IOnChainProposer.ForcedInclusionRequired.selector, 1));
-        rollup.verifyBatches(1, proofs);
+        // Past the deadline, a batch with ordinary transactions that leaves the deposit out is refused.
+        bytes32 none = bytes32(0);
+        setBlob();
+        vm.prank(sequencer);
+        vm.expectRevert(abi.encodeWithSelector(IOnChainProposer.ForcedInclusionRequired.selector, 2));
+        rollup.commitBatch(2, stateRoot(2), 0, none, 0, 1);
 
-        // The sequencer must replace batch 1: pause, revert, recommit without ordinary transactions.
-        vm.prank(council);
-        rollup.pause();
-        vm.prank(council);
-        rollup.revertBatch(1);
-        vm.prank(council);
-        rollup.unpause();
-        commit(1, 0, 0, 0);
-        commit(2, 0, 1, 4); // includes the expired deposit, so ordinary transactions are fine again
-        verify(1, 2);
-        assertFalse(bridge.hasExpiredPrivilegedTxs(), "queue drained");
-        assertEq(rollup.lastVerifiedBatch(), 2, "verified");
-    }
-
-    function test_verifyBatches_beforeDeadlineOrdinaryBatchesPass() public {
-        depositEth(1 ether);
-        commit(1, 0, 0, 3);
-        verify(1, 1);
-        assertEq(bridge.pendingPrivilegedTxCount(), 1, "deposit still pending");
+        commit(2, 0, 0, 0); // only privileged transactions / empty blocks: allowed
+        commit(3, 0, 1, 4); // includes the overdue deposit, so ordinary transactions are fine again
+        commit(4, 0, 0, 2);
+        // The batch committed before the deadline still verifies after it (honest when committed).
+        verify(1, 4);
+        assertEq(rollup.lastVerifiedBatch(), 4, "verified");
+        assertEq(bridge.pendingPrivilegedTxCount(), 0, "queue drained");
     }
 
     function test_verifyBatches_multipleVerifiersInIdOrder() public {
-        MockVerifier mock = new MockVerifier();
+        MockVerifier mock = new MockVerifier(false);
         vm.prank(governance);
         rollup.setVerifier(7, address(mock));
         commit(1, 0, 0, 0);
@@ -448,16 +437,16 @@ contract OnChainProposerTest is Fixture {
         rollup.revertBatch(1);
     }
 
-    function test_revertBatch_neverAVerifiedBatch() public {
+    function test_revertBatch_neverAFinalBatch() public {
         commit(1, 0, 0, 0);
         verify(1, 1);
         vm.prank(council);
         rollup.pause();
         vm.prank(council);
-        vm.expectRevert(abi.encodeWithSelector(IOnChainProposer.BatchAlreadyVerified.selector, 1));
+        vm.expectRevert(abi.encodeWithSelector(IOnChainProposer.BatchAlreadyFinal.selector, 1));
         rollup.revertBatch(1);
         vm.prank(council);
-        vm.expectRevert(abi.encodeWithSelector(IOnChainProposer.BatchAlreadyVerified.selector, 0));
+        vm.expectRevert(abi.encodeWithSelector(IOnChainProposer.BatchAlreadyFinal.selector, 0));
         rollup.revertBatch(0);
         vm.prank(council);
         vm.expectRevert(abi.encodeWithSelector(IOnChainProposer.BatchNotCommitted.selector, 2));
@@ -643,7 +632,7 @@ contract OnChainProposerTest is Fixture {
     }
 
     function test_upgrade_rejectsNonUupsTargetAndDirectImplementationCalls() public {
-        address notUups = address(new MockVerifier());
+        address notUups = address(new MockVerifier(false));
         vm.prank(governance);
         vm.expectRevert(abi.encodeWithSelector(ERC1967Utils.ERC1967InvalidImplementation.selector, notUups));
         rollup.upgradeToAndCall(notUups, "");

@@ -16,7 +16,9 @@ contract VectorsTest is TestBase {
         Vectors.PrivilegedTx[] memory v = Vectors.privilegedTxs();
         for (uint256 i = 0; i < v.length; i++) {
             assertEq(
-                BasaltFormats.privilegedTxHash(v[i].chainId, v[i].from, v[i].to, v[i].transactionId, v[i].value, v[i].gasLimit, v[i].data),
+                BasaltFormats.privilegedTxHash(
+                    v[i].chainId, v[i].from, v[i].to, v[i].transactionId, v[i].mint, v[i].value, v[i].gasLimit, v[i].data
+                ),
                 v[i].hash,
                 "privileged tx hash"
             );
@@ -79,6 +81,28 @@ contract VectorsTest is TestBase {
             );
             assertEq(encoded, v[i].encoded, "encoding");
             assertEq(keccak256(encoded), v[i].digest, "digest");
+        }
+    }
+
+    function test_minGasLimits() public {
+        CommonBridge bridge = new CommonBridge();
+        Vectors.MinGas[] memory v = Vectors.minGasLimits();
+        for (uint256 i = 0; i < v.length; i++) {
+            assertEq(BasaltFormats.minGasLimit(v[i].data), v[i].minGasLimit, "min gas limit");
+            assertEq(bridge.minGasLimit(v[i].data), v[i].minGasLimit, "bridge view");
+        }
+    }
+
+    function test_attestationDigests() public pure {
+        Vectors.Attestation[] memory v = Vectors.attestations();
+        for (uint256 i = 0; i < v.length; i++) {
+            assertEq(
+                BasaltFormats.attestationDigest(
+                    v[i].l1ChainId, v[i].proposer, v[i].verifierId, v[i].batchNumber, v[i].publicInputs
+                ),
+                v[i].digest,
+                "attestation digest"
+            );
         }
     }
 

@@ -20,6 +20,21 @@ library BasaltFormats {
     uint256 internal constant ROLLING_HASH_COUNT_SHIFT = 240;
     /// @notice Largest number of privileged transactions one rolling hash (and so one batch) can cover.
     uint256 internal constant MAX_PRIVILEGED_TXS_PER_BATCH = type(uint16).max;
+    /// @notice EIP-7825 cap on any transaction's gas limit (2^24), on L1 and on the L2.
+    uint256 internal constant MAX_TX_GAS_LIMIT = 1 << 24;
+    /// @notice Intrinsic gas of a call transaction without calldata or access list.
+    uint256 internal constant TX_BASE_GAS = 21_000;
+    /// @notice EIP-7623 floor price of one calldata token (a zero byte is 1 token, a non-zero byte 4).
+    uint256 internal constant FLOOR_GAS_PER_TOKEN = 10;
+    /// @notice Largest calldata a privileged transaction may carry (bytes).
+    uint256 internal constant MAX_PRIVILEGED_CALLDATA = 120_000;
+    /// @notice EIP-712 domain type of attestations (the salt carries the verifier id).
+    bytes32 internal constant EIP712_DOMAIN_TYPEHASH = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract,bytes32 salt)"
+    );
+    /// @notice EIP-712 struct type an attestation signs.
+    bytes32 internal constant BATCH_ATTESTATION_TYPEHASH =
+        keccak256("BatchAttestation(uint256 batchNumber,bytes32 publicInputsHash)");
 
     /// @notice Public inputs of a batch: what a proof attests to, rebuilt on L1 from the commitment.
     /// @dev ABI-encoded as eight 32-byte words in this order (256 bytes).
@@ -35,18 +50,72 @@ library BasaltFormats {
     }
 
     /// @notice Hash of a privileged (L1 -> L2, type 0x7e) transaction as queued on L1:
-    ///         keccak(u256 chainId ‖ from ‖ to ‖ u256 id ‖ u256 value ‖ u256 gasLimit ‖ keccak(data)),
-    ///         addresses as 20 bytes.
+    ///         keccak(u256 chainId ‖ from ‖ to ‖ u256 id ‖ u256 mint ‖ u256 value ‖ u256 gasLimit ‖ keccak(data)),
+    ///         addresses as 20 bytes (232-byte preimage).
+    /// @param mint  Wei credited to `from` on L2 before the call (the L1 `msg.value`); kept if the call fails.
+    /// @param value Wei sent with the call, drawn from `from`'s L2 balance (after the mint).
     function privilegedTxHash(
         uint256 chainId,
         address from,
         address to,
         uint256 transactionId,
+        uint256 mint,
         uint256 value,
         uint256 gasLimit,
         bytes memory data
     ) internal pure returns (bytes32) {
-        return keccak256(abi.encodePacked(chainId, from, to, transactionId, value, gasLimit, keccak256(data)));
+        return keccak256(abi.encodePacked(chainId, from, to, transactionId, mint, value, gasLimit, keccak256(data)));
+    }
+
+    /// @notice Smallest gas limit an L2 transaction with calldata `data` may have: its intrinsic gas with the
+    ///         EIP-7623 floor, 21000 + 10 * tokens where tokens = zero bytes + 4 * non-zero bytes. (The floor
+    ///         is always at least the standard 21000 + 4 * zero + 16 * non-zero bytes.)
+    function minGasLimit(bytes memory data) internal pure returns (uint256) {
+        return TX_BASE_GAS + FLOOR_GAS_PER_TOKEN * (data.length + 3 * nonZeroBytes(data));
+    }
+
+    /// @notice Number of non-zero bytes of `data`, a word at a time: each byte is folded onto its low bit,
+    ///         and one multiplication sums the 32 flags into the top byte.
+    function nonZeroBytes(bytes memory data) internal pure returns (uint256 count) {
+        assembly ("memory-safe") {
+            let ones := 0x0101010101010101010101010101010101010101010101010101010101010101
+            let ptr := add(data, 32)
+            let end := add(ptr, mload(data))
+            for {} lt(ptr, end) { ptr := add(ptr, 32) } {
+                let word := mload(ptr)
+                let left := sub(end, ptr)
+                if lt(left, 32) { word := and(word, not(sub(shl(mul(8, sub(32, left)), 1), 1))) }
+                word := or(word, shr(4, word))
+                word := or(word, shr(2, word))
+                word := or(word, shr(1, word))
+                count := add(count, shr(248, mul(and(word, ones), ones)))
+            }
+        }
+    }
+
+    /// @notice The EIP-712 digest attestation signers sign for batch `batchNumber`: domain
+    ///         {name "Basalt", version "1", chainId = L1 chain id, verifyingContract = the OnChainProposer
+    ///         proxy, salt = verifier id as a 32-byte word}, message
+    ///         BatchAttestation(batchNumber, keccak(publicInputs)).
+    function attestationDigest(
+        uint256 l1ChainId,
+        address proposer,
+        uint8 verifierId,
+        uint256 batchNumber,
+        bytes memory publicInputs
+    ) internal pure returns (bytes32) {
+        bytes32 domain = keccak256(
+            abi.encode(
+                EIP712_DOMAIN_TYPEHASH,
+                keccak256("Basalt"),
+                keccak256("1"),
+                l1ChainId,
+                proposer,
+                bytes32(uint256(verifierId))
+            )
+        );
+        bytes32 message = keccak256(abi.encode(BATCH_ATTESTATION_TYPEHASH, batchNumber, keccak256(publicInputs)));
+        return keccak256(abi.encodePacked(hex"1901", domain, message));
     }
 
     /// @notice Rolling hash of k privileged transaction hashes: the top 2 bytes hold k, the low 30 bytes

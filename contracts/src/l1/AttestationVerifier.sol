@@ -6,33 +6,51 @@ import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/U
 import {Ownable2StepUpgradeable} from "@openzeppelin/contracts-upgradeable/access/Ownable2StepUpgradeable.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 
-import {IBatchVerifier} from "./interfaces/IBatchVerifier.sol";
+import {BasaltFormats} from "../common/BasaltFormats.sol";
+import {IBatchVerifier, VERIFIED_BY_COMMITTEE} from "./interfaces/IBatchVerifier.sol";
+import {IOnChainProposer} from "./interfaces/IOnChainProposer.sol";
 
 /// @title AttestationVerifier
-/// @notice k-of-n attestation "proofs": a batch is valid when at least `threshold` registered signers
-///         signed keccak256(publicInputs) (raw 32-byte digest, no message prefix). The trust model is a
-///         committee (like a TEE set), not zero knowledge.
-/// @dev Proof format: concatenated 65-byte signatures (r ‖ s ‖ v), ordered by strictly increasing
-///      signer address, which rules out counting one signer twice. The signer set and threshold are
-///      managed by the owner (governance timelock).
+/// @notice k-of-n attestation "proofs": a batch is valid when at least `threshold` registered signers signed
+///         its EIP-712 attestation digest (`BasaltFormats.attestationDigest`: L1 chain id, OnChainProposer
+///         proxy and verifier id in the domain; batch number and keccak(publicInputs) in the message), so an
+///         attestation never replays on another deployment, another verifier id or another batch. The trust
+///         model is a committee (like a TEE set), not zero knowledge: `verify` answers VERIFIED_BY_COMMITTEE.
+/// @dev Proof format: concatenated 65-byte signatures (r ‖ s ‖ v), ordered by strictly increasing signer
+///      address, which rules out counting one signer twice. The signer set and threshold are managed by the
+///      owner (governance timelock); the security council may remove (never add) a signer.
 contract AttestationVerifier is IBatchVerifier, Initializable, UUPSUpgradeable, Ownable2StepUpgradeable {
     uint256 internal constant SIGNATURE_LENGTH = 65;
 
-    /// @notice Signatures required for a valid proof.
+    /// @notice Signatures required for a valid proof (never 0 on an initialised proxy).
     uint256 public threshold;
     /// @notice Whether an address is a registered signer.
     mapping(address signer => bool) public isSigner;
     address[] internal _signers;
+    // ---- appended in the contracts-hardening upgrade (issue 9) ----
+    /// @notice The OnChainProposer proxy attestations are bound to (the EIP-712 verifying contract).
+    address public proposer;
+    /// @notice The id this verifier is registered under in the proposer (the EIP-712 salt).
+    uint8 public verifierId;
+    /// @notice May remove signers (in addition to the owner).
+    address public securityCouncil;
 
     event SignerAdded(address indexed signer);
     event SignerRemoved(address indexed signer);
     event ThresholdUpdated(uint256 threshold);
+    event SecurityCouncilUpdated(address securityCouncil);
 
     error ZeroAddress();
     error SignerAlreadyRegistered(address signer);
     error SignerNotRegistered(address signer);
     /// @notice The threshold must be between 1 and the number of signers.
     error InvalidThreshold(uint256 threshold, uint256 signerCount);
+    /// @notice This contract has no signer set (an implementation behind a proxy, or uninitialised).
+    error NotInitialized();
+    /// @notice A verifier id must be non-zero.
+    error InvalidVerifierId(uint8 verifierId);
+    /// @notice The caller is neither the owner (governance) nor the security council.
+    error NotOwnerOrCouncil(address caller);
     /// @notice The proof is not a whole number of 65-byte signatures.
     error MalformedProof(uint256 length);
     /// @notice A signature does not recover to any address (bad v, high s, ...).
@@ -48,11 +66,23 @@ contract AttestationVerifier is IBatchVerifier, Initializable, UUPSUpgradeable, 
         _disableInitializers();
     }
 
-    /// @notice Initialises the proxy with its owner, signer set and threshold.
-    function initialize(address owner_, address[] calldata signers_, uint256 threshold_) external initializer {
-        if (owner_ == address(0)) revert ZeroAddress();
+    /// @notice Initialises the proxy. `proposer_` must already be initialised (the council is checked against
+    ///         its deployment profile).
+    function initialize(
+        address owner_,
+        address proposer_,
+        uint8 verifierId_,
+        address securityCouncil_,
+        address[] calldata signers_,
+        uint256 threshold_
+    ) external initializer {
+        if (owner_ == address(0) || proposer_ == address(0)) revert ZeroAddress();
+        if (verifierId_ == 0) revert InvalidVerifierId(verifierId_);
         __Ownable_init(owner_);
         __Ownable2Step_init();
+        proposer = proposer_;
+        verifierId = verifierId_;
+        _setSecurityCouncil(securityCouncil_);
         for (uint256 i = 0; i < signers_.length; i++) {
             _addSigner(signers_[i]);
         }
@@ -60,11 +90,17 @@ contract AttestationVerifier is IBatchVerifier, Initializable, UUPSUpgradeable, 
     }
 
     /// @inheritdoc IBatchVerifier
-    function verify(bytes calldata publicInputs, bytes calldata proof) external view {
+    function verify(uint256 batchNumber, bytes calldata publicInputs, bytes calldata proof)
+        external
+        view
+        returns (bytes32)
+    {
+        uint256 k = threshold;
+        if (k == 0) revert NotInitialized();
         if (proof.length % SIGNATURE_LENGTH != 0) revert MalformedProof(proof.length);
         uint256 count = proof.length / SIGNATURE_LENGTH;
-        if (count < threshold) revert BelowThreshold(count, threshold);
-        bytes32 digest = keccak256(publicInputs);
+        if (count < k) revert BelowThreshold(count, k);
+        bytes32 digest = attestationDigest(batchNumber, publicInputs);
         address previous = address(0);
         for (uint256 i = 0; i < count; i++) {
             bytes calldata signature = proof[i * SIGNATURE_LENGTH:(i + 1) * SIGNATURE_LENGTH];
@@ -74,6 +110,12 @@ contract AttestationVerifier is IBatchVerifier, Initializable, UUPSUpgradeable, 
             if (recovered <= previous) revert SignersNotAscending(previous, recovered);
             previous = recovered;
         }
+        return VERIFIED_BY_COMMITTEE;
+    }
+
+    /// @notice What signers sign for `batchNumber` with `publicInputs` (EIP-712, see the contract notice).
+    function attestationDigest(uint256 batchNumber, bytes calldata publicInputs) public view returns (bytes32) {
+        return BasaltFormats.attestationDigest(block.chainid, proposer, verifierId, batchNumber, publicInputs);
     }
 
     /// @notice Adds a signer; the threshold is unchanged.
@@ -81,8 +123,10 @@ contract AttestationVerifier is IBatchVerifier, Initializable, UUPSUpgradeable, 
         _addSigner(signer);
     }
 
-    /// @notice Removes a signer; reverts if the threshold would exceed the remaining signers.
-    function removeSigner(address signer) external onlyOwner {
+    /// @notice Removes a signer (owner, or the council in an emergency); reverts if the threshold would exceed
+    ///         the remaining signers.
+    function removeSigner(address signer) external {
+        if (msg.sender != owner() && msg.sender != securityCouncil) revert NotOwnerOrCouncil(msg.sender);
         if (!isSigner[signer]) revert SignerNotRegistered(signer);
         isSigner[signer] = false;
         uint256 len = _signers.length;
@@ -102,6 +146,11 @@ contract AttestationVerifier is IBatchVerifier, Initializable, UUPSUpgradeable, 
         _setThreshold(threshold_);
     }
 
+    /// @notice Sets the account that may remove signers (zero disables it; a contract on a staged deployment).
+    function setSecurityCouncil(address council) external onlyOwner {
+        _setSecurityCouncil(council);
+    }
+
     /// @notice The registered signers (unordered).
     function signers() external view returns (address[] memory) {
         return _signers;
@@ -119,6 +168,12 @@ contract AttestationVerifier is IBatchVerifier, Initializable, UUPSUpgradeable, 
         if (threshold_ == 0 || threshold_ > _signers.length) revert InvalidThreshold(threshold_, _signers.length);
         threshold = threshold_;
         emit ThresholdUpdated(threshold_);
+    }
+
+    function _setSecurityCouncil(address council) internal {
+        IOnChainProposer(proposer).checkSecurityCouncil(council);
+        securityCouncil = council;
+        emit SecurityCouncilUpdated(council);
     }
 
     function _authorizeUpgrade(address) internal override onlyOwner {}

@@ -4,22 +4,26 @@ pragma solidity ^0.8.24;
 import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {Ownable2StepUpgradeable} from "@openzeppelin/contracts-upgradeable/access/Ownable2StepUpgradeable.sol";
-import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
+import {AccountCode} from "../common/AccountCode.sol";
 import {BasaltFormats} from "../common/BasaltFormats.sol";
+import {EmergencyPause} from "./EmergencyPause.sol";
 import {ICommonBridge} from "./interfaces/ICommonBridge.sol";
+import {IOnChainProposer} from "./interfaces/IOnChainProposer.sol";
 import {IL2Bridge} from "../l2/interfaces/IL2Bridge.sol";
 
 /// @title CommonBridge
-/// @notice L1 end of the bridge. Deposits (ether, ERC20) and arbitrary L1 -> L2 calls become privileged
-///         transactions: their hashes go into a FIFO queue with an inclusion deadline, and an event
-///         carries everything the L2 needs to rebuild them. Withdrawals are paid out against the
-///         L1-message root of a verified batch, with per-token accounting so that no token pair can ever
-///         release more than was deposited through it.
+/// @notice L1 end of the bridge. Deposits (ether, ERC20), arbitrary L1 -> L2 calls and forced ether
+///         withdrawals become privileged transactions: their hashes go into a FIFO queue with an inclusion
+///         deadline, and an event carries everything the L2 needs to rebuild them. Every privileged
+///         transaction pays for its L2 gas by burning as much L1 gas, and its gas limit always covers its
+///         intrinsic gas, so every queued transaction can be included on L2. Withdrawals are paid out
+///         against the L1-message root of a final batch, with per-token accounting so that no token pair
+///         can ever release more than was deposited through it.
 /// @dev Behind an ERC1967 proxy (UUPS); owned by the governance timelock (two-step ownership).
 ///      The reentrancy guard uses transient storage (EIP-1153), so it takes no storage slot.
 contract CommonBridge is
@@ -27,29 +31,39 @@ contract CommonBridge is
     Initializable,
     UUPSUpgradeable,
     Ownable2StepUpgradeable,
-    PausableUpgradeable,
+    EmergencyPause,
     ReentrancyGuardTransient
 {
     using SafeERC20 for IERC20;
 
-    /// @notice Smallest gas limit an L2 call may request (an L2 transaction's intrinsic gas).
-    uint256 public constant MIN_L2_GAS_LIMIT = 21_000;
+    /// @notice Smallest `depositGasLimit`: intrinsic gas of the largest deposit calldata (with the EIP-7623
+    ///         floor), a cold ERC20 mint, and the L2 bridge's refund reserve (see docs/contracts.md).
+    uint256 public constant MIN_DEPOSIT_GAS_LIMIT = 150_000;
+    /// @notice Smallest ether deposit (wei).
+    uint256 public constant MIN_ETH_DEPOSIT = 0.0001 ether;
+    /// @notice Bounds of `inclusionPeriod` (seconds).
+    uint256 public constant MIN_INCLUSION_PERIOD = 5 minutes;
+    uint256 public constant MAX_INCLUSION_PERIOD = 30 days;
+    /// @notice EIP-7825 cap on a transaction's gas limit: `maxL2GasLimit` never exceeds it.
+    uint256 public constant MAX_TX_GAS_LIMIT = BasaltFormats.MAX_TX_GAS_LIMIT;
+    /// @notice Largest L2 calldata of a privileged transaction (bytes).
+    uint256 public constant MAX_PRIVILEGED_CALLDATA = BasaltFormats.MAX_PRIVILEGED_CALLDATA;
     /// @notice Address of the L2 bridge system contract.
     address public constant L2_BRIDGE = BasaltFormats.L2_BRIDGE;
     /// @notice Token marker for ether in accounting and withdrawal messages.
     address public constant ETH_TOKEN = BasaltFormats.ETH_TOKEN;
 
-    /// @notice The OnChainProposer proxy: the only caller of `consumePrivilegedTxs`/`publishL1Messages`.
+    /// @notice The OnChainProposer proxy: the only caller of the rollup hooks.
     address public rollup;
     /// @notice Chain id of the L2 (part of every privileged transaction hash).
     uint256 public l2ChainId;
     /// @notice May pause and unpause (in addition to the owner).
     address public securityCouncil;
-    /// @notice L2 gas limit of the privileged transaction a deposit creates.
+    /// @notice L2 gas limit of the privileged transactions deposits and forced withdrawals create.
     uint256 public depositGasLimit;
-    /// @notice Largest L2 gas limit `sendToL2` accepts (must fit in an L2 block).
+    /// @notice Largest L2 gas limit `sendToL2` accepts (<= l2BlockGasLimit and <= 2^24).
     uint256 public maxL2GasLimit;
-    /// @notice Seconds a privileged transaction may wait before forced inclusion applies.
+    /// @notice Seconds (on the inclusion clock) a privileged transaction may wait before forced inclusion.
     uint256 public inclusionPeriod;
     /// @inheritdoc ICommonBridge
     uint256 public nextPrivilegedTxId;
@@ -57,7 +71,8 @@ contract CommonBridge is
     uint256 public privilegedTxHead;
     /// @notice Hash of each queued privileged transaction, by id.
     mapping(uint256 transactionId => bytes32 txHash) public privilegedTxHash;
-    /// @notice Inclusion deadline of each queued privileged transaction, by id (non-decreasing in id).
+    /// @notice Inclusion deadline of each queued privileged transaction on the inclusion clock, by id
+    ///         (non-decreasing in id).
     mapping(uint256 transactionId => uint256 deadline) public privilegedTxDeadline;
     /// @notice Amount bridged to L2 and not yet withdrawn, per (L1 token, L2 token) pair; ether is
     ///         (ETH_TOKEN, ETH_TOKEN).
@@ -66,6 +81,17 @@ contract CommonBridge is
     mapping(uint256 batchNumber => bytes32 root) public l1MessagesRoot;
     /// @notice Withdrawal leaves already paid out.
     mapping(bytes32 messageHash => bool) public claimed;
+    // ---- appended in the contracts-hardening upgrade (issue 9) ----
+    /// @notice Block gas limit the L2 guarantees (declared by governance; the L2 keeps at least this).
+    uint256 public l2BlockGasLimit;
+    /// @notice When each published L1-message root becomes claimable.
+    mapping(uint256 batchNumber => uint256 timestamp) public l1MessagesFinalizedAt;
+    /// @notice Seconds the rollup spent paused before its current (or last) pause.
+    uint64 public rollupPausedSeconds;
+    /// @notice Start of the rollup's current (or last) pause; 0 when none is recorded.
+    uint64 public rollupPauseStart;
+    /// @notice End of the rollup's current (or last) pause.
+    uint64 public rollupPauseEnd;
 
     modifier onlyRollup() {
         if (msg.sender != rollup) revert NotRollup(msg.sender);
@@ -82,7 +108,8 @@ contract CommonBridge is
         _disableInitializers();
     }
 
-    /// @notice Initialises the proxy.
+    /// @notice Initialises the proxy. `rollup_` must already be initialised: the council and the exit window
+    ///         are checked against its deployment profile.
     function initialize(
         address owner_,
         address rollup_,
@@ -90,6 +117,7 @@ contract CommonBridge is
         address securityCouncil_,
         uint256 depositGasLimit_,
         uint256 maxL2GasLimit_,
+        uint256 l2BlockGasLimit_,
         uint256 inclusionPeriod_
     ) external initializer {
         if (owner_ == address(0) || rollup_ == address(0)) revert ZeroAddress();
@@ -98,9 +126,8 @@ contract CommonBridge is
         __Pausable_init();
         rollup = rollup_;
         l2ChainId = l2ChainId_;
-        securityCouncil = securityCouncil_;
-        emit SecurityCouncilUpdated(securityCouncil_);
-        _setL2GasLimits(depositGasLimit_, maxL2GasLimit_);
+        _setSecurityCouncil(securityCouncil_);
+        _setL2GasLimits(depositGasLimit_, maxL2GasLimit_, l2BlockGasLimit_);
         _setInclusionPeriod(inclusionPeriod_);
     }
 
@@ -108,9 +135,10 @@ contract CommonBridge is
     // L1 -> L2
     // ----------------------------------------------------------------------------------------------
 
-    /// @notice Sending ether to the bridge deposits it to the same address on L2.
+    /// @notice Sending ether to the bridge deposits it on L2 to an account the sender controls: the same
+    ///         address for a keyed account (EIP-7702 ones included), the aliased address for a contract.
     receive() external payable {
-        _depositEth(msg.sender);
+        _depositEth(_l2Sender());
     }
 
     /// @inheritdoc ICommonBridge
@@ -138,21 +166,34 @@ contract CommonBridge is
 
         deposits[tokenL1][tokenL2] += received;
         bytes memory data = abi.encodeCall(IL2Bridge.mintERC20, (msg.sender, tokenL1, tokenL2, l2Recipient, received));
-        _enqueue(L2_BRIDGE, L2_BRIDGE, 0, depositGasLimit, data);
+        _enqueue(L2_BRIDGE, L2_BRIDGE, 0, 0, depositGasLimit, data);
     }
 
     /// @inheritdoc ICommonBridge
-    /// @dev Burns `gasLimit` gas on L1 so that L2 execution is paid for at L1 prices. The L2 sender is
-    ///      the caller when it is an externally owned account (`msg.sender == tx.origin`) and the
-    ///      aliased caller otherwise.
-    function sendToL2(address to, uint256 gasLimit, bytes calldata data) external payable whenNotPaused {
-        if (gasLimit < MIN_L2_GAS_LIMIT || gasLimit > maxL2GasLimit) {
-            revert InvalidGasLimit(gasLimit, MIN_L2_GAS_LIMIT, maxL2GasLimit);
-        }
-        _burnGas(gasLimit);
-        address from = msg.sender == tx.origin ? msg.sender : BasaltFormats.applyAlias(msg.sender);
+    /// @dev `msg.value` is minted to the L2 sender; `value` is sent with the call from the sender's L2 balance.
+    ///      The L2 sender is the caller when it is a keyed account and the aliased caller otherwise.
+    ///      Requires minGasLimit(data) <= gasLimit <= maxL2GasLimit and data.length <= MAX_PRIVILEGED_CALLDATA.
+    function sendToL2(address to, uint256 value, uint256 gasLimit, bytes calldata data)
+        external
+        payable
+        whenNotPaused
+    {
+        if (data.length > MAX_PRIVILEGED_CALLDATA) revert CalldataTooLarge(data.length, MAX_PRIVILEGED_CALLDATA);
+        uint256 minimum = BasaltFormats.minGasLimit(data);
+        if (gasLimit < minimum || gasLimit > maxL2GasLimit) revert InvalidGasLimit(gasLimit, minimum, maxL2GasLimit);
         if (msg.value != 0) deposits[ETH_TOKEN][ETH_TOKEN] += msg.value;
-        _enqueue(from, to, msg.value, gasLimit, data);
+        _enqueue(_l2Sender(), to, msg.value, value, gasLimit, data);
+    }
+
+    /// @inheritdoc ICommonBridge
+    /// @dev Queues `L2Bridge.withdraw(l1Recipient)` from the caller's L2 account (aliased for a contract)
+    ///      with `amount` wei drawn from its L2 balance: the censorship-resistant ether exit. If that balance
+    ///      is short, the L2 includes the transaction as failed and nothing moves.
+    function forceWithdrawETH(address l1Recipient, uint256 amount) external whenNotPaused {
+        if (l1Recipient == address(0)) revert ZeroAddress();
+        if (amount == 0) revert ZeroAmount();
+        bytes memory data = abi.encodeCall(IL2Bridge.withdraw, (l1Recipient));
+        _enqueue(_l2Sender(), L2_BRIDGE, 0, amount, depositGasLimit, data);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -160,30 +201,33 @@ contract CommonBridge is
     // ----------------------------------------------------------------------------------------------
 
     /// @inheritdoc ICommonBridge
-    /// @dev Pays `amount` wei to the caller, who must be the withdrawal's L1 recipient.
-    function claimWithdrawal(uint256 amount, uint256 batchNumber, uint256 messageId, bytes32[] calldata proof)
-        external
-        whenNotPaused
-        nonReentrant
-    {
-        _claim(ETH_TOKEN, ETH_TOKEN, amount, batchNumber, messageId, proof);
-        (bool ok,) = msg.sender.call{value: amount}("");
-        if (!ok) revert EthTransferFailed(msg.sender, amount);
+    /// @dev Anyone may relay: the wei always go to `recipient`, who is bound in the withdrawal leaf.
+    function claimWithdrawal(
+        address recipient,
+        uint256 amount,
+        uint256 batchNumber,
+        uint256 messageId,
+        bytes32[] calldata proof
+    ) external whenNotPaused nonReentrant {
+        _claim(ETH_TOKEN, ETH_TOKEN, recipient, amount, batchNumber, messageId, proof);
+        (bool ok,) = recipient.call{value: amount}("");
+        if (!ok) revert EthTransferFailed(recipient, amount);
     }
 
     /// @inheritdoc ICommonBridge
-    /// @dev Pays `amount` of `tokenL1` to the caller, who must be the withdrawal's L1 recipient.
+    /// @dev Anyone may relay: the tokens always go to `recipient`, who is bound in the withdrawal leaf.
     function claimWithdrawalERC20(
         address tokenL1,
         address tokenL2,
+        address recipient,
         uint256 amount,
         uint256 batchNumber,
         uint256 messageId,
         bytes32[] calldata proof
     ) external whenNotPaused nonReentrant {
         if (tokenL1 == ETH_TOKEN) revert InvalidToken(tokenL1);
-        _claim(tokenL1, tokenL2, amount, batchNumber, messageId, proof);
-        IERC20(tokenL1).safeTransfer(msg.sender, amount);
+        _claim(tokenL1, tokenL2, recipient, amount, batchNumber, messageId, proof);
+        IERC20(tokenL1).safeTransfer(recipient, amount);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -199,39 +243,77 @@ contract CommonBridge is
     }
 
     /// @inheritdoc ICommonBridge
-    function publishL1Messages(uint256 batchNumber, bytes32 root) external onlyRollup {
+    function publishL1Messages(uint256 batchNumber, bytes32 root, uint256 finalizedAt) external onlyRollup {
         l1MessagesRoot[batchNumber] = root;
-        emit L1MessagesPublished(batchNumber, root);
+        l1MessagesFinalizedAt[batchNumber] = finalizedAt;
+        emit L1MessagesPublished(batchNumber, root, finalizedAt);
+    }
+
+    /// @inheritdoc ICommonBridge
+    function revertVerifiedBatches(uint256 firstBatch, uint256 lastBatch, uint256 privilegedCount)
+        external
+        onlyRollup
+    {
+        for (uint256 b = firstBatch; b <= lastBatch; b++) {
+            if (l1MessagesRoot[b] == bytes32(0)) continue;
+            delete l1MessagesRoot[b];
+            delete l1MessagesFinalizedAt[b];
+            emit L1MessagesWithdrawn(b);
+        }
+        if (privilegedCount != 0) {
+            uint256 head = privilegedTxHead - privilegedCount;
+            privilegedTxHead = head;
+            emit PrivilegedTxsRestored(head, privilegedCount);
+        }
+    }
+
+    /// @inheritdoc ICommonBridge
+    /// @dev Folds the previous pause into `rollupPausedSeconds` and records the new one, so the inclusion
+    ///      clock stands still from now until `until` (or until the next call).
+    function recordRollupPause(uint256 until) external onlyRollup {
+        rollupPausedSeconds = uint64(_pausedSeconds());
+        if (until > block.timestamp) {
+            rollupPauseStart = uint64(block.timestamp);
+            rollupPauseEnd = uint64(until);
+        } else {
+            rollupPauseStart = 0;
+            rollupPauseEnd = 0;
+        }
+        emit RollupPauseRecorded(until);
     }
 
     // ----------------------------------------------------------------------------------------------
     // Governance
     // ----------------------------------------------------------------------------------------------
 
-    /// @notice Sets the L2 gas limit of deposits and the largest gas limit `sendToL2` accepts.
-    function setL2GasLimits(uint256 depositGasLimit_, uint256 maxL2GasLimit_) external onlyOwner {
-        _setL2GasLimits(depositGasLimit_, maxL2GasLimit_);
+    /// @notice Sets the L2 gas limit of deposits, the largest gas limit `sendToL2` accepts and the L2 block gas
+    ///         limit, with MIN_DEPOSIT_GAS_LIMIT <= deposit <= max <= min(block, 2^24).
+    function setL2GasLimits(uint256 depositGasLimit_, uint256 maxL2GasLimit_, uint256 l2BlockGasLimit_)
+        external
+        onlyOwner
+    {
+        _setL2GasLimits(depositGasLimit_, maxL2GasLimit_, l2BlockGasLimit_);
     }
 
-    /// @notice Sets the inclusion period of privileged transactions queued from now on.
+    /// @notice Sets the inclusion period of privileged transactions queued from now on, within
+    ///         [MIN_INCLUSION_PERIOD, MAX_INCLUSION_PERIOD] and within the deployment's exit window.
     function setInclusionPeriod(uint256 inclusionPeriod_) external onlyOwner {
         _setInclusionPeriod(inclusionPeriod_);
     }
 
-    /// @notice Sets the account that may pause and unpause (zero disables it).
+    /// @notice Sets the account that may pause and unpause (zero disables it; a contract on a staged deployment).
     function setSecurityCouncil(address council) external onlyOwner {
-        securityCouncil = council;
-        emit SecurityCouncilUpdated(council);
+        _setSecurityCouncil(council);
     }
 
-    /// @notice Stops deposits, L2 calls and claims.
+    /// @notice Stops deposits, L2 calls and claims for at most MAX_PAUSE_DURATION.
     function pause() external onlyOwnerOrCouncil {
-        _pause();
+        _pauseFor(msg.sender != owner());
     }
 
     /// @notice Resumes deposits, L2 calls and claims.
     function unpause() external onlyOwnerOrCouncil {
-        _unpause();
+        _endPause();
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -252,15 +334,24 @@ contract CommonBridge is
     }
 
     /// @inheritdoc ICommonBridge
-    /// @dev Deadlines never decrease along the queue, so the oldest pending one decides.
-    function hasExpiredPrivilegedTxs() external view returns (bool) {
-        uint256 head = privilegedTxHead;
-        return head < nextPrivilegedTxId && block.timestamp > privilegedTxDeadline[head];
+    /// @dev Deadlines never decrease along the queue, so the oldest transaction not covered decides.
+    function isPrivilegedTxOverdue(uint256 transactionId) external view returns (bool) {
+        return transactionId < nextPrivilegedTxId && inclusionClock() > privilegedTxDeadline[transactionId];
+    }
+
+    /// @inheritdoc ICommonBridge
+    function inclusionClock() public view returns (uint256) {
+        return block.timestamp - _pausedSeconds();
     }
 
     /// @notice Number of privileged transactions not yet consumed by a verified batch.
     function pendingPrivilegedTxCount() external view returns (uint256) {
         return nextPrivilegedTxId - privilegedTxHead;
+    }
+
+    /// @notice Smallest gas limit `sendToL2` accepts for calldata `data` (intrinsic gas, EIP-7623 floor).
+    function minGasLimit(bytes calldata data) external pure returns (uint256) {
+        return BasaltFormats.minGasLimit(data);
     }
 
     /// @notice The Merkle leaf a withdrawal of `amount` to `recipient` sent as L2 message `messageId` has.
@@ -279,27 +370,42 @@ contract CommonBridge is
     // ----------------------------------------------------------------------------------------------
 
     function _depositEth(address l2Recipient) internal whenNotPaused {
-        if (msg.value == 0) revert ZeroAmount();
+        if (msg.value < MIN_ETH_DEPOSIT) revert DepositTooSmall(msg.value, MIN_ETH_DEPOSIT);
         if (l2Recipient == address(0)) revert ZeroAddress();
         deposits[ETH_TOKEN][ETH_TOKEN] += msg.value;
         bytes memory data = abi.encodeCall(IL2Bridge.mintETH, (msg.sender, l2Recipient));
-        _enqueue(L2_BRIDGE, L2_BRIDGE, msg.value, depositGasLimit, data);
+        _enqueue(L2_BRIDGE, L2_BRIDGE, msg.value, msg.value, depositGasLimit, data);
     }
 
-    function _enqueue(address from, address to, uint256 value, uint256 gasLimit, bytes memory data) internal {
+    /// @dev Burns `gasLimit` L1 gas (the price of the L2 gas queued), then queues the transaction with the
+    ///      deadline max(clock + inclusionPeriod, previous deadline).
+    function _enqueue(address from, address to, uint256 mint, uint256 value, uint256 gasLimit, bytes memory data)
+        internal
+    {
+        _burnGas(gasLimit);
         uint256 id = nextPrivilegedTxId;
-        bytes32 txHash = BasaltFormats.privilegedTxHash(l2ChainId, from, to, id, value, gasLimit, data);
-        uint256 deadline = block.timestamp + inclusionPeriod;
+        bytes32 txHash = BasaltFormats.privilegedTxHash(l2ChainId, from, to, id, mint, value, gasLimit, data);
+        uint256 deadline = inclusionClock() + inclusionPeriod;
         if (id != 0 && privilegedTxDeadline[id - 1] > deadline) deadline = privilegedTxDeadline[id - 1];
         privilegedTxHash[id] = txHash;
         privilegedTxDeadline[id] = deadline;
         nextPrivilegedTxId = id + 1;
-        emit PrivilegedTxSent(msg.sender, from, to, id, value, gasLimit, data, deadline);
+        emit PrivilegedTxSent(msg.sender, from, to, id, mint, value, gasLimit, data, deadline);
+    }
+
+    /// @dev The L2 account the caller controls: itself when keyed (no code, or an EIP-7702 delegation), its
+    ///      alias when it is a contract. A contract calling from its constructor has no code yet and is told
+    ///      apart from a keyed account by `msg.sender != tx.origin`.
+    function _l2Sender() internal view returns (address) {
+        address sender = msg.sender;
+        bool keyed = sender.code.length == 0 ? sender == tx.origin : !AccountCode.isContract(sender);
+        return keyed ? sender : BasaltFormats.applyAlias(sender);
     }
 
     function _claim(
         address tokenL1,
         address tokenL2,
+        address recipient,
         uint256 amount,
         uint256 batchNumber,
         uint256 messageId,
@@ -308,7 +414,9 @@ contract CommonBridge is
         if (amount == 0) revert ZeroAmount();
         bytes32 root = l1MessagesRoot[batchNumber];
         if (root == bytes32(0)) revert BatchNotVerified(batchNumber);
-        bytes32 leaf = withdrawalLeaf(tokenL1, tokenL2, msg.sender, amount, messageId);
+        uint256 finalizedAt = l1MessagesFinalizedAt[batchNumber];
+        if (block.timestamp < finalizedAt) revert BatchNotFinal(batchNumber, finalizedAt);
+        bytes32 leaf = withdrawalLeaf(tokenL1, tokenL2, recipient, amount, messageId);
         if (claimed[leaf]) revert WithdrawalAlreadyClaimed(leaf);
         if (!MerkleProof.verifyCalldata(proof, root, leaf)) revert InvalidMerkleProof();
         uint256 available = deposits[tokenL1][tokenL2];
@@ -316,7 +424,17 @@ contract CommonBridge is
 
         claimed[leaf] = true;
         deposits[tokenL1][tokenL2] = available - amount;
-        emit WithdrawalClaimed(tokenL1, tokenL2, msg.sender, amount, batchNumber, messageId);
+        emit WithdrawalClaimed(tokenL1, tokenL2, recipient, amount, batchNumber, messageId);
+    }
+
+    /// @dev Seconds the rollup has been paused up to now (pauses end by themselves at `rollupPauseEnd`).
+    function _pausedSeconds() internal view returns (uint256 total) {
+        total = rollupPausedSeconds;
+        uint256 start = rollupPauseStart;
+        if (start != 0) {
+            uint256 end = rollupPauseEnd;
+            total += (block.timestamp < end ? block.timestamp : end) - start;
+        }
     }
 
     /// @dev Spends at least `amount` gas doing nothing.
@@ -325,17 +443,30 @@ contract CommonBridge is
         while (start - gasleft() < amount) {}
     }
 
-    function _setL2GasLimits(uint256 depositGasLimit_, uint256 maxL2GasLimit_) internal {
-        if (depositGasLimit_ < MIN_L2_GAS_LIMIT || maxL2GasLimit_ < depositGasLimit_) revert InvalidParameter();
+    function _setL2GasLimits(uint256 depositGasLimit_, uint256 maxL2GasLimit_, uint256 l2BlockGasLimit_) internal {
+        if (
+            depositGasLimit_ < MIN_DEPOSIT_GAS_LIMIT || maxL2GasLimit_ < depositGasLimit_
+                || maxL2GasLimit_ > MAX_TX_GAS_LIMIT || maxL2GasLimit_ > l2BlockGasLimit_
+        ) revert InvalidParameter();
         depositGasLimit = depositGasLimit_;
         maxL2GasLimit = maxL2GasLimit_;
-        emit L2GasLimitsUpdated(depositGasLimit_, maxL2GasLimit_);
+        l2BlockGasLimit = l2BlockGasLimit_;
+        emit L2GasLimitsUpdated(depositGasLimit_, maxL2GasLimit_, l2BlockGasLimit_);
     }
 
     function _setInclusionPeriod(uint256 inclusionPeriod_) internal {
-        if (inclusionPeriod_ == 0) revert InvalidParameter();
+        if (inclusionPeriod_ < MIN_INCLUSION_PERIOD || inclusionPeriod_ > MAX_INCLUSION_PERIOD) {
+            revert InvalidParameter();
+        }
+        IOnChainProposer(rollup).checkExitWindowWith(inclusionPeriod_);
         inclusionPeriod = inclusionPeriod_;
         emit InclusionPeriodUpdated(inclusionPeriod_);
+    }
+
+    function _setSecurityCouncil(address council) internal {
+        IOnChainProposer(rollup).checkSecurityCouncil(council);
+        securityCouncil = council;
+        emit SecurityCouncilUpdated(council);
     }
 
     function _authorizeUpgrade(address) internal override onlyOwner {}

@@ -12,7 +12,8 @@ import {IL2Messenger} from "./interfaces/IL2Messenger.sol";
 ///         for it, so only the L1 bridge can cause such a call). Withdrawals become L1 messages through
 ///         the L2 messenger and are claimed on L1 against the batch's L1-message root.
 /// @dev Ether withdrawn is kept in this contract for good: it is out of circulation on L2 and is only
-///      released on L1. Stateless (no storage).
+///      released on L1. Stateless (no storage). A deposit never reverts once its privileged transaction has
+///      at least CommonBridge.MIN_DEPOSIT_GAS_LIMIT gas: a delivery that fails for any reason is refunded.
 contract L2Bridge is IL2Bridge {
     address internal constant ETH_TOKEN = BasaltFormats.ETH_TOKEN;
     IL2Messenger internal constant MESSENGER = IL2Messenger(BasaltFormats.L2_MESSENGER);
@@ -26,8 +27,7 @@ contract L2Bridge is IL2Bridge {
 
     /// @inheritdoc IL2Bridge
     function mintETH(address l1Sender, address to) external payable onlyPrivileged {
-        (bool ok,) = to.call{value: msg.value, gas: _deliveryGas()}("");
-        if (ok) {
+        if (_deliver(to, msg.value, "")) {
             emit DepositFinalized(ETH_TOKEN, ETH_TOKEN, to, msg.value);
         } else {
             uint256 messageId = _sendWithdrawal(ETH_TOKEN, ETH_TOKEN, l1Sender, msg.value);
@@ -40,9 +40,10 @@ contract L2Bridge is IL2Bridge {
         external
         onlyPrivileged
     {
-        try this.mintBridgedToken{gas: _deliveryGas()}(tokenL1, tokenL2, to, amount) {
+        bytes memory mint = abi.encodeCall(this.mintBridgedToken, (tokenL1, tokenL2, to, amount));
+        if (_deliver(address(this), 0, mint)) {
             emit DepositFinalized(tokenL1, tokenL2, to, amount);
-        } catch {
+        } else {
             uint256 messageId = _sendWithdrawal(tokenL1, tokenL2, l1Sender, amount);
             emit DepositRefunded(tokenL1, tokenL2, l1Sender, amount, messageId);
         }
@@ -71,10 +72,16 @@ contract L2Bridge is IL2Bridge {
         _sendWithdrawal(tokenL1, tokenL2, l1Recipient, amount);
     }
 
-    /// @dev Gas a delivery may use: everything but the refund reserve.
-    function _deliveryGas() internal view returns (uint256) {
+    /// @dev Calls `target` with everything but REFUND_GAS_RESERVE gas and never reads its return data, so
+    ///      whatever the target does (burn its gas, return or revert with megabytes, change its state) the
+    ///      caller keeps enough gas to refund. True when the call succeeded.
+    function _deliver(address target, uint256 value, bytes memory data) internal returns (bool ok) {
         uint256 available = gasleft();
-        return available > REFUND_GAS_RESERVE ? available - REFUND_GAS_RESERVE : 0;
+        if (available <= REFUND_GAS_RESERVE) return false;
+        uint256 deliveryGas = available - REFUND_GAS_RESERVE;
+        assembly ("memory-safe") {
+            ok := call(deliveryGas, target, value, add(data, 32), mload(data), 0, 0)
+        }
     }
 
     function _sendWithdrawal(address tokenL1, address tokenL2, address l1Recipient, uint256 amount)

@@ -8,6 +8,7 @@ import {CommonBridge} from "../../src/l1/CommonBridge.sol";
 import {OnChainProposer} from "../../src/l1/OnChainProposer.sol";
 import {IOnChainProposer} from "../../src/l1/interfaces/IOnChainProposer.sol";
 import {BasaltFormats} from "../../src/common/BasaltFormats.sol";
+import {IL2Bridge} from "../../src/l2/interfaces/IL2Bridge.sol";
 import {TestBase} from "./TestBase.sol";
 
 /// @notice Deploys the L1 system the way the deployer does (implementations behind ERC1967 proxies)
@@ -18,7 +19,14 @@ abstract contract Fixture is TestBase {
     bytes32 internal constant BLOB_HASH = 0x01aa000000000000000000000000000000000000000000000000000000000001;
     uint256 internal constant DEPOSIT_GAS = 200_000;
     uint256 internal constant MAX_L2_GAS = 10_000_000;
+    uint256 internal constant L2_BLOCK_GAS = 30_000_000;
     uint256 internal constant INCLUSION_PERIOD = 1 days;
+    uint8 internal constant ATTESTATION_ID = 1;
+
+    /// Deployment profile knobs read by `deploySystem` (tests set them before calling it).
+    uint64 internal finalizationDelay;
+    uint64 internal provingAllowance;
+    uint64 internal exitWindowFloor;
 
     address internal governance = address(0x60F0);
     address internal council = address(0xC0C0);
@@ -39,20 +47,17 @@ abstract contract Fixture is TestBase {
         for (uint256 i = 0; i < signerKeys.length; i++) {
             signerAddrs.push(vm.addr(signerKeys[i]));
         }
-        attestation = AttestationVerifier(
-            address(
-                new ERC1967Proxy(
-                    address(new AttestationVerifier()),
-                    abi.encodeCall(AttestationVerifier.initialize, (governance, signerAddrs, 2))
-                )
-            )
-        );
-
         address rollupImpl = address(new OnChainProposer());
         address bridgeImpl = address(new CommonBridge());
-        address predictedBridge = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
+        address attestationImpl = address(new AttestationVerifier());
+        // The proxies reference each other: rollup (nonce n), bridge (n + 1), attestation verifier (n + 2).
+        uint256 nonce = vm.getNonce(address(this));
+        address predictedBridge = vm.computeCreateAddress(address(this), nonce + 1);
+        address predictedAttestation = vm.computeCreateAddress(address(this), nonce + 2);
+        IOnChainProposer.InitParams memory params = rollupParams(predictedBridge, validium, devNoVerifier);
+        if (!devNoVerifier) params.verifiers[0] = predictedAttestation;
         rollup = OnChainProposer(
-            address(new ERC1967Proxy(rollupImpl, abi.encodeCall(OnChainProposer.initialize, (rollupParams(predictedBridge, validium, devNoVerifier)))))
+            address(new ERC1967Proxy(rollupImpl, abi.encodeCall(OnChainProposer.initialize, (params))))
         );
         bridge = CommonBridge(
             payable(
@@ -61,14 +66,41 @@ abstract contract Fixture is TestBase {
                         bridgeImpl,
                         abi.encodeCall(
                             CommonBridge.initialize,
-                            (governance, address(rollup), L2_CHAIN_ID, council, DEPOSIT_GAS, MAX_L2_GAS, INCLUSION_PERIOD)
+                            (
+                                governance,
+                                address(rollup),
+                                L2_CHAIN_ID,
+                                council,
+                                DEPOSIT_GAS,
+                                MAX_L2_GAS,
+                                L2_BLOCK_GAS,
+                                INCLUSION_PERIOD
+                            )
                         )
                     )
                 )
             )
         );
+        attestation = AttestationVerifier(
+            address(
+                new ERC1967Proxy(
+                    attestationImpl,
+                    abi.encodeCall(
+                        AttestationVerifier.initialize,
+                        (governance, address(rollup), ATTESTATION_ID, council, signerAddrs, 2)
+                    )
+                )
+            )
+        );
         assertEq(address(bridge), predictedBridge, "bridge address prediction");
+        assertEq(address(attestation), predictedAttestation, "verifier address prediction");
         vm.deal(user, 1000 ether);
+    }
+
+    /// Address the rollup proxy will get if this contract creates `createsBefore` contracts and then calls
+    /// `deploySystem` (a timelock constructed with it as its guard: `predictedRollup(1)`).
+    function predictedRollup(uint256 createsBefore) internal view returns (address) {
+        return vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + createsBefore + 3);
     }
 
     function rollupParams(address bridge_, bool validium, bool devNoVerifier)
@@ -94,7 +126,10 @@ abstract contract Fixture is TestBase {
             l2ChainId: L2_CHAIN_ID,
             genesisStateRoot: GENESIS_ROOT,
             validium: validium,
-            devNoVerifier: devNoVerifier
+            devNoVerifier: devNoVerifier,
+            finalizationDelay: finalizationDelay,
+            provingAllowance: provingAllowance,
+            exitWindowFloor: exitWindowFloor
         });
     }
 
@@ -126,9 +161,18 @@ abstract contract Fixture is TestBase {
         return abi.encodePacked(r, s, v);
     }
 
-    /// Attestation by the given keys, ordered by signer address as the verifier requires.
-    function attestWith(uint256[] memory keys, bytes memory inputs) internal pure returns (bytes memory proof) {
-        bytes32 digest = keccak256(inputs);
+    /// The EIP-712 digest attesters sign for `batch` of this deployment.
+    function digestFor(uint256 batch, bytes memory inputs) internal view returns (bytes32) {
+        return BasaltFormats.attestationDigest(block.chainid, address(rollup), ATTESTATION_ID, batch, inputs);
+    }
+
+    /// Attestation of `batch` by the given keys, ordered by signer address as the verifier requires.
+    function attestWith(uint256[] memory keys, uint256 batch, bytes memory inputs)
+        internal
+        view
+        returns (bytes memory proof)
+    {
+        bytes32 digest = digestFor(batch, inputs);
         for (uint256 i = 0; i < keys.length; i++) {
             for (uint256 j = i + 1; j < keys.length; j++) {
                 if (vm.addr(keys[j]) < vm.addr(keys[i])) (keys[i], keys[j]) = (keys[j], keys[i]);
@@ -140,7 +184,7 @@ abstract contract Fixture is TestBase {
     }
 
     function attest(uint256 batch) internal view returns (bytes memory) {
-        return attestWith(signerKeys, rollup.publicInputs(batch));
+        return attestWith(signerKeys, batch, rollup.publicInputs(batch));
     }
 
     function proofsFor(uint256 first, uint256 count) internal view returns (bytes[][] memory proofs) {
@@ -167,14 +211,34 @@ abstract contract Fixture is TestBase {
         bridge.deposit{value: amount}(user);
     }
 
+    /// The queued hash of ether deposit `id`: from and to the L2 bridge, minting and sending `amount`.
+    function ethDepositHash(uint256 id, address l1Sender, address recipient, uint256 amount)
+        internal
+        pure
+        returns (bytes32)
+    {
+        bytes memory data = abi.encodeCall(IL2Bridge.mintETH, (l1Sender, recipient));
+        address l2Bridge = BasaltFormats.L2_BRIDGE;
+        return BasaltFormats.privilegedTxHash(L2_CHAIN_ID, l2Bridge, l2Bridge, id, amount, amount, DEPOSIT_GAS, data);
+    }
+
     function ethLeaf(address recipient, uint256 amount, uint256 messageId) internal view returns (bytes32) {
         return bridge.withdrawalLeaf(BasaltFormats.ETH_TOKEN, BasaltFormats.ETH_TOKEN, recipient, amount, messageId);
     }
 
-    /// Commits and verifies the next batch with `leaves` as its L1 messages; returns its number.
+    /// Commits and verifies the next batch with `messagesRoot` as its L1-message root and waits until it
+    /// is final; returns its number.
     function publishMessages(bytes32 messagesRoot) internal returns (uint256 batch) {
         batch = rollup.lastCommittedBatch() + 1;
         commit(batch, messagesRoot, 0, 0);
         verify(batch, 1);
+        vm.warp(rollup.getBatch(batch).finalizedAt);
+    }
+
+    /// Claims the ether withdrawal `messageId` for `recipient` (anyone may relay).
+    function claimEth(address recipient, uint256 amount, uint256 batch, uint256 messageId, bytes32[] memory proof)
+        internal
+    {
+        bridge.claimWithdrawal(recipient, amount, batch, messageId, proof);
     }
 }

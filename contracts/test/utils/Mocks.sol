@@ -3,7 +3,9 @@ pragma solidity ^0.8.24;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
-import {IBatchVerifier} from "../../src/l1/interfaces/IBatchVerifier.sol";
+import {
+    IBatchVerifier, VERIFIED_BY_COMMITTEE, VERIFIED_BY_VALIDITY_PROOF
+} from "../../src/l1/interfaces/IBatchVerifier.sol";
 import {CommonBridge} from "../../src/l1/CommonBridge.sol";
 import {ICommonBridge} from "../../src/l1/interfaces/ICommonBridge.sol";
 
@@ -76,7 +78,7 @@ contract ReentrantClaimer {
         external
     {
         _reentryCall = reentry;
-        BRIDGE.claimWithdrawal(amount, batchNumber, messageId, proof);
+        BRIDGE.claimWithdrawal(address(this), amount, batchNumber, messageId, proof);
     }
 
     receive() external payable {
@@ -91,25 +93,82 @@ contract ReentrantClaimer {
     }
 }
 
-/// @notice A contract that calls `sendToL2` (so its L2 sender is aliased) and refuses ether.
+/// @notice A contract that calls the bridge (so its L2 sender is aliased), forwards ether to any address
+///         (including the bridge's receive()) and refuses ether itself.
 contract ContractCaller {
-    function callSendToL2(ICommonBridge bridge, address to, uint256 gasLimit, bytes calldata data) external payable {
-        bridge.sendToL2{value: msg.value}(to, gasLimit, data);
+    function callSendToL2(ICommonBridge bridge, address to, uint256 value, uint256 gasLimit, bytes calldata data)
+        external
+        payable
+    {
+        bridge.sendToL2{value: msg.value}(to, value, gasLimit, data);
     }
 
-    function claim(ICommonBridge bridge, uint256 amount, uint256 batchNumber, uint256 messageId, bytes32[] calldata proof)
-        external
-    {
-        bridge.claimWithdrawal(amount, batchNumber, messageId, proof);
+    function forceWithdraw(ICommonBridge bridge, address l1Recipient, uint256 amount) external {
+        bridge.forceWithdrawETH(l1Recipient, amount);
+    }
+
+    function forward(address to) external payable {
+        (bool ok, bytes memory err) = to.call{value: msg.value}("");
+        if (!ok) {
+            assembly {
+                revert(add(err, 32), mload(err))
+            }
+        }
     }
 }
 
-/// @notice A proof system that accepts exactly the proof bytes "ok".
+/// @notice Calls `sendToL2` from its constructor, when it has no code yet.
+contract ConstructorCaller {
+    constructor(ICommonBridge bridge, address to) {
+        bridge.sendToL2(to, 0, 21_000, "");
+    }
+}
+
+/// @notice A proof system that accepts exactly the proof bytes "ok", as a committee or as a validity proof.
 contract MockVerifier is IBatchVerifier {
+    bool internal immutable VALIDITY;
+
     error MockRejected();
 
-    function verify(bytes calldata, bytes calldata proof) external pure {
+    constructor(bool validity) {
+        VALIDITY = validity;
+    }
+
+    function verify(uint256, bytes calldata, bytes calldata proof) external view returns (bytes32) {
         if (keccak256(proof) != keccak256("ok")) revert MockRejected();
+        return VALIDITY ? VERIFIED_BY_VALIDITY_PROOF : VERIFIED_BY_COMMITTEE;
+    }
+}
+
+/// @notice Not a verifier: any call succeeds and returns nothing.
+contract PermissiveFallback {
+    fallback() external {}
+}
+
+/// @notice Not a verifier: returns its calldata (so the first word is the selector and the batch number).
+contract EchoFallback {
+    fallback(bytes calldata input) external returns (bytes memory) {
+        return input;
+    }
+}
+
+/// @notice A stand-in for a multisig security council: a contract that forwards calls from its owner.
+contract CouncilMultisig {
+    address internal immutable OWNER;
+
+    constructor(address owner_) {
+        OWNER = owner_;
+    }
+
+    function exec(address target, bytes calldata data) external returns (bytes memory) {
+        require(msg.sender == OWNER, "not owner");
+        (bool ok, bytes memory ret) = target.call(data);
+        if (!ok) {
+            assembly {
+                revert(add(ret, 32), mload(ret))
+            }
+        }
+        return ret;
     }
 }
 

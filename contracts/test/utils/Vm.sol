@@ -30,4 +30,9 @@ interface Vm {
     function load(address target, bytes32 slot) external view returns (bytes32 data);
     function recordLogs() external;
     function getRecordedLogs() external returns (Log[] memory logs);
+    function chainId(uint256 newChainId) external;
+    function cool(address target) external;
+    function assume(bool condition) external pure;
+    function snapshotState() external returns (uint256 snapshotId);
+    function revertToState(uint256 snapshotId) external returns (bool success);
 }

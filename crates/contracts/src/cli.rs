@@ -4,10 +4,13 @@ use std::path::PathBuf;
 
 use alloy_primitives::{Address, B256};
 
-use crate::deploy::{
-    DEFAULT_DEPOSIT_GAS_LIMIT, DEFAULT_EXIT_WINDOW_SECS, DEFAULT_INCLUSION_PERIOD_SECS,
-    DEFAULT_L2_CHAIN_ID, DEFAULT_MAX_L2_GAS_LIMIT, DeployConfig, Deployment, EMPTY_STATE_ROOT,
-    deploy,
+use crate::{
+    deploy::{
+        DEFAULT_DEPOSIT_GAS_LIMIT, DEFAULT_INCLUSION_PERIOD_SECS, DEFAULT_L2_BLOCK_GAS_LIMIT,
+        DEFAULT_L2_CHAIN_ID, DEFAULT_MAX_L2_GAS_LIMIT, DEFAULT_PROVING_ALLOWANCE_SECS,
+        DeployConfig, Deployment, EMPTY_STATE_ROOT, deploy,
+    },
+    profile::Profile,
 };
 
 /// Deploy the rollup contracts (timelock, OnChainProposer, CommonBridge, attestation verifier) to
@@ -20,6 +23,11 @@ pub struct DeployArgs {
     /// Private key (hex) of the account that pays for the deployment.
     #[arg(long, value_name = "KEY", env = "BASALT_PRIVATE_KEY", hide_env_values = true)]
     pub private_key: String,
+    /// Deployment profile: `dev` allows short delays, single keys and --dev-no-verifier; `stage1` and
+    /// `stage2` enforce on chain a timelock delay of at least 7 / 30 days plus the inclusion period,
+    /// proving allowance and finalization delay, a contract (multisig) council and a proof verifier.
+    #[arg(long, value_enum, default_value_t = Profile::Dev)]
+    pub profile: Profile,
     /// Validium: batches are committed without a blob (data kept off L1).
     #[arg(long)]
     pub validium: bool,
@@ -32,9 +40,10 @@ pub struct DeployArgs {
     /// Signatures required out of the attesters [default: all of them].
     #[arg(long, value_name = "K")]
     pub threshold: Option<u64>,
-    /// Timelock delay: how long users have to exit before a governance change applies.
-    #[arg(long = "exit-window", value_name = "SECONDS", default_value_t = DEFAULT_EXIT_WINDOW_SECS)]
-    pub exit_window: u64,
+    /// Timelock delay: how long users have to exit before a governance change applies
+    /// [default: 7 days on dev; the smallest the profile accepts on stage1/stage2].
+    #[arg(long = "exit-window", value_name = "SECONDS")]
+    pub exit_window: Option<u64>,
     /// Where to write the deployment JSON.
     #[arg(long, value_name = "FILE", default_value = "deploy.json")]
     pub out: PathBuf,
@@ -47,8 +56,9 @@ pub struct DeployArgs {
     /// Accounts allowed to commit batches (comma-separated) [default: the deployer].
     #[arg(long = "sequencers", value_name = "ADDR,...", value_delimiter = ',')]
     pub sequencers: Vec<Address>,
-    /// Security council: may pause, revert unverified batches and cancel governance operations
-    /// [default: the deployer].
+    /// Security council: may pause (for at most 14 days), revert batches that are not final, remove
+    /// sequencers and attesters, and cancel governance operations other than unpausing or replacing
+    /// it [default: the deployer; stage1/stage2 require a multisig contract].
     #[arg(long, value_name = "ADDR")]
     pub security_council: Option<Address>,
     /// Governance account that proposes and executes timelock operations [default: the deployer].
@@ -60,18 +70,30 @@ pub struct DeployArgs {
     /// Seconds a deposit may wait before the sequencer is forced to include it.
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_INCLUSION_PERIOD_SECS)]
     pub inclusion_period: u64,
-    /// L2 gas limit of deposits.
+    /// L2 gas limit of deposits and forced withdrawals (burned on L1 as their price).
     #[arg(long, value_name = "GAS", default_value_t = DEFAULT_DEPOSIT_GAS_LIMIT)]
     pub deposit_gas_limit: u64,
     /// Largest L2 gas limit an L1 -> L2 call may request.
     #[arg(long, value_name = "GAS", default_value_t = DEFAULT_MAX_L2_GAS_LIMIT)]
     pub max_l2_gas_limit: u64,
+    /// Block gas limit the L2 guarantees (at least --max-l2-gas-limit).
+    #[arg(long, value_name = "GAS", default_value_t = DEFAULT_L2_BLOCK_GAS_LIMIT)]
+    pub l2_block_gas_limit: u64,
+    /// Seconds a batch verified by attestations only waits before its withdrawals are claimable
+    /// [default: 0 on dev, 1 day on stage1/stage2].
+    #[arg(long, value_name = "SECONDS")]
+    pub finalization_delay: Option<u64>,
+    /// Seconds the operator needs to commit and prove a batch with a forced transaction (part of the
+    /// exit window).
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_PROVING_ALLOWANCE_SECS)]
+    pub proving_allowance: u64,
 }
 
 impl DeployArgs {
     /// The deployer configuration these flags describe.
     pub fn to_config(&self) -> DeployConfig {
         DeployConfig {
+            profile: self.profile,
             validium: self.validium,
             dev_no_verifier: self.dev_no_verifier,
             attesters: self.attesters.clone(),
@@ -87,6 +109,9 @@ impl DeployArgs {
             inclusion_period_secs: self.inclusion_period,
             deposit_gas_limit: self.deposit_gas_limit,
             max_l2_gas_limit: self.max_l2_gas_limit,
+            l2_block_gas_limit: self.l2_block_gas_limit,
+            finalization_delay_secs: self.finalization_delay,
+            proving_allowance_secs: self.proving_allowance,
             ..DeployConfig::new(self.l1_rpc_url.clone(), self.private_key.clone())
         }
     }
@@ -127,6 +152,15 @@ pub fn summary(d: &Deployment, out: &std::path::Path) -> String {
         "  L2 chain id {}, {} mode\n",
         d.l2_chain_id,
         if d.validium { "validium" } else { "rollup (blobs)" }
+    ));
+    s.push_str(&format!(
+        "  profile {}: exit window floor {} s, inclusion period {} s, proving allowance {} s, \
+         finalization delay {} s\n",
+        d.profile.name(),
+        d.profile.exit_window_floor_secs(),
+        d.inclusion_period_secs,
+        d.proving_allowance_secs,
+        d.finalization_delay_secs
     ));
     if !d.already_deployed {
         s.push_str(&format!("Wrote {}\n", out.display()));
@@ -184,7 +218,8 @@ mod tests {
         assert!(c.validium && c.dev_no_verifier);
         assert_eq!(c.attesters.len(), 2);
         assert_eq!(c.threshold, Some(2));
-        assert_eq!(c.exit_window_secs, 60);
+        assert_eq!(c.exit_window_secs, Some(60));
+        assert_eq!(c.exit_window(), 60);
         assert_eq!(c.out, PathBuf::from("x.json"));
     }
 
@@ -195,7 +230,43 @@ mod tests {
                 .unwrap();
         let c = cli.deploy.to_config();
         assert_eq!(c.out, PathBuf::from("deploy.json"));
-        assert_eq!(c.exit_window_secs, DEFAULT_EXIT_WINDOW_SECS);
+        assert_eq!(c.exit_window(), crate::deploy::DEFAULT_EXIT_WINDOW_SECS);
+        assert_eq!(c.profile, Profile::Dev);
+        assert_eq!(c.finalization_delay(), 0);
         assert!(c.attesters.is_empty() && !c.validium && !c.dev_no_verifier);
+    }
+
+    #[test]
+    fn staged_profiles_default_to_their_smallest_exit_window() {
+        let cli = Cli::try_parse_from([
+            "basalt",
+            "--l1-rpc-url",
+            "http://x",
+            "--private-key",
+            "0x01",
+            "--profile",
+            "stage1",
+            "--inclusion-period",
+            "3600",
+            "--proving-allowance",
+            "7200",
+        ])
+        .unwrap();
+        let c = cli.deploy.to_config();
+        assert_eq!(c.profile, Profile::Stage1);
+        assert_eq!(c.finalization_delay(), 24 * 3600);
+        assert_eq!(c.exit_window(), 7 * 24 * 3600 + 3600 + 7200 + 24 * 3600);
+        assert!(
+            Cli::try_parse_from([
+                "basalt",
+                "--l1-rpc-url",
+                "x",
+                "--private-key",
+                "1",
+                "--profile",
+                "stage3"
+            ])
+            .is_err()
+        );
     }
 }

@@ -29,13 +29,30 @@ use crate::{
         AttestationVerifier, BasaltTimelock, CommonBridge, ERC1967Proxy, IOnChainProposer,
         OnChainProposer,
     },
+    formats::MAX_TX_GAS_LIMIT,
+    profile::Profile,
     revert::ContractRevert,
 };
 
 /// L2 chain id used when none is given.
 pub const DEFAULT_L2_CHAIN_ID: u64 = 12_212_759;
-/// Exit window (timelock delay) used when none is given: 7 days.
+/// Exit window (timelock delay) of a dev deployment when none is given: 7 days. Staged profiles default
+/// to the smallest delay they accept ([`Profile::required_governance_delay`]).
 pub const DEFAULT_EXIT_WINDOW_SECS: u64 = 7 * 24 * 3600;
+/// Proving allowance used when none is given: 1 day.
+pub const DEFAULT_PROVING_ALLOWANCE_SECS: u64 = 24 * 3600;
+/// Block gas limit the L2 guarantees, when none is given.
+pub const DEFAULT_L2_BLOCK_GAS_LIMIT: u64 = 30_000_000;
+/// `CommonBridge.MIN_DEPOSIT_GAS_LIMIT`: gas a deposit needs to be delivered or refunded on L2.
+pub const MIN_DEPOSIT_GAS_LIMIT: u64 = 150_000;
+/// `CommonBridge.MIN_INCLUSION_PERIOD` and `MAX_INCLUSION_PERIOD` (seconds).
+pub const INCLUSION_PERIOD_RANGE: std::ops::RangeInclusive<u64> = 300..=30 * 24 * 3600;
+/// `OnChainProposer.MAX_FINALIZATION_DELAY` (seconds).
+pub const MAX_FINALIZATION_DELAY_SECS: u64 = 7 * 24 * 3600;
+/// `OnChainProposer.MAX_PROVING_ALLOWANCE` (seconds).
+pub const MAX_PROVING_ALLOWANCE_SECS: u64 = 30 * 24 * 3600;
+/// L1 chain ids on which `--dev-no-verifier` is allowed (anvil/hardhat, geth --dev).
+pub const DEV_L1_CHAIN_IDS: [u64; 2] = [31_337, 1337];
 /// Inclusion period of privileged transactions used when none is given: 1 day.
 pub const DEFAULT_INCLUSION_PERIOD_SECS: u64 = 24 * 3600;
 /// L2 gas limit of a deposit's privileged transaction.
@@ -48,8 +65,8 @@ pub const EMPTY_STATE_ROOT: B256 =
     b256!("0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
 /// Id the attestation verifier is registered under in the OnChainProposer.
 pub const ATTESTATION_VERIFIER_ID: u8 = 1;
-/// Gas a full deployment takes, with a margin (measured 8.5M on anvil; see docs/contracts.md).
-pub const DEPLOY_GAS_ESTIMATE: u64 = 12_000_000;
+/// Gas a full deployment takes, with a margin (measured 10.6M on anvil; see docs/contracts.md).
+pub const DEPLOY_GAS_ESTIMATE: u64 = 14_000_000;
 /// ERC-1967 implementation slot.
 const IMPLEMENTATION_SLOT: B256 =
     b256!("0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc");
@@ -61,6 +78,8 @@ pub struct DeployConfig {
     pub l1_rpc_url: String,
     /// Hex private key of the deploying account (pays for the deployment).
     pub private_key: String,
+    /// Deployment profile: which floors the contracts enforce.
+    pub profile: Profile,
     /// Validium: batches carry no blob.
     pub validium: bool,
     /// Development chain: allow verifying batches with no verifier.
@@ -69,8 +88,9 @@ pub struct DeployConfig {
     pub attesters: Vec<Address>,
     /// Signatures required; defaults to all attesters.
     pub threshold: Option<u64>,
-    /// Timelock delay in seconds: the window users have to exit before a change applies.
-    pub exit_window_secs: u64,
+    /// Timelock delay in seconds: the window users have to exit before a change applies. `None`: 7
+    /// days on dev, the profile's required minimum on stage 1 and 2.
+    pub exit_window_secs: Option<u64>,
     /// Where to write the deployment JSON.
     pub out: PathBuf,
     /// Chain id of the L2.
@@ -90,8 +110,14 @@ pub struct DeployConfig {
     pub deposit_gas_limit: u64,
     /// Largest L2 gas limit of `sendToL2`.
     pub max_l2_gas_limit: u64,
+    /// Block gas limit the L2 guarantees (at least `max_l2_gas_limit`).
+    pub l2_block_gas_limit: u64,
     /// Seconds before a queued privileged transaction forces its inclusion.
     pub inclusion_period_secs: u64,
+    /// Seconds a committee-verified batch waits before it is final; `None`: the profile's default.
+    pub finalization_delay_secs: Option<u64>,
+    /// Seconds the operator needs to commit and prove a batch with a forced transaction.
+    pub proving_allowance_secs: u64,
     /// How long to wait for the L1 to answer, and for each transaction to be mined.
     pub rpc_timeout: Duration,
 }
@@ -103,11 +129,12 @@ impl DeployConfig {
         Self {
             l1_rpc_url: l1_rpc_url.into(),
             private_key: private_key.into(),
+            profile: Profile::Dev,
             validium: false,
             dev_no_verifier: false,
             attesters: Vec::new(),
             threshold: None,
-            exit_window_secs: DEFAULT_EXIT_WINDOW_SECS,
+            exit_window_secs: None,
             out: PathBuf::from("deploy.json"),
             l2_chain_id: DEFAULT_L2_CHAIN_ID,
             genesis_state_root: EMPTY_STATE_ROOT,
@@ -117,9 +144,35 @@ impl DeployConfig {
             expected_l1_chain_id: None,
             deposit_gas_limit: DEFAULT_DEPOSIT_GAS_LIMIT,
             max_l2_gas_limit: DEFAULT_MAX_L2_GAS_LIMIT,
+            l2_block_gas_limit: DEFAULT_L2_BLOCK_GAS_LIMIT,
             inclusion_period_secs: DEFAULT_INCLUSION_PERIOD_SECS,
+            finalization_delay_secs: None,
+            proving_allowance_secs: DEFAULT_PROVING_ALLOWANCE_SECS,
             rpc_timeout: Duration::from_secs(30),
         }
+    }
+
+    /// The finalization delay this configuration deploys with.
+    pub fn finalization_delay(&self) -> u64 {
+        self.finalization_delay_secs.unwrap_or(self.profile.default_finalization_delay_secs())
+    }
+
+    /// The smallest timelock delay the profile accepts with these parameters (0 on dev).
+    pub fn required_exit_window(&self) -> u64 {
+        self.profile.required_governance_delay(
+            self.inclusion_period_secs,
+            self.proving_allowance_secs,
+            self.finalization_delay(),
+        )
+    }
+
+    /// The timelock delay this configuration deploys with.
+    pub fn exit_window(&self) -> u64 {
+        self.exit_window_secs.unwrap_or(if self.profile.is_staged() {
+            self.required_exit_window()
+        } else {
+            DEFAULT_EXIT_WINDOW_SECS
+        })
     }
 }
 
@@ -159,6 +212,9 @@ pub struct Deployment {
     /// Chain id of the L2.
     #[serde(default)]
     pub l2_chain_id: u64,
+    /// Deployment profile.
+    #[serde(default)]
+    pub profile: Profile,
     /// Validium mode.
     #[serde(default)]
     pub validium: bool,
@@ -192,9 +248,18 @@ pub struct Deployment {
     /// Largest L2 gas limit of `sendToL2`.
     #[serde(default)]
     pub max_l2_gas_limit: u64,
+    /// Block gas limit the L2 guarantees.
+    #[serde(default)]
+    pub l2_block_gas_limit: u64,
     /// Inclusion period of privileged transactions, seconds.
     #[serde(default)]
     pub inclusion_period_secs: u64,
+    /// Finalization delay of committee-verified batches, seconds.
+    #[serde(default)]
+    pub finalization_delay_secs: u64,
+    /// Declared proving allowance, seconds.
+    #[serde(default)]
+    pub proving_allowance_secs: u64,
     /// True when this run found the deployment already live and deployed nothing.
     #[serde(skip)]
     pub already_deployed: bool,
@@ -432,13 +497,89 @@ fn validate(config: &DeployConfig) -> Result<(), DeployError> {
     if config.genesis_state_root == B256::ZERO {
         return bad("the genesis state root must not be zero".into());
     }
-    if config.inclusion_period_secs == 0 {
-        return bad("the inclusion period must be at least one second".into());
+    if !INCLUSION_PERIOD_RANGE.contains(&config.inclusion_period_secs) {
+        return bad(format!(
+            "--inclusion-period must be between {} and {} seconds, got {}",
+            INCLUSION_PERIOD_RANGE.start(),
+            INCLUSION_PERIOD_RANGE.end(),
+            config.inclusion_period_secs
+        ));
     }
-    if config.deposit_gas_limit < 21_000 || config.max_l2_gas_limit < config.deposit_gas_limit {
-        return bad(
-            "L2 gas limits must satisfy 21000 <= deposit gas limit <= max L2 gas limit".into()
-        );
+    if config.deposit_gas_limit < MIN_DEPOSIT_GAS_LIMIT
+        || config.max_l2_gas_limit < config.deposit_gas_limit
+        || config.max_l2_gas_limit > MAX_TX_GAS_LIMIT
+        || config.max_l2_gas_limit > config.l2_block_gas_limit
+    {
+        return bad(format!(
+            "L2 gas limits must satisfy {MIN_DEPOSIT_GAS_LIMIT} <= deposit gas limit <= max L2 gas limit \
+             <= min(L2 block gas limit, {MAX_TX_GAS_LIMIT}); got {} <= {} <= min({}, {MAX_TX_GAS_LIMIT})",
+            config.deposit_gas_limit, config.max_l2_gas_limit, config.l2_block_gas_limit
+        ));
+    }
+    if config.finalization_delay() > MAX_FINALIZATION_DELAY_SECS {
+        return bad(format!(
+            "--finalization-delay must be at most {MAX_FINALIZATION_DELAY_SECS} seconds"
+        ));
+    }
+    if config.proving_allowance_secs > MAX_PROVING_ALLOWANCE_SECS {
+        return bad(format!(
+            "--proving-allowance must be at most {MAX_PROVING_ALLOWANCE_SECS} seconds"
+        ));
+    }
+    let profile = config.profile.name();
+    if config.profile.is_staged() {
+        if config.dev_no_verifier {
+            return bad(format!(
+                "--profile {profile} needs a proof verifier; drop --dev-no-verifier"
+            ));
+        }
+        if config.security_council.is_none() {
+            return bad(format!(
+                "--profile {profile} needs --security-council: a multisig contract, not the deployer's key"
+            ));
+        }
+        let required = config.required_exit_window();
+        if config.exit_window() < required {
+            return bad(format!(
+                "--profile {profile} needs --exit-window of at least {required} s ({} s floor + {} s \
+                 inclusion period + {} s proving allowance + {} s finalization delay), got {}",
+                config.profile.exit_window_floor_secs(),
+                config.inclusion_period_secs,
+                config.proving_allowance_secs,
+                config.finalization_delay(),
+                config.exit_window()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks what can only be checked against the L1: `--dev-no-verifier` only on a development chain,
+/// and on a staged profile a council with contract code (not an EIP-7702 delegated key).
+async fn validate_on_chain(
+    config: &DeployConfig,
+    provider: &DynProvider<Ethereum>,
+    chain_id: u64,
+) -> Result<(), DeployError> {
+    if config.dev_no_verifier && !DEV_L1_CHAIN_IDS.contains(&chain_id) {
+        return Err(DeployError::InvalidConfig(format!(
+            "--dev-no-verifier is only allowed on a development L1 (chain id 31337 or 1337); this L1 is \
+             chain {chain_id}"
+        )));
+    }
+    if let (true, Some(council)) = (config.profile.is_staged(), config.security_council) {
+        let code = provider
+            .get_code_at(council)
+            .await
+            .map_err(rpc_err("reading the security council's code"))?;
+        let delegated = code.len() == 23 && code.starts_with(&[0xef, 0x01, 0x00]);
+        if code.is_empty() || delegated {
+            return Err(DeployError::InvalidConfig(format!(
+                "--security-council {council} is a key, not a contract: --profile {} needs a multisig \
+                 contract as council",
+                config.profile.name()
+            )));
+        }
     }
     Ok(())
 }
@@ -522,6 +663,8 @@ pub async fn deploy(config: DeployConfig) -> Result<Deployment, DeployError> {
         return Ok(Deployment { already_deployed: true, ..existing });
     }
 
+    validate_on_chain(&config, &provider, chain_id).await?;
+
     let balance = provider
         .get_balance(deployer_address)
         .await
@@ -551,6 +694,17 @@ pub async fn deploy(config: DeployConfig) -> Result<Deployment, DeployError> {
     } else {
         config.threshold.unwrap_or(config.attesters.len() as u64)
     };
+    let exit_window = config.exit_window();
+    let finalization_delay = config.finalization_delay();
+
+    // The contracts reference each other (timelock -> rollup, rollup <-> bridge, rollup <-> verifier),
+    // so every address is fixed up front by the deployer's nonce and checked as each one lands.
+    let nonce = provider
+        .get_transaction_count(deployer_address)
+        .pending()
+        .await
+        .map_err(rpc_err("reading the deployer nonce"))?;
+    let plan = AddressPlan::new(deployer_address, nonce, !config.attesters.is_empty());
 
     let mut d = Deployer {
         provider: provider.clone(),
@@ -561,89 +715,88 @@ pub async fn deploy(config: DeployConfig) -> Result<Deployment, DeployError> {
 
     let timelock_call = BasaltTimelock::deploy_builder(
         d.provider.clone(),
-        U256::from(config.exit_window_secs),
+        U256::from(exit_window),
         vec![governance],
         vec![governance],
         council,
+        plan.rollup,
     );
-    let timelock = d.send("the timelock", timelock_call).await?.contract_address.ok_or(
-        DeployError::Transaction {
-            step: "the timelock",
-            reason: "no contract address in receipt".into(),
-        },
-    )?;
-
-    let (verifier, verifier_impl) = if config.attesters.is_empty() {
-        (None, None)
-    } else {
-        let implementation = d
-            .create("the AttestationVerifier implementation", AttestationVerifier::BYTECODE.clone())
-            .await?;
-        let init = AttestationVerifier::initializeCall {
-            owner_: timelock,
-            signers_: config.attesters.clone(),
-            threshold_: U256::from(threshold),
-        }
-        .abi_encode();
-        let proxy = d.proxy("the AttestationVerifier proxy", implementation, init).await?;
-        (Some(proxy), Some(implementation))
-    };
-
+    let timelock = d.send("the timelock", timelock_call).await?.contract_address;
+    landed("the timelock", timelock, plan.timelock)?;
     let rollup_impl =
         d.create("the OnChainProposer implementation", OnChainProposer::BYTECODE.clone()).await?;
+    landed("the OnChainProposer implementation", Some(rollup_impl), plan.rollup_impl)?;
     let bridge_impl =
         d.create("the CommonBridge implementation", CommonBridge::BYTECODE.clone()).await?;
+    landed("the CommonBridge implementation", Some(bridge_impl), plan.bridge_impl)?;
+    let verifier_impl = match plan.verifier_impl {
+        Some(expected) => {
+            let step = "the AttestationVerifier implementation";
+            let got = d.create(step, AttestationVerifier::BYTECODE.clone()).await?;
+            landed(step, Some(got), expected)?;
+            Some(got)
+        }
+        None => None,
+    };
 
-    // The two proxies reference each other: the bridge's address is fixed by the deployer's nonce.
-    let nonce = provider
-        .get_transaction_count(deployer_address)
-        .pending()
-        .await
-        .map_err(rpc_err("reading the deployer nonce"))?;
-    let predicted_bridge = deployer_address.create(nonce + 1);
     let rollup_init = OnChainProposer::initializeCall {
         params: IOnChainProposer::InitParams {
-            owner: timelock,
-            bridge: predicted_bridge,
+            owner: plan.timelock,
+            bridge: plan.bridge,
             securityCouncil: council,
             sequencers: sequencers.clone(),
-            verifierIds: verifier.map(|_| vec![ATTESTATION_VERIFIER_ID]).unwrap_or_default(),
-            verifiers: verifier.map(|v| vec![v]).unwrap_or_default(),
+            verifierIds: plan.verifier.map(|_| vec![ATTESTATION_VERIFIER_ID]).unwrap_or_default(),
+            verifiers: plan.verifier.map(|v| vec![v]).unwrap_or_default(),
             l2ChainId: U256::from(config.l2_chain_id),
             genesisStateRoot: config.genesis_state_root,
             validium: config.validium,
             devNoVerifier: config.dev_no_verifier,
+            finalizationDelay: finalization_delay,
+            provingAllowance: config.proving_allowance_secs,
+            exitWindowFloor: config.profile.exit_window_floor_secs(),
         },
     }
     .abi_encode();
     let rollup = d.proxy("the OnChainProposer proxy", rollup_impl, rollup_init).await?;
+    landed("the OnChainProposer proxy", Some(rollup), plan.rollup)?;
     let bridge_init = CommonBridge::initializeCall {
-        owner_: timelock,
+        owner_: plan.timelock,
         rollup_: rollup,
         l2ChainId_: U256::from(config.l2_chain_id),
         securityCouncil_: council,
         depositGasLimit_: U256::from(config.deposit_gas_limit),
         maxL2GasLimit_: U256::from(config.max_l2_gas_limit),
+        l2BlockGasLimit_: U256::from(config.l2_block_gas_limit),
         inclusionPeriod_: U256::from(config.inclusion_period_secs),
     }
     .abi_encode();
     let bridge = d.proxy("the CommonBridge proxy", bridge_impl, bridge_init).await?;
-    if bridge != predicted_bridge {
-        return Err(DeployError::Transaction {
-            step: "the CommonBridge proxy",
-            reason: format!(
-                "it landed at {bridge}, not at {predicted_bridge} where the rollup expects it (another transaction \
-                 from the deployer interleaved?); deploy again from an account nothing else uses"
-            ),
-        });
-    }
+    landed("the CommonBridge proxy", Some(bridge), plan.bridge)?;
+    let verifier = match (verifier_impl, plan.verifier) {
+        (Some(implementation), Some(expected)) => {
+            let init = AttestationVerifier::initializeCall {
+                owner_: plan.timelock,
+                proposer_: rollup,
+                verifierId_: ATTESTATION_VERIFIER_ID,
+                securityCouncil_: council,
+                signers_: config.attesters.clone(),
+                threshold_: U256::from(threshold),
+            }
+            .abi_encode();
+            let step = "the AttestationVerifier proxy";
+            let proxy = d.proxy(step, implementation, init).await?;
+            landed(step, Some(proxy), expected)?;
+            Some(proxy)
+        }
+        _ => None,
+    };
 
     let deployment = Deployment {
         chain_id,
         l1_deploy_block: d.first_block.unwrap_or_default(),
         rollup,
         bridge,
-        timelock,
+        timelock: plan.timelock,
         attestation_verifier: verifier,
         implementations: Implementations {
             on_chain_proposer: rollup_impl,
@@ -652,6 +805,7 @@ pub async fn deploy(config: DeployConfig) -> Result<Deployment, DeployError> {
         },
         deployer: deployer_address,
         l2_chain_id: config.l2_chain_id,
+        profile: config.profile,
         validium: config.validium,
         dev_no_verifier: config.dev_no_verifier,
         genesis_state_root: config.genesis_state_root,
@@ -660,10 +814,13 @@ pub async fn deploy(config: DeployConfig) -> Result<Deployment, DeployError> {
         threshold,
         security_council: council,
         governance,
-        exit_window_secs: config.exit_window_secs,
+        exit_window_secs: exit_window,
         deposit_gas_limit: config.deposit_gas_limit,
         max_l2_gas_limit: config.max_l2_gas_limit,
+        l2_block_gas_limit: config.l2_block_gas_limit,
         inclusion_period_secs: config.inclusion_period_secs,
+        finalization_delay_secs: finalization_delay,
+        proving_allowance_secs: config.proving_allowance_secs,
         already_deployed: false,
         gas_used: d.gas_used,
     };
@@ -725,6 +882,20 @@ pub async fn read_back(
             rollup.isSequencer(*s).call().await.map_err(call_err(step))?,
         );
     }
+    check(
+        "rollup exit window floor",
+        rollup.exitWindowFloor().call().await.map_err(call_err(step))?
+            == d.profile.exit_window_floor_secs(),
+    );
+    check(
+        "rollup finalization delay",
+        rollup.finalizationDelay().call().await.map_err(call_err(step))?
+            == d.finalization_delay_secs,
+    );
+    check(
+        "rollup proving allowance",
+        rollup.provingAllowance().call().await.map_err(call_err(step))? == d.proving_allowance_secs,
+    );
     let expected_verifier = d.attestation_verifier.unwrap_or(Address::ZERO);
     check(
         "rollup verifier 1",
@@ -747,6 +918,30 @@ pub async fn read_back(
         bridge.inclusionPeriod().call().await.map_err(call_err(step))?
             == U256::from(d.inclusion_period_secs),
     );
+    check(
+        "bridge deposit gas limit",
+        bridge.depositGasLimit().call().await.map_err(call_err(step))?
+            == U256::from(d.deposit_gas_limit),
+    );
+    check(
+        "bridge max L2 gas limit",
+        bridge.maxL2GasLimit().call().await.map_err(call_err(step))?
+            == U256::from(d.max_l2_gas_limit),
+    );
+    check(
+        "bridge L2 block gas limit",
+        bridge.l2BlockGasLimit().call().await.map_err(call_err(step))?
+            == U256::from(d.l2_block_gas_limit),
+    );
+    check(
+        "bridge security council",
+        bridge.securityCouncil().call().await.map_err(call_err(step))? == d.security_council,
+    );
+    // On a staged profile this reverts unless the timelock delay covers the exit window.
+    check(
+        "exit window covered by the timelock delay",
+        rollup.checkExitWindow().call().await.is_ok(),
+    );
 
     if let Some(v) = d.attestation_verifier {
         let verifier = AttestationVerifier::new(v, provider);
@@ -757,6 +952,18 @@ pub async fn read_back(
         check(
             "verifier threshold",
             verifier.threshold().call().await.map_err(call_err(step))? == U256::from(d.threshold),
+        );
+        check(
+            "verifier bound to the rollup",
+            verifier.proposer().call().await.map_err(call_err(step))? == d.rollup,
+        );
+        check(
+            "verifier id",
+            verifier.verifierId().call().await.map_err(call_err(step))? == ATTESTATION_VERIFIER_ID,
+        );
+        check(
+            "verifier security council",
+            verifier.securityCouncil().call().await.map_err(call_err(step))? == d.security_council,
         );
         for a in &d.attesters {
             check(
@@ -771,6 +978,10 @@ pub async fn read_back(
         "timelock delay",
         timelock.getMinDelay().call().await.map_err(call_err(step))?
             == U256::from(d.exit_window_secs),
+    );
+    check(
+        "timelock exit-window guard is the rollup",
+        timelock.exitWindowGuard().call().await.map_err(call_err(step))? == d.rollup,
     );
     let proposer_role = timelock.PROPOSER_ROLE().call().await.map_err(call_err(step))?;
     let canceller_role = timelock.CANCELLER_ROLE().call().await.map_err(call_err(step))?;
@@ -809,6 +1020,51 @@ pub async fn read_back(
     }
 
     if mismatches.is_empty() { Ok(()) } else { Err(DeployError::ReadBack(mismatches)) }
+}
+
+/// Where each contract of a deployment lands, from the deployer's nonce at the start: timelock,
+/// implementations (rollup, bridge, verifier), then the proxies in the same order.
+struct AddressPlan {
+    timelock: Address,
+    rollup_impl: Address,
+    bridge_impl: Address,
+    verifier_impl: Option<Address>,
+    rollup: Address,
+    bridge: Address,
+    verifier: Option<Address>,
+}
+
+impl AddressPlan {
+    fn new(deployer: Address, nonce: u64, with_verifier: bool) -> Self {
+        let at = |offset: u64| deployer.create(nonce + offset);
+        let v = u64::from(with_verifier);
+        Self {
+            timelock: at(0),
+            rollup_impl: at(1),
+            bridge_impl: at(2),
+            verifier_impl: with_verifier.then(|| at(3)),
+            rollup: at(3 + v),
+            bridge: at(4 + v),
+            verifier: with_verifier.then(|| at(5 + v)),
+        }
+    }
+}
+
+/// Checks that `step` created its contract where the plan expects it.
+fn landed(step: &'static str, got: Option<Address>, expected: Address) -> Result<(), DeployError> {
+    match got {
+        Some(address) if address == expected => Ok(()),
+        Some(address) => Err(DeployError::Transaction {
+            step,
+            reason: format!(
+                "it landed at {address}, not at {expected} where the other contracts expect it (another \
+                 transaction from the deployer interleaved?); deploy again from an account nothing else uses"
+            ),
+        }),
+        None => {
+            Err(DeployError::Transaction { step, reason: "no contract address in receipt".into() })
+        }
+    }
 }
 
 mod url_parse {

@@ -20,6 +20,19 @@ pub const ALIAS_OFFSET: Address = address!("0x1111000000000000000000000000000000
 pub const MAX_PRIVILEGED_TXS_PER_BATCH: usize = u16::MAX as usize;
 /// Length of the ABI-encoded public inputs: eight 32-byte words.
 pub const PUBLIC_INPUTS_LEN: usize = 8 * 32;
+/// EIP-7825 cap on any transaction's gas limit (2^24), on L1 and on the L2.
+pub const MAX_TX_GAS_LIMIT: u64 = 1 << 24;
+/// Intrinsic gas of a call transaction without calldata or access list.
+pub const TX_BASE_GAS: u64 = 21_000;
+/// EIP-7623 floor price of one calldata token (a zero byte is 1 token, a non-zero byte 4).
+pub const FLOOR_GAS_PER_TOKEN: u64 = 10;
+/// Largest calldata a privileged transaction may carry (bytes); `CommonBridge` refuses longer.
+pub const MAX_PRIVILEGED_CALLDATA: usize = 120_000;
+/// EIP-712 domain type of attestations (the salt carries the verifier id).
+pub const EIP712_DOMAIN_TYPE: &str = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract,bytes32 salt)";
+/// EIP-712 struct type an attestation signs.
+pub const BATCH_ATTESTATION_TYPE: &str =
+    "BatchAttestation(uint256 batchNumber,bytes32 publicInputsHash)";
 
 /// A format value that cannot be encoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,60 +50,93 @@ pub enum FormatError {
     PublicInputsOverflow(&'static str),
 }
 
-/// A privileged (L1 -> L2, type 0x7e) transaction as the L1 bridge queued it.
+/// A privileged (L1 -> L2, type 0x7e) transaction as the L1 bridge queued it (event
+/// `CommonBridge.PrivilegedTxSent`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrivilegedTxFields {
     /// Chain id of the L2.
     pub chain_id: u64,
     /// L2 sender (the L2 bridge for deposits, the possibly aliased caller for `sendToL2`).
     pub from: Address,
-    /// L2 recipient.
+    /// L2 account called (privileged transactions never create contracts).
     pub to: Address,
     /// Bridge transaction id; the transaction's nonce on L2.
     pub transaction_id: u64,
-    /// Wei minted to `from` and sent with the call.
+    /// Wei credited to `from` on L2 before the call (the L1 `msg.value`); kept even if the call fails.
+    pub mint: U256,
+    /// Wei sent with the call, drawn from `from`'s L2 balance after the mint.
     pub value: U256,
-    /// L2 gas limit.
+    /// L2 gas limit (paid for on L1).
     pub gas_limit: u64,
     /// L2 calldata.
     pub data: Vec<u8>,
 }
 
 impl PrivilegedTxFields {
-    /// The hash the L1 bridge queues: see [`privileged_tx_hash`].
+    /// The hash the L1 bridge queues (`BasaltFormats.privilegedTxHash`):
+    /// `keccak(u256 chain_id ‖ from ‖ to ‖ u256 id ‖ u256 mint ‖ u256 value ‖ u256 gas_limit ‖
+    /// keccak(data))`, addresses as 20 bytes (a 232-byte preimage).
     pub fn l1_hash(&self) -> B256 {
-        privileged_tx_hash(
-            self.chain_id,
-            self.from,
-            self.to,
-            self.transaction_id,
-            self.value,
-            self.gas_limit,
-            &self.data,
-        )
+        let mut buf = [0u8; 32 + 20 + 20 + 32 + 32 + 32 + 32 + 32];
+        buf[0..32].copy_from_slice(&U256::from(self.chain_id).to_be_bytes::<32>());
+        buf[32..52].copy_from_slice(self.from.as_slice());
+        buf[52..72].copy_from_slice(self.to.as_slice());
+        buf[72..104].copy_from_slice(&U256::from(self.transaction_id).to_be_bytes::<32>());
+        buf[104..136].copy_from_slice(&self.mint.to_be_bytes::<32>());
+        buf[136..168].copy_from_slice(&self.value.to_be_bytes::<32>());
+        buf[168..200].copy_from_slice(&U256::from(self.gas_limit).to_be_bytes::<32>());
+        buf[200..232].copy_from_slice(keccak256(&self.data).as_slice());
+        keccak256(buf)
+    }
+
+    /// True when the gas limit covers the calldata's intrinsic gas ([`min_gas_limit`]). The L1 bridge
+    /// queues nothing else; the L2 still includes a transaction failing this check, as failed.
+    pub fn covers_intrinsic_gas(&self) -> bool {
+        self.gas_limit >= min_gas_limit(&self.data)
     }
 }
 
-/// `keccak(u256 chain_id ‖ from ‖ to ‖ u256 id ‖ u256 value ‖ u256 gas_limit ‖ keccak(data))`,
-/// addresses as 20 bytes.
-pub fn privileged_tx_hash(
-    chain_id: u64,
-    from: Address,
-    to: Address,
-    transaction_id: u64,
-    value: U256,
-    gas_limit: u64,
-    data: &[u8],
+/// Smallest gas limit an L2 transaction with calldata `data` may have (`BasaltFormats.minGasLimit`):
+/// its intrinsic gas with the EIP-7623 floor, `21000 + 10 * tokens` where tokens = zero bytes +
+/// 4 * non-zero bytes. The floor is never below the standard `21000 + 4 * zero + 16 * non-zero`.
+/// Saturates at `u64::MAX` (far above [`MAX_TX_GAS_LIMIT`]) instead of overflowing.
+pub fn min_gas_limit(data: &[u8]) -> u64 {
+    let non_zero = data.iter().filter(|b| **b != 0).count() as u64;
+    let tokens = (data.len() as u64).saturating_add(non_zero.saturating_mul(3));
+    TX_BASE_GAS.saturating_add(FLOOR_GAS_PER_TOKEN.saturating_mul(tokens))
+}
+
+/// The EIP-712 digest attestation signers sign (`BasaltFormats.attestationDigest`): domain {name
+/// "Basalt", version "1", chainId = `l1_chain_id`, verifyingContract = the OnChainProposer proxy
+/// `proposer`, salt = `verifier_id` as a 32-byte word}, message `BatchAttestation(batchNumber,
+/// keccak(public_inputs))`.
+pub fn attestation_digest(
+    l1_chain_id: u64,
+    proposer: Address,
+    verifier_id: u8,
+    batch_number: u64,
+    public_inputs: &[u8],
 ) -> B256 {
-    let mut buf = [0u8; 32 + 20 + 20 + 32 + 32 + 32 + 32];
-    buf[0..32].copy_from_slice(&U256::from(chain_id).to_be_bytes::<32>());
-    buf[32..52].copy_from_slice(from.as_slice());
-    buf[52..72].copy_from_slice(to.as_slice());
-    buf[72..104].copy_from_slice(&U256::from(transaction_id).to_be_bytes::<32>());
-    buf[104..136].copy_from_slice(&value.to_be_bytes::<32>());
-    buf[136..168].copy_from_slice(&U256::from(gas_limit).to_be_bytes::<32>());
-    buf[168..200].copy_from_slice(keccak256(data).as_slice());
-    keccak256(buf)
+    let domain = keccak256(
+        [
+            keccak256(EIP712_DOMAIN_TYPE).0,
+            keccak256("Basalt").0,
+            keccak256("1").0,
+            U256::from(l1_chain_id).to_be_bytes::<32>(),
+            proposer.into_word().0,
+            U256::from(verifier_id).to_be_bytes::<32>(),
+        ]
+        .concat(),
+    );
+    let message = keccak256(
+        [
+            keccak256(BATCH_ATTESTATION_TYPE).0,
+            U256::from(batch_number).to_be_bytes::<32>(),
+            keccak256(public_inputs).0,
+        ]
+        .concat(),
+    );
+    keccak256([&[0x19u8, 0x01][..], domain.as_slice(), message.as_slice()].concat())
 }
 
 /// Rolling hash of k privileged transaction hashes: top 2 bytes = k, low 30 bytes = low 30 bytes of
@@ -267,7 +313,8 @@ impl PublicInputs {
         out
     }
 
-    /// `keccak(encode())`: what attestation signers sign (raw digest, no message prefix).
+    /// `keccak(encode())`: the `publicInputsHash` of an attestation ([`attestation_digest`] is what
+    /// signers sign).
     pub fn digest(&self) -> B256 {
         keccak256(self.encode())
     }
@@ -359,6 +406,27 @@ mod tests {
         };
         assert_eq!(PublicInputs::decode(&inputs.encode()).unwrap(), inputs);
         assert_eq!(PublicInputs::decode(&[0u8; 255]), Err(FormatError::PublicInputsLength(255)));
+    }
+
+    #[test]
+    fn min_gas_limit_counts_tokens_with_the_floor() {
+        assert_eq!(min_gas_limit(&[]), 21_000);
+        assert_eq!(min_gas_limit(&[0]), 21_010);
+        assert_eq!(min_gas_limit(&[1]), 21_040);
+        assert_eq!(min_gas_limit(&[0, 7, 0, 0xff]), 21_000 + 10 * (2 + 2 * 4));
+        // Never below the standard (pre-EIP-7623) intrinsic gas.
+        let data: Vec<u8> = (0..=255u8).collect();
+        assert!(min_gas_limit(&data) >= 21_000 + 4 + 16 * 255);
+    }
+
+    #[test]
+    fn attestation_digest_binds_every_field() {
+        let base = attestation_digest(1, Address::repeat_byte(1), 1, 5, b"inputs");
+        assert_ne!(base, attestation_digest(2, Address::repeat_byte(1), 1, 5, b"inputs"));
+        assert_ne!(base, attestation_digest(1, Address::repeat_byte(2), 1, 5, b"inputs"));
+        assert_ne!(base, attestation_digest(1, Address::repeat_byte(1), 2, 5, b"inputs"));
+        assert_ne!(base, attestation_digest(1, Address::repeat_byte(1), 1, 6, b"inputs"));
+        assert_ne!(base, attestation_digest(1, Address::repeat_byte(1), 1, 5, b"other"));
     }
 
     #[test]

@@ -16,8 +16,12 @@ pub mod cli;
 #[cfg(feature = "rpc")]
 pub mod deploy;
 #[cfg(feature = "rpc")]
+pub mod profile;
+#[cfg(feature = "rpc")]
 pub mod revert;
 #[cfg(feature = "rpc")]
 pub use cli::{DeployArgs, run_deploy, run_deploy_blocking};
 #[cfg(feature = "rpc")]
 pub use deploy::{DeployConfig, DeployError, Deployment, deploy};
+#[cfg(feature = "rpc")]
+pub use profile::Profile;

@@ -18,10 +18,10 @@ use alloy::{
 };
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use basalt_contracts::{
-    DeployConfig, DeployError, Deployment,
+    DeployConfig, DeployError, Deployment, Profile,
     bindings::{BasaltTimelock, CommonBridge, OnChainProposer},
     deploy,
-    formats::{PublicInputs, privileged_rolling_hash},
+    formats::{PublicInputs, attestation_digest, privileged_rolling_hash},
     revert::{ContractRevert, decode_contract_error},
 };
 
@@ -63,6 +63,26 @@ fn revert_data_in(text: &str) -> Option<Bytes> {
     hex.parse().ok()
 }
 
+/// `cast send` arguments that schedule (with `delay`) or else execute `target.call(data)` on `timelock`.
+fn timelock_op<'a>(
+    url: &'a str,
+    key: &'a str,
+    timelock: &'a str,
+    target: &'a str,
+    data: &'a str,
+    delay: Option<&'a str>,
+) -> Vec<&'a str> {
+    let zero = "0x0000000000000000000000000000000000000000000000000000000000000000";
+    let mut args = vec!["send", "--rpc-url", url, "--private-key", key, timelock];
+    args.push(match delay {
+        Some(_) => "schedule(address,uint256,bytes,bytes32,bytes32,uint256)",
+        None => "execute(address,uint256,bytes,bytes32,bytes32)",
+    });
+    args.extend([target, "0", data, zero, zero]);
+    args.extend(delay);
+    args
+}
+
 fn hex_u64(v: &serde_json::Value) -> u64 {
     u64::from_str_radix(v.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
 }
@@ -75,7 +95,7 @@ fn config(anvil: &Anvil, out: &Path) -> DeployConfig {
     DeployConfig {
         attesters: attesters().iter().map(|s| s.address()).collect(),
         threshold: Some(2),
-        exit_window_secs: 3600,
+        exit_window_secs: Some(3600),
         out: out.to_owned(),
         ..DeployConfig::new(anvil.url.clone(), DEPLOYER_KEY)
     }
@@ -231,39 +251,12 @@ async fn deploy_then_deposit_commit_and_timelock_through_cast() {
     // The timelock delay is in force: a scheduled change cannot execute before the exit window.
     let call = cast_ok(&["calldata", "setSequencer(address,bool)", &random_addr, "true"]);
     let schedule = |delay: &'static str| {
-        [
-            "send",
-            "--rpc-url",
-            url,
-            "--private-key",
-            DEPLOYER_KEY,
-            timelock.as_str(),
-            "schedule(address,uint256,bytes,bytes32,bytes32,uint256)",
-            rollup.as_str(),
-            "0",
-            call.as_str(),
-            zero,
-            zero,
-            delay,
-        ]
+        timelock_op(url, DEPLOYER_KEY, &timelock, &rollup, &call, Some(delay))
     };
     let revert = cast_revert(&schedule("3599"));
     assert_eq!(revert.name(), Some("TimelockInsufficientDelay"), "{revert}");
     cast_ok(&schedule("3600"));
-    let execute = [
-        "send",
-        "--rpc-url",
-        url,
-        "--private-key",
-        DEPLOYER_KEY,
-        &timelock,
-        "execute(address,uint256,bytes,bytes32,bytes32)",
-        &rollup,
-        "0",
-        &call,
-        zero,
-        zero,
-    ];
+    let execute = timelock_op(url, DEPLOYER_KEY, &timelock, &rollup, &call, None);
     let revert = cast_revert(&execute);
     assert_eq!(revert.name(), Some("TimelockUnexpectedOperationState"), "{revert}");
     assert_eq!(revert.selector(), Some(BasaltTimelock::TimelockUnexpectedOperationState::SELECTOR));
@@ -300,7 +293,7 @@ async fn validium_batch_verifies_with_rust_computed_attestation() {
 
     bridge
         .deposit(Address::repeat_byte(0xb0))
-        .value(U256::from(5))
+        .value(U256::from(10u64).pow(U256::from(15)))
         .send()
         .await
         .unwrap()
@@ -337,12 +330,23 @@ async fn validium_batch_verifies_with_rust_computed_attestation() {
 
     let mut signers = attesters();
     signers.sort_by_key(|s| s.address());
+    // The EIP-712 attestation digest binds the L1 chain, the rollup proxy, the verifier id and the batch.
+    let digest = attestation_digest(d.chain_id, d.rollup, 1, 1, &inputs.encode());
     let attest = |who: &[PrivateKeySigner]| -> Bytes {
         who.iter()
-            .flat_map(|s| s.sign_hash_sync(&inputs.digest()).unwrap().as_bytes())
+            .flat_map(|s| s.sign_hash_sync(&digest).unwrap().as_bytes())
             .collect::<Vec<u8>>()
             .into()
     };
+    // A signature over the bare public inputs (the pre-EIP-712 format) is not an attestation.
+    let bare: Bytes = signers[..2]
+        .iter()
+        .flat_map(|s| s.sign_hash_sync(&inputs.digest()).unwrap().as_bytes())
+        .collect::<Vec<u8>>()
+        .into();
+    let err =
+        rollup.verifyBatches(U256::from(1), vec![vec![bare]]).call().await.err().expect("reverts");
+    assert_eq!(decode_contract_error(&err).unwrap().name(), Some("UnknownSigner"));
 
     // One signature is below the 2-of-3 threshold: the verifier's error comes back by name.
     // (Checked with eth_call: alloy 2.5's `send()` of a reverting call never returns; see the deployer.)
@@ -437,8 +441,95 @@ async fn deploy_errors_are_one_clear_error_each() {
     assert!(matches!(err, DeployError::StaleDeploymentFile { .. }), "{err}");
     std::fs::remove_file(&out).unwrap();
 
+    // A staged profile refuses what the contracts would refuse, before sending anything.
+    let attesters: Vec<Address> = attesters().iter().map(|s| s.address()).collect();
+    let staged = || DeployConfig {
+        profile: Profile::Stage1,
+        dev_no_verifier: false,
+        attesters: attesters.clone(),
+        security_council: Some(Address::repeat_byte(0xc0)),
+        ..base()
+    };
+    let err = deploy(DeployConfig { dev_no_verifier: true, ..staged() }).await.unwrap_err();
+    assert!(err.to_string().contains("drop --dev-no-verifier"), "{err}");
+    let err = deploy(DeployConfig { security_council: None, ..staged() }).await.unwrap_err();
+    assert!(err.to_string().contains("needs --security-council"), "{err}");
+    let err =
+        deploy(DeployConfig { exit_window_secs: Some(7 * 86_400), ..staged() }).await.unwrap_err();
+    assert!(err.to_string().contains("--exit-window of at least 864000"), "{err}");
+    let err = deploy(staged()).await.unwrap_err();
+    assert!(err.to_string().contains("is a key, not a contract"), "{err}");
+
     // A development chain without a verifier deploys.
     let d = deploy(base()).await.expect("dev deploy");
     assert_eq!(d.attestation_verifier, None);
     assert!(d.dev_no_verifier);
+    assert_eq!(d.profile, Profile::Dev);
+}
+
+/// `--profile stage1` on anvil: a contract council (a zero-delay timelock its members drive, standing in for
+/// a Safe), the exit window the profile requires, and on-chain floors that hold against governance.
+#[tokio::test(flavor = "multi_thread")]
+async fn stage1_deploy_enforces_its_floors_on_chain() {
+    let anvil = Anvil::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let url = anvil.url.as_str();
+    let deployer = cast_ok(&["wallet", "address", DEPLOYER_KEY]);
+
+    // The council: a contract whose members (here one key) act through it.
+    let receipt: serde_json::Value = serde_json::from_str(&cast_ok(&[
+        "send",
+        "--rpc-url",
+        url,
+        "--private-key",
+        USER_KEY,
+        "--json",
+        "--create",
+        &BasaltTimelock::BYTECODE.to_string(),
+        "constructor(uint256,address[],address[],address,address)",
+        "0",
+        &format!("[{}]", cast_ok(&["wallet", "address", USER_KEY])),
+        &format!("[{}]", cast_ok(&["wallet", "address", USER_KEY])),
+        "0x0000000000000000000000000000000000000000",
+        "0x0000000000000000000000000000000000000000",
+    ]))
+    .unwrap();
+    let council: Address = receipt["contractAddress"].as_str().unwrap().parse().unwrap();
+
+    let cfg = DeployConfig {
+        profile: Profile::Stage1,
+        security_council: Some(council),
+        exit_window_secs: None,
+        ..config(&anvil, &dir.path().join("deploy.json"))
+    };
+    let d = deploy(cfg).await.expect("stage1 deploy");
+    assert_eq!(d.profile, Profile::Stage1);
+    assert_eq!(d.finalization_delay_secs, 86_400, "stage1 default");
+    assert_eq!(
+        d.exit_window_secs,
+        7 * 86_400 + 86_400 + 86_400 + 86_400,
+        "floor + inclusion + proving + final"
+    );
+    assert_eq!(
+        cast_ok(&["call", "--rpc-url", url, &d.rollup.to_string(), "exitWindowFloor()(uint64)"]),
+        "604800 [6.048e5]"
+    );
+
+    // Governance cannot shrink the exit window: lowering the delay reverts when executed.
+    let timelock = d.timelock.to_string();
+    let lower = cast_ok(&["calldata", "updateDelay(uint256)", "3600"]);
+    let window = d.exit_window_secs.to_string();
+    cast_ok(&timelock_op(url, DEPLOYER_KEY, &timelock, &timelock, &lower, Some(&window)));
+    cast_ok(&["rpc", "--rpc-url", url, "evm_increaseTime", &window]);
+    cast_ok(&["rpc", "--rpc-url", url, "evm_mine"]);
+    let revert = cast_revert(&timelock_op(url, DEPLOYER_KEY, &timelock, &timelock, &lower, None));
+    assert_eq!(revert.name(), Some("ExitWindowTooShort"), "{revert}");
+
+    // The council contract pauses the rollup (through its own zero-delay schedule/execute).
+    let pause = cast_ok(&["calldata", "pause()"]);
+    let (council_addr, rollup) = (council.to_string(), d.rollup.to_string());
+    cast_ok(&timelock_op(url, USER_KEY, &council_addr, &rollup, &pause, Some("0")));
+    cast_ok(&timelock_op(url, USER_KEY, &council_addr, &rollup, &pause, None));
+    assert_eq!(cast_ok(&["call", "--rpc-url", url, &rollup, "paused()(bool)"]), "true");
+    assert_ne!(deployer, council.to_string());
 }

@@ -15,7 +15,8 @@ use basalt_contracts::{
     bindings::L2Bridge,
     formats::{
         self, ETH_TOKEN, L2_BRIDGE, MessageMerkleTree, PrivilegedTxFields, PublicInputs,
-        apply_alias, l1_message_hash, privileged_rolling_hash, withdrawal_data, withdrawal_leaf,
+        apply_alias, attestation_digest, l1_message_hash, min_gas_limit, privileged_rolling_hash,
+        withdrawal_data, withdrawal_leaf,
     },
 };
 use serde_json::{Value, json};
@@ -34,6 +35,7 @@ fn privileged_txs() -> Vec<PrivilegedTxFields> {
             from: L2_BRIDGE,
             to: L2_BRIDGE,
             transaction_id: 0,
+            mint: U256::from(10u64).pow(U256::from(18)),
             value: U256::from(10u64).pow(U256::from(18)),
             gas_limit: 200_000,
             data: L2Bridge::mintETHCall { l1Sender: user, to: user }.abi_encode(),
@@ -43,7 +45,8 @@ fn privileged_txs() -> Vec<PrivilegedTxFields> {
             from: apply_alias(address!("0x5fbdb2315678afecb367f032d93f642f64180aa3")),
             to: address!("0x70997970c51812dc3a010c7d01b50e0d17dc79c8"),
             transaction_id: 7,
-            value: U256::ZERO,
+            mint: U256::ZERO,
+            value: U256::from(5u64),
             gas_limit: 21_000,
             data: vec![],
         },
@@ -52,7 +55,8 @@ fn privileged_txs() -> Vec<PrivilegedTxFields> {
             from: address!("0xffffffffffffffffffffffffffffffffffffffff"),
             to: Address::ZERO,
             transaction_id: 1 << 40,
-            value: U256::MAX,
+            mint: U256::MAX,
+            value: U256::from(1u64),
             gas_limit: 30_000_000,
             data: (0..100u8).collect(),
         },
@@ -75,6 +79,7 @@ fn build_vectors() -> Value {
                 "from": t.from.to_string(),
                 "to": t.to.to_string(),
                 "transaction_id": t.transaction_id.to_string(),
+                "mint": t.mint.to_string(),
                 "value": t.value.to_string(),
                 "gas_limit": t.gas_limit.to_string(),
                 "data": hex::encode_prefixed(&t.data),
@@ -196,6 +201,43 @@ fn build_vectors() -> Value {
         })
         .collect();
 
+    let gas_inputs: Vec<Vec<u8>> = vec![
+        vec![],
+        vec![0],
+        vec![1],
+        vec![0; 100],
+        (0..100u8).collect(),
+        vec![0xff; 33],
+        [vec![0u8; 31], vec![9u8; 2], vec![0u8; 31]].concat(),
+        L2Bridge::withdrawCall {
+            l1Recipient: address!("0x00000000000000000000000000000000000a11ce"),
+        }
+        .abi_encode(),
+    ];
+    let min_gas: Vec<Value> = gas_inputs
+        .iter()
+        .map(|d| json!({ "data": hex::encode_prefixed(d), "min_gas_limit": min_gas_limit(d).to_string() }))
+        .collect();
+
+    let proposer = address!("0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0");
+    let attestations: Vec<Value> = [
+        (31_337u64, proposer, 1u8, 1u64, inputs_cases[0].encode().to_vec()),
+        (1, proposer, 1, 1, inputs_cases[0].encode().to_vec()),
+        (31_337, Address::repeat_byte(0xab), 7, u64::MAX, inputs_cases[1].encode().to_vec()),
+    ]
+    .iter()
+    .map(|(chain, proposer, id, batch, inputs)| {
+        json!({
+            "l1_chain_id": chain.to_string(),
+            "proposer": proposer.to_string(),
+            "verifier_id": id.to_string(),
+            "batch_number": batch.to_string(),
+            "public_inputs": hex::encode_prefixed(inputs),
+            "digest": attestation_digest(*chain, *proposer, *id, *batch, inputs).to_string(),
+        })
+    })
+    .collect();
+
     let aliases: Vec<Value> = [
         address!("0x5fbdb2315678afecb367f032d93f642f64180aa3"),
         address!("0xffffffffffffffffffffffffffffffffffffffff"),
@@ -213,6 +255,8 @@ fn build_vectors() -> Value {
         "withdrawals": withdrawals,
         "merkle_trees": trees,
         "public_inputs": public_inputs,
+        "min_gas_limits": min_gas,
+        "attestations": attestations,
         "aliases": aliases,
     })
 }
@@ -244,7 +288,7 @@ fn render_solidity(v: &Value) -> String {
     writeln!(w, "// Do not edit: run `BASALT_UPDATE_VECTORS=1 cargo test -p basalt-contracts --test shared_vectors`.").unwrap();
     writeln!(w, "pragma solidity ^0.8.24;\n").unwrap();
     writeln!(w, "library Vectors {{").unwrap();
-    writeln!(w, "    struct PrivilegedTx {{\n        uint256 chainId;\n        address from;\n        address to;\n        uint256 transactionId;\n        uint256 value;\n        uint256 gasLimit;\n        bytes data;\n        bytes32 hash;\n    }}\n").unwrap();
+    writeln!(w, "    struct PrivilegedTx {{\n        uint256 chainId;\n        address from;\n        address to;\n        uint256 transactionId;\n        uint256 mint;\n        uint256 value;\n        uint256 gasLimit;\n        bytes data;\n        bytes32 hash;\n    }}\n").unwrap();
     writeln!(
         w,
         "    struct Rolling {{\n        bytes32[] hashes;\n        bytes32 rollingHash;\n    }}\n"
@@ -254,6 +298,12 @@ fn render_solidity(v: &Value) -> String {
     writeln!(w, "    struct Withdrawal {{\n        address tokenL1;\n        address tokenL2;\n        address recipient;\n        uint256 amount;\n        uint256 messageId;\n        bytes32 data;\n        bytes32 leaf;\n    }}\n").unwrap();
     writeln!(w, "    struct Tree {{\n        bytes32[] leaves;\n        bytes32 root;\n        bytes32[][] proofs;\n    }}\n").unwrap();
     writeln!(w, "    struct Inputs {{\n        bytes32[6] roots;\n        uint256 chainId;\n        uint256 nonPrivilegedTxCount;\n        bytes encoded;\n        bytes32 digest;\n    }}\n").unwrap();
+    writeln!(
+        w,
+        "    struct MinGas {{\n        bytes data;\n        uint256 minGasLimit;\n    }}\n"
+    )
+    .unwrap();
+    writeln!(w, "    struct Attestation {{\n        uint256 l1ChainId;\n        address proposer;\n        uint8 verifierId;\n        uint256 batchNumber;\n        bytes publicInputs;\n        bytes32 digest;\n    }}\n").unwrap();
     writeln!(w, "    struct Alias {{\n        address l1;\n        address l2;\n    }}\n").unwrap();
 
     let txs = v["privileged_txs"].as_array().unwrap();
@@ -266,11 +316,12 @@ fn render_solidity(v: &Value) -> String {
     for (i, t) in txs.iter().enumerate() {
         writeln!(
             w,
-            "        out[{i}] = PrivilegedTx({}, {}, {}, {}, {}, {}, {}, {});",
+            "        out[{i}] = PrivilegedTx({}, {}, {}, {}, {}, {}, {}, {}, {});",
             s(&t["chain_id"]),
             addr(&t["from"]),
             addr(&t["to"]),
             s(&t["transaction_id"]),
+            s(&t["mint"]),
             s(&t["value"]),
             s(&t["gas_limit"]),
             hexlit(&t["data"]),
@@ -369,6 +420,40 @@ fn render_solidity(v: &Value) -> String {
     }
     writeln!(w, "    }}\n").unwrap();
 
+    let gas = v["min_gas_limits"].as_array().unwrap();
+    writeln!(w, "    function minGasLimits() internal pure returns (MinGas[] memory out) {{")
+        .unwrap();
+    writeln!(w, "        out = new MinGas[]({});", gas.len()).unwrap();
+    for (i, g) in gas.iter().enumerate() {
+        writeln!(
+            w,
+            "        out[{i}] = MinGas({}, {});",
+            hexlit(&g["data"]),
+            s(&g["min_gas_limit"])
+        )
+        .unwrap();
+    }
+    writeln!(w, "    }}\n").unwrap();
+
+    let atts = v["attestations"].as_array().unwrap();
+    writeln!(w, "    function attestations() internal pure returns (Attestation[] memory out) {{")
+        .unwrap();
+    writeln!(w, "        out = new Attestation[]({});", atts.len()).unwrap();
+    for (i, a) in atts.iter().enumerate() {
+        writeln!(
+            w,
+            "        out[{i}] = Attestation({}, {}, {}, {}, {}, {});",
+            s(&a["l1_chain_id"]),
+            addr(&a["proposer"]),
+            s(&a["verifier_id"]),
+            s(&a["batch_number"]),
+            hexlit(&a["public_inputs"]),
+            b32(&a["digest"])
+        )
+        .unwrap();
+    }
+    writeln!(w, "    }}\n").unwrap();
+
     let aliases = v["aliases"].as_array().unwrap();
     writeln!(w, "    function aliases() internal pure returns (Alias[] memory out) {{").unwrap();
     writeln!(w, "        out = new Alias[]({});", aliases.len()).unwrap();
@@ -415,17 +500,17 @@ fn committed_vectors_recompute_in_rust() {
     let n = |x: &Value| x.as_str().unwrap().parse::<u64>().unwrap();
 
     for t in v["privileged_txs"].as_array().unwrap() {
-        let data = hex::decode(t["data"].as_str().unwrap()).unwrap();
-        let h = formats::privileged_tx_hash(
-            n(&t["chain_id"]),
-            a(&t["from"]),
-            a(&t["to"]),
-            n(&t["transaction_id"]),
-            u(&t["value"]),
-            n(&t["gas_limit"]),
-            &data,
-        );
-        assert_eq!(h, b(&t["hash"]));
+        let fields = PrivilegedTxFields {
+            chain_id: n(&t["chain_id"]),
+            from: a(&t["from"]),
+            to: a(&t["to"]),
+            transaction_id: n(&t["transaction_id"]),
+            mint: u(&t["mint"]),
+            value: u(&t["value"]),
+            gas_limit: n(&t["gas_limit"]),
+            data: hex::decode(t["data"].as_str().unwrap()).unwrap(),
+        };
+        assert_eq!(fields.l1_hash(), b(&t["hash"]));
     }
     for r in v["rolling_hashes"].as_array().unwrap() {
         let hashes: Vec<B256> = r["hashes"].as_array().unwrap().iter().map(b).collect();
@@ -451,6 +536,22 @@ fn committed_vectors_recompute_in_rust() {
         let inputs = PublicInputs::decode(&encoded).unwrap();
         assert_eq!(inputs.final_state_root, b(&p["final_state_root"]));
         assert_eq!(inputs.digest(), b(&p["digest"]));
+    }
+    for g in v["min_gas_limits"].as_array().unwrap() {
+        let data = hex::decode(g["data"].as_str().unwrap()).unwrap();
+        assert_eq!(min_gas_limit(&data), n(&g["min_gas_limit"]));
+    }
+    for at in v["attestations"].as_array().unwrap() {
+        let inputs = hex::decode(at["public_inputs"].as_str().unwrap()).unwrap();
+        let id = u8::try_from(n(&at["verifier_id"])).unwrap();
+        let digest = attestation_digest(
+            n(&at["l1_chain_id"]),
+            a(&at["proposer"]),
+            id,
+            n(&at["batch_number"]),
+            &inputs,
+        );
+        assert_eq!(digest, b(&at["digest"]));
     }
     for al in v["aliases"].as_array().unwrap() {
         assert_eq!(apply_alias(a(&al["l1"])), a(&al["l2"]));
