@@ -20,7 +20,7 @@ import {IL2Bridge} from "../l2/interfaces/IL2Bridge.sol";
 /// @notice L1 end of the bridge. Deposits (ether, ERC20), arbitrary L1 -> L2 calls and forced ether
 ///         withdrawals become privileged transactions: their hashes go into a FIFO queue with an inclusion
 ///         deadline, and an event carries everything the L2 needs to rebuild them. Every privileged
-///         transaction pays for its L2 gas by burning as much L1 gas, and its gas limit always covers its
+///         transaction pays for its L2 gas with at least as much L1 gas (burned), and its gas limit covers its
 ///         intrinsic gas, so every queued transaction can be included on L2. Withdrawals are paid out
 ///         against the L1-message root of a final batch, with per-token accounting so that no token pair
 ///         can ever release more than was deposited through it.
@@ -154,6 +154,7 @@ contract CommonBridge is
         whenNotPaused
         nonReentrant
     {
+        uint256 startGas = gasleft();
         if (tokenL1 == address(0) || tokenL1 == ETH_TOKEN) revert InvalidToken(tokenL1);
         if (tokenL2 == address(0) || tokenL2 == ETH_TOKEN) revert InvalidToken(tokenL2);
         if (l2Recipient == address(0)) revert ZeroAddress();
@@ -166,7 +167,7 @@ contract CommonBridge is
 
         deposits[tokenL1][tokenL2] += received;
         bytes memory data = abi.encodeCall(IL2Bridge.mintERC20, (msg.sender, tokenL1, tokenL2, l2Recipient, received));
-        _enqueue(L2_BRIDGE, L2_BRIDGE, 0, 0, depositGasLimit, data);
+        _enqueue(startGas, L2_BRIDGE, L2_BRIDGE, 0, 0, depositGasLimit, data);
     }
 
     /// @inheritdoc ICommonBridge
@@ -178,11 +179,12 @@ contract CommonBridge is
         payable
         whenNotPaused
     {
+        uint256 startGas = gasleft();
         if (data.length > MAX_PRIVILEGED_CALLDATA) revert CalldataTooLarge(data.length, MAX_PRIVILEGED_CALLDATA);
         uint256 minimum = BasaltFormats.minGasLimit(data);
         if (gasLimit < minimum || gasLimit > maxL2GasLimit) revert InvalidGasLimit(gasLimit, minimum, maxL2GasLimit);
         if (msg.value != 0) deposits[ETH_TOKEN][ETH_TOKEN] += msg.value;
-        _enqueue(_l2Sender(), to, msg.value, value, gasLimit, data);
+        _enqueue(startGas, _l2Sender(), to, msg.value, value, gasLimit, data);
     }
 
     /// @inheritdoc ICommonBridge
@@ -190,10 +192,11 @@ contract CommonBridge is
     ///      with `amount` wei drawn from its L2 balance: the censorship-resistant ether exit. If that balance
     ///      is short, the L2 includes the transaction as failed and nothing moves.
     function forceWithdrawETH(address l1Recipient, uint256 amount) external whenNotPaused {
+        uint256 startGas = gasleft();
         if (l1Recipient == address(0)) revert ZeroAddress();
         if (amount == 0) revert ZeroAmount();
         bytes memory data = abi.encodeCall(IL2Bridge.withdraw, (l1Recipient));
-        _enqueue(_l2Sender(), L2_BRIDGE, 0, amount, depositGasLimit, data);
+        _enqueue(startGas, _l2Sender(), L2_BRIDGE, 0, amount, depositGasLimit, data);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -370,19 +373,26 @@ contract CommonBridge is
     // ----------------------------------------------------------------------------------------------
 
     function _depositEth(address l2Recipient) internal whenNotPaused {
+        uint256 startGas = gasleft();
         if (msg.value < MIN_ETH_DEPOSIT) revert DepositTooSmall(msg.value, MIN_ETH_DEPOSIT);
         if (l2Recipient == address(0)) revert ZeroAddress();
         deposits[ETH_TOKEN][ETH_TOKEN] += msg.value;
         bytes memory data = abi.encodeCall(IL2Bridge.mintETH, (msg.sender, l2Recipient));
-        _enqueue(L2_BRIDGE, L2_BRIDGE, msg.value, msg.value, depositGasLimit, data);
+        _enqueue(startGas, L2_BRIDGE, L2_BRIDGE, msg.value, msg.value, depositGasLimit, data);
     }
 
-    /// @dev Burns `gasLimit` L1 gas (the price of the L2 gas queued), then queues the transaction with the
-    ///      deadline max(clock + inclusionPeriod, previous deadline).
-    function _enqueue(address from, address to, uint256 mint, uint256 value, uint256 gasLimit, bytes memory data)
-        internal
-    {
-        _burnGas(gasLimit);
+    /// @dev Queues the transaction with the deadline max(clock + inclusionPeriod, previous deadline), then
+    ///      burns L1 gas until the call has spent at least `gasLimit` since `startGas`: the L2 gas queued is
+    ///      paid for with at least as much L1 gas (the entry point's own work counts).
+    function _enqueue(
+        uint256 startGas,
+        address from,
+        address to,
+        uint256 mint,
+        uint256 value,
+        uint256 gasLimit,
+        bytes memory data
+    ) internal {
         uint256 id = nextPrivilegedTxId;
         bytes32 txHash = BasaltFormats.privilegedTxHash(l2ChainId, from, to, id, mint, value, gasLimit, data);
         uint256 deadline = inclusionClock() + inclusionPeriod;
@@ -391,6 +401,7 @@ contract CommonBridge is
         privilegedTxDeadline[id] = deadline;
         nextPrivilegedTxId = id + 1;
         emit PrivilegedTxSent(msg.sender, from, to, id, mint, value, gasLimit, data, deadline);
+        while (startGas - gasleft() < gasLimit) {}
     }
 
     /// @dev The L2 account the caller controls: itself when keyed (no code, or an EIP-7702 delegation), its
@@ -435,12 +446,6 @@ contract CommonBridge is
             uint256 end = rollupPauseEnd;
             total += (block.timestamp < end ? block.timestamp : end) - start;
         }
-    }
-
-    /// @dev Spends at least `amount` gas doing nothing.
-    function _burnGas(uint256 amount) internal view {
-        uint256 start = gasleft();
-        while (start - gasleft() < amount) {}
     }
 
     function _setL2GasLimits(uint256 depositGasLimit_, uint256 maxL2GasLimit_, uint256 l2BlockGasLimit_) internal {

@@ -65,7 +65,7 @@ pub const EMPTY_STATE_ROOT: B256 =
     b256!("0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
 /// Id the attestation verifier is registered under in the OnChainProposer.
 pub const ATTESTATION_VERIFIER_ID: u8 = 1;
-/// Gas a full deployment takes, with a margin (measured 10.6M on anvil; see docs/contracts.md).
+/// Gas a full deployment takes, with a margin (measured 10.7M on anvil; see docs/contracts.md).
 pub const DEPLOY_GAS_ESTIMATE: u64 = 14_000_000;
 /// ERC-1967 implementation slot.
 const IMPLEMENTATION_SLOT: B256 =
