@@ -38,6 +38,8 @@ contract BridgeHandler is TestBase {
     mapping(address tokenL1 => mapping(address tokenL2 => uint256)) public claimedTotal;
     mapping(uint256 batch => Message[]) internal _messages;
     mapping(uint256 batch => uint256 firstPrivilegedId) public sliceStart;
+    /// Deposits made, so that batches can refund them exactly (what the L2 bridge does on a failure).
+    Message[] internal _deposits;
     uint256 internal nextMessageId = 1;
     uint256 public claims;
     uint256 public reverts;
@@ -78,6 +80,7 @@ contract BridgeHandler is TestBase {
             BRIDGE.depositERC20(p[0], p[1], who, amount);
         }
         deposited[p[0]][p[1]] += amount;
+        _deposits.push(Message(p[0], p[1], who, amount, 0));
     }
 
     function sendToL2(uint256 actor, uint256 mint, uint256 value, uint256 gasLimit) external {
@@ -96,8 +99,9 @@ contract BridgeHandler is TestBase {
 
     // ---------------------------------------------------------------- sequencer, provers, council
 
-    /// Commits the next batch with up to 3 messages of any pair and amount (withdrawals and refunds alike:
-    /// the L2 may be broken or malicious) and some of the pending privileged transactions.
+    /// Commits the next batch with up to 3 messages and some of the pending privileged transactions. A
+    /// message is either the refund of an earlier deposit (its pair, sender and amount) or a withdrawal of
+    /// any pair and amount (the L2 may be broken or malicious).
     function commit(uint256 privileged, uint256 ordinary, uint256 seed) external {
         uint256 batch = ROLLUP.lastCommittedBatch() + 1;
         uint256 first = ROLLUP.nextCommittedPrivilegedTxId();
@@ -108,8 +112,14 @@ contract BridgeHandler is TestBase {
         delete _messages[batch];
         for (uint256 i = 0; i < messageCount; i++) {
             uint256 r = uint256(keccak256(abi.encode(seed, i)));
-            address[2] memory p = pairs[r % PAIRS];
-            Message memory m = Message(p[0], p[1], actors[(r >> 8) % actors.length], 1 + (r >> 16) % 15 ether, nextMessageId++);
+            Message memory m;
+            if (r % 2 == 0 && _deposits.length != 0) {
+                m = _deposits[(r >> 8) % _deposits.length];
+            } else {
+                address[2] memory p = pairs[r % PAIRS];
+                m = Message(p[0], p[1], actors[(r >> 8) % actors.length], 1 + (r >> 16) % 15 ether, 0);
+            }
+            m.messageId = nextMessageId++;
             _messages[batch].push(m);
             leaves[i] = BRIDGE.withdrawalLeaf(m.tokenL1, m.tokenL2, m.recipient, m.amount, m.messageId);
         }
