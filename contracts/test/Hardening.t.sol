@@ -3,7 +3,6 @@ pragma solidity ^0.8.24;
 
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {OwnableUpgradeable} from "@openzeppelin/contracts-upgradeable/access/OwnableUpgradeable.sol";
-import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
 
 import {AttestationVerifier} from "../src/l1/AttestationVerifier.sol";
 import {CommonBridge} from "../src/l1/CommonBridge.sol";
@@ -27,7 +26,8 @@ import {
 } from "./utils/Mocks.sol";
 
 /// @notice Issue 9 ("contracts hardening"), sections 1-3, 5 and 6: each scenario of the security review as a
-///         test. Every one of them failed on the code before the fix (see the red run in the report).
+///         test, plus the bounds around it. The review's scenarios were first written against the contracts
+///         before the fix, where each of them failed.
 contract HardeningTest is Fixture {
     address internal constant ETH = BasaltFormats.ETH_TOKEN;
     address internal constant L2_BRIDGE = BasaltFormats.L2_BRIDGE;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 pragma solidity ^0.8.24;
 
-import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 
 import {AttestationVerifier} from "../src/l1/AttestationVerifier.sol";
@@ -13,7 +12,8 @@ import {Fixture} from "./utils/Fixture.sol";
 import {CouncilMultisig} from "./utils/Mocks.sol";
 
 /// @notice Issue 9 §4 and §7: a timelock whose council can veto but not freeze, and staged deployments whose
-///         exit window, council and verifier floors hold on chain.
+///         exit window, council and verifier floors hold on chain. The §4 cancellation scenarios were first
+///         written against the contracts before the fix, where each of them failed.
 contract HardeningGovernanceTest is Fixture {
     uint256 internal constant STAGE1_DELAY = 7 days + INCLUSION_PERIOD + 1 days + 1 days;
     BasaltTimelock internal timelock;
