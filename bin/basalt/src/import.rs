@@ -44,7 +44,10 @@ pub fn run(args: ImportArgs) -> eyre::Result<ExitCode> {
         FsyncMode::Periodic => SyncPolicy::Periodic(Duration::from_secs(1)),
         FsyncMode::EveryBlock => SyncPolicy::EveryCommit,
     });
-    init_from_spec(&db, &spec, &genesis_text)?;
+    init_from_spec(&db, &spec, &genesis_text).wrap_err_with(|| match &args.datadir {
+        Some(dir) => format!("datadir {}", dir.display()),
+        None => "genesis".to_string(),
+    })?;
     let chain = Blockchain::new(db, spec.config)?;
 
     let mut imported = 0usize;

@@ -179,7 +179,10 @@ fn open_chain(db: Database, args: &L1Args, addresses: &[Address]) -> eyre::Resul
     // The genesis parser refuses forks the engine does not execute, so whatever it accepts
     // (the same check `basalt import` uses) is served.
     let spec = GenesisSpec::from_json(&genesis_text).wrap_err("invalid genesis")?;
-    init_from_spec(&db, &spec, genesis_text.as_bytes())?;
+    init_from_spec(&db, &spec, genesis_text.as_bytes()).wrap_err_with(|| match &args.datadir {
+        Some(dir) => format!("datadir {}", dir.display()),
+        None => "genesis".to_string(),
+    })?;
     Ok(Blockchain::new(db, spec.config)?)
 }
 

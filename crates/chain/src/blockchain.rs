@@ -1,7 +1,10 @@
 //! Block import: decode, validate the header against the parent, check the body's roots,
 //! recover senders, execute, check the execution results against the header, and commit the
-//! block, its state and the new head in one write transaction. Only blocks on the current
-//! head are accepted; an invalid block leaves the head and the state untouched.
+//! block, its senders, its state and the new head in one write transaction. Only blocks on the
+//! current head are accepted; an invalid block leaves the head and the state untouched. Block
+//! writers are serialized, and the head is checked again inside the write transaction, so two
+//! writers can never both build on the same head. A failure of the node (storage, EVM) is
+//! reported as such, never as an invalid block.
 
 use crate::{
     error::{BlockValidationError, ImportError},
@@ -16,10 +19,11 @@ use alloy_primitives::{Address, B256, Bloom};
 use alloy_rlp::Decodable;
 use basalt_evm::{BlockInput, BlockOutput, execute_block};
 use basalt_primitives::{
-    Block, ChainConfig, Hardfork, StateReadError,
+    Block, ChainConfig, Hardfork, StateReadError, StateReader,
     sender::{SenderError, recover_senders},
 };
-use basalt_storage::Database;
+use basalt_storage::{Database, ReadView};
+use std::sync::{Mutex, MutexGuard};
 
 /// EIP-7934: the largest RLP-encoded block accepted (10 MiB less a 2 MiB margin).
 pub const MAX_RLP_BLOCK_SIZE: usize = 8_388_608;
@@ -28,6 +32,9 @@ pub const MAX_RLP_BLOCK_SIZE: usize = 8_388_608;
 pub struct Blockchain {
     db: Database,
     config: ChainConfig,
+    /// Held by a block writer from its head check to its commit, so competing writers wait
+    /// and then find the head moved instead of executing on a stale one.
+    writer: Mutex<()>,
 }
 
 /// A block that became the head.
@@ -45,7 +52,12 @@ impl Blockchain {
         if db.read()?.head_hash()?.is_none() {
             return Err(ImportError::NoGenesis);
         }
-        Ok(Self { db, config })
+        Ok(Self { db, config, writer: Mutex::new(()) })
+    }
+
+    /// Takes the block-writer lock (see [`Blockchain`]).
+    pub(crate) fn lock_writer(&self) -> MutexGuard<'_, ()> {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn db(&self) -> &Database {
@@ -131,6 +143,7 @@ impl Blockchain {
         rlp_size: usize,
         senders: Result<Vec<Address>, (usize, SenderError)>,
     ) -> Result<ImportedBlock, ImportError> {
+        let _writer = self.lock_writer();
         let hash = block.header.hash_slow();
         let number = block.header.number;
         let view = self.db.read()?;
@@ -158,24 +171,15 @@ impl Blockchain {
         let senders = senders.map_err(|(index, e)| {
             invalid(BlockValidationError::InvalidSignature { index, reason: e.to_string() })
         })?;
-
-        let input = BlockInput {
-            header: &block.header,
-            transactions: &block.body.transactions,
-            senders: &senders,
-            ommers: &block.body.ommers,
-            withdrawals: block.body.withdrawals.as_ref().map(|w| w.as_slice()),
-        };
-        let mut intermediate_root = |changes: &basalt_primitives::StateChanges| {
-            view.state_root_after(parent.state_root, changes)
-                .map_err(|e| StateReadError(e.to_string()))
-        };
-        let output = execute_block(&self.config, input, &view, Some(&mut intermediate_root))
-            .map_err(|e| invalid(BlockValidationError::Execution(e)))?;
-        validate_execution(&block.header, &output).map_err(invalid)?;
+        let output = self.execute_checked(block, hash, &senders, &parent, &view, &view)?;
         drop(view);
 
         let mut batch = self.db.write()?;
+        // The head as the write transaction sees it; the snapshot above may be older.
+        let head = batch.head()?.ok_or(ImportError::NoGenesis)?;
+        if head != block.header.parent_hash {
+            return Err(ImportError::HeadMoved { number, parent: block.header.parent_hash, head });
+        }
         let state_root = batch.apply_state(parent.state_root, &output.changes)?;
         if state_root != block.header.state_root {
             // Dropping the batch discards every write of this block.
@@ -184,7 +188,7 @@ impl Blockchain {
                 got: state_root,
             }));
         }
-        batch.insert_canonical_block(block, hash, &output.receipts)?;
+        batch.insert_canonical_block(block, hash, &output.receipts, &senders)?;
         batch.set_head(hash)?;
         batch.commit()?;
         Ok(ImportedBlock {
@@ -193,6 +197,49 @@ impl Blockchain {
             transactions: block.body.transactions.len(),
             gas_used: output.gas_used,
         })
+    }
+
+    /// Executes `block` on `state` (the parent's state; `view` computes intermediate roots) and
+    /// checks the results against the header. A failure of the node is
+    /// [`ImportError::NodeFailure`], never an invalid block.
+    fn execute_checked(
+        &self,
+        block: &Block,
+        hash: B256,
+        senders: &[Address],
+        parent: &Header,
+        view: &ReadView,
+        state: &impl StateReader,
+    ) -> Result<BlockOutput, ImportError> {
+        let number = block.header.number;
+        let input = BlockInput {
+            header: &block.header,
+            transactions: &block.body.transactions,
+            senders,
+            ommers: &block.body.ommers,
+            withdrawals: block.body.withdrawals.as_ref().map(|w| w.as_slice()),
+        };
+        let mut intermediate_root = |changes: &basalt_primitives::StateChanges| {
+            view.state_root_after(parent.state_root, changes).map_err(StateReadError::new)
+        };
+        let output = execute_block(&self.config, input, state, Some(&mut intermediate_root))
+            .map_err(|source| {
+                if source.is_node_failure() {
+                    ImportError::NodeFailure { number, hash, source }
+                } else {
+                    ImportError::Invalid {
+                        number,
+                        hash,
+                        rule: BlockValidationError::Execution(source),
+                    }
+                }
+            })?;
+        validate_execution(&block.header, &output).map_err(|rule| ImportError::Invalid {
+            number,
+            hash,
+            rule,
+        })?;
+        Ok(output)
     }
 }
 
@@ -277,4 +324,43 @@ fn validate_execution(header: &Header, output: &BlockOutput) -> Result<(), Block
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        builder::BlockTemplate,
+        test_support::FailingState,
+        workload::{TransferKind, Workload},
+    };
+
+    #[test]
+    fn failed_state_read_during_import_is_a_node_failure_not_an_invalid_block() {
+        let mut workload = Workload::new(4, TransferKind::Eth);
+        let chain = workload.new_chain().unwrap();
+        let parent = chain.head().unwrap();
+        let template = BlockTemplate {
+            timestamp: parent.timestamp + 12,
+            transactions: workload.next_transactions(2),
+            ..Default::default()
+        };
+        let block = chain.build_block(template).unwrap().block;
+        let senders = recover_senders(&block.body.transactions, false).unwrap();
+        let hash = block.header.hash_slow();
+
+        let view = chain.db().read().unwrap();
+        let failing = FailingState { view: &view, broken: senders[1] };
+        let err = chain.execute_checked(&block, hash, &senders, &parent, &view, &failing);
+        let err = err.unwrap_err();
+        assert!(
+            matches!(&err, ImportError::NodeFailure { source, .. } if source.is_node_failure()),
+            "{err}"
+        );
+        assert!(err.to_string().contains("disk read failed"), "{err}");
+        drop(view);
+        // The block was never judged: with a healthy disk it imports.
+        chain.import_block(block).unwrap();
+        assert_eq!(chain.head().unwrap().hash_slow(), hash);
+    }
 }

@@ -2,7 +2,9 @@
 //! whose header commits to the results (roots, gas, bloom, blob gas, requests).
 //! [`Blockchain::build_block`] returns the block for the caller to import like any other;
 //! [`Blockchain::mine_block`] (the dev L1 and the sequencer) stores it directly, executing
-//! once and computing the state root while writing the tries.
+//! once and computing the state root while writing the tries. A candidate that cannot execute
+//! is left out; a failure of the node (a state read, the EVM) aborts the block instead, so no
+//! transaction is ever blamed, or dropped, for it.
 
 use crate::{Blockchain, error::ImportError};
 use alloy_consensus::{
@@ -78,6 +80,8 @@ struct ExecutedTemplate {
 pub enum BuildError {
     #[error("transaction {index} has an invalid signature: {reason}")]
     Signature { index: usize, reason: String },
+    /// Execution failed outside any one candidate: the pre-block calls, the block's end, or
+    /// the node itself ([`BlockExecutionError::is_node_failure`]) while trying a candidate.
     #[error(transparent)]
     Execution(#[from] BlockExecutionError),
     #[error(transparent)]
@@ -92,7 +96,7 @@ impl Blockchain {
     /// Builds (but does not store) the next block on the head from `template`.
     pub fn build_block(&self, template: BlockTemplate) -> Result<BuiltBlock, BuildError> {
         let view = self.db().read().map_err(ImportError::from)?;
-        let mut executed = self.execute_template(&view, template)?;
+        let mut executed = self.execute_template(&view, &view, template)?;
         let state = view
             .overlay_nodes(executed.base_state_root, &executed.output.changes)
             .map_err(ImportError::from)?;
@@ -105,15 +109,24 @@ impl Blockchain {
         Ok(BuiltBlock { block, hash, senders, receipts, rejected, requests, state })
     }
 
-    /// Builds the next block on the head and stores it as the new head in one write. The
-    /// caller must be the only writer while this runs (the head must not move meanwhile).
-    /// When the flat state was edited outside a block (dev L1), the block builds on that
-    /// edited state and its state root commits to it.
+    /// Builds the next block on the head and stores it as the new head in one write; block
+    /// writers are serialized, and a head or flat state moved by another writer meanwhile is
+    /// an error ([`ImportError::HeadMoved`], or a storage `StateMoved`), never a block on a
+    /// stale parent. When the flat state was edited outside a block (dev L1), the block builds
+    /// on that edited state and its state root commits to it.
     pub fn mine_block(&self, template: BlockTemplate) -> Result<MinedBlock, BuildError> {
+        let _writer = self.lock_writer();
         let view = self.db().read().map_err(ImportError::from)?;
-        let executed = self.execute_template(&view, template)?;
+        let executed = self.execute_template(&view, &view, template)?;
         drop(view);
         let mut batch = self.db().write().map_err(ImportError::from)?;
+        let parent = executed.header.parent_hash;
+        let head = batch.head().map_err(ImportError::from)?.ok_or(ImportError::NoGenesis)?;
+        if head != parent {
+            return Err(
+                ImportError::HeadMoved { number: executed.header.number, parent, head }.into()
+            );
+        }
         let state_root = batch
             .apply_state(executed.base_state_root, &executed.output.changes)
             .map_err(ImportError::from)?;
@@ -123,16 +136,21 @@ impl Blockchain {
         let senders = std::mem::take(&mut executed.senders);
         let (block, receipts) = seal(executed);
         let hash = block.header.hash_slow();
-        batch.insert_canonical_block(&block, hash, &receipts).map_err(ImportError::from)?;
+        batch
+            .insert_canonical_block(&block, hash, &receipts, &senders)
+            .map_err(ImportError::from)?;
         batch.set_head(hash).map_err(ImportError::from)?;
         batch.set_working_state_root(None).map_err(ImportError::from)?;
         batch.commit().map_err(ImportError::from)?;
         Ok(MinedBlock { block, hash, senders, receipts, rejected })
     }
 
+    /// Executes `template` on `state` (the head's state; `view` gives the head and computes
+    /// intermediate roots).
     fn execute_template(
         &self,
         view: &basalt_storage::ReadView,
+        state: &impl basalt_primitives::StateReader,
         template: BlockTemplate,
     ) -> Result<ExecutedTemplate, BuildError> {
         let parent =
@@ -176,15 +194,14 @@ impl Blockchain {
             _ => recover_senders(&template.transactions, fork < Hardfork::Homestead),
         };
         let mut intermediate_root = |changes: &basalt_primitives::StateChanges| {
-            view.state_root_after(base_state_root, changes)
-                .map_err(|e| StateReadError(e.to_string()))
+            view.state_root_after(base_state_root, changes).map_err(StateReadError::new)
         };
         let mut root_of: IntermediateRoot<'_> = &mut intermediate_root;
         let mut included = Vec::with_capacity(template.transactions.len());
         let mut included_senders = Vec::with_capacity(template.transactions.len());
         let mut rejected = Vec::new();
         let output = {
-            let mut executor = BlockExecutor::new(config, &header, view);
+            let mut executor = BlockExecutor::new(config, &header, state);
             executor.apply_pre_block()?;
             for (candidate, tx) in template.transactions.into_iter().enumerate() {
                 let sender = match &senders {
@@ -194,10 +211,19 @@ impl Blockchain {
                     }
                 };
                 let outcome = match sender {
-                    Ok(sender) => executor
-                        .execute_transaction(included.len(), &tx, sender, Some(&mut root_of))
-                        .map(|_| sender)
-                        .map_err(|e| e.to_string()),
+                    Ok(sender) => {
+                        match executor.execute_transaction(
+                            included.len(),
+                            &tx,
+                            sender,
+                            Some(&mut root_of),
+                        ) {
+                            Ok(_) => Ok(sender),
+                            // The node failed, not the candidate: abort the block.
+                            Err(err) if err.is_node_failure() => return Err(err.into()),
+                            Err(err) => Err(err.to_string()),
+                        }
+                    }
                     Err(reason) => Err(format!("invalid signature: {reason}")),
                 };
                 match outcome {
@@ -241,4 +267,39 @@ fn seal(executed: ExecutedTemplate) -> (Block, Vec<ReceiptEnvelope>) {
         body: BlockBody { transactions, ommers: vec![], withdrawals: withdrawals.map(Into::into) },
     };
     (block, output.receipts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        test_support::FailingState,
+        workload::{TransferKind, Workload},
+    };
+
+    #[test]
+    fn failed_state_read_aborts_the_block_instead_of_leaving_out_the_candidate() {
+        let mut workload = Workload::new(4, TransferKind::Eth);
+        let chain = workload.new_chain().unwrap();
+        let head = chain.head().unwrap();
+        let transactions = workload.next_transactions(2);
+        let broken = recover_sender(&transactions[1], false).unwrap();
+        let template = BlockTemplate {
+            timestamp: head.timestamp + 12,
+            transactions: transactions.clone(),
+            ..Default::default()
+        };
+        let view = chain.db().read().unwrap();
+        let failing = FailingState { view: &view, broken };
+        match chain.execute_template(&view, &failing, template.clone()) {
+            Err(BuildError::Execution(err)) => assert!(err.is_node_failure(), "{err}"),
+            Err(other) => panic!("not a node failure: {other}"),
+            Ok(executed) => panic!("block built, candidates left out: {:?}", executed.rejected),
+        }
+        drop(view);
+        // With a healthy disk both candidates are included.
+        let built = chain.build_block(template).unwrap();
+        assert!(built.rejected.is_empty(), "{:?}", built.rejected);
+        assert_eq!(built.block.body.transactions.len(), 2);
+    }
 }

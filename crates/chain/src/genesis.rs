@@ -1,12 +1,16 @@
-//! The genesis block: its header from a genesis spec, and writing block 0 with its state.
+//! The genesis block: its header from a genesis spec, and writing block 0 with its state. A
+//! database that already holds a chain keeps it only under the same genesis and the same
+//! rules: a genesis file that differs in either is refused, never applied to the stored chain.
 
 use crate::error::ImportError;
 use alloy_consensus::{EMPTY_OMMER_ROOT_HASH, Header};
 use alloy_eips::{eip1559::INITIAL_BASE_FEE, eip7685::EMPTY_REQUESTS_HASH};
 use alloy_primitives::{B64, B256};
 use alloy_trie::EMPTY_ROOT_HASH;
-use basalt_primitives::{Block, BlockBody, GenesisSpec, Hardfork, StateChanges};
-use basalt_storage::Database;
+use basalt_primitives::{
+    Block, BlockBody, ChainConfig, ForkCondition, GenesisSpec, Hardfork, StateChanges,
+};
+use basalt_storage::{Database, StorageError};
 
 /// The genesis header of `spec`, given the root of its initial state.
 pub fn genesis_header(spec: &GenesisSpec, state_root: B256) -> Header {
@@ -67,21 +71,68 @@ pub fn write_genesis(
     let withdrawals = header.withdrawals_root.map(|_| Default::default());
     let block =
         Block { header, body: BlockBody { transactions: vec![], ommers: vec![], withdrawals } };
-    batch.insert_canonical_block(&block, hash, &[])?;
+    batch.insert_canonical_block(&block, hash, &[], &[])?;
     batch.set_genesis(hash, chain_json)?;
     batch.set_head(hash)?;
     batch.commit()?;
     Ok(hash)
 }
 
-/// Initialises `db` from a genesis file spec (computing the state root). Returns the hash.
+/// Initialises `db` from a genesis file spec (computing the state root). Returns the hash. A
+/// database that already holds a chain must have been created from the same genesis block
+/// ([`ImportError::GenesisMismatch`]) and the same rules ([`ImportError::ChainRulesDiffer`]).
 pub fn init_from_spec(
     db: &Database,
     spec: &GenesisSpec,
     chain_json: &[u8],
 ) -> Result<B256, ImportError> {
+    let view = db.read()?;
+    if let (Some(stored_json), Some(stored_hash)) = (view.chain_json()?, view.genesis_hash()?) {
+        if stored_json == chain_json {
+            // The very file the database was created from: same block, same rules, and no
+            // need to hash its state again.
+            return Ok(stored_hash);
+        }
+        let stored =
+            GenesisSpec::from_json(&String::from_utf8_lossy(&stored_json)).map_err(|e| {
+                StorageError::Corrupt { what: "stored chain configuration", reason: e.to_string() }
+            })?;
+        if let Some(difference) = rules_difference(&stored.config, &spec.config) {
+            return Err(ImportError::ChainRulesDiffer { difference });
+        }
+    }
+    drop(view);
     let alloc = spec.alloc_changes();
     // Computed on a scratch database: `db` may already hold a chain whose state is not empty.
     let state_root = Database::in_memory()?.read()?.state_root_after(EMPTY_ROOT_HASH, &alloc)?;
     write_genesis(db, genesis_header(spec, state_root), &alloc, chain_json)
+}
+
+/// The first rule in which `stored` and `given` differ, in words (None when they agree).
+pub fn rules_difference(stored: &ChainConfig, given: &ChainConfig) -> Option<String> {
+    if stored.chain_id != given.chain_id {
+        return Some(format!("chain id {} stored, {} given", stored.chain_id, given.chain_id));
+    }
+    let activation = |condition: Option<ForkCondition>| match condition {
+        None => "never".to_string(),
+        Some(ForkCondition::Block(number)) => format!("at block {number}"),
+        Some(ForkCondition::Timestamp(time)) => format!("at timestamp {time}"),
+    };
+    for fork in Hardfork::ALL {
+        let (a, b) = (stored.activation(fork), given.activation(fork));
+        if a != b {
+            return Some(format!("{fork} {} stored, {} given", activation(a), activation(b)));
+        }
+        if stored.blob_params(fork) != given.blob_params(fork) {
+            return Some(format!("blob parameters of {fork} differ"));
+        }
+    }
+    if stored.deposit_contract != given.deposit_contract {
+        return Some(format!(
+            "deposit contract {} stored, {} given",
+            stored.deposit_contract, given.deposit_contract
+        ));
+    }
+    // Anything else the configuration holds.
+    (stored != given).then(|| "the chain configurations differ".to_string())
 }

@@ -7,6 +7,8 @@ pub mod error;
 pub mod genesis;
 pub mod header_rules;
 pub mod system_contracts;
+#[cfg(test)]
+mod test_support;
 pub mod workload;
 
 pub use blockchain::{Blockchain, ImportedBlock, MAX_RLP_BLOCK_SIZE};

@@ -6,7 +6,7 @@
 //! the header.
 
 use crate::{
-    db::StateDb,
+    db::{StateDb, StateDbError},
     evm_env::{BlockEvmEnv, block_evm_env},
     requests::{InvalidDepositLayout, collect_deposit_requests},
     tx_env::tx_env,
@@ -24,7 +24,8 @@ use revm::{
     context::{ContextTr, Evm, JournalTr},
     context_interface::result::EVMError,
     database::{
-        OriginalValuesKnown, State, WrapDatabaseRef, states::bundle_state::BundleRetention,
+        OriginalValuesKnown, State, WrapDatabaseRef, bal::EvmDatabaseError,
+        states::bundle_state::BundleRetention,
     },
     handler::{
         EthFrame, EvmTr, MainnetContext, MainnetEvm, PrecompileProvider,
@@ -72,7 +73,9 @@ pub struct BlockOutput {
     pub changes: StateChanges,
 }
 
-/// Why a block could not be executed. Every variant except `State` means the block is invalid.
+/// Why a block could not be executed. [`BlockExecutionError::is_node_failure`] tells the two
+/// kinds apart: the node failed (`State`, `Fatal`, `NoIntermediateRoot`; the block was not
+/// judged), or the block is invalid (every other variant).
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum BlockExecutionError {
     #[error("transaction {index} is invalid: {reason}")]
@@ -97,19 +100,56 @@ pub enum BlockExecutionError {
     Header(String),
     #[error("block gas used overflows")]
     GasOverflow,
+    /// Reading the parent state failed (I/O, a missing or damaged trie node, missing code).
     #[error("state access failed: {0}")]
-    State(String),
+    State(#[from] StateDbError),
+    /// The EVM itself failed (revm's fatal precompile errors).
+    #[error("the EVM failed: {0}")]
+    Fatal(String),
+    /// Pre-Byzantium receipts carry intermediate state roots, and the caller gave no way to
+    /// compute them.
+    #[error("pre-Byzantium receipts need intermediate state roots; none were provided")]
+    NoIntermediateRoot,
 }
 
-fn evm_error<E: std::fmt::Display>(index: usize, err: EVMError<E>) -> BlockExecutionError {
+impl BlockExecutionError {
+    /// Whether the node, not the block, failed: such an error must never mark a block or a
+    /// transaction invalid, nor drop a transaction from a pool.
+    pub fn is_node_failure(&self) -> bool {
+        matches!(self, Self::State(_) | Self::Fatal(_) | Self::NoIntermediateRoot)
+    }
+}
+
+/// A database error underneath execution, which is always the node's failure.
+pub(crate) trait DatabaseFailure {
+    fn into_execution_error(self) -> BlockExecutionError;
+}
+
+impl DatabaseFailure for StateDbError {
+    fn into_execution_error(self) -> BlockExecutionError {
+        BlockExecutionError::State(self)
+    }
+}
+
+impl DatabaseFailure for EvmDatabaseError<StateDbError> {
+    fn into_execution_error(self) -> BlockExecutionError {
+        match self {
+            EvmDatabaseError::Database(err) => BlockExecutionError::State(err),
+            // Block access lists (EIP-7928) are not used; revm reports their misuse here.
+            EvmDatabaseError::Bal(err) => BlockExecutionError::Fatal(err.to_string()),
+        }
+    }
+}
+
+fn evm_error<E: DatabaseFailure>(index: usize, err: EVMError<E>) -> BlockExecutionError {
     match err {
         EVMError::Transaction(reason) => {
             BlockExecutionError::InvalidTransaction { index, reason: reason.to_string() }
         }
         EVMError::Header(reason) => BlockExecutionError::Header(reason.to_string()),
-        EVMError::Database(reason) => BlockExecutionError::State(reason.to_string()),
-        EVMError::Custom(reason) => BlockExecutionError::State(reason),
-        EVMError::CustomAny(reason) => BlockExecutionError::State(reason.to_string()),
+        EVMError::Database(err) => err.into_execution_error(),
+        EVMError::Custom(reason) => BlockExecutionError::Fatal(reason),
+        EVMError::CustomAny(reason) => BlockExecutionError::Fatal(reason.to_string()),
     }
 }
 
@@ -205,15 +245,11 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
         let status = if self.fork >= Hardfork::Byzantium {
             Eip658Value::Eip658(result.is_success())
         } else {
-            let root_of = intermediate_root.ok_or_else(|| {
-                BlockExecutionError::State(
-                    "pre-Byzantium receipts need intermediate state roots".into(),
-                )
-            })?;
+            let root_of = intermediate_root.ok_or(BlockExecutionError::NoIntermediateRoot)?;
             self.evm.db_mut().merge_transitions(BundleRetention::PlainState);
             let changes = changes_of(self.evm.db_mut());
             Eip658Value::PostState(
-                root_of(&changes).map_err(|e| BlockExecutionError::State(e.to_string()))?,
+                root_of(&changes).map_err(|e| BlockExecutionError::State(e.into()))?,
             )
         };
         self.gas_used = gas_used;
@@ -250,7 +286,7 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
                 .ctx_mut()
                 .journal_mut()
                 .balance_incr(address, amount)
-                .map_err(|e| BlockExecutionError::State(e.to_string()))?;
+                .map_err(DatabaseFailure::into_execution_error)?;
         }
         self.evm.commit_inner();
 
@@ -293,8 +329,7 @@ pub(crate) fn apply_pre_block_calls<DB, INSP, P>(
     header: &Header,
 ) -> Result<(), BlockExecutionError>
 where
-    DB: Database + DatabaseCommit,
-    DB::Error: std::fmt::Display,
+    DB: Database<Error: DatabaseFailure> + DatabaseCommit,
     P: PrecompileProvider<MainnetContext<DB>, Output = InterpreterResult>,
 {
     if header.number == 0 {
@@ -325,8 +360,7 @@ pub(crate) fn block_requests<'l, DB, INSP, P>(
     logs: impl IntoIterator<Item = &'l alloy_primitives::Log>,
 ) -> Result<Requests, BlockExecutionError>
 where
-    DB: Database + DatabaseCommit,
-    DB::Error: std::fmt::Display,
+    DB: Database<Error: DatabaseFailure> + DatabaseCommit,
     P: PrecompileProvider<MainnetContext<DB>, Output = InterpreterResult>,
 {
     let mut requests = Requests::default();
@@ -373,13 +407,10 @@ pub fn execute_block<R: StateReader>(
 
 fn has_code<E>(evm: &mut E, address: Address) -> Result<bool, BlockExecutionError>
 where
-    E: EvmTr<Context: ContextTr<Db: Database<Error: std::fmt::Display>>>,
+    E: EvmTr<Context: ContextTr<Db: Database<Error: DatabaseFailure>>>,
 {
-    let account = evm
-        .ctx_mut()
-        .db_mut()
-        .basic(address)
-        .map_err(|e| BlockExecutionError::State(e.to_string()))?;
+    let account =
+        evm.ctx_mut().db_mut().basic(address).map_err(DatabaseFailure::into_execution_error)?;
     Ok(account.is_some_and(|a| a.code_hash != KECCAK_EMPTY))
 }
 
@@ -395,7 +426,8 @@ fn block_rewards(fork: Hardfork, header: &Header, ommers: &[Header]) -> Vec<(Add
     let ommer_count = ommers.len() as u128;
     let mut rewards = vec![(header.beneficiary, U256::from(base + (base / 32) * ommer_count))];
     for ommer in ommers {
-        // Ommers are validated to be 1..=6 generations back; saturate rather than trust it here.
+        // Ommer depth (1..=6 generations) is not validated on import (see the README): the
+        // arithmetic saturates instead of trusting it.
         let depth = u128::from(header.number.saturating_sub(ommer.number).min(8));
         rewards.push((ommer.beneficiary, U256::from((8 - depth) * base / 8)));
     }
@@ -432,5 +464,61 @@ fn changes_of<DB: revm::DatabaseRef>(
             .into_iter()
             .map(|(hash, code)| (hash, code.original_bytes()))
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{ETHER, MemoryState, block_header, eip1559_tx, prague};
+
+    /// A disk that fails: every read of `broken` returns an I/O error.
+    struct FailingState {
+        state: MemoryState,
+        broken: Address,
+    }
+
+    impl StateReader for FailingState {
+        fn account(&self, address: Address) -> Result<Option<Account>, StateReadError> {
+            if address == self.broken {
+                return Err(StateReadError::new(std::io::Error::other("disk read failed")));
+            }
+            self.state.account(address)
+        }
+        fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError> {
+            self.state.storage(address, slot)
+        }
+        fn code(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {
+            self.state.code(code_hash)
+        }
+        fn block_hash(&self, number: u64) -> Result<Option<B256>, StateReadError> {
+            self.state.block_hash(number)
+        }
+    }
+
+    #[test]
+    fn failed_state_read_is_a_node_failure_carrying_the_storage_error() {
+        let sender = Address::repeat_byte(0x51);
+        let mut state = MemoryState::default();
+        state.fund(sender, ETHER);
+        let failing = FailingState { state, broken: sender };
+        let header = block_header();
+        let config = prague();
+        let mut executor = BlockExecutor::new(&config, &header, &failing);
+        let tx = eip1559_tx(0, Address::repeat_byte(0x52), 1, 21_000);
+        let err = executor.execute_transaction(0, &tx, sender, None).unwrap_err();
+        assert!(err.is_node_failure(), "{err}");
+        let BlockExecutionError::State(StateDbError::Read(read)) = &err else {
+            panic!("not a state read failure: {err:?}")
+        };
+        assert!(read.downcast_ref::<std::io::Error>().is_some(), "{read:?}");
+        assert!(err.to_string().contains("disk read failed"), "{err}");
+
+        // An invalid transaction is the block's fault, not the node's.
+        let funded = FailingState { state: failing.state, broken: Address::ZERO };
+        let mut executor = BlockExecutor::new(&config, &header, &funded);
+        let err = executor.execute_transaction(0, &tx, Address::repeat_byte(0x53), None);
+        let err = err.unwrap_err();
+        assert!(!err.is_node_failure(), "{err}");
     }
 }

@@ -2,6 +2,7 @@
 //! one block produces. Storage roots are the state layer's business and do not appear here.
 
 use alloy_primitives::{Address, B256, Bytes, KECCAK256_EMPTY, U256};
+use std::sync::Arc;
 
 /// An account's execution-visible fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -23,10 +24,32 @@ impl Account {
     }
 }
 
-/// Failure to read state (a storage or proof error underneath).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A state read that failed underneath execution: the node's storage (I/O, a missing or
+/// damaged trie node, a corrupt record), never the block or transaction being executed. The
+/// storage layer's error is kept with its type ([`StateReadError::downcast_ref`]). Two values
+/// are equal when they are the same failure.
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("state read failed: {0}")]
-pub struct StateReadError(pub String);
+pub struct StateReadError(Arc<dyn std::error::Error + Send + Sync>);
+
+impl StateReadError {
+    pub fn new(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self(Arc::new(source))
+    }
+
+    /// The storage layer's own error, if it is an `E`.
+    pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        self.0.downcast_ref()
+    }
+}
+
+impl PartialEq for StateReadError {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for StateReadError {}
 
 /// What block execution reads: the state at the parent block plus the recent block hashes.
 pub trait StateReader {

@@ -191,7 +191,7 @@ impl RpcContext {
     ) -> RpcResult<(FoundBlock, basalt_primitives::Block, Vec<alloy_primitives::Address>)> {
         let found = self.find_block(view, id)?.ok_or_else(|| server_error("block not found"))?;
         let block = found.block(view)?.ok_or_else(|| server_error("block body not found"))?;
-        let senders = self.block_senders(&found, &block)?;
+        let senders = self.block_senders(view, &found, &block)?;
         Ok((found, block, senders))
     }
 

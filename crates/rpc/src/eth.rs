@@ -189,46 +189,66 @@ impl RpcContext {
         f(&StateAt::new(&view, &found))
     }
 
-    /// The sender of a stored transaction (impersonated ones by the remembered sender).
-    /// High-s signatures are accepted: an imported chain may hold pre-Homestead ones.
-    pub(crate) fn sender_of(&self, tx: &TxEnvelope) -> RpcResult<Address> {
-        if let Some(sender) = self.node.impersonated_sender(tx.tx_hash()) {
-            return Ok(sender);
+    /// The senders of a stored block's transactions, as stored with the block: the source of
+    /// truth, since impersonated (and future signature-less) transactions cannot be recovered.
+    /// Blocks written before senders were stored (older datadirs) have none; theirs are
+    /// recovered from the signatures, high-s accepted (pre-Homestead chains).
+    pub(crate) fn senders_of(
+        &self,
+        view: &ReadView,
+        block_hash: B256,
+        txs: &[TxEnvelope],
+    ) -> RpcResult<Vec<Address>> {
+        match view.senders(block_hash).or_internal()? {
+            Some(senders) if senders.len() == txs.len() => Ok(senders),
+            Some(senders) => Err(crate::error::internal(format!(
+                "block {block_hash} has {} stored senders for {} transactions",
+                senders.len(),
+                txs.len()
+            ))),
+            None => recover_senders(txs, true).map_err(|(index, e)| {
+                crate::error::internal(format!("stored transaction {index} of the block: {e}"))
+            }),
         }
-        recover_sender(tx, true).map_err(|e| {
-            crate::error::internal(format!("stored transaction {}: {e}", tx.tx_hash()))
-        })
     }
 
     /// The senders of `block`'s transactions (`found` names it): the pending block's are
-    /// known, stored ones are recovered.
+    /// known, stored ones are read (see [`RpcContext::senders_of`]).
     pub(crate) fn block_senders(
         &self,
+        view: &ReadView,
         found: &FoundBlock,
         block: &basalt_primitives::Block,
     ) -> RpcResult<Vec<Address>> {
         match &found.pending {
             Some(pending) => Ok(pending.senders.clone()),
-            None => self.senders_of(&block.body.transactions),
+            None => self.senders_of(view, found.hash, &block.body.transactions),
         }
     }
 
-    /// The senders of a block's transactions, recovered in parallel when none is
-    /// impersonated.
-    pub(crate) fn senders_of(&self, txs: &[TxEnvelope]) -> RpcResult<Vec<Address>> {
-        if txs.iter().any(|tx| self.node.impersonated_sender(tx.tx_hash()).is_some()) {
-            return txs.iter().map(|tx| self.sender_of(tx)).collect();
+    /// The sender of transaction `index` of a stored block (see [`RpcContext::senders_of`]).
+    fn sender_at(
+        &self,
+        view: &ReadView,
+        block_hash: B256,
+        index: usize,
+        tx: &TxEnvelope,
+    ) -> RpcResult<Address> {
+        match view.senders(block_hash).or_internal()? {
+            Some(senders) => senders.get(index).copied().ok_or_else(|| {
+                crate::error::internal(format!("block {block_hash} has no stored sender {index}"))
+            }),
+            None => recover_sender(tx, true).map_err(|e| {
+                crate::error::internal(format!("stored transaction {}: {e}", tx.tx_hash()))
+            }),
         }
-        recover_senders(txs, true).map_err(|(index, e)| {
-            crate::error::internal(format!("stored transaction {index} of the block: {e}"))
-        })
     }
 
     fn rpc_block(&self, id: BlockId, full: bool) -> RpcResult<Option<RpcBlock>> {
         let view = self.view()?;
         let Some(found) = self.find_block(&view, id)? else { return Ok(None) };
         let Some(block) = found.block(&view)? else { return Ok(None) };
-        let senders = if full { self.block_senders(&found, &block)? } else { Vec::new() };
+        let senders = if full { self.block_senders(&view, &found, &block)? } else { Vec::new() };
         Ok(Some(rpc_block(&block, found.hash, full.then_some(senders.as_slice()))))
     }
 
@@ -278,7 +298,7 @@ impl RpcContext {
         let tx = &block.body.transactions[i];
         let sender = match &found.pending {
             Some(pending) => pending.senders[i],
-            None => self.sender_of(tx)?,
+            None => self.sender_at(view, found.hash, i, tx)?,
         };
         let position = TxPosition::in_block(&block.header, found.hash, index);
         Ok(Some(rpc_transaction(tx, sender, Some(position))))
@@ -303,7 +323,7 @@ impl RpcContext {
         let block = found.block(view)?.ok_or_else(|| invalid_params("block body missing"))?;
         let receipts = found.receipts(view)?;
         let blob_base_fee = self.blob_base_fee_of(&found.header);
-        let senders = self.block_senders(found, &block)?;
+        let senders = self.block_senders(view, found, &block)?;
         Ok(rpc_receipts(&block, found.hash, &receipts, &senders, blob_base_fee))
     }
 

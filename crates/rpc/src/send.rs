@@ -51,9 +51,11 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
     });
 }
 
-/// Geth answers a refused transaction with -32000 and the pool's reason.
+/// Geth answers a refused transaction with -32000 and the pool's reason; a failure of the
+/// node's storage is an internal error (-32603), not a verdict on the transaction.
 pub fn dev_error(err: DevError) -> ErrorObjectOwned {
     match err {
+        DevError::Pool(err @ basalt_txpool::PoolError::State(_)) => crate::error::internal(err),
         DevError::Pool(err) => server_error(err.to_string()),
         DevError::TimestampNotAfterHead { .. } => invalid_params(err.to_string()),
         other => server_error(other.to_string()),

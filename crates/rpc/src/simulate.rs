@@ -100,7 +100,7 @@ impl RpcContext {
                 StateAt::Pending(pending) => pending.state_root_after(changes),
                 _ => trie.state_root_after(changes),
             };
-            root.map_err(|e| StateReadError(e.to_string()))
+            root.map_err(StateReadError::new)
         };
         let options = SimulationOptions {
             validation: payload.validation,

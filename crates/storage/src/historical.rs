@@ -2,7 +2,10 @@
 //! than the flat state (a trie walk per read) but exact for every past block whose nodes are
 //! in the log, which is all of them: the node log is append-only.
 
-use crate::{ReadView, StorageError, read::decode};
+use crate::{
+    ReadView, StorageError,
+    read::{decode, read_error},
+};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_trie::{EMPTY_ROOT_HASH, TrieAccount};
 use basalt_primitives::{Account, StateReadError, StateReader};
@@ -78,10 +81,6 @@ pub(crate) fn trie_slot(
         .map(|raw| decode("storage value", &raw))
         .transpose()?
         .unwrap_or_default())
-}
-
-pub(crate) fn read_error(err: StorageError) -> StateReadError {
-    StateReadError(err.to_string())
 }
 
 /// The execution fields of a stored account.

@@ -1,9 +1,11 @@
-//! Basalt's embedded database on redb: headers, bodies, receipts, the canonical chain,
-//! transaction and log indexes, flat account and storage state at the head, trie nodes and
-//! code. A block is written in exactly one write transaction, so a crash never leaves half a
-//! block. This crate stores and computes roots; it does not execute or validate.
+//! Basalt's embedded database on redb: headers, bodies, receipts, senders, the canonical
+//! chain, transaction and log indexes, flat account and storage state at the head, trie nodes
+//! and code. A block is written in exactly one write transaction, so a crash never leaves half
+//! a block, and writers are serialized. This crate stores and computes roots; it does not
+//! execute or validate.
 
 mod historical;
+mod node_index;
 mod node_log;
 mod overlay;
 mod proof;
@@ -15,19 +17,31 @@ mod verify;
 mod write;
 
 pub use historical::HistoricalState;
+pub use node_log::LogDamage;
 pub use overlay::{OverlayNodes, StateOverlay};
 pub use proof::{AccountProof, StorageProof};
 pub use read::{LogContext, ReadView, StoredAccount};
 pub use state_history::{TouchedKeys, Unwind, UnwindError, unwind_changes};
 pub use write::WriteBatch;
 
-use node_log::NodeLog;
-use redb::{ReadableDatabase, backends::InMemoryBackend};
+use alloy_primitives::B256;
+use alloy_trie::EMPTY_ROOT_HASH;
+use node_index::NodeStore;
+use node_log::{NodeLog, NodePosition};
+use redb::{ReadableDatabase, ReadableTable, TableError, backends::InMemoryBackend};
 use std::{
     path::Path,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
+
+/// File name of the trie-node log inside a datadir.
+pub const NODE_LOG_FILE: &str = "trie-nodes.log";
+/// File name of the redb database inside a datadir.
+pub const REDB_FILE: &str = "basalt.redb";
+/// Layout version this code writes. 1: before the persisted node index, stored senders and
+/// the stored flat-state root (no version key); 2: with them.
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// When block commits are fsynced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,7 +54,8 @@ pub enum SyncPolicy {
     Periodic(Duration),
 }
 
-/// A storage failure. The message says what failed; the database stays consistent.
+/// A storage failure: the node's own fault (I/O, damage, a race between writers), never a
+/// block's. The message says what failed and, for damage, what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("database error: {0}")]
@@ -51,10 +66,26 @@ pub enum StorageError {
     Corrupt { what: &'static str, reason: String },
     #[error("trie: {0}")]
     Trie(#[from] basalt_trie::TrieError),
-}
-
-pub(crate) fn node_log_error(err: std::io::Error) -> StorageError {
-    StorageError::Corrupt { what: "trie node log", reason: err.to_string() }
+    #[error("trie node log {path}: {source}")]
+    NodeLogIo { path: String, source: std::io::Error },
+    #[error(
+        "trie node log {path} is damaged at byte {offset}: {problem}; the file is left as it is: restore the datadir from a backup, or move it away and import the chain again"
+    )]
+    NodeLogDamaged { path: String, offset: u64, problem: LogDamage },
+    #[error(
+        "trie node log {path} does not hold the state root {root} of head block {number}: the log was cut short or replaced; restore the datadir from a backup, or move it away and import the chain again"
+    )]
+    HeadStateMissing { path: String, root: B256, number: u64 },
+    #[error(
+        "the database was written by a newer basalt (layout {found}; this one reads up to {supported}); open it with that version"
+    )]
+    NewerLayout { found: u64, supported: u64 },
+    #[error(
+        "the flat state is at root {current}, not {expected} as this write assumed: another writer committed first"
+    )]
+    StateMoved { expected: B256, current: B256 },
+    #[error("block {block} has {senders} senders for {transactions} transactions")]
+    SenderCount { block: B256, senders: usize, transactions: usize },
 }
 
 macro_rules! from_redb {
@@ -74,44 +105,89 @@ from_redb!(
     redb::DatabaseError
 );
 
+/// What the meta table says about the node log and the layout, read before the log is opened.
+#[derive(Default)]
+struct StoredLayout {
+    version: Option<u64>,
+    /// Log length the last commit recorded.
+    log_len: Option<u64>,
+    /// Log length up to which every record is in the persisted index.
+    indexed: Option<u64>,
+}
+
+impl StoredLayout {
+    fn read(db: &redb::Database) -> Result<Self, StorageError> {
+        let txn = db.begin_read()?;
+        let meta = match txn.open_table(tables::META) {
+            Ok(meta) => meta,
+            Err(TableError::TableDoesNotExist(_)) => return Ok(Self::default()),
+            Err(err) => return Err(err.into()),
+        };
+        let number = |key: &str| -> Result<Option<u64>, StorageError> {
+            meta.get(key)?.map(|value| read::decode_u64(key, value.value())).transpose()
+        };
+        Ok(Self {
+            version: number(tables::META_LAYOUT_VERSION)?,
+            log_len: number(tables::META_NODE_LOG_LEN)?,
+            indexed: number(tables::META_NODE_LOG_INDEXED)?,
+        })
+    }
+}
+
 /// The database handle. Cheap to share by reference; readers see consistent snapshots.
 pub struct Database {
     db: redb::Database,
-    nodes: Arc<NodeLog>,
+    nodes: Arc<NodeStore>,
     sync_policy: SyncPolicy,
     last_durable: Mutex<Instant>,
+    /// Held by the one [`WriteBatch`] alive at a time, through its commit and the node-index
+    /// bookkeeping that follows it.
+    writer: Mutex<()>,
 }
 
 impl Database {
-    /// Opens (or creates) a database file under `dir`.
+    /// Opens (or creates) the database under `dir`. The node log is scanned only past the
+    /// last checkpoint of its index; a datadir written before the index was persisted is
+    /// scanned once and indexed. Fails, leaving the node log as it is, when the log is damaged
+    /// anywhere a commit references, and when the head's state root is not in the log.
     pub fn open(dir: &Path) -> Result<Self, StorageError> {
         std::fs::create_dir_all(dir).map_err(|e| StorageError::Open {
             path: dir.display().to_string(),
             source: redb::DatabaseError::Storage(redb::StorageError::Io(e)),
         })?;
-        let path = dir.join("basalt.redb");
+        let path = dir.join(REDB_FILE);
         let db = redb::Database::builder()
             .create(&path)
             .map_err(|source| StorageError::Open { path: path.display().to_string(), source })?;
-        let nodes = NodeLog::open(&dir.join("trie-nodes.log")).map_err(|e| StorageError::Open {
-            path: dir.join("trie-nodes.log").display().to_string(),
-            source: redb::DatabaseError::Storage(redb::StorageError::Io(e)),
-        })?;
-        Self::with_tables(db, nodes)
+        let layout = StoredLayout::read(&db)?;
+        if let Some(found) = layout.version.filter(|v| *v > SCHEMA_VERSION) {
+            return Err(StorageError::NewerLayout { found, supported: SCHEMA_VERSION });
+        }
+        let (log, scan) =
+            NodeLog::open(&dir.join(NODE_LOG_FILE), layout.indexed.unwrap_or(0), layout.log_len)?;
+        Self::with_tables(db, log, scan.records, layout.indexed.is_none())
     }
 
     /// A database that lives in memory only (tests, the fixture runner, `basalt l1` default).
     pub fn in_memory() -> Result<Self, StorageError> {
         let db = redb::Database::builder().create_with_backend(InMemoryBackend::new())?;
-        Self::with_tables(db, NodeLog::in_memory())
+        Self::with_tables(db, NodeLog::in_memory(), Vec::new(), true)
     }
 
-    fn with_tables(db: redb::Database, nodes: NodeLog) -> Result<Self, StorageError> {
+    /// Creates missing tables and brings an older layout up to date: indexes a log that was
+    /// never indexed (`index_all`) and records the flat state's root.
+    fn with_tables(
+        db: redb::Database,
+        log: NodeLog,
+        records: Vec<(B256, NodePosition)>,
+        index_all: bool,
+    ) -> Result<Self, StorageError> {
         let txn = db.begin_write()?;
         {
             txn.open_table(tables::HEADERS)?;
             txn.open_table(tables::BODIES)?;
             txn.open_table(tables::RECEIPTS)?;
+            txn.open_table(tables::SENDERS)?;
             txn.open_table(tables::BLOCK_NUMBERS)?;
             txn.open_table(tables::CANONICAL)?;
             txn.open_table(tables::TX_LOCATIONS)?;
@@ -122,18 +198,59 @@ impl Database {
             txn.open_table(tables::STORAGE)?;
             txn.open_table(tables::CODE)?;
             txn.open_table(tables::STATE_HISTORY)?;
-            txn.open_table(tables::META)?;
+            // Before the root was stored, the flat state was the working state, or the head's.
+            let has_flat_root =
+                txn.open_table(tables::META)?.get(tables::META_STATE_ROOT)?.is_some();
+            let older_flat_root =
+                if has_flat_root { None } else { write::flat_root_of_older_layout(&txn)? };
+            let mut index = txn.open_table(tables::TRIE_NODE_INDEX)?;
+            let mut meta = txn.open_table(tables::META)?;
+            if index_all {
+                let mut sorted = records.clone();
+                sorted.sort_unstable_by_key(|(hash, _)| *hash);
+                for (hash, position) in sorted {
+                    index.insert(hash.0, (position.offset, position.len))?;
+                }
+                let len = log.len().to_be_bytes();
+                meta.insert(tables::META_NODE_LOG_INDEXED, len.as_slice())?;
+                meta.insert(tables::META_NODE_LOG_LEN, len.as_slice())?;
+            }
+            if let Some(root) = older_flat_root {
+                meta.insert(tables::META_STATE_ROOT, root.as_slice())?;
+            }
+            meta.insert(tables::META_LAYOUT_VERSION, SCHEMA_VERSION.to_be_bytes().as_slice())?;
         }
         txn.commit()?;
+        let recent = if index_all { Vec::new() } else { records };
         // The first commit after opening is durable whatever the policy.
         let long_ago =
             Instant::now().checked_sub(Duration::from_secs(3600)).unwrap_or_else(Instant::now);
-        Ok(Self {
+        let database = Self {
             db,
-            nodes: Arc::new(nodes),
+            nodes: Arc::new(NodeStore::new(log, recent)),
             sync_policy: SyncPolicy::EveryCommit,
             last_durable: Mutex::new(long_ago),
-        })
+            writer: Mutex::new(()),
+        };
+        database.check_head_state()?;
+        Ok(database)
+    }
+
+    /// The head's state root (and the flat state's, when edited since) must be in the log.
+    fn check_head_state(&self) -> Result<(), StorageError> {
+        let view = self.read()?;
+        let Some(head) = view.head_header()? else { return Ok(()) };
+        let flat = view.flat_state_root()?.unwrap_or(head.state_root);
+        for root in [head.state_root, flat] {
+            if root != EMPTY_ROOT_HASH && view.trie_node(&root)?.is_none() {
+                return Err(StorageError::HeadStateMissing {
+                    path: self.nodes.log().path().display().to_string(),
+                    root,
+                    number: head.number,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Sets when commits are fsynced (default: every commit).
@@ -141,22 +258,32 @@ impl Database {
         self.sync_policy = policy;
     }
 
-    /// Makes every earlier commit durable.
+    /// Makes every earlier commit durable, and moves the recent node positions into the
+    /// persisted index so that the next open scans nothing.
     pub fn flush(&self) -> Result<(), StorageError> {
-        self.nodes.sync().map_err(node_log_error)?;
-        self.db.begin_write()?.commit()?;
+        let batch = WriteBatch::new(
+            self.db.begin_write()?,
+            true,
+            self.nodes.clone(),
+            self.writer.lock().unwrap_or_else(|e| e.into_inner()),
+        )?;
+        batch.commit_with_checkpoint(true)?;
         *self.last_durable.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
         Ok(())
     }
 
     /// A consistent read snapshot.
     pub fn read(&self) -> Result<ReadView, StorageError> {
-        ReadView::new(self.db.begin_read()?, self.nodes.clone())
+        // The recent node positions first: see `node_index` on why the order matters.
+        let recent = self.nodes.recent();
+        ReadView::new(self.db.begin_read()?, self.nodes.clone(), recent)
     }
 
-    /// Starts the single write transaction of a block. Nothing is visible until
-    /// [`WriteBatch::commit`]; dropping it discards everything.
-    pub fn write(&self) -> Result<WriteBatch, StorageError> {
+    /// Starts the single write transaction of a block, waiting for any other writer to
+    /// finish. Nothing is visible until [`WriteBatch::commit`]; dropping it discards
+    /// everything.
+    pub fn write(&self) -> Result<WriteBatch<'_>, StorageError> {
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let durable = match self.sync_policy {
             SyncPolicy::EveryCommit => true,
             SyncPolicy::Periodic(interval) => {
@@ -168,6 +295,9 @@ impl Database {
                 due
             }
         };
-        WriteBatch::new(self.db.begin_write()?, durable, self.nodes.clone())
+        WriteBatch::new(self.db.begin_write()?, durable, self.nodes.clone(), writer)
     }
 }
+
+#[cfg(test)]
+mod tests;

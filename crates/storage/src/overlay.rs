@@ -4,8 +4,9 @@
 
 use crate::{
     AccountProof, ReadView, StorageError,
-    historical::{execution_account, read_error, trie_account, trie_slot, trie_state_root_after},
+    historical::{execution_account, trie_account, trie_slot, trie_state_root_after},
     proof::account_proof,
+    read::read_error,
     state_update::plan_state_update,
 };
 use alloy_primitives::{Address, B256, Bytes, U256, map::B256Map};

@@ -1,13 +1,17 @@
-//! Read snapshots: blocks, receipts, indexes and the flat head state. A [`ReadView`] also
-//! serves trie nodes (for proofs and historical state) and implements [`StateReader`] for
+//! Read snapshots: blocks, receipts, senders, indexes and the flat head state. A [`ReadView`]
+//! also serves trie nodes (for proofs and historical state) and implements [`StateReader`] for
 //! execution on top of the head.
 
-use crate::{StorageError, TouchedKeys, node_log::NodeLog, tables::*};
+use crate::{
+    StorageError, TouchedKeys,
+    node_index::{NodeStore, RecentNodes},
+    tables::*,
+};
 use alloy_consensus::{Header, ReceiptEnvelope};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rlp::Decodable;
 use basalt_primitives::{Account, Block, BlockBody, StateReadError, StateReader};
-use basalt_trie::{NodeReader, TrieError};
+use basalt_trie::{NodeReader, StoreError, TrieError};
 use redb::{ReadOnlyMultimapTable, ReadOnlyTable, ReadTransaction, ReadableTable};
 use std::sync::Arc;
 
@@ -26,6 +30,7 @@ pub struct ReadView {
     headers: ReadOnlyTable<[u8; 32], &'static [u8]>,
     bodies: ReadOnlyTable<[u8; 32], &'static [u8]>,
     receipts: ReadOnlyTable<[u8; 32], &'static [u8]>,
+    senders: ReadOnlyTable<[u8; 32], &'static [u8]>,
     numbers: ReadOnlyTable<[u8; 32], u64>,
     canonical: ReadOnlyTable<u64, [u8; 32]>,
     tx_locations: ReadOnlyTable<[u8; 32], [u8; 40]>,
@@ -34,7 +39,10 @@ pub struct ReadView {
     log_topics: ReadOnlyMultimapTable<[u8; 32], u64>,
     accounts: ReadOnlyTable<[u8; 20], &'static [u8]>,
     storage: ReadOnlyTable<[u8; 52], [u8; 32]>,
-    nodes: Arc<NodeLog>,
+    nodes: Arc<NodeStore>,
+    /// The recent node positions captured before this snapshot's transaction began.
+    recent: Arc<RecentNodes>,
+    node_index: ReadOnlyTable<[u8; 32], (u64, u32)>,
     code: ReadOnlyTable<[u8; 32], &'static [u8]>,
     state_history: ReadOnlyTable<[u8; 32], &'static [u8]>,
     meta: ReadOnlyTable<&'static str, &'static [u8]>,
@@ -47,12 +55,30 @@ pub(crate) fn decode<T: Decodable>(
     T::decode(&mut bytes).map_err(|e| StorageError::Corrupt { what, reason: e.to_string() })
 }
 
+/// A 32-byte hash stored under meta `key`.
+pub(crate) fn decode_hash(key: &str, bytes: &[u8]) -> Result<B256, StorageError> {
+    B256::try_from(bytes)
+        .map_err(|_| StorageError::Corrupt { what: "meta hash", reason: key.to_string() })
+}
+
+/// A big-endian u64 stored under meta `key`.
+pub(crate) fn decode_u64(key: &str, bytes: &[u8]) -> Result<u64, StorageError> {
+    <[u8; 8]>::try_from(bytes)
+        .map(u64::from_be_bytes)
+        .map_err(|_| StorageError::Corrupt { what: "meta number", reason: key.to_string() })
+}
+
 impl ReadView {
-    pub(crate) fn new(txn: ReadTransaction, nodes: Arc<NodeLog>) -> Result<Self, StorageError> {
+    pub(crate) fn new(
+        txn: ReadTransaction,
+        nodes: Arc<NodeStore>,
+        recent: Arc<RecentNodes>,
+    ) -> Result<Self, StorageError> {
         Ok(Self {
             headers: txn.open_table(HEADERS)?,
             bodies: txn.open_table(BODIES)?,
             receipts: txn.open_table(RECEIPTS)?,
+            senders: txn.open_table(SENDERS)?,
             numbers: txn.open_table(BLOCK_NUMBERS)?,
             canonical: txn.open_table(CANONICAL)?,
             tx_locations: txn.open_table(TX_LOCATIONS)?,
@@ -62,6 +88,8 @@ impl ReadView {
             accounts: txn.open_table(ACCOUNTS)?,
             storage: txn.open_table(STORAGE)?,
             nodes,
+            recent,
+            node_index: txn.open_table(TRIE_NODE_INDEX)?,
             code: txn.open_table(CODE)?,
             state_history: txn.open_table(STATE_HISTORY)?,
             meta: txn.open_table(META)?,
@@ -69,11 +97,7 @@ impl ReadView {
     }
 
     fn meta_hash(&self, key: &str) -> Result<Option<B256>, StorageError> {
-        match self.meta.get(key)? {
-            Some(value) if value.value().len() == 32 => Ok(Some(B256::from_slice(value.value()))),
-            Some(_) => Err(StorageError::Corrupt { what: "meta hash", reason: key.to_string() }),
-            None => Ok(None),
-        }
+        self.meta.get(key)?.map(|value| decode_hash(key, value.value())).transpose()
     }
 
     /// Hash of the head block, None for an empty database.
@@ -99,6 +123,12 @@ impl ReadView {
             Some(v) => TouchedKeys::decode(v.value())?,
             None => TouchedKeys::default(),
         })
+    }
+
+    /// Root of the flat state (the head's state root, or the working root after an edit).
+    /// None for an empty database.
+    pub fn flat_state_root(&self) -> Result<Option<B256>, StorageError> {
+        self.meta_hash(META_STATE_ROOT)
     }
 
     /// Hash of the genesis block.
@@ -165,6 +195,20 @@ impl ReadView {
 
     pub fn receipts(&self, hash: B256) -> Result<Option<Vec<ReceiptEnvelope>>, StorageError> {
         self.receipts.get(hash.0)?.map(|v| decode("receipts", v.value())).transpose()
+    }
+
+    /// The senders of a block's transactions, in order, as stored with the block. None for a
+    /// block written before senders were stored (datadirs of older versions).
+    pub fn senders(&self, hash: B256) -> Result<Option<Vec<Address>>, StorageError> {
+        let Some(stored) = self.senders.get(hash.0)? else { return Ok(None) };
+        let bytes = stored.value();
+        if bytes.len() % 20 != 0 {
+            return Err(StorageError::Corrupt {
+                what: "senders",
+                reason: format!("{} bytes is not a multiple of 20", bytes.len()),
+            });
+        }
+        Ok(Some(bytes.chunks_exact(20).map(Address::from_slice).collect()))
     }
 
     pub fn block_number(&self, hash: B256) -> Result<Option<u64>, StorageError> {
@@ -271,9 +315,16 @@ impl ReadView {
     }
 }
 
+impl ReadView {
+    /// The trie node with `hash`, checked against its hash; None when the log has none.
+    pub fn trie_node(&self, hash: &B256) -> Result<Option<Bytes>, StorageError> {
+        self.nodes.node(&self.recent, &self.node_index, hash)
+    }
+}
+
 impl NodeReader for ReadView {
     fn node(&self, hash: &B256) -> Result<Option<Bytes>, TrieError> {
-        self.nodes.node(hash)
+        self.trie_node(hash).map_err(|e| TrieError::Store(StoreError::new(e)))
     }
 }
 
@@ -293,8 +344,8 @@ fn numbers_in_range(
     Ok(numbers)
 }
 
-fn read_error(err: StorageError) -> StateReadError {
-    StateReadError(err.to_string())
+pub(crate) fn read_error(err: StorageError) -> StateReadError {
+    StateReadError::new(err)
 }
 
 impl StateReader for ReadView {

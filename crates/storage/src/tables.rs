@@ -10,6 +10,10 @@ pub const HEADERS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("head
 pub const BODIES: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("bodies");
 /// Block hash -> RLP list of receipts (network encoding).
 pub const RECEIPTS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("receipts");
+/// Block hash -> the senders of its transactions, in order (20 bytes each). The source of
+/// truth for a transaction's `from`: impersonated (dev L1) and signature-less transactions
+/// have no signature to recover it from.
+pub const SENDERS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("senders");
 /// Block hash -> block number.
 pub const BLOCK_NUMBERS: TableDefinition<[u8; 32], u64> = TableDefinition::new("block_numbers");
 /// Block number -> canonical block hash.
@@ -36,6 +40,10 @@ pub const LOG_CONTEXT: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("
 /// outside blocks just before it (RLP list of `[address, [slot, …]]`; see `state_history`).
 /// Unwinding to an earlier block restores exactly these keys from that block's state root.
 pub const STATE_HISTORY: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("state_history");
+/// Trie node hash -> (offset of its record in the node log, node length), for every record
+/// before the last checkpoint (`META_NODE_LOG_INDEXED`); later records are indexed in memory.
+pub const TRIE_NODE_INDEX: TableDefinition<[u8; 32], (u64, u32)> =
+    TableDefinition::new("trie_node_index");
 /// Named single values (see the `META_*` keys).
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
@@ -45,6 +53,16 @@ pub const META_HEAD: &str = "head";
 pub const META_GENESIS: &str = "genesis";
 /// The chain configuration the database was created with (JSON).
 pub const META_CHAIN: &str = "chain";
+/// Root of the flat state (accounts, storage), written in the same transaction as the state;
+/// equals the head's state root unless the dev L1 edited the state since.
+pub const META_STATE_ROOT: &str = "state_root";
+/// Length of the node log when the transaction committed (u64 big-endian). Bytes past it
+/// belong to no commit.
+pub const META_NODE_LOG_LEN: &str = "node_log_len";
+/// Length of the node log up to which every record is in [`TRIE_NODE_INDEX`] (u64 big-endian).
+pub const META_NODE_LOG_INDEXED: &str = "node_log_indexed";
+/// Layout version of the database (u64 big-endian; absent for layout 1).
+pub const META_LAYOUT_VERSION: &str = "layout_version";
 /// Root of the flat state when it was edited outside a block (dev L1 `anvil_set*`), so
 /// differs from the head's state root until the next block commits to it.
 pub const META_WORKING_STATE_ROOT: &str = "working_state_root";

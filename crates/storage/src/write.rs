@@ -1,54 +1,73 @@
-//! The write side: one [`WriteBatch`] per block holds the block, its receipts and indexes,
-//! the state changes applied to the flat state and the tries, and the new head. It commits
-//! all of it at once or nothing.
+//! The write side: one [`WriteBatch`] per block holds the block, its receipts, senders and
+//! indexes, the state changes applied to the flat state and the tries, the flat state's new
+//! root, and the new head. It commits all of it at once or nothing. Only one batch exists at a
+//! time ([`crate::Database::write`] waits for the previous one), and a batch reads the head
+//! and the flat state's root inside its own transaction, so a writer that prepared its block
+//! on an older snapshot finds out before it writes.
 
 use crate::{
-    StorageError, node_log::NodeLog, node_log_error, read::decode, state_history::TouchedKeys,
-    state_update::plan_state_update, tables::*,
+    StorageError,
+    node_index::{NodeStore, RecentNodes},
+    read::decode,
+    state_history::TouchedKeys,
+    state_update::plan_state_update,
+    tables::*,
 };
 use alloy_consensus::ReceiptEnvelope;
-use alloy_primitives::map::B256Map;
-use alloy_primitives::{B256, Bytes, U256};
+use alloy_primitives::{Address, B256, Bytes, U256, map::B256Map};
+use alloy_trie::EMPTY_ROOT_HASH;
 use basalt_primitives::{Block, StateChanges};
-use basalt_trie::{NodeReader, TrieError};
-use redb::{ReadableTable, WriteTransaction};
-use std::{collections::BTreeSet, sync::Arc};
+use basalt_trie::{NodeReader, StoreError, TrieError};
+use redb::{ReadableTable, Table, WriteTransaction};
+use std::{
+    collections::BTreeSet,
+    sync::{Arc, MutexGuard},
+};
 
 /// The open write transaction of one block.
-pub struct WriteBatch {
+pub struct WriteBatch<'db> {
     txn: WriteTransaction,
     durable: bool,
-    nodes: Arc<NodeLog>,
+    nodes: Arc<NodeStore>,
     /// Trie nodes created by this batch; appended to the log at commit.
     pending_nodes: B256Map<Bytes>,
     /// Accounts and slots this batch's state changes wrote (see `state_history`).
     touched: TouchedKeys,
     /// The block this batch stores, whose history record `touched` becomes.
     inserted_block: Option<B256>,
+    /// The database's writer lock; released after the transaction (declared after it, so
+    /// dropped after it).
+    _writer: MutexGuard<'db, ()>,
 }
 
 /// Nodes of this batch (not yet in the log) in front of the log.
-struct PendingThenLog<'a> {
+struct PendingThenLog<'a, 'txn> {
     pending: &'a B256Map<Bytes>,
-    log: &'a NodeLog,
+    nodes: &'a NodeStore,
+    recent: &'a RecentNodes,
+    index: &'a Table<'txn, [u8; 32], (u64, u32)>,
 }
 
-impl NodeReader for PendingThenLog<'_> {
+impl NodeReader for PendingThenLog<'_, '_> {
     fn node(&self, hash: &B256) -> Result<Option<Bytes>, TrieError> {
         match self.pending.get(hash) {
             Some(node) => Ok(Some(node.clone())),
-            None => self.log.node(hash),
+            None => self
+                .nodes
+                .node(self.recent, self.index, hash)
+                .map_err(|e| TrieError::Store(StoreError::new(e))),
         }
     }
 }
 
-impl WriteBatch {
+impl<'db> WriteBatch<'db> {
     /// `durable: false` commits atomically but leaves the fsync to a later durable commit: a
     /// crash then rolls back to the last durable commit, never to half a block.
     pub(crate) fn new(
         mut txn: WriteTransaction,
         durable: bool,
-        nodes: Arc<NodeLog>,
+        nodes: Arc<NodeStore>,
+        writer: MutexGuard<'db, ()>,
     ) -> Result<Self, StorageError> {
         if !durable {
             txn.set_durability(redb::Durability::None)
@@ -61,13 +80,31 @@ impl WriteBatch {
             pending_nodes: B256Map::default(),
             touched: TouchedKeys::default(),
             inserted_block: None,
+            _writer: writer,
         })
     }
 
-    /// Applies `changes` on top of the head state whose root is `state_root`: the flat tables,
-    /// every touched storage trie and the account trie. Returns the new state root. The
-    /// touched keys are recorded: with the block this batch stores, or else as an edit
-    /// outside a block that the next block's record takes in.
+    fn meta_hash(&self, key: &str) -> Result<Option<B256>, StorageError> {
+        let meta = self.txn.open_table(META)?;
+        let value = meta.get(key)?;
+        value.map(|v| crate::read::decode_hash(key, v.value())).transpose()
+    }
+
+    /// The head as this transaction sees it: after every earlier commit.
+    pub fn head(&self) -> Result<Option<B256>, StorageError> {
+        self.meta_hash(META_HEAD)
+    }
+
+    /// The root of the flat state as this transaction sees it (None before any state).
+    pub fn flat_state_root(&self) -> Result<Option<B256>, StorageError> {
+        self.meta_hash(META_STATE_ROOT)
+    }
+
+    /// Applies `changes` on top of the flat state, which must have root `state_root` (else
+    /// [`StorageError::StateMoved`]): the flat tables, every touched storage trie and the
+    /// account trie. Records and returns the new state root. The touched keys are recorded:
+    /// with the block this batch stores, or else as an edit outside a block that the next
+    /// block's record takes in.
     pub fn apply_state(
         &mut self,
         state_root: B256,
@@ -78,7 +115,8 @@ impl WriteBatch {
     }
 
     /// Applies the change set that unwinds the chain (see [`crate::unwind_changes`]) without
-    /// recording it: unwinding removes history, it makes none.
+    /// recording it: unwinding removes history, it makes none. The flat state must have root
+    /// `state_root`, as for [`WriteBatch::apply_state`].
     pub fn apply_unwind(
         &mut self,
         state_root: B256,
@@ -93,6 +131,10 @@ impl WriteBatch {
         changes: &StateChanges,
         record: bool,
     ) -> Result<B256, StorageError> {
+        let current = self.flat_state_root()?.unwrap_or(EMPTY_ROOT_HASH);
+        if current != state_root {
+            return Err(StorageError::StateMoved { expected: state_root, current });
+        }
         let mut code = self.txn.open_table(CODE)?;
         for (hash, bytes) in &changes.code {
             code.insert(hash.0, bytes.as_ref())?;
@@ -101,12 +143,21 @@ impl WriteBatch {
 
         let mut accounts = self.txn.open_table(ACCOUNTS)?;
         let mut storage = self.txn.open_table(STORAGE)?;
+        let index = self.txn.open_table(TRIE_NODE_INDEX)?;
+        let recent = self.nodes.recent();
+        let reader = PendingThenLog {
+            pending: &self.pending_nodes,
+            nodes: &self.nodes,
+            recent: &recent,
+            index: &index,
+        };
         let update = plan_state_update(
-            &PendingThenLog { pending: &self.pending_nodes, log: &self.nodes },
+            &reader,
             |address| accounts.get(address.0.0)?.map(|v| decode("account", v.value())).transpose(),
             state_root,
             changes,
         )?;
+        drop(index);
         self.pending_nodes.extend(update.new_nodes);
         for address in update.wiped {
             if record {
@@ -133,17 +184,29 @@ impl WriteBatch {
                 None => accounts.remove(address.0.0)?,
             };
         }
+        drop((accounts, storage));
+        self.txn.open_table(META)?.insert(META_STATE_ROOT, update.root.as_slice())?;
         Ok(update.root)
     }
 
-    /// Stores a block with its receipts and makes it canonical at its number: header, body,
-    /// receipts, number, canonical hash, transaction locations and log indexes.
+    /// Stores a block with its receipts and the senders of its transactions (in order), and
+    /// makes it canonical at its number: header, body, receipts, senders, number, canonical
+    /// hash, transaction locations and log indexes.
     pub fn insert_canonical_block(
         &mut self,
         block: &Block,
         hash: B256,
         receipts: &[ReceiptEnvelope],
+        senders: &[Address],
     ) -> Result<(), StorageError> {
+        let transactions = &block.body.transactions;
+        if senders.len() != transactions.len() {
+            return Err(StorageError::SenderCount {
+                block: hash,
+                senders: senders.len(),
+                transactions: transactions.len(),
+            });
+        }
         let number = block.header.number;
         self.inserted_block = Some(hash);
         self.txn
@@ -153,13 +216,13 @@ impl WriteBatch {
         let mut encoded_receipts = Vec::new();
         alloy_rlp::encode_list(receipts, &mut encoded_receipts);
         self.txn.open_table(RECEIPTS)?.insert(hash.0, encoded_receipts.as_slice())?;
+        let senders: Vec<u8> = senders.iter().flat_map(|sender| sender.0.0).collect();
+        self.txn.open_table(SENDERS)?.insert(hash.0, senders.as_slice())?;
         self.txn.open_table(BLOCK_NUMBERS)?.insert(hash.0, number)?;
         self.txn.open_table(CANONICAL)?.insert(number, hash.0)?;
         // Index keys are inserted sorted and once per block: fewer B-tree walks, each
         // touching pages in order.
-        let mut locations: Vec<([u8; 32], [u8; 40])> = block
-            .body
-            .transactions
+        let mut locations: Vec<([u8; 32], [u8; 40])> = transactions
             .iter()
             .enumerate()
             .map(|(index, tx)| {
@@ -169,9 +232,9 @@ impl WriteBatch {
                 (tx.tx_hash().0, location)
             })
             .collect();
-        let mut log_context = Vec::with_capacity(8 + 32 * block.body.transactions.len());
+        let mut log_context = Vec::with_capacity(8 + 32 * transactions.len());
         log_context.extend_from_slice(&block.header.timestamp.to_be_bytes());
-        log_context.extend(block.body.transactions.iter().flat_map(|tx| tx.tx_hash().0));
+        log_context.extend(transactions.iter().flat_map(|tx| tx.tx_hash().0));
         self.txn.open_table(LOG_CONTEXT)?.insert(hash.0, log_context.as_slice())?;
         locations.sort_unstable_by_key(|(tx_hash, _)| *tx_hash);
         let mut location_table = self.txn.open_table(TX_LOCATIONS)?;
@@ -209,9 +272,9 @@ impl WriteBatch {
         Ok(())
     }
 
-    /// Deletes the canonical blocks above `number` with their receipts and index entries
-    /// (dev L1 `evm_revert`). The state is restored separately, by applying the reverse
-    /// changes; the head must be moved by the caller.
+    /// Deletes the canonical blocks above `number` with their receipts, senders and index
+    /// entries (dev L1 `evm_revert`). The state is restored separately, by applying the
+    /// reverse changes; the head must be moved by the caller.
     pub fn remove_blocks_above(&mut self, number: u64) -> Result<(), StorageError> {
         let mut canonical = self.txn.open_table(CANONICAL)?;
         let removed: Vec<(u64, [u8; 32])> = canonical
@@ -221,6 +284,7 @@ impl WriteBatch {
         let mut headers = self.txn.open_table(HEADERS)?;
         let mut bodies = self.txn.open_table(BODIES)?;
         let mut receipts_table = self.txn.open_table(RECEIPTS)?;
+        let mut senders = self.txn.open_table(SENDERS)?;
         let mut numbers = self.txn.open_table(BLOCK_NUMBERS)?;
         let mut locations = self.txn.open_table(TX_LOCATIONS)?;
         let mut log_context = self.txn.open_table(LOG_CONTEXT)?;
@@ -232,6 +296,7 @@ impl WriteBatch {
             history.remove(hash)?;
             numbers.remove(hash)?;
             headers.remove(hash)?;
+            senders.remove(hash)?;
             log_context.remove(hash)?;
             if let Some(body) = bodies.remove(hash)? {
                 let body: basalt_primitives::BlockBody = decode("body", body.value())?;
@@ -297,15 +362,56 @@ impl WriteBatch {
     }
 
     /// Makes everything in this batch durable and visible at once.
-    pub fn commit(mut self) -> Result<(), StorageError> {
+    pub fn commit(self) -> Result<(), StorageError> {
+        self.commit_with_checkpoint(false)
+    }
+
+    /// Commits, moving the recent node positions into the persisted index when `checkpoint`
+    /// or when enough have accumulated.
+    pub(crate) fn commit_with_checkpoint(mut self, checkpoint: bool) -> Result<(), StorageError> {
         self.record_history()?;
-        // Nodes first: a committed root must never point at a node the log does not hold.
-        let nodes: Vec<(B256, Bytes)> = self.pending_nodes.into_iter().collect();
-        self.nodes.append(&nodes).map_err(node_log_error)?;
-        if self.durable {
-            self.nodes.sync().map_err(node_log_error)?;
+        let Self { txn, durable, nodes, pending_nodes, _writer, .. } = self;
+        // Nodes first, published before the commit: a committed root must never point at a
+        // node the log or a snapshot's index lacks.
+        let log_len = nodes.append(pending_nodes)?;
+        if durable {
+            nodes.log().sync()?;
         }
-        self.txn.commit()?;
+        let checkpoint = checkpoint || nodes.checkpoint_due();
+        {
+            let mut meta = txn.open_table(META)?;
+            meta.insert(META_NODE_LOG_LEN, log_len.to_be_bytes().as_slice())?;
+            if checkpoint {
+                nodes.write_checkpoint(&mut txn.open_table(TRIE_NODE_INDEX)?)?;
+                meta.insert(META_NODE_LOG_INDEXED, log_len.to_be_bytes().as_slice())?;
+            }
+        }
+        txn.commit()?;
+        if checkpoint {
+            nodes.retire_recent();
+        }
+        // The writer lock is released here, after the bookkeeping.
+        drop(_writer);
         Ok(())
     }
+}
+
+/// The root of the flat state in a database written before that root was stored: the dev
+/// chain's working root when the state was edited, else the head's state root.
+pub(crate) fn flat_root_of_older_layout(
+    txn: &WriteTransaction,
+) -> Result<Option<B256>, StorageError> {
+    let meta = txn.open_table(META)?;
+    let hash = |key: &str| -> Result<Option<B256>, StorageError> {
+        meta.get(key)?.map(|v| crate::read::decode_hash(key, v.value())).transpose()
+    };
+    if let Some(working) = hash(META_WORKING_STATE_ROOT)? {
+        return Ok(Some(working));
+    }
+    let Some(head) = hash(META_HEAD)? else { return Ok(None) };
+    let headers = txn.open_table(HEADERS)?;
+    let header = headers.get(head.0)?;
+    let header: Option<alloy_consensus::Header> =
+        header.map(|v| decode("header", v.value())).transpose()?;
+    Ok(header.map(|h| h.state_root))
 }

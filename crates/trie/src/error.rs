@@ -1,6 +1,33 @@
 //! The trie's error type: what went wrong with the node store, a node, or a proof.
 
 use alloy_primitives::B256;
+use std::sync::Arc;
+
+/// A failure of the node store underneath a trie, kept with its type so that the store's
+/// owner can tell what failed ([`StoreError::downcast_ref`]). Two values are equal when they
+/// are the same failure.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreError(Arc<dyn std::error::Error + Send + Sync>);
+
+impl StoreError {
+    pub fn new(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self(Arc::new(source))
+    }
+
+    /// The store's own error, if it is an `E`.
+    pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        self.0.downcast_ref()
+    }
+}
+
+impl PartialEq for StoreError {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for StoreError {}
 
 /// Everything a trie operation or a proof check can fail with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -13,7 +40,7 @@ pub enum TrieError {
     MalformedNode { hash: B256, reason: String },
     /// The node store itself failed.
     #[error("node store failed: {0}")]
-    Store(String),
+    Store(StoreError),
     /// A proof node does not hash to the reference the root or its parent commits to.
     #[error("proof node {index} does not match the hash committed to by its parent or the root")]
     ProofHashMismatch { index: usize },

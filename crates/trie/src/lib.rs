@@ -18,7 +18,7 @@ mod trie;
 mod tests;
 
 pub use alloy_trie::EMPTY_ROOT_HASH;
-pub use error::TrieError;
+pub use error::{StoreError, TrieError};
 pub use proof::verify_proof;
 pub use store::{MemoryNodes, NodeReader, RecordingReader};
 pub use trie::Trie;

@@ -9,7 +9,7 @@ mod validate;
 pub use validate::ValidationContext;
 
 use alloy_primitives::{Address, B256, U256};
-use basalt_primitives::{Hardfork, StateReader, TxEnvelope};
+use basalt_primitives::{Hardfork, StateReadError, StateReader, TxEnvelope};
 use std::{
     cmp::Ordering,
     collections::{BTreeMap, BinaryHeap, HashMap},
@@ -57,8 +57,10 @@ pub enum PoolError {
     SenderLimit { sender: Address, limit: usize },
     #[error("transaction pool is full and the transaction pays less than any it could evict")]
     PoolFull,
-    #[error("state read failed: {0}")]
-    State(String),
+    /// Reading the state failed: the node's fault, not the transaction's; nothing in the
+    /// pool changed.
+    #[error(transparent)]
+    State(#[from] StateReadError),
 }
 
 /// A validated transaction in the pool.
@@ -181,10 +183,8 @@ impl TxPool {
         }
         let mut pooled = validate::validate(tx, sender, ctx, state)?;
         pooled.sequence = self.next_sequence;
-        let account_nonce = state
-            .account(pooled.sender)
-            .map_err(|e| PoolError::State(e.to_string()))?
-            .map_or(0, |a| a.nonce);
+        let account_nonce =
+            state.account(pooled.sender).map_err(PoolError::State)?.map_or(0, |a| a.nonce);
 
         let queue = self.by_sender.get(&pooled.sender);
         let existing = queue.and_then(|q| q.get(&pooled.nonce)).cloned();
@@ -278,10 +278,8 @@ impl TxPool {
     pub fn prune(&mut self, state: &impl StateReader) -> Result<Vec<B256>, PoolError> {
         let mut dropped = Vec::new();
         for (sender, queue) in &self.by_sender {
-            let account_nonce = state
-                .account(*sender)
-                .map_err(|e| PoolError::State(e.to_string()))?
-                .map_or(0, |a| a.nonce);
+            let account_nonce =
+                state.account(*sender).map_err(PoolError::State)?.map_or(0, |a| a.nonce);
             dropped.extend(queue.range(..account_nonce).map(|(_, tx)| tx.hash));
         }
         for hash in &dropped {
@@ -305,10 +303,8 @@ impl TxPool {
         let mut pending = BTreeMap::new();
         let mut queued = BTreeMap::new();
         for (sender, queue) in &self.by_sender {
-            let mut expected = state
-                .account(*sender)
-                .map_err(|e| PoolError::State(e.to_string()))?
-                .map_or(0, |a| a.nonce);
+            let mut expected =
+                state.account(*sender).map_err(PoolError::State)?.map_or(0, |a| a.nonce);
             for (nonce, tx) in queue {
                 let target = if *nonce == expected {
                     expected += 1;

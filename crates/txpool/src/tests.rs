@@ -226,3 +226,46 @@ fn prune_drops_mined_nonces_and_promotes_the_rest() {
     assert_eq!(pool.prune(&state).unwrap().len(), 2);
     assert_eq!(pool.status(&state).unwrap(), PoolStatus { pending: 1, queued: 0 });
 }
+
+/// A database that fails every account read after `healthy` is cleared.
+struct FlakyState {
+    state: TestState,
+    healthy: std::cell::Cell<bool>,
+}
+
+impl StateReader for FlakyState {
+    fn account(&self, address: Address) -> Result<Option<Account>, StateReadError> {
+        if !self.healthy.get() {
+            return Err(StateReadError::new(std::io::Error::other("disk read failed")));
+        }
+        self.state.account(address)
+    }
+    fn storage(&self, _: Address, _: U256) -> Result<U256, StateReadError> {
+        Ok(U256::ZERO)
+    }
+    fn code(&self, _: B256) -> Result<Option<Bytes>, StateReadError> {
+        Ok(None)
+    }
+    fn block_hash(&self, _: u64) -> Result<Option<B256>, StateReadError> {
+        Ok(None)
+    }
+}
+
+#[test]
+fn failed_state_reads_are_typed_node_errors_and_drop_nothing() {
+    let state = FlakyState { state: funded(2), healthy: std::cell::Cell::new(true) };
+    let mut pool = TxPool::default();
+    let kept = pool.add(tx(0, 0, 2 * GWEI, GWEI), &ctx(), &state).unwrap();
+    state.healthy.set(false);
+
+    let refused = pool.add(tx(1, 0, 2 * GWEI, GWEI), &ctx(), &state).unwrap_err();
+    let PoolError::State(read) = &refused else { panic!("not a state error: {refused:?}") };
+    assert!(read.downcast_ref::<std::io::Error>().is_some());
+    assert!(matches!(pool.prune(&state), Err(PoolError::State(_))));
+    assert!(matches!(pool.best(GWEI as u64, &state), Err(PoolError::State(_))));
+    assert!(pool.get(&kept.hash).is_some(), "a failed read must not drop a pooled transaction");
+    assert_eq!(pool.len(), 1);
+
+    state.healthy.set(true);
+    assert_eq!(pool.best(GWEI as u64, &state).unwrap().len(), 1);
+}

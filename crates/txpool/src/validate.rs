@@ -102,18 +102,14 @@ pub(crate) fn validate(
         return Err(PoolError::IntrinsicGasTooLow { gas_limit: tx.gas_limit(), required });
     }
 
-    let account =
-        state.account(sender).map_err(|e| PoolError::State(e.to_string()))?.unwrap_or_default();
+    let account = state.account(sender).map_err(PoolError::State)?.unwrap_or_default();
     if tx.nonce() < account.nonce {
         return Err(PoolError::NonceTooLow { nonce: tx.nonce(), account_nonce: account.nonce });
     }
     if account.code_hash != alloy_primitives::KECCAK256_EMPTY
         && account.code_hash != alloy_primitives::B256::ZERO
     {
-        let code = state
-            .code(account.code_hash)
-            .map_err(|e| PoolError::State(e.to_string()))?
-            .unwrap_or_default();
+        let code = state.code(account.code_hash).map_err(PoolError::State)?.unwrap_or_default();
         if !code.starts_with(&EIP7702_DELEGATION_DESIGNATOR) {
             return Err(PoolError::SenderNotEoa(sender));
         }

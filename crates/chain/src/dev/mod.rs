@@ -27,7 +27,7 @@ use basalt_primitives::{
 };
 use basalt_txpool::{Added, PoolConfig, PoolError, TxPool, ValidationContext};
 use std::{
-    collections::{HashMap, HashSet},
+    collections::HashSet,
     sync::{Arc, Condvar, Mutex, MutexGuard, atomic::AtomicU64},
     time::{SystemTime, UNIX_EPOCH},
 };
@@ -134,9 +134,6 @@ pub struct DevChain {
     pool: Mutex<TxPool>,
     write: Mutex<WriteState>,
     clock: Mutex<Clock>,
-    /// Senders of transactions submitted on behalf of impersonated accounts (their
-    /// signatures are placeholders).
-    impersonated_senders: Mutex<HashMap<B256, Address>>,
     impersonating: Mutex<HashSet<Address>>,
     listener: Mutex<Option<Arc<EventListener>>>,
     /// The highest block reported as finalized (see `reorg`).
@@ -164,7 +161,6 @@ impl DevChain {
             pool: Mutex::new(pool),
             write: Mutex::new(WriteState::default()),
             clock: Mutex::new(Clock::default()),
-            impersonated_senders: Mutex::new(HashMap::new()),
             impersonating: Mutex::new(Default::default()),
             listener: Mutex::new(None),
             finalized: AtomicU64::new(0),
@@ -251,15 +247,10 @@ impl DevChain {
     }
 
     /// Adds a transaction sent on behalf of an impersonated account: `sender` is trusted
-    /// instead of recovered from the placeholder signature.
+    /// instead of recovered from the placeholder signature. The pool keeps it with the
+    /// transaction, and the mined block stores it with the block.
     pub fn submit_impersonated(&self, tx: TxEnvelope, sender: Address) -> Result<Added, DevError> {
-        let hash = *tx.tx_hash();
-        lock(&self.impersonated_senders).insert(hash, sender);
-        let added = self.submit_as(tx, Some(sender));
-        if added.is_err() {
-            lock(&self.impersonated_senders).remove(&hash);
-        }
-        added
+        self.submit_as(tx, Some(sender))
     }
 
     fn submit_as(&self, tx: TxEnvelope, sender: Option<Address>) -> Result<Added, DevError> {
@@ -281,11 +272,6 @@ impl DevChain {
             condvar.notify_one();
         }
         Ok(added)
-    }
-
-    /// The sender of a transaction submitted for an impersonated account, if it was one.
-    pub fn impersonated_sender(&self, hash: &B256) -> Option<Address> {
-        lock(&self.impersonated_senders).get(hash).copied()
     }
 
     /// Starts or stops impersonating `address`; at most `limits.max_impersonated` at once.

@@ -8,7 +8,7 @@
 use super::{ChainEvent, DevChain, DevError, lock};
 use crate::ImportError;
 use alloy_primitives::{Address, B256};
-use basalt_primitives::{Block, ReceiptEnvelope, TxEnvelope, sender::recover_sender};
+use basalt_primitives::{Block, ReceiptEnvelope, TxEnvelope};
 use basalt_storage::unwind_changes;
 use std::sync::{Arc, atomic::Ordering};
 
@@ -135,12 +135,6 @@ impl DevChain {
             let timestamp = self
                 .next_timestamp_preview(head.timestamp)
                 .max(replaced.block.header.timestamp.saturating_add(1));
-            for (tx, sender) in &transactions {
-                // Impersonated senders are the node's word, not the signature's.
-                if recover_sender(tx, false).ok() != Some(*sender) {
-                    lock(&self.impersonated_senders).insert(*tx.tx_hash(), *sender);
-                }
-            }
             let (txs, senders): (Vec<TxEnvelope>, Vec<Address>) = transactions.into_iter().unzip();
             let template = self.template_with(&head, timestamp, txs, senders)?;
             self.mine_template(&mut write, template)?;
