@@ -79,7 +79,7 @@ log_bytes=$(stat -c %s "$DATADIR/trie-nodes.log")
 redb_bytes=$(stat -c %s "$DATADIR/basalt.redb")
 echo "| binary | trie nodes | log MiB | redb MiB | open to ready, ms (median of $RUNS) | VmHWM MiB (median) | runs, ms |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
-echo "| $("$BASALT" --version) | $records | $(( log_bytes / 1048576 )) | $(( redb_bytes / 1048576 )) | $(median "${times[@]}") | $(( $(median "${peaks[@]}") / 1024 )) | ${times[*]} |"
+echo "| $BASALT | $records | $(( log_bytes / 1048576 )) | $(( redb_bytes / 1048576 )) | $(median "${times[@]}") | $(( $(median "${peaks[@]}") / 1024 )) | ${times[*]} |"
 echo
 echo "Machine: $(nproc) CPU $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
 echo "Commit: $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (with local changes)')"

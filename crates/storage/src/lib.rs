@@ -41,7 +41,7 @@ pub const NODE_LOG_FILE: &str = "trie-nodes.log";
 pub const REDB_FILE: &str = "basalt.redb";
 /// Layout version this code writes. 1: before the persisted node index, stored senders and
 /// the stored flat-state root (no version key); 2: with them.
-pub const SCHEMA_VERSION: u64 = 2;
+pub const LAYOUT_VERSION: u64 = 2;
 
 /// When block commits are fsynced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,8 +160,8 @@ impl Database {
             .create(&path)
             .map_err(|source| StorageError::Open { path: path.display().to_string(), source })?;
         let layout = StoredLayout::read(&db)?;
-        if let Some(found) = layout.version.filter(|v| *v > SCHEMA_VERSION) {
-            return Err(StorageError::NewerLayout { found, supported: SCHEMA_VERSION });
+        if let Some(found) = layout.version.filter(|v| *v > LAYOUT_VERSION) {
+            return Err(StorageError::NewerLayout { found, supported: LAYOUT_VERSION });
         }
         let (log, scan) =
             NodeLog::open(&dir.join(NODE_LOG_FILE), layout.indexed.unwrap_or(0), layout.log_len)?;
@@ -218,7 +218,7 @@ impl Database {
             if let Some(root) = older_flat_root {
                 meta.insert(tables::META_STATE_ROOT, root.as_slice())?;
             }
-            meta.insert(tables::META_LAYOUT_VERSION, SCHEMA_VERSION.to_be_bytes().as_slice())?;
+            meta.insert(tables::META_LAYOUT_VERSION, LAYOUT_VERSION.to_be_bytes().as_slice())?;
         }
         txn.commit()?;
         let recent = if index_all { Vec::new() } else { records };
@@ -261,12 +261,9 @@ impl Database {
     /// Makes every earlier commit durable, and moves the recent node positions into the
     /// persisted index so that the next open scans nothing.
     pub fn flush(&self) -> Result<(), StorageError> {
-        let batch = WriteBatch::new(
-            self.db.begin_write()?,
-            true,
-            self.nodes.clone(),
-            self.writer.lock().unwrap_or_else(|e| e.into_inner()),
-        )?;
+        // The writer lock before the transaction, as every writer takes them.
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let batch = WriteBatch::new(self.db.begin_write()?, true, self.nodes.clone(), writer)?;
         batch.commit_with_checkpoint(true)?;
         *self.last_durable.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
         Ok(())

@@ -120,7 +120,7 @@ fn newer_layout_is_refused() {
     {
         let db = Database::open(dir.path()).unwrap();
         let txn = db.db.begin_write().unwrap();
-        let newer = (SCHEMA_VERSION + 1).to_be_bytes();
+        let newer = (LAYOUT_VERSION + 1).to_be_bytes();
         txn.open_table(tables::META)
             .unwrap()
             .insert(tables::META_LAYOUT_VERSION, newer.as_slice())
@@ -206,4 +206,36 @@ fn node_reads_report_damage_through_the_trie_error_with_its_type() {
         "{err}"
     );
     let _ = root;
+}
+
+#[test]
+fn flush_and_writers_take_turns_without_deadlock() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Arc::new(with_small_checkpoints(Database::open(dir.path()).unwrap()));
+    let (done, finished) = std::sync::mpsc::channel();
+    let worker = {
+        let db = db.clone();
+        std::thread::spawn(move || {
+            std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    let mut root = EMPTY_ROOT_HASH;
+                    for round in 0..40 {
+                        root = apply(&db, root, &accounts(round * 3, 3));
+                    }
+                });
+                scope.spawn(|| {
+                    for _ in 0..40 {
+                        db.flush().unwrap();
+                    }
+                });
+            });
+            done.send(()).unwrap();
+        })
+    };
+    finished.recv_timeout(std::time::Duration::from_secs(60)).expect("writers deadlocked");
+    worker.join().unwrap();
+    let view = db.read().unwrap();
+    let root = view.flat_state_root().unwrap().unwrap();
+    assert_eq!(view.recompute_state_root().unwrap(), root);
+    assert!(view.trie_node(&root).unwrap().is_some());
 }
