@@ -28,6 +28,10 @@ impl StateReader for FailingState<'_> {
         self.check(address)?;
         StateReader::storage(self.view, address, slot)
     }
+    fn has_storage(&self, address: Address) -> Result<bool, StateReadError> {
+        self.check(address)?;
+        StateReader::has_storage(self.view, address)
+    }
     fn code(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {
         StateReader::code(self.view, code_hash)
     }

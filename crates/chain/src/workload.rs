@@ -304,6 +304,10 @@ impl basalt_primitives::StateReader for MemoryState {
     ) -> Result<U256, basalt_primitives::StateReadError> {
         Ok(self.storage.get(&(address, slot)).copied().unwrap_or_default())
     }
+
+    fn has_storage(&self, address: Address) -> Result<bool, basalt_primitives::StateReadError> {
+        Ok(self.storage.iter().any(|((a, _), value)| *a == address && !value.is_zero()))
+    }
     fn code(&self, code_hash: B256) -> Result<Option<Bytes>, basalt_primitives::StateReadError> {
         Ok(self.code.get(&code_hash).cloned())
     }

@@ -5,6 +5,7 @@
 //! compute roots (pre-Byzantium receipts excepted, through the caller's callback) or validate
 //! the header.
 
+use crate::collision::{BasaltContext, StoragePresence, basalt_context};
 use crate::{
     db::{StateDb, StateDbError},
     evm_env::{BlockEvmEnv, block_evm_env},
@@ -19,18 +20,14 @@ use basalt_primitives::{
     StorageChanges, TxEnvelope, Withdrawal,
 };
 use revm::{
-    Context, Database, DatabaseCommit, ExecuteCommitEvm, MainBuilder, MainContext,
-    SystemCallCommitEvm,
+    Database, DatabaseCommit, ExecuteCommitEvm, MainBuilder, SystemCallCommitEvm,
     context::{ContextTr, Evm, JournalTr},
     context_interface::result::EVMError,
     database::{
         OriginalValuesKnown, State, WrapDatabaseRef, bal::EvmDatabaseError,
         states::bundle_state::BundleRetention,
     },
-    handler::{
-        EthFrame, EvmTr, MainnetContext, MainnetEvm, PrecompileProvider,
-        instructions::EthInstructions,
-    },
+    handler::{EthFrame, EvmTr, MainnetEvm, PrecompileProvider, instructions::EthInstructions},
     interpreter::{InterpreterResult, interpreter::EthInterpreter},
     primitives::KECCAK_EMPTY,
 };
@@ -156,7 +153,7 @@ fn evm_error<E: DatabaseFailure>(index: usize, err: EVMError<E>) -> BlockExecuti
 /// Computes the state root after the changes so far (pre-Byzantium receipts carry it).
 pub type IntermediateRoot<'a> = &'a mut dyn FnMut(&StateChanges) -> Result<B256, StateReadError>;
 
-type ExecutorEvm<R> = MainnetEvm<MainnetContext<State<WrapDatabaseRef<StateDb<R>>>>>;
+type ExecutorEvm<R> = MainnetEvm<BasaltContext<State<WrapDatabaseRef<StateDb<R>>>>>;
 
 /// Executes one block transaction by transaction, so a block builder can try a transaction
 /// and drop it when it does not fit or is invalid: a failed [`BlockExecutor::execute_transaction`]
@@ -180,8 +177,7 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
         let BlockEvmEnv { fork, blob_params, cfg, block: block_env } =
             block_evm_env(config, header);
         let db = State::builder().with_database_ref(StateDb(state)).with_bundle_update().build();
-        let evm =
-            Context::mainnet().with_block(block_env).with_cfg(cfg).with_db(db).build_mainnet();
+        let evm = basalt_context(db, cfg, block_env).build_mainnet();
         Self {
             config,
             header,
@@ -314,9 +310,9 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
 
 /// A mainnet EVM with any precompile provider (`eth_simulateV1` moves precompiles).
 pub(crate) type EvmWithPrecompiles<DB, INSP, P> = Evm<
-    MainnetContext<DB>,
+    BasaltContext<DB>,
     INSP,
-    EthInstructions<EthInterpreter, MainnetContext<DB>>,
+    EthInstructions<EthInterpreter, BasaltContext<DB>>,
     P,
     EthFrame<EthInterpreter>,
 >;
@@ -329,8 +325,8 @@ pub(crate) fn apply_pre_block_calls<DB, INSP, P>(
     header: &Header,
 ) -> Result<(), BlockExecutionError>
 where
-    DB: Database<Error: DatabaseFailure> + DatabaseCommit,
-    P: PrecompileProvider<MainnetContext<DB>, Output = InterpreterResult>,
+    DB: StoragePresence<Error: DatabaseFailure> + DatabaseCommit,
+    P: PrecompileProvider<BasaltContext<DB>, Output = InterpreterResult>,
 {
     if header.number == 0 {
         return Ok(());
@@ -360,8 +356,8 @@ pub(crate) fn block_requests<'l, DB, INSP, P>(
     logs: impl IntoIterator<Item = &'l alloy_primitives::Log>,
 ) -> Result<Requests, BlockExecutionError>
 where
-    DB: Database<Error: DatabaseFailure> + DatabaseCommit,
-    P: PrecompileProvider<MainnetContext<DB>, Output = InterpreterResult>,
+    DB: StoragePresence<Error: DatabaseFailure> + DatabaseCommit,
+    P: PrecompileProvider<BasaltContext<DB>, Output = InterpreterResult>,
 {
     let mut requests = Requests::default();
     let mut deposits = Vec::new();
@@ -487,6 +483,9 @@ mod tests {
         }
         fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError> {
             self.state.storage(address, slot)
+        }
+        fn has_storage(&self, address: Address) -> Result<bool, StateReadError> {
+            self.state.has_storage(address)
         }
         fn code(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {
             self.state.code(code_hash)

@@ -4,6 +4,7 @@
 //! Takes state through [`basalt_primitives::StateReader`] and returns receipts and a change set;
 //! roots and persistence belong to the caller.
 
+mod collision;
 mod db;
 mod evm_env;
 mod executor;
@@ -15,6 +16,7 @@ mod test_support;
 mod trace;
 mod tx_env;
 
+pub use collision::{BasaltContext, CollisionJournal, StoragePresence, basalt_context};
 pub use db::{StateDb, StateDbError};
 pub use executor::{
     BEACON_ROOTS_ADDRESS, BlockExecutionError, BlockExecutor, BlockInput, BlockOutput,

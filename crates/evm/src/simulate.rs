@@ -4,6 +4,7 @@
 //! Every run is discarded: nothing here writes state, and nothing here picks the block or the
 //! state (that is the RPC layer's job).
 
+use crate::collision::{BasaltContext, basalt_context};
 use crate::{db::StateDb, evm_env::block_evm_env};
 use alloy_consensus::{Header, TxType};
 use alloy_primitives::{Address, B256, Bytes, Log, TxKind, U256};
@@ -14,7 +15,7 @@ use alloy_rpc_types_eth::{
 use alloy_sol_types::{Panic, Revert, SolError};
 use basalt_primitives::{ChainConfig, StateReader};
 use revm::{
-    Context, Database, ExecuteEvm, InspectEvm, MainBuilder, MainContext,
+    Database, ExecuteEvm, InspectEvm, MainBuilder,
     bytecode::Bytecode,
     context::{Cfg, TxEnv, either::Either},
     context_interface::{
@@ -22,7 +23,6 @@ use revm::{
         result::{EVMError, ExecutionResult, HaltReason, InvalidTransaction},
     },
     database::CacheDB,
-    handler::MainnetContext,
     primitives::KECCAK_EMPTY,
 };
 use revm_inspectors::access_list::AccessListInspector;
@@ -303,7 +303,7 @@ pub fn create_access_list<S: StateReader + ?Sized>(
 /// A request made ready to run: the EVM context with all overrides applied and the transaction
 /// with everything but its gas limit, which callers pick.
 struct PreparedCall<'s, S: StateReader + ?Sized> {
-    context: MainnetContext<CacheDB<StateDb<&'s S>>>,
+    context: BasaltContext<CacheDB<StateDb<&'s S>>>,
     tx: TxEnv,
     /// The most gas a run may have: the block gas limit within the fork's transaction cap.
     gas_cap: u64,
@@ -362,7 +362,7 @@ impl<'s, S: StateReader + ?Sized> PreparedCall<'s, S> {
             }
         }
         let tx = request_tx_env(request, config.chain_id, &fees)?;
-        let context = Context::mainnet().with_db(db).with_cfg(env.cfg).with_block(env.block);
+        let context = basalt_context(db, env.cfg, env.block);
         Ok(Self { context, tx, gas_cap })
     }
 
@@ -415,7 +415,7 @@ impl<'s, S: StateReader + ?Sized> PreparedCall<'s, S> {
     ) -> Result<Option<revm::state::AccountInfo>, SimulationError> {
         self.context
             .journaled_state
-            .database
+            .database_mut()
             .basic(address)
             .map_err(|e| SimulationError::State(e.to_string()))
     }

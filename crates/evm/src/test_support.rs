@@ -112,6 +112,10 @@ impl StateReader for MemoryState {
         Ok(self.storage.get(&(address, slot)).copied().unwrap_or_default())
     }
 
+    fn has_storage(&self, address: Address) -> Result<bool, StateReadError> {
+        Ok(self.storage.iter().any(|((a, _), value)| *a == address && !value.is_zero()))
+    }
+
     fn code(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {
         Ok(self.code.get(&code_hash).cloned())
     }

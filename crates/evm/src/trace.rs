@@ -4,6 +4,7 @@
 //! tracers from revm-inspectors. The output has geth's JSON shape (alloy-rpc-types-trace). The
 //! supplied state is only read; nothing here writes it.
 
+use crate::collision::{BasaltContext, basalt_context};
 use crate::{
     db::StateDb,
     evm_env::block_evm_env,
@@ -16,9 +17,7 @@ use alloy_primitives::{Address, B256};
 use alloy_rpc_types_trace::geth::{GethDebugTracingOptions, GethTrace, TraceResult};
 use basalt_primitives::{ChainConfig, StateReader, TxEnvelope};
 use revm::{
-    Context, DatabaseCommit, ExecuteCommitEvm, InspectEvm, MainBuilder, MainContext,
-    handler::{MainnetContext, MainnetEvm},
-    state::EvmState,
+    DatabaseCommit, ExecuteCommitEvm, InspectEvm, MainBuilder, handler::MainnetEvm, state::EvmState,
 };
 use revm_inspectors::tracing::{DebugInspector, DebugInspectorError, TransactionContext};
 
@@ -81,7 +80,7 @@ pub fn trace_block<S: StateReader + ?Sized>(
         let tx_hash = Some(*tx.tx_hash());
         results.push(match replay.trace(index, tx, *sender)? {
             Ok((result, state)) => {
-                replay.evm.ctx.journaled_state.database.commit(state);
+                replay.evm.ctx.journaled_state.database_mut().commit(state);
                 TraceResult::Success { result, tx_hash }
             }
             Err(error) => TraceResult::Error { error, tx_hash },
@@ -133,7 +132,7 @@ type ReplayDb<'s, S> = revm::database::CacheDB<StateDb<&'s S>>;
 
 /// A block being re-executed transaction by transaction, with the tracer attached.
 struct BlockReplay<'s, S: StateReader + ?Sized> {
-    evm: MainnetEvm<MainnetContext<ReplayDb<'s, S>>, DebugInspector>,
+    evm: MainnetEvm<BasaltContext<ReplayDb<'s, S>>, DebugInspector>,
     block_hash: B256,
 }
 
@@ -147,11 +146,8 @@ impl<'s, S: StateReader + ?Sized> BlockReplay<'s, S> {
     ) -> Result<Self, SimulationError> {
         let env = block_evm_env(config, header);
         let db = revm::database::CacheDB::new(StateDb(parent_state));
-        let mut evm = Context::mainnet()
-            .with_db(db)
-            .with_cfg(env.cfg)
-            .with_block(env.block)
-            .build_mainnet_with_inspector(inspector);
+        let mut evm =
+            basalt_context(db, env.cfg, env.block).build_mainnet_with_inspector(inspector);
         apply_pre_block_calls(&mut evm, env.fork, header)
             .map_err(|e| SimulationError::PreBlockCalls(e.to_string()))?;
         Ok(Self { evm, block_hash: header.hash_slow() })
@@ -201,7 +197,7 @@ impl<'s, S: StateReader + ?Sized> BlockReplay<'s, S> {
                         &env,
                         &evm.ctx.block,
                         &outcome,
-                        &mut evm.ctx.journaled_state.database,
+                        evm.ctx.journaled_state.database_mut(),
                     )
                     .map_err(|e| SimulationError::State(e.to_string()))?;
                 Ok((trace, outcome.state))

@@ -55,6 +55,9 @@ impl Eq for StateReadError {}
 pub trait StateReader {
     fn account(&self, address: Address) -> Result<Option<Account>, StateReadError>;
     fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError>;
+    /// Whether `address` has any non-zero storage slot (a storage root other than the empty
+    /// trie's). Contract creation onto such an address is a collision (EIP-7610).
+    fn has_storage(&self, address: Address) -> Result<bool, StateReadError>;
     fn code(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError>;
     /// Hash of the canonical block `number` (an ancestor of the block being executed).
     fn block_hash(&self, number: u64) -> Result<Option<B256>, StateReadError>;
@@ -66,6 +69,9 @@ impl<T: StateReader + ?Sized> StateReader for &T {
     }
     fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError> {
         (**self).storage(address, slot)
+    }
+    fn has_storage(&self, address: Address) -> Result<bool, StateReadError> {
+        (**self).has_storage(address)
     }
     fn code(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {
         (**self).code(code_hash)

@@ -163,6 +163,13 @@ impl StateReader for StateAt<'_> {
             StateAt::Pending(state) => state.storage(address, slot),
         }
     }
+    fn has_storage(&self, address: Address) -> Result<bool, StateReadError> {
+        match self {
+            StateAt::Head(view) => StateReader::has_storage(*view, address),
+            StateAt::Past(state) => state.has_storage(address),
+            StateAt::Pending(state) => state.has_storage(address),
+        }
+    }
     fn code(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {
         match self {
             StateAt::Head(view) => StateReader::code(*view, code_hash),

@@ -63,6 +63,15 @@ pub(crate) fn trie_account(
     Trie::open(nodes, root).get(key.as_slice())?.map(|raw| decode("account", &raw)).transpose()
 }
 
+/// Whether `address` has a non-empty storage trie in the state with root `root`.
+pub(crate) fn trie_has_storage(
+    nodes: &impl NodeReader,
+    root: B256,
+    address: Address,
+) -> Result<bool, StorageError> {
+    Ok(trie_account(nodes, root, address)?.is_some_and(|a| a.storage_root != EMPTY_ROOT_HASH))
+}
+
 /// Slot `slot` of `address` in the state with root `root` (zero when unset).
 pub(crate) fn trie_slot(
     nodes: &impl NodeReader,
@@ -95,6 +104,10 @@ impl StateReader for HistoricalState<'_> {
 
     fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError> {
         self.slot_value(address, slot).map_err(read_error)
+    }
+
+    fn has_storage(&self, address: Address) -> Result<bool, StateReadError> {
+        trie_has_storage(self.view, self.root, address).map_err(read_error)
     }
 
     fn code(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {

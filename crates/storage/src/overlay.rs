@@ -4,7 +4,9 @@
 
 use crate::{
     AccountProof, ReadView, StorageError,
-    historical::{execution_account, trie_account, trie_slot, trie_state_root_after},
+    historical::{
+        execution_account, trie_account, trie_has_storage, trie_slot, trie_state_root_after,
+    },
     proof::account_proof,
     read::read_error,
     state_update::plan_state_update,
@@ -96,6 +98,10 @@ impl StateReader for StateOverlay<'_> {
 
     fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError> {
         trie_slot(self, self.parts.root, address, slot).map_err(read_error)
+    }
+
+    fn has_storage(&self, address: Address) -> Result<bool, StateReadError> {
+        trie_has_storage(self, self.parts.root, address).map_err(read_error)
     }
 
     fn code(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {

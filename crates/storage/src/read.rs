@@ -270,6 +270,11 @@ impl ReadView {
             .unwrap_or_default())
     }
 
+    /// Whether `address` has any slot in the flat head state (zero slots are not stored).
+    pub fn has_storage(&self, address: Address) -> Result<bool, StorageError> {
+        Ok(self.storage.range(storage_range(address))?.next().transpose()?.is_some())
+    }
+
     pub fn code(&self, code_hash: B256) -> Result<Option<Bytes>, StorageError> {
         Ok(self.code.get(code_hash.0)?.map(|v| Bytes::copy_from_slice(v.value())))
     }
@@ -359,6 +364,10 @@ impl StateReader for ReadView {
 
     fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError> {
         ReadView::storage(self, address, slot).map_err(read_error)
+    }
+
+    fn has_storage(&self, address: Address) -> Result<bool, StateReadError> {
+        ReadView::has_storage(self, address).map_err(read_error)
     }
 
     fn code(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {

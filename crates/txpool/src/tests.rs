@@ -20,6 +20,9 @@ impl StateReader for TestState {
     fn storage(&self, _: Address, _: U256) -> Result<U256, StateReadError> {
         Ok(U256::ZERO)
     }
+    fn has_storage(&self, _: Address) -> Result<bool, StateReadError> {
+        Ok(false)
+    }
     fn code(&self, _: B256) -> Result<Option<Bytes>, StateReadError> {
         Ok(None)
     }
@@ -242,6 +245,9 @@ impl StateReader for FlakyState {
     }
     fn storage(&self, _: Address, _: U256) -> Result<U256, StateReadError> {
         Ok(U256::ZERO)
+    }
+    fn has_storage(&self, _: Address) -> Result<bool, StateReadError> {
+        Ok(false)
     }
     fn code(&self, _: B256) -> Result<Option<Bytes>, StateReadError> {
         Ok(None)

@@ -21,6 +21,7 @@ use super::{
     SimulationError, apply_account_override, call_logs::CallLogs, halt_message,
     moved_precompiles::MovedPrecompiles, revert_message,
 };
+use crate::collision::basalt_context;
 use crate::{
     db::StateDb,
     evm_env::block_evm_env,
@@ -43,7 +44,7 @@ use basalt_primitives::{
     StateReader, Withdrawal,
 };
 use revm::{
-    Context, Database, ExecuteCommitEvm, InspectCommitEvm, MainBuilder, MainContext,
+    Database, ExecuteCommitEvm, InspectCommitEvm, MainBuilder,
     context::{ContextTr, JournalTr},
     context_interface::{
         block::BlobExcessGasAndPrice,
@@ -296,10 +297,7 @@ impl<'a, S: StateReader + ?Sized> Simulation<'a, S> {
         // The EVM owns the state while the block runs; an empty cache stands in meanwhile.
         let base_state = self.db.db.0;
         let db = std::mem::replace(&mut self.db, CacheDB::new(StateDb(base_state)));
-        let mut evm = Context::mainnet()
-            .with_db(db)
-            .with_cfg(env.cfg)
-            .with_block(env.block)
+        let mut evm = basalt_context(db, env.cfg, env.block)
             .build_mainnet_with_inspector(CallLogs::new(self.options.trace_transfers))
             .with_precompiles(precompiles);
         let number = header.number;
@@ -336,7 +334,7 @@ impl<'a, S: StateReader + ?Sized> Simulation<'a, S> {
             }
             Ok(executed)
         })();
-        self.db = evm.ctx.journaled_state.database;
+        self.db = evm.ctx.journaled_state.into_database();
         let executed = executed?;
 
         header.state_root = state_root(&cached_changes(&self.db)).map_err(state_error)?;
