@@ -30,9 +30,6 @@ const KEYS: [&str; 3] = [
 ];
 const CHAIN_ID: u64 = 31337;
 const GAS_PRICE: u128 = 5_000_000_000;
-/// Spec methods this branch does not serve yet, because another branch brings them: they
-/// must answer -32601 until then, and are checked like every other method once served.
-const ARRIVING: [&str; 1] = ["eth_simulateV1"];
 
 fn key(index: usize) -> B256 {
     KEYS[index].parse().unwrap()
@@ -361,11 +358,7 @@ fn every_spec_method_answers_its_schema_and_error_codes() {
     );
     c.case("eth_createAccessList", json!([call, "latest"]), Want::Result);
     let simulate = json!([{"blockStateCalls": [{"calls": [call]}], "validation": false}, "latest"]);
-    if c.call("eth_simulateV1", simulate.clone())["error"]["code"] == -32601 {
-        eprintln!("eth_simulateV1 is not served on this branch yet");
-    } else {
-        c.case("eth_simulateV1", simulate, Want::Result);
-    }
+    c.case("eth_simulateV1", simulate, Want::Result);
 
     // Fees.
     for method in ["eth_gasPrice", "eth_baseFee", "eth_blobBaseFee", "eth_maxPriorityFeePerGas"] {
@@ -501,9 +494,6 @@ fn every_spec_method_answers_its_schema_and_error_codes() {
                 || m.starts_with("testing_")
         })
         .filter(|m| !c.results.contains(m) && !c.errors.contains(m))
-        .filter(|m| {
-            !(ARRIVING.contains(&m.as_str()) && c.call(m, json!([]))["error"]["code"] == -32601)
-        })
         .collect();
     assert!(
         c.failures.is_empty(),

@@ -5,6 +5,7 @@
 //! execute or validate.
 
 mod historical;
+mod node_cache;
 mod node_index;
 mod node_log;
 mod overlay;

@@ -11,6 +11,7 @@
 
 use crate::{
     StorageError,
+    node_cache::{GENERATION_BYTES, NodeCache},
     node_log::{NodeLog, NodePosition},
 };
 use alloy_primitives::{B256, Bytes, map::B256Map};
@@ -39,6 +40,8 @@ impl RecentNodes {
 pub(crate) struct NodeStore {
     log: NodeLog,
     recent: RwLock<Arc<RecentNodes>>,
+    /// Nodes this process wrote or read back recently (checked against their hashes).
+    cache: NodeCache,
     /// Recent records that trigger a checkpoint ([`CHECKPOINT_NODES`]; smaller in tests).
     pub(crate) checkpoint_nodes: usize,
 }
@@ -50,7 +53,12 @@ impl NodeStore {
         recent: impl IntoIterator<Item = (B256, NodePosition)>,
     ) -> Self {
         let recent = RecentNodes(RwLock::new(recent.into_iter().collect()));
-        Self { log, recent: RwLock::new(Arc::new(recent)), checkpoint_nodes: CHECKPOINT_NODES }
+        Self {
+            log,
+            recent: RwLock::new(Arc::new(recent)),
+            cache: NodeCache::new(GENERATION_BYTES),
+            checkpoint_nodes: CHECKPOINT_NODES,
+        }
     }
 
     pub(crate) fn log(&self) -> &NodeLog {
@@ -69,6 +77,9 @@ impl NodeStore {
         index: &impl ReadableTable<[u8; 32], (u64, u32)>,
         hash: &B256,
     ) -> Result<Option<Bytes>, StorageError> {
+        if let Some(node) = self.cache.get(hash) {
+            return Ok(Some(node));
+        }
         let position = match recent.get(hash) {
             Some(position) => Some(position),
             None => index.get(hash.0)?.map(|entry| {
@@ -76,7 +87,10 @@ impl NodeStore {
                 NodePosition { offset, len }
             }),
         };
-        position.map(|position| self.log.read(hash, position)).transpose()
+        let Some(position) = position else { return Ok(None) };
+        let node = self.log.read(hash, position)?;
+        self.cache.insert([(*hash, node.clone())]);
+        Ok(Some(node))
     }
 
     /// Appends the nodes the recent generation does not hold and publishes their positions
@@ -89,6 +103,8 @@ impl NodeStore {
         if !fresh.is_empty() {
             let positions = self.log.append(&fresh)?;
             recent.0.write().unwrap_or_else(|e| e.into_inner()).extend(positions);
+            // The next blocks read mostly what this one wrote.
+            self.cache.insert(fresh);
         }
         Ok(self.log.len())
     }

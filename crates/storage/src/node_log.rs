@@ -208,9 +208,7 @@ impl NodeLog {
         if keccak256(node) != *hash {
             return Err(damaged(LogDamage::HashMismatch));
         }
-        let mut record = record;
-        record.drain(..RECORD_HEADER as usize);
-        Ok(Bytes::from(record))
+        Ok(Bytes::from(record).slice(RECORD_HEADER as usize..))
     }
 }
 
