@@ -183,7 +183,19 @@ fn open_chain(db: Database, args: &L1Args, addresses: &[Address]) -> eyre::Resul
         Some(dir) => format!("datadir {}", dir.display()),
         None => "genesis".to_string(),
     })?;
-    Ok(Blockchain::new(db, spec.config)?)
+    let chain = Blockchain::new(db, spec.config)?;
+    let missing = chain.missing_system_contracts()?;
+    if !missing.is_empty() {
+        let names: Vec<String> =
+            missing.iter().map(|(address, eip)| format!("{address} ({eip})")).collect();
+        bail!(
+            "the chain's next block runs Prague or later, which calls system contracts that have \
+             no code in its state: {}; no block could be mined. Put them in the genesis alloc \
+             (the default dev genesis has them), or schedule Prague later",
+            names.join(", ")
+        );
+    }
+    Ok(chain)
 }
 
 fn print_banner(

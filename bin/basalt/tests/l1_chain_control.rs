@@ -207,9 +207,41 @@ fn reorg_and_rollback_reach_subscribers_as_a_real_reorg() {
     assert_eq!(seen[0].1["removed"], true);
     assert_eq!(seen[0].1["blockHash"], heads[0]["hash"]);
 
+    // Deeper than the chain is a bad parameter, as anvil answers it.
     let (code, message) = error(&node, "anvil_rollback", json!([1000]));
-    assert_eq!(code, -32000);
+    assert_eq!(code, -32602);
     assert!(message.contains("exceeds the chain height"), "{message}");
+
+    // A snapshot of a block a rollback removed is gone, not a pointer to a missing block.
+    let snapshot = node.result("evm_snapshot", json!([]));
+    node.result("anvil_mine", json!(["0x2"]));
+    let snapshot_at_tip = node.result("evm_snapshot", json!([]));
+    node.result("anvil_rollback", json!([1]));
+    assert_eq!(node.result("evm_revert", json!([snapshot_at_tip])), false);
+    assert_eq!(node.result("evm_revert", json!([snapshot])), true);
+}
+
+/// A block mined after `anvil_set*` edits ran on the edited state: its traces replay it there
+/// (funds from anvil_setBalance, code from anvil_setCode), with the gas its receipt shows.
+#[test]
+fn traces_replay_blocks_on_the_state_they_were_mined_on() {
+    let node = start(&[]);
+    let stranger = "0x00000000000000000000000000000000000b0b01";
+    let store = "0x00000000000000000000000000000000000c0de1";
+    node.result("anvil_impersonateAccount", json!([stranger]));
+    node.result("anvil_setBalance", json!([stranger, "0xde0b6b3a7640000"]));
+    // PUSH1 1, PUSH1 0, SSTORE, STOP: a fresh slot costs 22,100 gas on top of the 21,000.
+    node.result("anvil_setCode", json!([store, "0x600160005500"]));
+    let hash = node.result("eth_sendTransaction", json!([{"from": stranger, "to": store}]));
+    node.result("evm_mine", json!([]));
+    let receipt = node.result("eth_getTransactionReceipt", json!([hash]));
+    assert_eq!(receipt["status"], "0x1", "{receipt}");
+    let trace = node.result("debug_traceTransaction", json!([hash, {"tracer": "callTracer"}]));
+    assert_eq!(trace["gasUsed"], receipt["gasUsed"], "{trace}");
+    assert_eq!(trace["from"], stranger, "{trace}");
+    let block =
+        node.result("debug_traceBlockByNumber", json!(["latest", {"tracer": "callTracer"}]));
+    assert_eq!(block[0]["result"]["gasUsed"], receipt["gasUsed"], "{block}");
 }
 
 #[test]

@@ -82,3 +82,23 @@ fn a_fork_the_engine_does_not_execute_is_refused_by_l1_and_import() {
         assert_eq!(stderr.lines().filter(|l| l.starts_with("error")).count(), 1, "{stderr}");
     }
 }
+
+/// Prague blocks call the EIP-7002 and EIP-7251 contracts and are invalid without them: a
+/// genesis that activates Prague without them is refused at start, not served unable to mine.
+#[test]
+fn l1_refuses_a_prague_genesis_without_its_system_contracts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut genesis: Value = serde_json::from_str(&bpo_genesis(&[])).unwrap();
+    let alloc = genesis["alloc"].as_object_mut().unwrap();
+    alloc.retain(|address, _| {
+        let address = address.to_lowercase();
+        !address.ends_with("7002") && !address.ends_with("7251")
+    });
+    let path = dir.path().join("genesis.json");
+    std::fs::write(&path, genesis.to_string()).unwrap();
+    let output = common::basalt().args(["l1", "--genesis"]).arg(&path).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("0x00000961Ef480Eb55e80D19ad83579A64c007002"), "{stderr}");
+    assert!(stderr.contains("EIP-7251"), "{stderr}");
+}

@@ -93,6 +93,30 @@ pub enum BuildError {
 }
 
 impl Blockchain {
+    /// The system contracts the next block's rules call and require code for, that the head
+    /// state lacks: from Prague, the EIP-7002 withdrawal and EIP-7251 consolidation request
+    /// contracts (a block without them is invalid, so none can be built). Empty when blocks
+    /// can be built.
+    pub fn missing_system_contracts(&self) -> Result<Vec<(Address, &'static str)>, ImportError> {
+        let head = self.head()?;
+        let fork = self.config().fork_at(head.number.saturating_add(1), head.timestamp);
+        if fork < Hardfork::Prague {
+            return Ok(Vec::new());
+        }
+        let view = self.db().read()?;
+        let mut missing = Vec::new();
+        for (address, eip) in [
+            (basalt_evm::WITHDRAWAL_REQUEST_ADDRESS, "EIP-7002"),
+            (basalt_evm::CONSOLIDATION_REQUEST_ADDRESS, "EIP-7251"),
+        ] {
+            let account = view.account(address)?;
+            if account.is_none_or(|a| a.code_hash == alloy_primitives::KECCAK256_EMPTY) {
+                missing.push((address, eip));
+            }
+        }
+        Ok(missing)
+    }
+
     /// Builds (but does not store) the next block on the head from `template`.
     pub fn build_block(&self, template: BlockTemplate) -> Result<BuiltBlock, BuildError> {
         let view = self.db().read().map_err(ImportError::from)?;

@@ -150,10 +150,12 @@ fn parent_state<'a>(
         .header(found.header.parent_hash)
         .or_internal()?
         .ok_or_else(|| server_error("the genesis block has no transactions to trace"))?;
-    let root = match &found.pending {
-        Some(_) => view.working_state_root().or_internal()?.unwrap_or(parent.state_root),
-        None => parent.state_root,
+    // A dev L1 block mined after anvil_set* edits ran on the edited state, not its parent's.
+    let base = match &found.pending {
+        Some(_) => view.working_state_root(),
+        None => view.base_state_root(found.hash),
     };
+    let root = base.or_internal()?.unwrap_or(parent.state_root);
     Ok(HistoricalState::new(view, root))
 }
 

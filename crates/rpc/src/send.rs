@@ -57,7 +57,10 @@ pub fn dev_error(err: DevError) -> ErrorObjectOwned {
     match err {
         DevError::Pool(err @ basalt_txpool::PoolError::State(_)) => crate::error::internal(err),
         DevError::Pool(err) => server_error(err.to_string()),
-        DevError::TimestampNotAfterHead { .. } => invalid_params(err.to_string()),
+        DevError::TimestampNotAfterHead { .. }
+        | DevError::Unwind(basalt_chain::dev::UnwindError::TooDeep { .. }) => {
+            invalid_params(err.to_string())
+        }
         other => server_error(other.to_string()),
     }
 }

@@ -189,6 +189,7 @@ impl Database {
             txn.open_table(tables::BODIES)?;
             txn.open_table(tables::RECEIPTS)?;
             txn.open_table(tables::SENDERS)?;
+            txn.open_table(tables::BASE_STATE_ROOTS)?;
             txn.open_table(tables::BLOCK_NUMBERS)?;
             txn.open_table(tables::CANONICAL)?;
             txn.open_table(tables::TX_LOCATIONS)?;

@@ -31,6 +31,7 @@ pub struct ReadView {
     bodies: ReadOnlyTable<[u8; 32], &'static [u8]>,
     receipts: ReadOnlyTable<[u8; 32], &'static [u8]>,
     senders: ReadOnlyTable<[u8; 32], &'static [u8]>,
+    base_state_roots: ReadOnlyTable<[u8; 32], [u8; 32]>,
     numbers: ReadOnlyTable<[u8; 32], u64>,
     canonical: ReadOnlyTable<u64, [u8; 32]>,
     tx_locations: ReadOnlyTable<[u8; 32], [u8; 40]>,
@@ -79,6 +80,7 @@ impl ReadView {
             bodies: txn.open_table(BODIES)?,
             receipts: txn.open_table(RECEIPTS)?,
             senders: txn.open_table(SENDERS)?,
+            base_state_roots: txn.open_table(BASE_STATE_ROOTS)?,
             numbers: txn.open_table(BLOCK_NUMBERS)?,
             canonical: txn.open_table(CANONICAL)?,
             tx_locations: txn.open_table(TX_LOCATIONS)?,
@@ -195,6 +197,12 @@ impl ReadView {
 
     pub fn receipts(&self, hash: B256) -> Result<Option<Vec<ReceiptEnvelope>>, StorageError> {
         self.receipts.get(hash.0)?.map(|v| decode("receipts", v.value())).transpose()
+    }
+
+    /// The state root block `hash` was executed on when it is not its parent's (a dev L1 block
+    /// mined after `anvil_set*` edits); None for every other block.
+    pub fn base_state_root(&self, hash: B256) -> Result<Option<B256>, StorageError> {
+        Ok(self.base_state_roots.get(hash.0)?.map(|root| B256::from(root.value())))
     }
 
     /// The senders of a block's transactions, in order, as stored with the block. None for a

@@ -14,6 +14,11 @@ pub const RECEIPTS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("rec
 /// truth for a transaction's `from`: impersonated (dev L1) and signature-less transactions
 /// have no signature to recover it from.
 pub const SENDERS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("senders");
+/// Block hash -> the state root the block was executed on, for blocks of the dev L1 mined on
+/// state edited after their parent (`anvil_set*`); other blocks run on their parent's root.
+/// Replays (traces) start from it.
+pub const BASE_STATE_ROOTS: TableDefinition<[u8; 32], [u8; 32]> =
+    TableDefinition::new("base_state_roots");
 /// Block hash -> block number.
 pub const BLOCK_NUMBERS: TableDefinition<[u8; 32], u64> = TableDefinition::new("block_numbers");
 /// Block number -> canonical block hash.

@@ -218,6 +218,10 @@ impl<'db> WriteBatch<'db> {
         self.txn.open_table(RECEIPTS)?.insert(hash.0, encoded_receipts.as_slice())?;
         let senders: Vec<u8> = senders.iter().flat_map(|sender| sender.0.0).collect();
         self.txn.open_table(SENDERS)?.insert(hash.0, senders.as_slice())?;
+        // Edits made since the head (the working state) are what this block executed on.
+        if let Some(base) = self.meta_hash(META_WORKING_STATE_ROOT)? {
+            self.txn.open_table(BASE_STATE_ROOTS)?.insert(hash.0, base.0)?;
+        }
         self.txn.open_table(BLOCK_NUMBERS)?.insert(hash.0, number)?;
         self.txn.open_table(CANONICAL)?.insert(number, hash.0)?;
         // Index keys are inserted sorted and once per block: fewer B-tree walks, each
@@ -285,6 +289,7 @@ impl<'db> WriteBatch<'db> {
         let mut bodies = self.txn.open_table(BODIES)?;
         let mut receipts_table = self.txn.open_table(RECEIPTS)?;
         let mut senders = self.txn.open_table(SENDERS)?;
+        let mut base_roots = self.txn.open_table(BASE_STATE_ROOTS)?;
         let mut numbers = self.txn.open_table(BLOCK_NUMBERS)?;
         let mut locations = self.txn.open_table(TX_LOCATIONS)?;
         let mut log_context = self.txn.open_table(LOG_CONTEXT)?;
@@ -297,6 +302,7 @@ impl<'db> WriteBatch<'db> {
             numbers.remove(hash)?;
             headers.remove(hash)?;
             senders.remove(hash)?;
+            base_roots.remove(hash)?;
             log_context.remove(hash)?;
             if let Some(body) = bodies.remove(hash)? {
                 let body: basalt_primitives::BlockBody = decode("body", body.value())?;

@@ -20,6 +20,12 @@ pub(super) struct Snapshot {
     clock: super::Clock,
 }
 
+impl Snapshot {
+    pub(super) fn head_number(&self) -> u64 {
+        self.head_number
+    }
+}
+
 impl DevChain {
     /// The root of the state as it is now (the head's, or the edited working state's).
     pub(super) fn current_state_root(&self) -> Result<B256, DevError> {

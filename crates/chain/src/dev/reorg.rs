@@ -114,9 +114,11 @@ impl DevChain {
     /// Removes the newest `depth` blocks (anvil's `anvil_rollback`); their transactions are
     /// dropped, not returned to the pool.
     pub fn rollback(&self, depth: u64) -> Result<(), DevError> {
-        let _write = self.write_state();
+        let mut write = self.write_state();
         let (number, hash, root) = self.rollback_target(depth)?;
         self.unwind_to(number, hash, root)?;
+        // Snapshots of removed blocks name a chain that is gone: evm_revert no longer knows them.
+        write.snapshots.retain(|snapshot| snapshot.head_number() <= number);
         tracing::info!("rolled back {depth} blocks to block {number}");
         Ok(())
     }
@@ -129,6 +131,7 @@ impl DevChain {
         let mut write = self.write_state();
         let (number, hash, root) = self.rollback_target(depth)?;
         let removed = self.unwind_to(number, hash, root)?;
+        write.snapshots.retain(|snapshot| snapshot.head_number() <= number);
         blocks.resize_with(removed.len(), Vec::new);
         for (replaced, transactions) in removed.iter().zip(blocks) {
             let head = self.chain.head()?;
