@@ -142,6 +142,31 @@ fn every_bad_request_gets_a_json_rpc_error_and_the_node_keeps_serving() {
     };
     let response = call(&node, "eth_sendRawTransaction", json!([wrong_chain]));
     assert!(error_message(&response).contains("chain id"), "{response}");
+
+    // Privileged (0x7e) transactions come only from the L1 bridge's queue: refused whether
+    // raw or as a request, with geth's "transaction type not supported".
+    let privileged = basalt_primitives::TxPrivileged {
+        chain_id: 31337,
+        gas_limit: 100_000,
+        to: TxKind::Call(Address::repeat_byte(0x42)),
+        mint: U256::from(10u64).pow(U256::from(18)),
+        from: Address::repeat_byte(0x43),
+        ..Default::default()
+    };
+    let response = call(
+        &node,
+        "eth_sendRawTransaction",
+        json!([Bytes::from(privileged.encoded_2718()).to_string()]),
+    );
+    assert_eq!(error_code(&response), -32000, "{response}");
+    assert!(error_message(&response).contains("type 0x7e"), "{response}");
+    let request = json!({"from": "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "type": "0x7e",
+        "to": "0x4242424242424242424242424242424242424242", "value": "0x1"});
+    for method in ["eth_sendTransaction", "eth_signTransaction"] {
+        let response = call(&node, method, json!([request]));
+        assert_eq!(error_code(&response), -32000, "{method}: {response}");
+        assert!(error_message(&response).contains("type 0x7e"), "{method}: {response}");
+    }
     assert_serving(&mut node);
 
     // A nonce gap waits in the queue (as in geth and anvil) and is not mined.

@@ -298,6 +298,12 @@ fn notifications_and_unusual_ids_are_executed() {
     let ws_notification =
         format!(r#"{{"jsonrpc":"2.0","method":"anvil_setBalance","params":["{target}","0x55"]}}"#);
     assert_eq!(ws_answer(&mut socket, &ws_notification, false), None);
+    // A WebSocket session runs its messages concurrently: the sentinel's answer can come before
+    // the notification has run, which has no answer to wait for.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while balance(&node) != "0x55" && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     assert_eq!(balance(&node), "0x55");
     let big = "123456789012345678901234567890";
     let answer = ws_answer(

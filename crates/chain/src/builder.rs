@@ -14,8 +14,8 @@ use alloy_consensus::{
 use alloy_primitives::{Address, B64, B256, Bloom, Bytes};
 use basalt_evm::{BlockExecutionError, BlockExecutor, BlockOutput, IntermediateRoot};
 use basalt_primitives::{
-    Block, BlockBody, Hardfork, ReceiptEnvelope, StateReadError, TxEnvelope, Withdrawal,
-    sender::{recover_sender, recover_senders},
+    BasaltReceipt, BasaltTxEnvelope, Block, BlockBody, Hardfork, StateReadError, Withdrawal,
+    sender::recover_senders,
 };
 
 /// What goes into a new block besides its parent.
@@ -25,7 +25,7 @@ pub struct BlockTemplate {
     pub beneficiary: Address,
     /// Defaults to the parent's gas limit.
     pub gas_limit: Option<u64>,
-    pub transactions: Vec<TxEnvelope>,
+    pub transactions: Vec<BasaltTxEnvelope>,
     /// Shanghai and later; empty when None.
     pub withdrawals: Option<Vec<Withdrawal>>,
     /// prevrandao after the merge.
@@ -45,7 +45,7 @@ pub struct BuiltBlock {
     pub block: Block,
     pub hash: B256,
     pub senders: Vec<Address>,
-    pub receipts: Vec<ReceiptEnvelope>,
+    pub receipts: Vec<BasaltReceipt>,
     /// Hash and reason of every candidate that could not be executed.
     pub rejected: Vec<(B256, String)>,
     /// EIP-7685 requests (Prague and later), as the header's requests hash commits to them.
@@ -60,14 +60,14 @@ pub struct MinedBlock {
     pub block: Block,
     pub hash: B256,
     pub senders: Vec<Address>,
-    pub receipts: Vec<ReceiptEnvelope>,
+    pub receipts: Vec<BasaltReceipt>,
     pub rejected: Vec<(B256, String)>,
 }
 
 /// The executed template: the header still lacks its state root.
 struct ExecutedTemplate {
     header: Header,
-    transactions: Vec<TxEnvelope>,
+    transactions: Vec<BasaltTxEnvelope>,
     senders: Vec<Address>,
     output: BlockOutput,
     withdrawals: Option<Vec<Withdrawal>>,
@@ -231,7 +231,7 @@ impl Blockchain {
                 let sender = match &senders {
                     Ok(senders) => Ok(senders[candidate]),
                     Err(_) => {
-                        recover_sender(&tx, fork < Hardfork::Homestead).map_err(|e| e.to_string())
+                        tx.recover_sender(fork < Hardfork::Homestead).map_err(|e| e.to_string())
                     }
                 };
                 let outcome = match sender {
@@ -274,7 +274,7 @@ impl Blockchain {
 
 /// Fills in the header fields that commit to the execution results (the state root is set
 /// by the caller) and assembles the block.
-fn seal(executed: ExecutedTemplate) -> (Block, Vec<ReceiptEnvelope>) {
+fn seal(executed: ExecutedTemplate) -> (Block, Vec<BasaltReceipt>) {
     let ExecutedTemplate { mut header, transactions, output, withdrawals, .. } = executed;
     header.transactions_root = calculate_transaction_root(&transactions);
     header.gas_used = output.gas_used;
@@ -307,7 +307,7 @@ mod tests {
         let chain = workload.new_chain().unwrap();
         let head = chain.head().unwrap();
         let transactions = workload.next_transactions(2);
-        let broken = recover_sender(&transactions[1], false).unwrap();
+        let broken = transactions[1].recover_sender(false).unwrap();
         let template = BlockTemplate {
             timestamp: head.timestamp + 12,
             transactions: transactions.clone(),

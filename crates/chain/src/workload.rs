@@ -11,7 +11,7 @@ use alloy_consensus::TxEip1559;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, address, b256, keccak256};
 use alloy_sol_types::{SolCall, sol};
 use basalt_primitives::{
-    Block, GenesisSpec, TxEnvelope,
+    BasaltTxEnvelope, Block, GenesisSpec, TxEnvelope,
     sender::{address_of, sign_transaction},
 };
 use basalt_storage::Database;
@@ -124,8 +124,8 @@ impl Workload {
     }
 
     /// The next `count` signed transfers; senders rotate through all accounts.
-    pub fn next_transactions(&mut self, count: usize) -> Vec<TxEnvelope> {
-        (0..count).map(|_| self.next_transaction()).collect()
+    pub fn next_transactions(&mut self, count: usize) -> Vec<BasaltTxEnvelope> {
+        (0..count).map(|_| self.next_transaction().into()).collect()
     }
 
     fn next_transaction(&mut self) -> TxEnvelope {

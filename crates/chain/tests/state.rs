@@ -145,7 +145,7 @@ fn builder_leaves_out_candidates_that_cannot_execute() {
     .unwrap();
     let template = basalt_chain::builder::BlockTemplate {
         timestamp: head.timestamp + 12,
-        transactions: vec![good[0].clone(), replay, unfunded.clone(), good[1].clone()],
+        transactions: vec![good[0].clone(), replay, unfunded.clone().into(), good[1].clone()],
         ..Default::default()
     };
     let built = chain.build_block(template).unwrap();

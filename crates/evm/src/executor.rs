@@ -10,14 +10,14 @@ use crate::{
     db::{StateDb, StateDbError},
     evm_env::{BlockEvmEnv, block_evm_env},
     requests::{InvalidDepositLayout, collect_deposit_requests},
-    tx_env::tx_env,
+    tx_env::{l1_transaction, tx_env},
 };
 use alloy_consensus::{Eip658Value, Header, Receipt, Transaction};
 use alloy_eips::{eip4844::DATA_GAS_PER_BLOB, eip7685::Requests, eip7840::BlobParams};
 use alloy_primitives::{Address, B256, Bytes, U256, address};
 use basalt_primitives::{
-    Account, ChainConfig, Hardfork, ReceiptEnvelope, StateChanges, StateReadError, StateReader,
-    StorageChanges, TxEnvelope, Withdrawal,
+    Account, BasaltReceipt, BasaltTxEnvelope, ChainConfig, Hardfork, StateChanges, StateReadError,
+    StateReader, StorageChanges, Withdrawal,
 };
 use revm::{
     Database, DatabaseCommit, ExecuteCommitEvm, MainBuilder, SystemCallCommitEvm,
@@ -52,7 +52,7 @@ const ETHER: u128 = 1_000_000_000_000_000_000;
 #[derive(Clone, Copy, Debug)]
 pub struct BlockInput<'a> {
     pub header: &'a Header,
-    pub transactions: &'a [TxEnvelope],
+    pub transactions: &'a [BasaltTxEnvelope],
     /// Recovered senders, one per transaction.
     pub senders: &'a [Address],
     pub ommers: &'a [Header],
@@ -62,7 +62,7 @@ pub struct BlockInput<'a> {
 /// What execution produced.
 #[derive(Clone, Debug)]
 pub struct BlockOutput {
-    pub receipts: Vec<ReceiptEnvelope>,
+    pub receipts: Vec<BasaltReceipt>,
     pub gas_used: u64,
     pub blob_gas_used: u64,
     /// EIP-7685 requests (Prague and later).
@@ -164,7 +164,7 @@ pub struct BlockExecutor<'a, R: StateReader> {
     fork: Hardfork,
     blob_params: Option<BlobParams>,
     evm: ExecutorEvm<R>,
-    receipts: Vec<ReceiptEnvelope>,
+    receipts: Vec<BasaltReceipt>,
     gas_used: u64,
     blob_gas_used: u64,
 }
@@ -204,10 +204,13 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
     pub fn execute_transaction(
         &mut self,
         index: usize,
-        tx: &TxEnvelope,
+        tx: &BasaltTxEnvelope,
         sender: Address,
         intermediate_root: Option<&mut IntermediateRoot<'_>>,
-    ) -> Result<&ReceiptEnvelope, BlockExecutionError> {
+    ) -> Result<&BasaltReceipt, BlockExecutionError> {
+        let signed = l1_transaction(tx).map_err(|reason| {
+            BlockExecutionError::InvalidTransaction { index, reason: reason.into() }
+        })?;
         let remaining = self.header.gas_limit.saturating_sub(self.gas_used);
         if tx.gas_limit() > remaining {
             return Err(BlockExecutionError::GasAllowanceExceeded {
@@ -233,7 +236,7 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
             blob_gas_used = used;
         }
         let result =
-            self.evm.transact_commit(tx_env(tx, sender)).map_err(|e| evm_error(index, e))?;
+            self.evm.transact_commit(tx_env(signed, sender)).map_err(|e| evm_error(index, e))?;
         let gas_used = self
             .gas_used
             .checked_add(result.tx_gas_used())
@@ -251,7 +254,7 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
         self.gas_used = gas_used;
         self.blob_gas_used = blob_gas_used;
         let receipt = Receipt { status, cumulative_gas_used: gas_used, logs: result.into_logs() };
-        self.receipts.push(ReceiptEnvelope::from_typed(tx.tx_type(), receipt.with_bloom()));
+        self.receipts.push(BasaltReceipt::from_typed(tx.tx_type(), receipt.with_bloom()));
         Ok(self.receipts.last().expect("a receipt was just pushed"))
     }
 
@@ -504,7 +507,7 @@ mod tests {
         let header = block_header();
         let config = prague();
         let mut executor = BlockExecutor::new(&config, &header, &failing);
-        let tx = eip1559_tx(0, Address::repeat_byte(0x52), 1, 21_000);
+        let tx: BasaltTxEnvelope = eip1559_tx(0, Address::repeat_byte(0x52), 1, 21_000).into();
         let err = executor.execute_transaction(0, &tx, sender, None).unwrap_err();
         assert!(err.is_node_failure(), "{err}");
         let BlockExecutionError::State(StateDbError::Read(read)) = &err else {

@@ -32,4 +32,4 @@ pub use simulate::{
 };
 pub use spec::spec_id;
 pub use trace::{SUPPORTED_TRACERS, trace_block, trace_transaction};
-pub use tx_env::tx_env;
+pub use tx_env::{PRIVILEGED_UNDER_L1_RULES, l1_transaction, tx_env};

@@ -10,12 +10,12 @@ use crate::{
     evm_env::block_evm_env,
     executor::apply_pre_block_calls,
     simulate::{SimulationError, simulation_error},
-    tx_env::tx_env,
+    tx_env::{l1_transaction, tx_env},
 };
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256};
 use alloy_rpc_types_trace::geth::{GethDebugTracingOptions, GethTrace, TraceResult};
-use basalt_primitives::{ChainConfig, StateReader, TxEnvelope};
+use basalt_primitives::{BasaltTxEnvelope, ChainConfig, StateReader};
 use revm::{
     DatabaseCommit, ExecuteCommitEvm, InspectEvm, MainBuilder, handler::MainnetEvm, state::EvmState,
 };
@@ -40,7 +40,7 @@ pub fn trace_transaction<S: StateReader + ?Sized>(
     config: &ChainConfig,
     header: &Header,
     parent_state: &S,
-    transactions: &[TxEnvelope],
+    transactions: &[BasaltTxEnvelope],
     senders: &[Address],
     target: usize,
     options: &GethDebugTracingOptions,
@@ -69,7 +69,7 @@ pub fn trace_block<S: StateReader + ?Sized>(
     config: &ChainConfig,
     header: &Header,
     parent_state: &S,
-    transactions: &[TxEnvelope],
+    transactions: &[BasaltTxEnvelope],
     senders: &[Address],
     options: &GethDebugTracingOptions,
 ) -> Result<Vec<TraceResult>, SimulationError> {
@@ -117,7 +117,10 @@ fn shortened(name: &str) -> String {
     }
 }
 
-fn check_senders(transactions: &[TxEnvelope], senders: &[Address]) -> Result<(), SimulationError> {
+fn check_senders(
+    transactions: &[BasaltTxEnvelope],
+    senders: &[Address],
+) -> Result<(), SimulationError> {
     if senders.len() == transactions.len() {
         Ok(())
     } else {
@@ -157,9 +160,13 @@ impl<'s, S: StateReader + ?Sized> BlockReplay<'s, S> {
     fn execute(
         &mut self,
         index: usize,
-        tx: &TxEnvelope,
+        tx: &BasaltTxEnvelope,
         sender: Address,
     ) -> Result<(), SimulationError> {
+        let tx = l1_transaction(tx).map_err(|reason| SimulationError::BlockTransactionFailed {
+            index,
+            reason: reason.into(),
+        })?;
         self.evm.transact_commit(tx_env(tx, sender)).map_err(|err| {
             SimulationError::BlockTransactionFailed {
                 index,
@@ -175,10 +182,14 @@ impl<'s, S: StateReader + ?Sized> BlockReplay<'s, S> {
     fn trace(
         &mut self,
         index: usize,
-        tx: &TxEnvelope,
+        tx: &BasaltTxEnvelope,
         sender: Address,
     ) -> Result<Result<(GethTrace, EvmState), String>, SimulationError> {
-        let env = tx_env(tx, sender);
+        let signed = match l1_transaction(tx) {
+            Ok(signed) => signed,
+            Err(reason) => return Ok(Err(reason.into())),
+        };
+        let env = tx_env(signed, sender);
         let executed = self.evm.inspect_tx(env.clone());
         let traced = match executed {
             Ok(outcome) => {

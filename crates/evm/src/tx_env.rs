@@ -2,8 +2,17 @@
 
 use alloy_consensus::Transaction;
 use alloy_primitives::Address;
-use basalt_primitives::TxEnvelope;
+use basalt_primitives::{BasaltTxEnvelope, TxEnvelope};
 use revm::context::{TxEnv, either::Either};
+
+/// Why a privileged transaction cannot run under L1 rules.
+pub const PRIVILEGED_UNDER_L1_RULES: &str =
+    "privileged transactions (type 0x7e) are valid only on the L2";
+
+/// The signed transaction of a block entry; a privileged one is refused under L1 rules.
+pub fn l1_transaction(tx: &BasaltTxEnvelope) -> Result<&TxEnvelope, &'static str> {
+    tx.as_ethereum().ok_or(PRIVILEGED_UNDER_L1_RULES)
+}
 
 /// The revm view of `tx` sent by `sender` (already recovered).
 pub fn tx_env(tx: &TxEnvelope, sender: Address) -> TxEnv {

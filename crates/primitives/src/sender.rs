@@ -1,7 +1,7 @@
 //! Transaction sender recovery with libsecp256k1 (the same library revm's ecrecover uses,
 //! so the crypto stack is built once).
 
-use crate::TxEnvelope;
+use crate::{BasaltTxEnvelope, TxEnvelope};
 use alloy_primitives::{Address, B256, Signature, U256, keccak256};
 use secp256k1::{
     Message, SECP256K1,
@@ -88,10 +88,10 @@ where
     Ok(TxEnvelope::from(tx.into_signed(signature)))
 }
 
-/// Recovers the senders of `txs` in order, on up to `available_parallelism` threads when the
+/// Recovers the senders of a block's `txs` in order (a privileged transaction's is its `from`), on up to `available_parallelism` threads when the
 /// list is long enough to pay for them. Fails with the index of the first bad signature.
 pub fn recover_senders(
-    txs: &[TxEnvelope],
+    txs: &[BasaltTxEnvelope],
     allow_high_s: bool,
 ) -> Result<Vec<Address>, (usize, SenderError)> {
     const MIN_PER_THREAD: usize = 32;
@@ -103,7 +103,7 @@ pub fn recover_senders(
         return txs
             .iter()
             .enumerate()
-            .map(|(i, tx)| recover_sender(tx, allow_high_s).map_err(|e| (i, e)))
+            .map(|(i, tx)| tx.recover_sender(allow_high_s).map_err(|e| (i, e)))
             .collect();
     }
     let chunk = txs.len().div_ceil(threads);
@@ -116,7 +116,7 @@ pub fn recover_senders(
                     txs.iter()
                         .enumerate()
                         .map(|(i, tx)| {
-                            recover_sender(tx, allow_high_s).map_err(|e| (part * chunk + i, e))
+                            tx.recover_sender(allow_high_s).map_err(|e| (part * chunk + i, e))
                         })
                         .collect()
                 })
@@ -167,7 +167,7 @@ mod tests {
     #[test]
     fn parallel_recovery_keeps_transaction_order() {
         let secrets: Vec<B256> = (1..=100u64).map(|i| B256::from(U256::from(i))).collect();
-        let txs: Vec<TxEnvelope> = secrets
+        let txs: Vec<BasaltTxEnvelope> = secrets
             .iter()
             .map(|s| {
                 sign_transaction(
@@ -175,6 +175,7 @@ mod tests {
                     s,
                 )
                 .unwrap()
+                .into()
             })
             .collect();
         let expected: Vec<Address> = secrets.iter().map(|s| address_of(s).unwrap()).collect();

@@ -4,10 +4,34 @@
 use alloy_consensus::{Header, Transaction as _};
 use alloy_primitives::{Address, B256};
 use alloy_rpc_types_eth::{
-    Block as RpcBlock, BlockTransactions, Header as RpcHeader, Log as RpcLog, Transaction,
-    TransactionReceipt,
+    BlockTransactions, Header as RpcHeader, Log as RpcLog, Transaction, TransactionReceipt,
 };
-use basalt_primitives::{Block, ReceiptEnvelope, TxEnvelope};
+use basalt_primitives::{BasaltReceipt, BasaltTxEnvelope, Block};
+use serde::{Serialize, Serializer};
+
+/// A transaction object (execution-apis `TransactionInfo`): alloy's, over the project envelope.
+/// A privileged (`0x7e`) transaction is written with `type`, its fields and `from` once, and no
+/// signature fields.
+#[derive(Clone, Debug)]
+pub struct RpcTransaction(pub Transaction<BasaltTxEnvelope>);
+
+impl Serialize for RpcTransaction {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.0.inner.inner().is_privileged() {
+            // alloy writes the recovered sender beside the transaction's own `from`; through a
+            // JSON map the two (always equal) become one key.
+            serde_json::to_value(&self.0).map_err(serde::ser::Error::custom)?.serialize(serializer)
+        } else {
+            self.0.serialize(serializer)
+        }
+    }
+}
+
+/// A receipt object (execution-apis `ReceiptInfo`) over the project receipt.
+pub type RpcReceipt = TransactionReceipt<BasaltReceipt<RpcLog>>;
+
+/// A block object with [`RpcTransaction`]s.
+pub type RpcBlock = alloy_rpc_types_eth::Block<RpcTransaction>;
 
 /// Where a mined transaction sits.
 #[derive(Clone, Copy, Debug)]
@@ -43,23 +67,23 @@ pub fn rpc_header(header: &Header, hash: B256, size: Option<usize>) -> RpcHeader
 }
 
 pub fn rpc_transaction(
-    tx: &TxEnvelope,
+    tx: &BasaltTxEnvelope,
     sender: Address,
     position: Option<TxPosition>,
-) -> Transaction {
+) -> RpcTransaction {
     let effective_gas_price = match position {
         Some(p) => Some(tx.effective_gas_price(p.base_fee)),
         // Pending: geth reports the fee cap as gasPrice.
         None => Some(tx.max_fee_per_gas()),
     };
-    Transaction {
+    RpcTransaction(Transaction {
         inner: alloy_consensus::transaction::Recovered::new_unchecked(tx.clone(), sender),
         block_hash: position.map(|p| p.block_hash),
         block_number: position.map(|p| p.block_number),
         transaction_index: position.map(|p| p.index),
         effective_gas_price,
         block_timestamp: position.map(|p| p.timestamp),
-    }
+    })
 }
 
 /// A block object: full transactions when their `senders` are given, hashes otherwise.
@@ -94,10 +118,10 @@ pub fn rpc_block(block: &Block, hash: B256, senders: Option<&[Address]>) -> RpcB
 pub fn rpc_receipts(
     block: &Block,
     hash: B256,
-    receipts: &[ReceiptEnvelope],
+    receipts: &[BasaltReceipt],
     senders: &[Address],
     blob_base_fee: Option<u128>,
-) -> Vec<TransactionReceipt> {
+) -> Vec<RpcReceipt> {
     let header = &block.header;
     let mut log_index = 0u64;
     let mut previous_cumulative = 0u64;

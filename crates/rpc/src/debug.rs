@@ -2,6 +2,7 @@
 //! block access lists (EIP-7928) and the bad blocks the node has seen. Results the schema
 //! gives as bytes (never null) answer a missing block or transaction with an error.
 
+use crate::convert::RpcBlock;
 use crate::{
     RpcContext, blocking_method,
     error::{OrInternal, RpcResult, not_found},
@@ -9,7 +10,6 @@ use crate::{
 };
 use alloy_eips::{BlockId, eip2718::Encodable2718};
 use alloy_primitives::{B256, Bytes};
-use alloy_rpc_types_eth::Block as RpcBlock;
 use jsonrpsee::{RpcModule, types::ErrorObjectOwned};
 use serde::Serialize;
 

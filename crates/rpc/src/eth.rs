@@ -3,7 +3,9 @@
 
 use crate::{
     RpcContext, blocking_method,
-    convert::{TxPosition, rpc_block, rpc_receipts, rpc_transaction},
+    convert::{
+        RpcBlock, RpcReceipt, RpcTransaction, TxPosition, rpc_block, rpc_receipts, rpc_transaction,
+    },
     error::{OrInternal, RpcResult, invalid_params},
     params::StorageSlot,
     resolve::{FoundBlock, StateAt, block_id_or_latest},
@@ -11,14 +13,8 @@ use crate::{
 };
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, B256, Bytes, U64, U256, keccak256};
-use alloy_rpc_types_eth::{
-    Block as RpcBlock, EIP1186AccountProofResponse, EIP1186StorageProof, Transaction,
-    TransactionReceipt,
-};
-use basalt_primitives::{
-    StateReader, TxEnvelope,
-    sender::{recover_sender, recover_senders},
-};
+use alloy_rpc_types_eth::{EIP1186AccountProofResponse, EIP1186StorageProof};
+use basalt_primitives::{BasaltTxEnvelope, StateReader, sender::recover_senders};
 use basalt_storage::{AccountProof, ReadView};
 use jsonrpsee::{RpcModule, types::Params};
 
@@ -197,7 +193,7 @@ impl RpcContext {
         &self,
         view: &ReadView,
         block_hash: B256,
-        txs: &[TxEnvelope],
+        txs: &[BasaltTxEnvelope],
     ) -> RpcResult<Vec<Address>> {
         match view.senders(block_hash).or_internal()? {
             Some(senders) if senders.len() == txs.len() => Ok(senders),
@@ -232,13 +228,13 @@ impl RpcContext {
         view: &ReadView,
         block_hash: B256,
         index: usize,
-        tx: &TxEnvelope,
+        tx: &BasaltTxEnvelope,
     ) -> RpcResult<Address> {
         match view.senders(block_hash).or_internal()? {
             Some(senders) => senders.get(index).copied().ok_or_else(|| {
                 crate::error::internal(format!("block {block_hash} has no stored sender {index}"))
             }),
-            None => recover_sender(tx, true).map_err(|e| {
+            None => tx.recover_sender(true).map_err(|e| {
                 crate::error::internal(format!("stored transaction {}: {e}", tx.tx_hash()))
             }),
         }
@@ -262,9 +258,9 @@ impl RpcContext {
         Ok(found.block(&view)?.map(|b| f(&b)))
     }
 
-    fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>> {
+    fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<RpcTransaction>> {
         if let Some(pooled) = self.node.with_pool(|pool| pool.get(&hash)) {
-            return Ok(Some(rpc_transaction(&pooled.tx, pooled.sender, None)));
+            return Ok(Some(rpc_transaction(&(*pooled.tx).clone().into(), pooled.sender, None)));
         }
         let view = self.view()?;
         let Some((block_hash, index)) = view.tx_location(hash).or_internal()? else {
@@ -278,7 +274,7 @@ impl RpcContext {
         &self,
         id: BlockId,
         index: u64,
-    ) -> RpcResult<Option<Transaction>> {
+    ) -> RpcResult<Option<RpcTransaction>> {
         let view = self.view()?;
         let Some(found) = self.find_block(&view, id)? else { return Ok(None) };
         self.transaction_at(&view, &found, index)
@@ -289,7 +285,7 @@ impl RpcContext {
         view: &ReadView,
         found: &FoundBlock,
         index: u64,
-    ) -> RpcResult<Option<Transaction>> {
+    ) -> RpcResult<Option<RpcTransaction>> {
         let Some(block) = found.block(view)? else { return Ok(None) };
         let Some(i) = usize::try_from(index).ok().filter(|i| *i < block.body.transactions.len())
         else {
@@ -304,7 +300,7 @@ impl RpcContext {
         Ok(Some(rpc_transaction(tx, sender, Some(position))))
     }
 
-    fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<TransactionReceipt>> {
+    fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<RpcReceipt>> {
         let view = self.view()?;
         let Some((block_hash, index)) = view.tx_location(hash).or_internal()? else {
             return Ok(None);
@@ -319,7 +315,7 @@ impl RpcContext {
         &self,
         view: &ReadView,
         found: &FoundBlock,
-    ) -> RpcResult<Vec<TransactionReceipt>> {
+    ) -> RpcResult<Vec<RpcReceipt>> {
         let block = found.block(view)?.ok_or_else(|| invalid_params("block body missing"))?;
         let receipts = found.receipts(view)?;
         let blob_base_fee = self.blob_base_fee_of(&found.header);

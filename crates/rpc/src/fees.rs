@@ -138,7 +138,7 @@ impl RpcContext {
 /// Effective tips at the given percentiles of gas used in the block.
 fn block_rewards(
     block: &basalt_primitives::Block,
-    receipts: &[basalt_primitives::ReceiptEnvelope],
+    receipts: &[basalt_primitives::BasaltReceipt],
     percentiles: &[f64],
 ) -> Vec<u128> {
     let base_fee = block.header.base_fee_per_gas.unwrap_or_default();

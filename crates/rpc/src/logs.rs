@@ -9,7 +9,7 @@ use crate::{
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::B256;
 use alloy_rpc_types_eth::{Filter, FilterBlockOption, Log as RpcLog};
-use basalt_primitives::ReceiptEnvelope;
+use basalt_primitives::BasaltReceipt;
 use basalt_storage::ReadView;
 use jsonrpsee::RpcModule;
 use std::collections::BTreeSet;
@@ -35,7 +35,7 @@ pub fn block_logs(
     filter: &Filter,
     number: u64,
     hash: B256,
-    receipts: &[ReceiptEnvelope],
+    receipts: &[BasaltReceipt],
 ) -> Vec<RpcLog> {
     let mut out = Vec::new();
     let mut log_index = 0u64;

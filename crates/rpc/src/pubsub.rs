@@ -124,7 +124,7 @@ fn matching_logs(
     filter: &Filter,
     block: &basalt_primitives::Block,
     hash: alloy_primitives::B256,
-    receipts: &[basalt_primitives::ReceiptEnvelope],
+    receipts: &[basalt_primitives::BasaltReceipt],
 ) -> Vec<RpcLog> {
     let mut logs = block_logs(filter, block.header.number, hash, receipts);
     let hashes: Vec<_> = block.body.transactions.iter().map(|tx| *tx.tx_hash()).collect();

@@ -10,7 +10,7 @@ use alloy_consensus::Header;
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, B256, Bytes, U256};
 use basalt_chain::builder::BuiltBlock;
-use basalt_primitives::{Account, Block, ReceiptEnvelope, StateReadError, StateReader};
+use basalt_primitives::{Account, BasaltReceipt, Block, StateReadError, StateReader};
 use basalt_storage::{HistoricalState, ReadView, StateOverlay};
 use std::sync::Arc;
 
@@ -39,7 +39,7 @@ impl FoundBlock {
     }
 
     /// The block's receipts (empty when none are stored).
-    pub fn receipts(&self, view: &ReadView) -> RpcResult<Vec<ReceiptEnvelope>> {
+    pub fn receipts(&self, view: &ReadView) -> RpcResult<Vec<BasaltReceipt>> {
         match &self.pending {
             Some(pending) => Ok(pending.receipts.clone()),
             None => Ok(view.receipts(self.hash).or_internal()?.unwrap_or_default()),

@@ -19,12 +19,18 @@ use alloy_eips::{
 use alloy_primitives::{Address, B256, Bytes, Signature, U256};
 use alloy_rpc_types_eth::TransactionRequest;
 use basalt_chain::dev::DevError;
-use basalt_primitives::{StateReader, TxEnvelope, sender::sign_transaction};
+use basalt_primitives::{PRIVILEGED_TX_TYPE, StateReader, TxEnvelope, sender::sign_transaction};
 use jsonrpsee::{RpcModule, types::ErrorObjectOwned};
 use std::collections::HashMap;
 
 /// Default tip when a request names none (what anvil suggests).
 pub const DEFAULT_PRIORITY_FEE: u128 = 1_000_000_000;
+
+/// Why a privileged transaction is refused at submission (docs/contracts.md: only the L1
+/// bridge's queue produces them).
+pub const PRIVILEGED_NOT_SUBMITTABLE: &str = "transaction type not supported: privileged \
+     transactions (type 0x7e) come only from the L1 bridge's queue (CommonBridge.deposit / \
+     sendToL2 on L1)";
 
 type NetworkTx = EthereumTxEnvelope<TxEip4844WithSidecar<BlobTransactionSidecarVariant>>;
 
@@ -82,6 +88,10 @@ pub fn decode_network_transaction(
 fn decode_unchecked(raw: &[u8]) -> RpcResult<NetworkTx> {
     if raw.is_empty() {
         return Err(invalid_params("empty raw transaction"));
+    }
+    if raw[0] == PRIVILEGED_TX_TYPE {
+        // geth's answer to a type it does not take from users (ErrTxTypeNotSupported, -32000).
+        return Err(server_error(PRIVILEGED_NOT_SUBMITTABLE));
     }
     let decode_error =
         |e: Eip2718Error| invalid_params(format!("transaction could not be decoded: {e}"));
@@ -218,6 +228,9 @@ impl RpcContext {
         block: BlockId,
     ) -> RpcResult<(Address, TypedTransaction)> {
         let from = request.from.ok_or_else(|| invalid_params("missing `from` field"))?;
+        if request.transaction_type == Some(PRIVILEGED_TX_TYPE) {
+            return Err(server_error(PRIVILEGED_NOT_SUBMITTABLE));
+        }
         request.chain_id.get_or_insert(self.chain_id());
         // No `to` means a contract creation (alloy's builder wants it said explicitly).
         request.to.get_or_insert(alloy_primitives::TxKind::Create);

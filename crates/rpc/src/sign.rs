@@ -68,7 +68,7 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
 /// The transaction as the RPC transaction object shows it, without `dropped` keys. One
 /// serializer for every transaction shape keeps them identical to `eth_getTransactionByHash`.
 fn transaction_object(tx: &TxEnvelope, from: Address, dropped: &[&str]) -> Map<String, Value> {
-    let mut object = match serde_json::to_value(rpc_transaction(tx, from, None)) {
+    let mut object = match serde_json::to_value(rpc_transaction(&tx.clone().into(), from, None)) {
         Ok(Value::Object(object)) => object,
         // An RPC transaction always serializes as an object.
         _ => Map::new(),

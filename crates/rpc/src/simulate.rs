@@ -129,7 +129,7 @@ impl RpcContext {
                 );
                 if let BlockTransactions::Full(transactions) = &mut block.transactions {
                     for transaction in transactions {
-                        transaction.block_timestamp = Some(simulated.block.header.timestamp);
+                        transaction.0.block_timestamp = Some(simulated.block.header.timestamp);
                     }
                 }
                 block_result(SimulatedBlock { inner: block, calls: simulated.calls })
@@ -140,7 +140,7 @@ impl RpcContext {
 
 /// A simulated block as the result schema has it: a failed call (`CallResultFailure`) has no
 /// `logs` key, which alloy's type always writes.
-fn block_result(block: SimulatedBlock<alloy_rpc_types_eth::Block>) -> RpcResult<Value> {
+fn block_result(block: SimulatedBlock<crate::convert::RpcBlock>) -> RpcResult<Value> {
     let mut value = serde_json::to_value(&block).or_internal()?;
     let calls = value.get_mut("calls").and_then(Value::as_array_mut);
     for call in calls.into_iter().flatten() {

@@ -69,7 +69,7 @@ impl RpcContext {
             timestamp: attributes.timestamp,
             beneficiary: attributes.suggested_fee_recipient,
             gas_limit: None,
-            transactions: candidates.transactions,
+            transactions: candidates.transactions.into_iter().map(Into::into).collect(),
             withdrawals: attributes.withdrawals,
             mix_hash: attributes.prev_randao,
             parent_beacon_block_root: attributes.parent_beacon_block_root,

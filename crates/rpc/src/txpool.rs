@@ -1,9 +1,13 @@
 //! `txpool_status`, `txpool_content` and `txpool_contentFrom`: the pool's pending (executable) and queued
 //! transactions, keyed by sender and nonce as geth returns them.
 
-use crate::{RpcContext, convert::rpc_transaction, error::OrInternal, sync_method};
+use crate::{
+    RpcContext,
+    convert::{RpcTransaction, rpc_transaction},
+    error::OrInternal,
+    sync_method,
+};
 use alloy_primitives::{Address, U64};
-use alloy_rpc_types_eth::Transaction;
 use basalt_txpool::PooledTransaction;
 use jsonrpsee::RpcModule;
 use serde::Serialize;
@@ -16,7 +20,7 @@ struct Status {
 }
 
 /// Transactions keyed by nonce (decimal), as geth keys them.
-type ByNonce = BTreeMap<String, Transaction>;
+type ByNonce = BTreeMap<String, RpcTransaction>;
 type BySender = BTreeMap<Address, ByNonce>;
 
 #[derive(Clone, Serialize)]
@@ -33,7 +37,11 @@ struct ContentFrom {
 }
 
 fn by_nonce(txs: &[Arc<PooledTransaction>]) -> ByNonce {
-    txs.iter().map(|tx| (tx.nonce.to_string(), rpc_transaction(&tx.tx, tx.sender, None))).collect()
+    txs.iter()
+        .map(|tx| {
+            (tx.nonce.to_string(), rpc_transaction(&(*tx.tx).clone().into(), tx.sender, None))
+        })
+        .collect()
 }
 
 fn by_sender(groups: BTreeMap<Address, Vec<Arc<PooledTransaction>>>) -> BySender {

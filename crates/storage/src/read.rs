@@ -7,9 +7,10 @@ use crate::{
     node_index::{NodeStore, RecentNodes},
     tables::*,
 };
-use alloy_consensus::{Header, ReceiptEnvelope};
+use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_rlp::Decodable;
+use basalt_primitives::BasaltReceipt;
 use basalt_primitives::{Account, Block, BlockBody, StateReadError, StateReader};
 use basalt_trie::{NodeReader, StoreError, TrieError};
 use redb::{ReadOnlyMultimapTable, ReadOnlyTable, ReadTransaction, ReadableTable};
@@ -195,7 +196,7 @@ impl ReadView {
         Ok(Some(Block { header, body }))
     }
 
-    pub fn receipts(&self, hash: B256) -> Result<Option<Vec<ReceiptEnvelope>>, StorageError> {
+    pub fn receipts(&self, hash: B256) -> Result<Option<Vec<BasaltReceipt>>, StorageError> {
         self.receipts.get(hash.0)?.map(|v| decode("receipts", v.value())).transpose()
     }
 

@@ -159,7 +159,7 @@ fn senders_are_stored_with_their_block_and_removed_with_it() {
     .unwrap();
     let mut block = Block::default();
     block.header.number = 1;
-    block.body.transactions = vec![tx.clone(), tx];
+    block.body.transactions = vec![tx.clone().into(), tx.into()];
     let hash = block.header.hash_slow();
     let senders = [Address::repeat_byte(0xaa), Address::repeat_byte(0xbb)];
 

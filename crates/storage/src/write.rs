@@ -13,9 +13,9 @@ use crate::{
     state_update::plan_state_update,
     tables::*,
 };
-use alloy_consensus::ReceiptEnvelope;
 use alloy_primitives::{Address, B256, Bytes, U256, map::B256Map};
 use alloy_trie::EMPTY_ROOT_HASH;
+use basalt_primitives::BasaltReceipt;
 use basalt_primitives::{Block, StateChanges};
 use basalt_trie::{NodeReader, StoreError, TrieError};
 use redb::{ReadableTable, Table, WriteTransaction};
@@ -196,7 +196,7 @@ impl<'db> WriteBatch<'db> {
         &mut self,
         block: &Block,
         hash: B256,
-        receipts: &[ReceiptEnvelope],
+        receipts: &[BasaltReceipt],
         senders: &[Address],
     ) -> Result<(), StorageError> {
         let transactions = &block.body.transactions;
@@ -311,7 +311,7 @@ impl<'db> WriteBatch<'db> {
                 }
             }
             if let Some(encoded) = receipts_table.remove(hash)? {
-                let receipts: Vec<ReceiptEnvelope> = decode("receipts", encoded.value())?;
+                let receipts: Vec<BasaltReceipt> = decode("receipts", encoded.value())?;
                 for log in receipts.iter().flat_map(|r| r.logs()) {
                     addresses.remove(log.address.0.0, n)?;
                     for topic in log.topics() {

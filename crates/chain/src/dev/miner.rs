@@ -85,7 +85,7 @@ impl DevChain {
             timestamp,
             beneficiary: self.config.beneficiary,
             gas_limit: Some(self.config.gas_limit.unwrap_or(ctx.block_gas_limit)),
-            transactions,
+            transactions: transactions.into_iter().map(Into::into).collect(),
             withdrawals: (fork >= Hardfork::Shanghai).then(Vec::new),
             mix_hash: B256::ZERO,
             parent_beacon_block_root: (fork >= Hardfork::Cancun).then_some(B256::ZERO),

@@ -8,7 +8,7 @@
 use super::{ChainEvent, DevChain, DevError, lock};
 use crate::ImportError;
 use alloy_primitives::{Address, B256};
-use basalt_primitives::{Block, ReceiptEnvelope, TxEnvelope};
+use basalt_primitives::{BasaltReceipt, Block, TxEnvelope};
 use basalt_storage::unwind_changes;
 use std::sync::{Arc, atomic::Ordering};
 
@@ -18,7 +18,7 @@ use std::sync::{Arc, atomic::Ordering};
 pub struct RemovedBlock {
     pub block: Block,
     pub hash: B256,
-    pub receipts: Vec<ReceiptEnvelope>,
+    pub receipts: Vec<BasaltReceipt>,
 }
 
 /// The transactions (with their senders) of each new block of a reorg, in block order.

@@ -40,7 +40,7 @@ use alloy_rpc_types_eth::{
     state::StateOverride,
 };
 use basalt_primitives::{
-    Block, BlockBody, ChainConfig, Hardfork, ReceiptEnvelope, StateChanges, StateReadError,
+    BasaltReceipt, Block, BlockBody, ChainConfig, Hardfork, StateChanges, StateReadError,
     StateReader, Withdrawal,
 };
 use revm::{
@@ -257,7 +257,7 @@ type SimulationEvm<'a, S> =
 struct ExecutedCalls {
     transactions: Vec<basalt_primitives::TxEnvelope>,
     senders: Vec<Address>,
-    receipts: Vec<ReceiptEnvelope>,
+    receipts: Vec<BasaltReceipt>,
     results: Vec<SimCallResult>,
     gas_used: u64,
     blob_gas_used: u64,
@@ -420,7 +420,7 @@ impl<'a, S: StateReader + ?Sized> Simulation<'a, S> {
             Receipt { status, cumulative_gas_used: executed.gas_used, logs: receipt_logs };
         executed
             .receipts
-            .push(ReceiptEnvelope::from_typed(transaction.tx_type(), receipt.with_bloom()));
+            .push(BasaltReceipt::from_typed(transaction.tx_type().into(), receipt.with_bloom()));
 
         let index = executed.transactions.len() as u64;
         let first_log_index = executed.results.iter().map(|r| r.logs.len() as u64).sum::<u64>();
@@ -548,7 +548,7 @@ fn seal(
     header.gas_used = gas_used;
     header.blob_gas_used = header.excess_blob_gas.map(|_| blob_gas_used);
     let body = BlockBody {
-        transactions,
+        transactions: transactions.into_iter().map(Into::into).collect(),
         ommers: Vec::new(),
         withdrawals: (fork >= Hardfork::Shanghai).then(|| withdrawals.to_vec().into()),
     };

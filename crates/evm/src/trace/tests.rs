@@ -4,6 +4,7 @@ use alloy_primitives::{U256, address, hex};
 use alloy_rpc_types_trace::geth::{
     CallConfig, GethDebugBuiltInTracerType, GethDebugTracerType, PreStateConfig, PreStateFrame,
 };
+use basalt_primitives::TxEnvelope;
 use serde_json::json;
 
 const SENDER: Address = address!("0x1000000000000000000000000000000000000001");
@@ -26,7 +27,7 @@ fn trace_single(
     tx: TxEnvelope,
     options: &GethDebugTracingOptions,
 ) -> Result<GethTrace, SimulationError> {
-    trace_transaction(&prague(), &block_header(), state, &[tx], &[SENDER], 0, options)
+    trace_transaction(&prague(), &block_header(), state, &[tx.into()], &[SENDER], 0, options)
 }
 
 #[test]
@@ -95,7 +96,8 @@ fn prestate_diff_mode_shows_the_balance_change() {
 fn traced_transaction_sees_the_earlier_transactions_of_its_block() {
     let mut state = funded_state();
     state.deploy(CONTRACT, INCREMENT_SLOT_0);
-    let transactions = [eip1559_tx(0, CONTRACT, 0, 100_000), eip1559_tx(1, CONTRACT, 0, 100_000)];
+    let transactions = [eip1559_tx(0, CONTRACT, 0, 100_000), eip1559_tx(1, CONTRACT, 0, 100_000)]
+        .map(BasaltTxEnvelope::from);
     let options = GethDebugTracingOptions::prestate_tracer(PreStateConfig::default());
     let trace = trace_transaction(
         &prague(),
@@ -138,7 +140,8 @@ fn traced_transaction_sees_the_parent_hash_stored_before_the_block() {
 fn trace_block_traces_every_transaction_in_order() {
     let mut state = funded_state();
     state.deploy(CONTRACT, INCREMENT_SLOT_0);
-    let transactions = [eip1559_tx(0, CONTRACT, 0, 100_000), eip1559_tx(1, CONTRACT, 0, 100_000)];
+    let transactions = [eip1559_tx(0, CONTRACT, 0, 100_000), eip1559_tx(1, CONTRACT, 0, 100_000)]
+        .map(BasaltTxEnvelope::from);
     let options = GethDebugTracingOptions::prestate_tracer(PreStateConfig::default());
     let results =
         trace_block(&prague(), &block_header(), &state, &transactions, &[SENDER, SENDER], &options)
@@ -163,7 +166,8 @@ fn trace_block_reports_an_invalid_transaction_and_goes_on() {
     let mut state = funded_state();
     state.deploy(CONTRACT, INCREMENT_SLOT_0);
     // The second transaction reuses nonce 0.
-    let transactions = [eip1559_tx(0, CONTRACT, 0, 100_000), eip1559_tx(0, CONTRACT, 0, 100_000)];
+    let transactions = [eip1559_tx(0, CONTRACT, 0, 100_000), eip1559_tx(0, CONTRACT, 0, 100_000)]
+        .map(BasaltTxEnvelope::from);
     let options = call_tracer(CallConfig::default());
     let results =
         trace_block(&prague(), &block_header(), &state, &transactions, &[SENDER, SENDER], &options)
@@ -210,7 +214,7 @@ fn target_out_of_range_is_an_error() {
         &prague(),
         &block_header(),
         &state,
-        &[eip1559_tx(0, CONTRACT, 0, 21_000)],
+        &[eip1559_tx(0, CONTRACT, 0, 21_000).into()],
         &[SENDER],
         1,
         &call_tracer(CallConfig::default()),

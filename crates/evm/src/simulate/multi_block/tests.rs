@@ -466,7 +466,14 @@ fn transactions_are_unsigned_typed_by_their_fee_fields_and_rooted() {
     let block = &out[0].block;
     let types: Vec<u8> = block.body.transactions.iter().map(alloy_eips::Typed2718::ty).collect();
     assert_eq!(types, [2, 0, 1]);
-    assert!(block.body.transactions.iter().all(|tx| tx.signature().r().is_zero()));
+    assert!(
+        block.body.transactions.iter().all(|tx| tx
+            .as_ethereum()
+            .unwrap()
+            .signature()
+            .r()
+            .is_zero())
+    );
     assert_eq!(
         block.header.transactions_root,
         calculate_transaction_root(&block.body.transactions)
