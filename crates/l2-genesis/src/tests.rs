@@ -23,6 +23,7 @@ sol! {
     function getChainId() external view returns (uint256 chainid);
     function DOMAIN_SEPARATOR() external view returns (bytes32);
     function senderCreator() external view returns (address);
+    function getDomainSeparatorV4() external view returns (bytes32);
 }
 
 const CHAIN_ID: u64 = 12_212_759;
@@ -109,6 +110,22 @@ fn an_l2_node_can_mine_on_it() {
     assert_eq!(head.state_root, genesis.file.state_root);
     assert_eq!(head.hash_slow(), genesis.file.block_hash);
     assert_eq!(head.gas_limit, 30_000_000);
+    // Block 1 runs every system call of the active forks (EIP-4788, EIP-2935, EIP-7002,
+    // EIP-7251) against the genesis contracts.
+    let template = basalt_chain::builder::BlockTemplate {
+        timestamp: head.timestamp + 1,
+        beneficiary: Address::ZERO,
+        gas_limit: None,
+        transactions: Vec::new(),
+        withdrawals: None,
+        mix_hash: B256::ZERO,
+        parent_beacon_block_root: Some(B256::repeat_byte(1)),
+        extra_data: Default::default(),
+        senders: None,
+    };
+    chain.mine_block(template).unwrap();
+    assert_eq!(chain.head().unwrap().number, 1);
+    assert_ne!(chain.head().unwrap().state_root, genesis.file.state_root, "system calls wrote");
 }
 
 #[test]
@@ -179,6 +196,27 @@ fn permit2_binds_signatures_to_the_l2_chain_id() {
     encoded.extend_from_slice(keccak256("Permit2").as_slice());
     encoded.extend_from_slice(&U256::from(CHAIN_ID).to_be_bytes::<32>());
     encoded.extend_from_slice(PERMIT2.address.into_word().as_slice());
+    assert_eq!(separator, keccak256(&encoded));
+}
+
+/// The EntryPoint v0.8 caches mainnet's EIP-712 domain; user operation hashes on the L2 must use
+/// the L2's chain id.
+#[test]
+fn entrypoint_binds_user_operations_to_the_l2_chain_id() {
+    let chain = chain(&build(&config()).unwrap());
+    let output = call(&chain, ENTRYPOINT_V08.address, getDomainSeparatorV4Call {}.abi_encode());
+    let separator = getDomainSeparatorV4Call::abi_decode_returns(&output).unwrap();
+    let mut encoded = Vec::new();
+    encoded.extend_from_slice(
+        keccak256(
+            "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)",
+        )
+        .as_slice(),
+    );
+    encoded.extend_from_slice(keccak256("ERC4337").as_slice());
+    encoded.extend_from_slice(keccak256("1").as_slice());
+    encoded.extend_from_slice(&U256::from(CHAIN_ID).to_be_bytes::<32>());
+    encoded.extend_from_slice(ENTRYPOINT_V08.address.into_word().as_slice());
     assert_eq!(separator, keccak256(&encoded));
 }
 
