@@ -129,7 +129,9 @@ pub fn genesis_json(config: &L2GenesisConfig) -> Result<String, L2GenesisError> 
         .ok_or(L2GenesisError::InvalidConfig("the base genesis has no alloc"))?;
     let taken: Vec<Address> = alloc.keys().filter_map(|k| k.parse().ok()).collect();
     for (key, account) in rollup::alloc_json()? {
-        let address: Address = key.parse().map_err(|_| L2GenesisError::InvalidConfig("bad key"))?;
+        let address: Address = key
+            .parse()
+            .map_err(|_| L2GenesisError::InvalidConfig("a rollup alloc key is not an address"))?;
         if taken.contains(&address) {
             return Err(L2GenesisError::Collision(address));
         }
