@@ -76,7 +76,7 @@ contract SelfDestructor {
 
 // ---------------------------------------------------------------- hostile tokens
 
-/// Declares the L1 token, then burns all gas in mint.
+/// Declares the L1 token, then burns all gas in crosschainMint.
 contract GasBurningToken {
     address internal immutable L1;
 
@@ -88,12 +88,12 @@ contract GasBurningToken {
         return L1;
     }
 
-    function mint(address, uint256) external pure {
+    function crosschainMint(address, uint256) external pure {
         while (true) {}
     }
 }
 
-/// Answers l1Address with megabytes and reverts mint with megabytes.
+/// Answers l1Address with megabytes and reverts crosschainMint with megabytes.
 contract BombToken {
     fallback() external {
         assembly {

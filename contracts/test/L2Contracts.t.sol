@@ -2,6 +2,8 @@
 pragma solidity ^0.8.24;
 
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {IERC7802} from "@openzeppelin/contracts/interfaces/draft-IERC7802.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
 
 import {BasaltFormats} from "../src/common/BasaltFormats.sol";
 import {L2Bridge} from "../src/l2/L2Bridge.sol";
@@ -97,6 +99,8 @@ contract L2ContractsTest is TestBase {
     }
 
     function test_mintERC20_mintsMatchingToken() public {
+        vm.expectEmit(true, true, true, true, address(token));
+        emit IERC7802.CrosschainMint(user, 7e6, BRIDGE_ADDR);
         vm.expectEmit(true, true, true, true, BRIDGE_ADDR);
         emit IL2Bridge.DepositFinalized(TOKEN_L1, address(token), user, 7e6);
         vm.prank(BRIDGE_ADDR);
@@ -161,8 +165,10 @@ contract L2ContractsTest is TestBase {
 
     function test_withdrawERC20_burnsAndSendsMessage() public {
         vm.prank(BRIDGE_ADDR);
-        token.mint(user, 10e6);
+        token.crosschainMint(user, 10e6);
 
+        vm.expectEmit(true, true, true, true, address(token));
+        emit IERC7802.CrosschainBurn(user, 4e6, BRIDGE_ADDR);
         vm.expectEmit(true, true, true, true, BRIDGE_ADDR);
         emit IL2Bridge.WithdrawalInitiated(TOKEN_L1, address(token), address(0xCAFE), user, 4e6, 1);
         vm.prank(user);
@@ -188,14 +194,39 @@ contract L2ContractsTest is TestBase {
         assertEq(uint256(token.decimals()), 6, "decimals");
         vm.prank(user);
         vm.expectRevert(abi.encodeWithSelector(IBridgedToken.NotBridge.selector, user));
-        token.mint(user, 1);
+        token.crosschainMint(user, 1);
         vm.prank(user);
         vm.expectRevert(abi.encodeWithSelector(IBridgedToken.NotBridge.selector, user));
-        token.burn(user, 1);
+        token.crosschainBurn(user, 1);
+        // The old bridge address has no rights any more.
+        vm.prank(address(0xffff));
+        vm.expectRevert(abi.encodeWithSelector(IBridgedToken.NotBridge.selector, address(0xffff)));
+        token.crosschainMint(user, 1);
+
+        vm.expectEmit(true, true, true, true, address(token));
+        emit IERC7802.CrosschainMint(user, 2, BRIDGE_ADDR);
         vm.prank(BRIDGE_ADDR);
-        token.mint(user, 2);
+        token.crosschainMint(user, 2);
+        vm.expectEmit(true, true, true, true, address(token));
+        emit IERC7802.CrosschainBurn(user, 1, BRIDGE_ADDR);
         vm.prank(BRIDGE_ADDR);
-        token.burn(user, 1);
+        token.crosschainBurn(user, 1);
         assertEq(token.balanceOf(user), 1, "balance");
+        assertEq(token.totalSupply(), 1, "supply");
+    }
+
+    /// ERC-7802 and RIP-7875: the bridge sits at 0x...01ff and tokens announce the interface over ERC-165.
+    function test_bridgedToken_erc7802Interface() public view {
+        assertEq(BRIDGE_ADDR, address(0x01ff), "RIP-7875 token bridge address");
+        // ERC-7802's interface id is the XOR of its two selectors.
+        assertEq(
+            type(IERC7802).interfaceId,
+            bytes4(keccak256("crosschainMint(address,uint256)")) ^ bytes4(keccak256("crosschainBurn(address,uint256)")),
+            "interface id"
+        );
+        assertTrue(token.supportsInterface(type(IERC7802).interfaceId), "IERC7802");
+        assertTrue(token.supportsInterface(type(IERC165).interfaceId), "IERC165");
+        assertFalse(token.supportsInterface(0xffffffff), "0xffffffff is never supported");
+        assertFalse(token.supportsInterface(0x12345678), "unknown id");
     }
 }

@@ -1,6 +1,7 @@
 //! The `basalt` command line.
 
 mod bench;
+mod deploy;
 mod import;
 mod l1;
 
@@ -22,7 +23,8 @@ enum Command {
     Loadtest(basalt_loadtest::LoadtestArgs),
     /// Import concatenated RLP blocks into a chain and print the new head.
     Import(import::ImportArgs),
-    /// Deploy the rollup's L1 contracts (proposer, bridge, timelock, verifier) to any L1.
+    /// Deploy the rollup's L1 contracts (proposer, bridge, timelock, verifier) to any L1 and write
+    /// the L2 genesis they start from.
     Deploy(basalt_contracts::DeployArgs),
     /// Benchmarks (see docs/benchmarks.md).
     Bench(bench::BenchArgs),
@@ -46,9 +48,7 @@ fn main() -> ExitCode {
         }
         Command::Loadtest(args) => basalt_loadtest::run_cli(&args).map(|()| ExitCode::SUCCESS),
         Command::Import(args) => import::run(args),
-        Command::Deploy(args) => {
-            basalt_contracts::run_deploy_blocking(args).map(|()| ExitCode::SUCCESS)
-        }
+        Command::Deploy(args) => deploy::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Bench(args) => bench::run(args).map(|()| ExitCode::SUCCESS),
         Command::Fixtures { paths, threads } => run_fixtures(paths, threads),
     };

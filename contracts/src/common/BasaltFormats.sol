@@ -7,8 +7,9 @@ pragma solidity ^0.8.24;
 ///         both sides are checked against the same test vectors (`contracts/test/vectors.json`).
 /// @dev Pure functions only; no storage, no external calls.
 library BasaltFormats {
-    /// @notice Address of the L2 bridge system contract (placed in the L2 genesis).
-    address internal constant L2_BRIDGE = 0x000000000000000000000000000000000000FFff;
+    /// @notice Address of the L2 bridge system contract (placed in the L2 genesis): the RIP-7875 token
+    ///         bridge address, which ERC-7802 tokens and wallets recognise as the chain's canonical bridge.
+    address internal constant L2_BRIDGE = 0x00000000000000000000000000000000000001fF;
     /// @notice Address of the L2 messenger system contract (placed in the L2 genesis).
     address internal constant L2_MESSENGER = 0x000000000000000000000000000000000000FFFE;
     /// @notice Token address used for ether in withdrawal messages and per-token accounting.

@@ -2,14 +2,15 @@
 pragma solidity ^0.8.24;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC20Bridgeable} from "@openzeppelin/contracts/token/ERC20/extensions/draft-ERC20Bridgeable.sol";
 
 import {BasaltFormats} from "../common/BasaltFormats.sol";
 import {IBridgedToken} from "./interfaces/IBridgedToken.sol";
 
 /// @title BridgedERC20
 /// @notice Reference L2 representation of an L1 ERC20: anyone may deploy one for an L1 token; only the
-///         L2 bridge mints and burns it.
-contract BridgedERC20 is ERC20, IBridgedToken {
+///         L2 bridge mints and burns it, through ERC-7802 `crosschainMint` / `crosschainBurn`.
+contract BridgedERC20 is ERC20Bridgeable, IBridgedToken {
     address internal immutable L1_TOKEN;
     uint8 internal immutable DECIMALS;
 
@@ -18,11 +19,6 @@ contract BridgedERC20 is ERC20, IBridgedToken {
     {
         L1_TOKEN = l1Token_;
         DECIMALS = decimals_;
-    }
-
-    modifier onlyBridge() {
-        if (msg.sender != BasaltFormats.L2_BRIDGE) revert NotBridge(msg.sender);
-        _;
     }
 
     /// @inheritdoc IBridgedToken
@@ -35,13 +31,8 @@ contract BridgedERC20 is ERC20, IBridgedToken {
         return DECIMALS;
     }
 
-    /// @inheritdoc IBridgedToken
-    function mint(address to, uint256 amount) external onlyBridge {
-        _mint(to, amount);
-    }
-
-    /// @inheritdoc IBridgedToken
-    function burn(address from, uint256 amount) external onlyBridge {
-        _burn(from, amount);
+    /// @dev ERC-7802's access rule: only the L2 bridge (never a relayer on its behalf, so `msg.sender`).
+    function _checkTokenBridge(address caller) internal pure override {
+        if (caller != BasaltFormats.L2_BRIDGE) revert NotBridge(caller);
     }
 }

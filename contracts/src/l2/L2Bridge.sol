@@ -7,7 +7,8 @@ import {IL2Bridge} from "./interfaces/IL2Bridge.sol";
 import {IL2Messenger} from "./interfaces/IL2Messenger.sol";
 
 /// @title L2Bridge
-/// @notice L2 end of the bridge, placed in the L2 genesis at 0x000000000000000000000000000000000000ffff.
+/// @notice L2 end of the bridge, placed in the L2 genesis at the RIP-7875 token-bridge
+///         address 0x00000000000000000000000000000000000001ff.
 ///         Deposits arrive as privileged transactions sent from this address to itself (no key exists
 ///         for it, so only the L1 bridge can cause such a call). Withdrawals become L1 messages through
 ///         the L2 messenger and are claimed on L1 against the batch's L1-message root.
@@ -53,7 +54,7 @@ contract L2Bridge is IL2Bridge {
     ///         by this contract (so that `mintERC20` can catch any failure and refund).
     function mintBridgedToken(address tokenL1, address tokenL2, address to, uint256 amount) external onlyPrivileged {
         if (IBridgedToken(tokenL2).l1Address() != tokenL1) revert TokenMismatch(tokenL1, tokenL2);
-        IBridgedToken(tokenL2).mint(to, amount);
+        IBridgedToken(tokenL2).crosschainMint(to, amount);
     }
 
     /// @inheritdoc IL2Bridge
@@ -68,7 +69,7 @@ contract L2Bridge is IL2Bridge {
         if (amount == 0) revert ZeroAmount();
         if (l1Recipient == address(0)) revert ZeroAddress();
         if (IBridgedToken(tokenL2).l1Address() != tokenL1) revert TokenMismatch(tokenL1, tokenL2);
-        IBridgedToken(tokenL2).burn(msg.sender, amount);
+        IBridgedToken(tokenL2).crosschainBurn(msg.sender, amount);
         _sendWithdrawal(tokenL1, tokenL2, l1Recipient, amount);
     }
 

@@ -53,19 +53,3 @@ sol!(
     BridgedERC20,
     "../../contracts/out-artifacts/BridgedERC20.json"
 );
-
-/// Runtime bytecode of the L2 system contracts, for the L2 genesis.
-pub mod l2_genesis {
-    use alloy_primitives::{Address, Bytes};
-
-    use crate::formats::{L2_BRIDGE, L2_MESSENGER};
-
-    /// `(address, runtime code)` of every L2 system contract. Both are stateless at genesis
-    /// (empty storage, zero balance).
-    pub fn system_contracts() -> [(Address, Bytes); 2] {
-        [
-            (L2_BRIDGE, super::L2Bridge::DEPLOYED_BYTECODE.clone()),
-            (L2_MESSENGER, super::L2Messenger::DEPLOYED_BYTECODE.clone()),
-        ]
-    }
-}

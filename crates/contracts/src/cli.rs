@@ -2,19 +2,20 @@
 
 use std::path::PathBuf;
 
-use alloy_primitives::{Address, B256};
+use alloy_primitives::Address;
 
 use crate::{
     deploy::{
         DEFAULT_DEPOSIT_GAS_LIMIT, DEFAULT_INCLUSION_PERIOD_SECS, DEFAULT_L2_BLOCK_GAS_LIMIT,
         DEFAULT_L2_CHAIN_ID, DEFAULT_MAX_L2_GAS_LIMIT, DEFAULT_PROVING_ALLOWANCE_SECS,
-        DeployConfig, Deployment, EMPTY_STATE_ROOT, deploy,
+        DeployConfig, Deployment, deploy,
     },
     profile::Profile,
 };
 
 /// Deploy the rollup contracts (timelock, OnChainProposer, CommonBridge, attestation verifier) to
-/// an L1 and write their addresses to a JSON file.
+/// an L1, write their addresses to a JSON file and the L2 genesis (`l2-genesis.json`) beside it;
+/// the OnChainProposer starts from that genesis's state root.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DeployArgs {
     /// JSON-RPC URL of the L1.
@@ -50,9 +51,6 @@ pub struct DeployArgs {
     /// Chain id of the L2.
     #[arg(long, value_name = "ID", default_value_t = DEFAULT_L2_CHAIN_ID)]
     pub l2_chain_id: u64,
-    /// State root of the L2 genesis [default: the empty-state root].
-    #[arg(long, value_name = "HASH")]
-    pub genesis_state_root: Option<B256>,
     /// Accounts allowed to commit batches (comma-separated) [default: the deployer].
     #[arg(long = "sequencers", value_name = "ADDR,...", value_delimiter = ',')]
     pub sequencers: Vec<Address>,
@@ -76,7 +74,7 @@ pub struct DeployArgs {
     /// Largest L2 gas limit an L1 -> L2 call may request.
     #[arg(long, value_name = "GAS", default_value_t = DEFAULT_MAX_L2_GAS_LIMIT)]
     pub max_l2_gas_limit: u64,
-    /// Block gas limit the L2 guarantees (at least --max-l2-gas-limit).
+    /// Block gas limit the L2 guarantees (at least --max-l2-gas-limit); also the L2 genesis gas limit.
     #[arg(long, value_name = "GAS", default_value_t = DEFAULT_L2_BLOCK_GAS_LIMIT)]
     pub l2_block_gas_limit: u64,
     /// Seconds a batch verified by attestations only waits before its withdrawals are claimable
@@ -90,7 +88,8 @@ pub struct DeployArgs {
 }
 
 impl DeployArgs {
-    /// The deployer configuration these flags describe.
+    /// The deployer configuration these flags describe, without its L2 genesis (the engine builds
+    /// it from `l2_chain_id` and `l2_block_gas_limit`; see `basalt-l2-genesis`).
     pub fn to_config(&self) -> DeployConfig {
         DeployConfig {
             profile: self.profile,
@@ -101,7 +100,6 @@ impl DeployArgs {
             exit_window_secs: self.exit_window,
             out: self.out.clone(),
             l2_chain_id: self.l2_chain_id,
-            genesis_state_root: self.genesis_state_root.unwrap_or(EMPTY_STATE_ROOT),
             sequencers: self.sequencers.clone(),
             security_council: self.security_council,
             governance: self.governance,
@@ -153,6 +151,17 @@ pub fn summary(d: &Deployment, out: &std::path::Path) -> String {
         d.l2_chain_id,
         if d.validium { "validium" } else { "rollup (blobs)" }
     ));
+    match d.l2_genesis_hash {
+        Some(hash) => s.push_str(&format!(
+            "  L2 genesis {}: state root {}, block hash {hash}\n",
+            crate::deploy::l2_genesis_path(out).display(),
+            d.genesis_state_root
+        )),
+        None => s.push_str(&format!(
+            "  L2 genesis: none written; proposer starts from state root {}\n",
+            d.genesis_state_root
+        )),
+    }
     s.push_str(&format!(
         "  profile {}: exit window floor {} s, inclusion period {} s, proving allowance {} s, \
          finalization delay {} s\n",
@@ -168,9 +177,9 @@ pub fn summary(d: &Deployment, out: &std::path::Path) -> String {
     s
 }
 
-/// Runs `basalt deploy`: deploys (or recognises an existing deployment) and prints a summary.
-pub async fn run_deploy(args: DeployArgs) -> eyre::Result<()> {
-    let config = args.to_config();
+/// Runs `basalt deploy` with `config` (from [`DeployArgs::to_config`] plus its L2 genesis):
+/// deploys (or recognises an existing deployment) and prints a summary.
+pub async fn run_deploy(config: DeployConfig) -> eyre::Result<()> {
     let out = config.out.clone();
     let deployment = deploy(config).await?;
     print!("{}", summary(&deployment, &out));
@@ -178,9 +187,9 @@ pub async fn run_deploy(args: DeployArgs) -> eyre::Result<()> {
 }
 
 /// [`run_deploy`] for a caller without a tokio runtime: runs it on a current-thread runtime.
-pub fn run_deploy_blocking(args: DeployArgs) -> eyre::Result<()> {
+pub fn run_deploy_blocking(config: DeployConfig) -> eyre::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    runtime.block_on(run_deploy(args))
+    runtime.block_on(run_deploy(config))
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ use crate::{
         OnChainProposer,
     },
     formats::MAX_TX_GAS_LIMIT,
+    l2_genesis::{L2_GENESIS_FILE_NAME, L2Genesis},
     profile::Profile,
     revert::ContractRevert,
 };
@@ -59,8 +60,9 @@ pub const DEFAULT_INCLUSION_PERIOD_SECS: u64 = 24 * 3600;
 pub const DEFAULT_DEPOSIT_GAS_LIMIT: u64 = 200_000;
 /// Largest L2 gas limit `sendToL2` accepts.
 pub const DEFAULT_MAX_L2_GAS_LIMIT: u64 = 10_000_000;
-/// State root of an empty state (keccak of the RLP of an empty trie), used when no L2 genesis root
-/// is given. A real chain passes its genesis state root.
+/// State root of an empty state (keccak of the RLP of an empty trie): the proposer's starting root
+/// when a library caller deploys without an L2 genesis ([`DeployConfig::l2_genesis`] `None`, for
+/// tests of the L1 contracts alone). `basalt deploy` always passes the generated L2 genesis.
 pub const EMPTY_STATE_ROOT: B256 =
     b256!("0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421");
 /// Id the attestation verifier is registered under in the OnChainProposer.
@@ -95,8 +97,10 @@ pub struct DeployConfig {
     pub out: PathBuf,
     /// Chain id of the L2.
     pub l2_chain_id: u64,
-    /// State root of the L2 genesis (batch 0).
-    pub genesis_state_root: B256,
+    /// The generated L2 genesis: its state root initialises the OnChainProposer (batch 0) and the
+    /// file is written as [`L2_GENESIS_FILE_NAME`] next to `out`. `None`: start from
+    /// [`EMPTY_STATE_ROOT`] and write no genesis file.
+    pub l2_genesis: Option<L2Genesis>,
     /// Accounts allowed to commit batches; empty means the deployer.
     pub sequencers: Vec<Address>,
     /// May pause, unpause, revert unverified batches and cancel timelock operations; `None`
@@ -137,7 +141,7 @@ impl DeployConfig {
             exit_window_secs: None,
             out: PathBuf::from("deploy.json"),
             l2_chain_id: DEFAULT_L2_CHAIN_ID,
-            genesis_state_root: EMPTY_STATE_ROOT,
+            l2_genesis: None,
             sequencers: Vec::new(),
             security_council: None,
             governance: None,
@@ -164,6 +168,16 @@ impl DeployConfig {
             self.proving_allowance_secs,
             self.finalization_delay(),
         )
+    }
+
+    /// The state root batch 0 starts from: the L2 genesis's, or [`EMPTY_STATE_ROOT`] without one.
+    pub fn genesis_state_root(&self) -> B256 {
+        self.l2_genesis.as_ref().map_or(EMPTY_STATE_ROOT, |g| g.state_root)
+    }
+
+    /// Where the L2 genesis file goes: [`L2_GENESIS_FILE_NAME`] in `out`'s directory.
+    pub fn l2_genesis_path(&self) -> PathBuf {
+        l2_genesis_path(&self.out)
     }
 
     /// The timelock delay this configuration deploys with.
@@ -221,9 +235,13 @@ pub struct Deployment {
     /// Development chain without mandatory verifier.
     #[serde(default)]
     pub dev_no_verifier: bool,
-    /// L2 genesis state root.
+    /// L2 genesis state root (the OnChainProposer's batch 0).
     #[serde(default)]
     pub genesis_state_root: B256,
+    /// Hash of the L2 genesis block written as `l2-genesis.json` next to this file; `None` when the
+    /// deployment started from no L2 genesis (library callers testing the L1 contracts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l2_genesis_hash: Option<B256>,
     /// Accounts allowed to commit batches.
     #[serde(default)]
     pub sequencers: Vec<Address>,
@@ -494,7 +512,7 @@ fn validate(config: &DeployConfig) -> Result<(), DeployError> {
             config.attesters.len()
         ));
     }
-    if config.genesis_state_root == B256::ZERO {
+    if config.genesis_state_root() == B256::ZERO {
         return bad("the genesis state root must not be zero".into());
     }
     if !INCLUSION_PERIOD_RANGE.contains(&config.inclusion_period_secs) {
@@ -748,7 +766,7 @@ pub async fn deploy(config: DeployConfig) -> Result<Deployment, DeployError> {
             verifierIds: plan.verifier.map(|_| vec![ATTESTATION_VERIFIER_ID]).unwrap_or_default(),
             verifiers: plan.verifier.map(|v| vec![v]).unwrap_or_default(),
             l2ChainId: U256::from(config.l2_chain_id),
-            genesisStateRoot: config.genesis_state_root,
+            genesisStateRoot: config.genesis_state_root(),
             validium: config.validium,
             devNoVerifier: config.dev_no_verifier,
             finalizationDelay: finalization_delay,
@@ -808,7 +826,8 @@ pub async fn deploy(config: DeployConfig) -> Result<Deployment, DeployError> {
         profile: config.profile,
         validium: config.validium,
         dev_no_verifier: config.dev_no_verifier,
-        genesis_state_root: config.genesis_state_root,
+        genesis_state_root: config.genesis_state_root(),
+        l2_genesis_hash: config.l2_genesis.as_ref().map(|g| g.block_hash),
         sequencers,
         attesters: config.attesters.clone(),
         threshold,
@@ -831,9 +850,20 @@ pub async fn deploy(config: DeployConfig) -> Result<Deployment, DeployError> {
         std::fs::create_dir_all(dir)
             .map_err(|source| DeployError::Io { path: dir.to_owned(), source })?;
     }
+    // The genesis first: a deployment file always has its genesis beside it.
+    if let Some(genesis) = &config.l2_genesis {
+        let path = config.l2_genesis_path();
+        std::fs::write(&path, &genesis.json).map_err(|source| DeployError::Io { path, source })?;
+    }
     std::fs::write(&config.out, json)
         .map_err(|source| DeployError::Io { path: config.out.clone(), source })?;
     Ok(deployment)
+}
+
+/// Where the L2 genesis of the deployment described by `deployment_file` is:
+/// [`L2_GENESIS_FILE_NAME`] in the same directory.
+pub fn l2_genesis_path(deployment_file: &Path) -> PathBuf {
+    deployment_file.with_file_name(L2_GENESIS_FILE_NAME)
 }
 
 /// Reads every configured value back from the chain; any difference is an error.

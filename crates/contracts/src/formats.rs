@@ -8,8 +8,9 @@
 
 use alloy_primitives::{Address, B256, U256, address, keccak256};
 
-/// L2 bridge system contract (placed in the L2 genesis).
-pub const L2_BRIDGE: Address = address!("0x000000000000000000000000000000000000ffff");
+/// L2 bridge system contract (placed in the L2 genesis), at the RIP-7875 token-bridge address: the
+/// only caller of its ERC-7802 tokens' `crosschainMint` / `crosschainBurn`.
+pub const L2_BRIDGE: Address = address!("0x00000000000000000000000000000000000001ff");
 /// L2 messenger system contract (placed in the L2 genesis).
 pub const L2_MESSENGER: Address = address!("0x000000000000000000000000000000000000fffe");
 /// Token address that stands for ether in withdrawal messages and bridge accounting.

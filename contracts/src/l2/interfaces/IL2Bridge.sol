@@ -2,7 +2,8 @@
 pragma solidity ^0.8.24;
 
 /// @title IL2Bridge
-/// @notice L2 system contract at 0x000000000000000000000000000000000000ffff: the L2 end of the bridge.
+/// @notice L2 system contract at 0x00000000000000000000000000000000000001ff (RIP-7875): the L2 end of
+///         the bridge.
 interface IL2Bridge {
     event DepositFinalized(address indexed tokenL1, address indexed tokenL2, address indexed to, uint256 amount);
     /// @notice A deposit could not be delivered; its funds were sent back to `l1Sender` on L1.
