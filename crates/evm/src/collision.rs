@@ -3,14 +3,18 @@
 //! runs on [`CollisionJournal`], revm's journal with the storage check added, which asks the
 //! database through [`StoragePresence`].
 
-use crate::db::{StateDb, StateDbError};
+use crate::{
+    db::{StateDb, StateDbError},
+    rules::ChainRules,
+    tx_env::BasaltTxEnv,
+};
 use alloy_primitives::{Address, B256, Log, U256, map::AddressSet};
 use basalt_primitives::StateReader;
 use revm::{
     Database,
     bytecode::Bytecode,
     context::{
-        BlockEnv, CfgEnv, Context, Journal, JournalEntry, TxEnv,
+        BlockEnv, CfgEnv, Context, Journal, JournalEntry,
         journaled_state::{
             AccountInfoLoad, AccountLoad, JournalCheckpoint, JournalLoadError, JournalTr,
             TransferError, account::JournaledAccount,
@@ -25,16 +29,20 @@ use revm::{
     state::{Account, EvmState},
 };
 
-/// revm's mainnet context on the EIP-7610 journal; every Basalt EVM uses it.
-pub type BasaltContext<DB> = Context<BlockEnv, TxEnv, CfgEnv, DB, CollisionJournal<DB>, ()>;
+/// revm's mainnet context on the EIP-7610 journal, with the Basalt transaction and the chain's
+/// rules; every Basalt EVM uses it and runs it through [`crate::handler`].
+pub type BasaltContext<DB> =
+    Context<BlockEnv, BasaltTxEnv, CfgEnv, DB, CollisionJournal<DB>, ChainRules>;
 
-/// A context on `db` with `cfg` and `block` (the transaction is set per call).
+/// A context on `db` with `cfg`, `block` and the chain's `rules` (the transaction is set per
+/// call).
 pub fn basalt_context<DB: StoragePresence>(
     db: DB,
     cfg: CfgEnv,
     block: BlockEnv,
+    rules: ChainRules,
 ) -> BasaltContext<DB> {
-    BasaltContext::new(db, cfg.spec).with_cfg(cfg).with_block(block)
+    BasaltContext::new(db, cfg.spec).with_cfg(cfg).with_block(block).with_chain(rules)
 }
 
 /// A revm database that can tell whether an account has storage in its current state.

@@ -9,8 +9,10 @@ use crate::collision::{BasaltContext, StoragePresence, basalt_context};
 use crate::{
     db::{StateDb, StateDbError},
     evm_env::{BlockEvmEnv, block_evm_env},
+    handler::transact_commit,
     requests::{InvalidDepositLayout, collect_deposit_requests},
-    tx_env::{l1_transaction, tx_env},
+    rules::ChainRules,
+    tx_env::block_tx_env,
 };
 use alloy_consensus::{Eip658Value, Header, Receipt, Transaction};
 use alloy_eips::{eip4844::DATA_GAS_PER_BLOB, eip7685::Requests, eip7840::BlobParams};
@@ -63,6 +65,8 @@ pub struct BlockInput<'a> {
 #[derive(Clone, Debug)]
 pub struct BlockOutput {
     pub receipts: Vec<BasaltReceipt>,
+    /// Per transaction, the address a creation made (from the sender's account nonce).
+    pub contract_addresses: Vec<Option<Address>>,
     pub gas_used: u64,
     pub blob_gas_used: u64,
     /// EIP-7685 requests (Prague and later).
@@ -165,6 +169,7 @@ pub struct BlockExecutor<'a, R: StateReader> {
     blob_params: Option<BlobParams>,
     evm: ExecutorEvm<R>,
     receipts: Vec<BasaltReceipt>,
+    contract_addresses: Vec<Option<Address>>,
     gas_used: u64,
     blob_gas_used: u64,
 }
@@ -177,7 +182,7 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
         let BlockEvmEnv { fork, blob_params, cfg, block: block_env } =
             block_evm_env(config, header);
         let db = State::builder().with_database_ref(StateDb(state)).with_bundle_update().build();
-        let evm = basalt_context(db, cfg, block_env).build_mainnet();
+        let evm = basalt_context(db, cfg, block_env, ChainRules::of(config)).build_mainnet();
         Self {
             config,
             header,
@@ -185,9 +190,16 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
             blob_params,
             evm,
             receipts: Vec::new(),
+            contract_addresses: Vec::new(),
             gas_used: 0,
             blob_gas_used: 0,
         }
+    }
+
+    /// The address the transaction at `index` created (a creation's, successful or not, as
+    /// receipts report it), `None` for a call or an index not executed.
+    pub fn created_address(&self, index: usize) -> Option<Address> {
+        self.contract_addresses.get(index).copied().flatten()
     }
 
     /// Gas used by the transactions executed so far.
@@ -208,9 +220,6 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
         sender: Address,
         intermediate_root: Option<&mut IntermediateRoot<'_>>,
     ) -> Result<&BasaltReceipt, BlockExecutionError> {
-        let signed = l1_transaction(tx).map_err(|reason| {
-            BlockExecutionError::InvalidTransaction { index, reason: reason.into() }
-        })?;
         let remaining = self.header.gas_limit.saturating_sub(self.gas_used);
         if tx.gas_limit() > remaining {
             return Err(BlockExecutionError::GasAllowanceExceeded {
@@ -235,8 +244,17 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
             }
             blob_gas_used = used;
         }
-        let result =
-            self.evm.transact_commit(tx_env(signed, sender)).map_err(|e| evm_error(index, e))?;
+        // A creation's address comes from the sender's account nonce before the transaction;
+        // for a privileged transaction the nonce field is the bridge's id, not the account's.
+        let created = if tx.is_create() {
+            let account =
+                self.evm.db_mut().basic(sender).map_err(DatabaseFailure::into_execution_error)?;
+            Some(sender.create(account.map_or(0, |account| account.nonce)))
+        } else {
+            None
+        };
+        let result = transact_commit(&mut self.evm, block_tx_env(tx, sender))
+            .map_err(|e| evm_error(index, e))?;
         let gas_used = self
             .gas_used
             .checked_add(result.tx_gas_used())
@@ -255,6 +273,7 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
         self.blob_gas_used = blob_gas_used;
         let receipt = Receipt { status, cumulative_gas_used: gas_used, logs: result.into_logs() };
         self.receipts.push(BasaltReceipt::from_typed(tx.tx_type(), receipt.with_bloom()));
+        self.contract_addresses.push(created);
         Ok(self.receipts.last().expect("a receipt was just pushed"))
     }
 
@@ -303,6 +322,7 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
         let changes = changes_of(db);
         Ok(BlockOutput {
             receipts: self.receipts,
+            contract_addresses: self.contract_addresses,
             gas_used: self.gas_used,
             blob_gas_used: self.blob_gas_used,
             requests,
@@ -465,6 +485,9 @@ fn changes_of<DB: revm::DatabaseRef>(
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod privileged_tests;
 
 #[cfg(test)]
 mod tests {

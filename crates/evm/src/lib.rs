@@ -1,4 +1,5 @@
-//! revm integration: block execution with Ethereum's L1 rules per fork, plus single-call
+//! revm integration: block execution with Ethereum's L1 rules per fork or the L2 rules
+//! ([`handler`], [`rules`]), plus single-call
 //! simulation (`eth_call`, `eth_estimateGas`, `eth_createAccessList`), multi-block simulation
 //! (`eth_simulateV1`) and geth-style tracing.
 //! Takes state through [`basalt_primitives::StateReader`] and returns receipts and a change set;
@@ -8,7 +9,9 @@ mod collision;
 mod db;
 mod evm_env;
 mod executor;
+pub mod handler;
 pub mod requests;
+pub mod rules;
 mod simulate;
 mod spec;
 #[cfg(test)]
@@ -23,6 +26,7 @@ pub use executor::{
     CONSOLIDATION_REQUEST_ADDRESS, HISTORY_STORAGE_ADDRESS, IntermediateRoot,
     WITHDRAWAL_REQUEST_ADDRESS, execute_block,
 };
+pub use rules::{ChainRules, L2Rules};
 pub use simulate::multi_block::{
     BlockStateCall, SimulateBlocksError, SimulatedBlockOutput, SimulationOptions, simulate_blocks,
 };
@@ -32,4 +36,6 @@ pub use simulate::{
 };
 pub use spec::spec_id;
 pub use trace::{SUPPORTED_TRACERS, trace_block, trace_transaction};
-pub use tx_env::{PRIVILEGED_UNDER_L1_RULES, l1_transaction, tx_env};
+pub use tx_env::{
+    BasaltTxEnv, PRIVILEGED_UNDER_L1_RULES, PrivilegedParts, block_tx_env, l1_transaction, tx_env,
+};

@@ -6,6 +6,10 @@
 
 use crate::collision::{BasaltContext, basalt_context};
 use crate::{db::StateDb, evm_env::block_evm_env};
+use crate::{
+    handler::{inspect, transact},
+    rules::ChainRules,
+};
 use alloy_consensus::{Header, TxType};
 use alloy_primitives::{Address, B256, Bytes, Log, TxKind, U256};
 use alloy_rpc_types_eth::{
@@ -15,7 +19,7 @@ use alloy_rpc_types_eth::{
 use alloy_sol_types::{Panic, Revert, SolError};
 use basalt_primitives::{ChainConfig, StateReader};
 use revm::{
-    Database, ExecuteEvm, InspectEvm, MainBuilder,
+    Database, MainBuilder,
     bytecode::Bytecode,
     context::{Cfg, TxEnv, either::Either},
     context_interface::{
@@ -169,7 +173,7 @@ pub fn call<S: StateReader + ?Sized>(
     let caller = prepared.tx.caller;
     let tx = TxEnv { gas_limit, ..prepared.tx };
     let mut evm = prepared.context.build_mainnet();
-    let result = evm.transact(tx).map_err(|e| simulation_error(e, caller))?.result;
+    let (result, _) = transact(&mut evm, tx.into()).map_err(|e| simulation_error(e, caller))?;
     call_outcome(result)
 }
 
@@ -198,7 +202,7 @@ pub fn estimate_gas<S: StateReader + ?Sized>(
     let mut evm = prepared.context.build_mainnet();
     let mut run = |gas_limit: u64| {
         let tx = TxEnv { gas_limit, ..base_tx.clone() };
-        evm.transact(tx).map(|outcome| outcome.result)
+        transact(&mut evm, tx.into()).map(|(result, _)| result)
     };
 
     // A transfer to an account without code costs exactly the intrinsic gas; one run confirms
@@ -285,7 +289,7 @@ pub fn create_access_list<S: StateReader + ?Sized>(
     loop {
         evm.inspector = AccessListInspector::new(access_list.clone());
         let tx = TxEnv { access_list: access_list.clone(), ..base_tx.clone() };
-        let result = evm.inspect_tx(tx).map_err(|e| simulation_error(e, caller))?.result;
+        let (result, _) = inspect(&mut evm, tx.into()).map_err(|e| simulation_error(e, caller))?;
         let touched = std::mem::take(&mut evm.inspector).into_access_list();
         if touched == access_list || round >= ACCESS_LIST_MAX_ROUNDS {
             // The gas and error belong to the run with `access_list` attached.
@@ -362,7 +366,7 @@ impl<'s, S: StateReader + ?Sized> PreparedCall<'s, S> {
             }
         }
         let tx = request_tx_env(request, config.chain_id, &fees)?;
-        let context = basalt_context(db, env.cfg, env.block);
+        let context = basalt_context(db, env.cfg, env.block, ChainRules::of(config));
         Ok(Self { context, tx, gas_cap })
     }
 

@@ -9,15 +9,18 @@ use crate::{
     db::StateDb,
     evm_env::block_evm_env,
     executor::apply_pre_block_calls,
+    handler::{inspect, transact_commit},
+    rules::ChainRules,
     simulate::{SimulationError, simulation_error},
-    tx_env::{l1_transaction, tx_env},
+    tx_env::block_tx_env,
 };
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256};
 use alloy_rpc_types_trace::geth::{GethDebugTracingOptions, GethTrace, TraceResult};
 use basalt_primitives::{BasaltTxEnvelope, ChainConfig, StateReader};
 use revm::{
-    DatabaseCommit, ExecuteCommitEvm, InspectEvm, MainBuilder, handler::MainnetEvm, state::EvmState,
+    DatabaseCommit, MainBuilder, context::result::ResultAndState, handler::MainnetEvm,
+    state::EvmState,
 };
 use revm_inspectors::tracing::{DebugInspector, DebugInspectorError, TransactionContext};
 
@@ -149,8 +152,8 @@ impl<'s, S: StateReader + ?Sized> BlockReplay<'s, S> {
     ) -> Result<Self, SimulationError> {
         let env = block_evm_env(config, header);
         let db = revm::database::CacheDB::new(StateDb(parent_state));
-        let mut evm =
-            basalt_context(db, env.cfg, env.block).build_mainnet_with_inspector(inspector);
+        let mut evm = basalt_context(db, env.cfg, env.block, ChainRules::of(config))
+            .build_mainnet_with_inspector(inspector);
         apply_pre_block_calls(&mut evm, env.fork, header)
             .map_err(|e| SimulationError::PreBlockCalls(e.to_string()))?;
         Ok(Self { evm, block_hash: header.hash_slow() })
@@ -163,11 +166,7 @@ impl<'s, S: StateReader + ?Sized> BlockReplay<'s, S> {
         tx: &BasaltTxEnvelope,
         sender: Address,
     ) -> Result<(), SimulationError> {
-        let tx = l1_transaction(tx).map_err(|reason| SimulationError::BlockTransactionFailed {
-            index,
-            reason: reason.into(),
-        })?;
-        self.evm.transact_commit(tx_env(tx, sender)).map_err(|err| {
+        transact_commit(&mut self.evm, block_tx_env(tx, sender)).map_err(|err| {
             SimulationError::BlockTransactionFailed {
                 index,
                 reason: simulation_error(err, sender).to_string(),
@@ -185,14 +184,11 @@ impl<'s, S: StateReader + ?Sized> BlockReplay<'s, S> {
         tx: &BasaltTxEnvelope,
         sender: Address,
     ) -> Result<Result<(GethTrace, EvmState), String>, SimulationError> {
-        let signed = match l1_transaction(tx) {
-            Ok(signed) => signed,
-            Err(reason) => return Ok(Err(reason.into())),
-        };
-        let env = tx_env(signed, sender);
-        let executed = self.evm.inspect_tx(env.clone());
+        let env = block_tx_env(tx, sender);
+        let executed = inspect(&mut self.evm, env.clone());
         let traced = match executed {
-            Ok(outcome) => {
+            Ok((result, state)) => {
+                let outcome = ResultAndState::new(result, state);
                 let context = TransactionContext {
                     block_hash: Some(self.block_hash),
                     tx_index: Some(index),
@@ -205,7 +201,7 @@ impl<'s, S: StateReader + ?Sized> BlockReplay<'s, S> {
                     .inspector
                     .get_result(
                         Some(context),
-                        &env,
+                        &env.base,
                         &evm.ctx.block,
                         &outcome,
                         evm.ctx.journaled_state.database_mut(),

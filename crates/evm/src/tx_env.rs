@@ -1,9 +1,15 @@
-//! Translation of a signed Ethereum transaction into revm's transaction environment.
+//! Translation of a block's transaction into revm's transaction environment: the signed
+//! Ethereum fields ([`TxEnv`]) plus, for a privileged (`0x7e`) transaction, what the L2 rules
+//! need ([`PrivilegedParts`]).
 
 use alloy_consensus::Transaction;
-use alloy_primitives::Address;
-use basalt_primitives::{BasaltTxEnvelope, TxEnvelope};
-use revm::context::{TxEnv, either::Either};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
+use basalt_primitives::{BasaltTxEnvelope, PRIVILEGED_TX_TYPE, TxEnvelope};
+use revm::{
+    context::{TxEnv, either::Either},
+    context_interface::Transaction as RevmTransaction,
+    handler::SystemCallTx,
+};
 
 /// Why a privileged transaction cannot run under L1 rules.
 pub const PRIVILEGED_UNDER_L1_RULES: &str =
@@ -14,7 +20,37 @@ pub fn l1_transaction(tx: &BasaltTxEnvelope) -> Result<&TxEnvelope, &'static str
     tx.as_ethereum().ok_or(PRIVILEGED_UNDER_L1_RULES)
 }
 
-/// The revm view of `tx` sent by `sender` (already recovered).
+/// What a privileged transaction adds to the revm environment (docs/contracts.md, "Privileged
+/// transactions on L2").
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PrivilegedParts {
+    /// Wei credited to the sender before anything else; kept whatever happens next.
+    pub mint: U256,
+}
+
+/// The transaction revm runs in every Basalt EVM: the Ethereum environment, and for a
+/// privileged transaction its extra parts (`None` for signed transactions, calls and system
+/// calls).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BasaltTxEnv {
+    pub base: TxEnv,
+    pub privileged: Option<PrivilegedParts>,
+}
+
+impl From<TxEnv> for BasaltTxEnv {
+    fn from(base: TxEnv) -> Self {
+        Self { base, privileged: None }
+    }
+}
+
+impl BasaltTxEnv {
+    /// True for a privileged (`0x7e`) transaction.
+    pub fn is_privileged(&self) -> bool {
+        self.privileged.is_some()
+    }
+}
+
+/// The revm view of a signed `tx` sent by `sender` (already recovered).
 pub fn tx_env(tx: &TxEnvelope, sender: Address) -> TxEnv {
     let is_dynamic_fee = tx.is_dynamic_fee();
     TxEnv {
@@ -39,5 +75,119 @@ pub fn tx_env(tx: &TxEnvelope, sender: Address) -> TxEnv {
             .authorization_list()
             .map(|list| list.iter().cloned().map(Either::Left).collect())
             .unwrap_or_default(),
+    }
+}
+
+/// The revm view of a block's transaction `tx` sent by `sender`. A privileged transaction pays
+/// no gas (price 0) and carries its nonce field (the bridge's transaction id), which the L2
+/// rules do not check.
+pub fn block_tx_env(tx: &BasaltTxEnvelope, sender: Address) -> BasaltTxEnv {
+    match tx {
+        BasaltTxEnvelope::Ethereum(signed) => tx_env(signed, sender).into(),
+        BasaltTxEnvelope::Privileged(sealed) => {
+            let privileged = sealed.inner();
+            BasaltTxEnv {
+                base: TxEnv {
+                    tx_type: PRIVILEGED_TX_TYPE,
+                    caller: sender,
+                    gas_limit: privileged.gas_limit,
+                    gas_price: 0,
+                    gas_priority_fee: Some(0),
+                    kind: privileged.to,
+                    value: privileged.value,
+                    data: privileged.input.clone(),
+                    nonce: privileged.nonce,
+                    chain_id: Some(privileged.chain_id),
+                    ..Default::default()
+                },
+                privileged: Some(PrivilegedParts { mint: privileged.mint }),
+            }
+        }
+    }
+}
+
+impl RevmTransaction for BasaltTxEnv {
+    type AccessListItem<'a> = <TxEnv as RevmTransaction>::AccessListItem<'a>;
+    type Authorization<'a> = <TxEnv as RevmTransaction>::Authorization<'a>;
+
+    fn tx_type(&self) -> u8 {
+        self.base.tx_type()
+    }
+
+    fn caller(&self) -> Address {
+        self.base.caller()
+    }
+
+    fn gas_limit(&self) -> u64 {
+        self.base.gas_limit()
+    }
+
+    fn value(&self) -> U256 {
+        self.base.value()
+    }
+
+    fn input(&self) -> &Bytes {
+        self.base.input()
+    }
+
+    fn nonce(&self) -> u64 {
+        self.base.nonce()
+    }
+
+    fn kind(&self) -> TxKind {
+        self.base.kind()
+    }
+
+    fn chain_id(&self) -> Option<u64> {
+        self.base.chain_id()
+    }
+
+    fn gas_price(&self) -> u128 {
+        self.base.gas_price()
+    }
+
+    fn access_list(&self) -> Option<impl Iterator<Item = Self::AccessListItem<'_>>> {
+        self.base.access_list()
+    }
+
+    fn blob_versioned_hashes(&self) -> &[B256] {
+        self.base.blob_versioned_hashes()
+    }
+
+    fn max_fee_per_blob_gas(&self) -> u128 {
+        self.base.max_fee_per_blob_gas()
+    }
+
+    fn authorization_list_len(&self) -> usize {
+        self.base.authorization_list_len()
+    }
+
+    fn authorization_list(&self) -> impl Iterator<Item = Self::Authorization<'_>> {
+        self.base.authorization_list()
+    }
+
+    fn max_fee_per_gas(&self) -> u128 {
+        self.base.max_fee_per_gas()
+    }
+
+    fn max_priority_fee_per_gas(&self) -> Option<u128> {
+        self.base.max_priority_fee_per_gas()
+    }
+
+    fn effective_gas_price(&self, base_fee: u128) -> u128 {
+        if self.is_privileged() {
+            return 0;
+        }
+        self.base.effective_gas_price(base_fee)
+    }
+}
+
+impl SystemCallTx for BasaltTxEnv {
+    fn new_system_tx_with_caller(
+        caller: Address,
+        system_contract_address: Address,
+        data: Bytes,
+    ) -> Self {
+        TxEnv::new_system_tx_with_caller(caller, system_contract_address, data).into()
     }
 }

@@ -123,6 +123,15 @@ pub fn genesis_json(config: &L2GenesisConfig) -> Result<String, L2GenesisError> 
     }
     .to_json();
     let mut genesis: Value = serde_json::from_str(&base)?;
+    // The section that makes the engine run the L2 rules (`ChainConfig::rollup`).
+    genesis
+        .get_mut("config")
+        .and_then(Value::as_object_mut)
+        .ok_or(L2GenesisError::InvalidConfig("the base genesis has no config"))?
+        .insert(
+            "basalt".into(),
+            serde_json::json!({ "bridge": basalt_contracts::formats::L2_BRIDGE }),
+        );
     let alloc = genesis
         .get_mut("alloc")
         .and_then(Value::as_object_mut)

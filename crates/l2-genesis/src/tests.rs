@@ -76,6 +76,8 @@ fn the_file_has_the_l2_config_every_account_and_no_ether() {
     assert_eq!(spec.config.chain_id, CHAIN_ID);
     assert_eq!(spec.genesis.gas_limit, 30_000_000);
     assert_eq!(spec.config.fork_at(0, 0), L2_FORK, "every fork active at block 0");
+    let rollup = spec.config.rollup.as_ref().expect("the L2 rules are on");
+    assert_eq!(rollup.bridge, L2_BRIDGE);
     let alloc = &spec.genesis.alloc;
     assert!(alloc.values().all(|a| a.balance.is_zero()), "no funded account");
     let code_hash = |address: Address| keccak256(alloc[&address].code.as_ref().unwrap());

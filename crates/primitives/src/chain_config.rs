@@ -39,6 +39,18 @@ pub struct ChainConfig {
     /// EIP-1559 elasticity and change denominator (mainnet's 2 and 8 unless a chain sets
     /// others; an L2 may).
     pub base_fee_params: BaseFeeParams,
+    /// Present on a Basalt L2 (the genesis config's `basalt` section): the chain runs the L2
+    /// rules (privileged transactions, the bridge address rule) on top of its forks' rules.
+    pub rollup: Option<RollupConfig>,
+}
+
+/// What makes a chain a Basalt L2, as its genesis config's `basalt` section says
+/// (`{"bridge": "0x…01ff"}`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollupConfig {
+    /// The L2 bridge: privileged deposits come from it; signed transactions may not.
+    pub bridge: Address,
 }
 
 /// Error building a chain config.
@@ -63,6 +75,7 @@ impl ChainConfig {
             blob_schedule: default_blob_schedule(),
             deposit_contract: MAINNET_DEPOSIT_CONTRACT,
             base_fee_params: BaseFeeParams::ethereum(),
+            rollup: None,
         }
     }
 

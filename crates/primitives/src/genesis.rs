@@ -46,6 +46,8 @@ pub enum GenesisError {
          BPO5); remove it"
     )]
     UnsupportedFork(String),
+    #[error("config.basalt (the L2 section) must be {{\"bridge\": \"0x…\"}}: {0}")]
+    InvalidRollupSection(String),
 }
 
 impl GenesisSpec {
@@ -179,6 +181,11 @@ fn chain_config_from(genesis: &Genesis) -> Result<ChainConfig, GenesisError> {
             return Err(GenesisError::MissingBlobSchedule(fork));
         }
     }
+    if let Some(section) = c.extra_fields.get("basalt") {
+        let rollup = serde_json::from_value(section.clone())
+            .map_err(|e| GenesisError::InvalidRollupSection(e.to_string()))?;
+        config.rollup = Some(rollup);
+    }
     config.validate()?;
     Ok(config)
 }
@@ -253,6 +260,32 @@ mod tests {
         let unordered = MINIMAL.replace("\"berlinBlock\": 0", "\"berlinBlock\": 10");
         assert!(matches!(GenesisSpec::from_json(&unordered), Err(GenesisError::Config(_))));
         assert!(GenesisSpec::from_json("{ not json").is_err());
+    }
+
+    #[test]
+    fn a_basalt_section_makes_an_l2_and_a_bad_one_is_named() {
+        assert_eq!(GenesisSpec::from_json(MINIMAL).unwrap().config.rollup, None);
+        let bridge = "0x00000000000000000000000000000000000001ff";
+        let l2 = MINIMAL.replacen(
+            r#""chainId": 1337,"#,
+            &format!(r#""chainId": 1337, "basalt": {{"bridge": "{bridge}"}},"#),
+            1,
+        );
+        let rollup = GenesisSpec::from_json(&l2).unwrap().config.rollup.unwrap();
+        assert_eq!(rollup.bridge, bridge.parse::<alloy_primitives::Address>().unwrap());
+        for bad in [
+            r#"{"bridge": "0x12"}"#,
+            r#"{}"#,
+            r#"{"bridge": "0x00000000000000000000000000000000000001ff", "x": 1}"#,
+        ] {
+            let text = MINIMAL.replacen(
+                r#""chainId": 1337,"#,
+                &format!(r#""chainId": 1337, "basalt": {bad},"#),
+                1,
+            );
+            let err = GenesisSpec::from_json(&text).unwrap_err();
+            assert!(matches!(err, GenesisError::InvalidRollupSection(_)), "{bad}: {err}");
+        }
     }
 
     #[test]

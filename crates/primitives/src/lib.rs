@@ -18,7 +18,7 @@ pub use alloy_consensus::{
 pub use alloy_eips::{eip4895::Withdrawal, eip7685::Requests};
 pub use alloy_primitives::{Address, B256, Bloom, Bytes, Log, U256};
 pub use block_fees::{BaseFeeOverflow, BlockFees};
-pub use chain_config::{ChainConfig, ForkCondition};
+pub use chain_config::{ChainConfig, ForkCondition, RollupConfig};
 pub use genesis::{GenesisError, GenesisSpec};
 pub use hardfork::Hardfork;
 pub use privileged::{PRIVILEGED_TX_TYPE, TxPrivileged};

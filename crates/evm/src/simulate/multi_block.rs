@@ -28,6 +28,7 @@ use crate::{
     executor::{apply_pre_block_calls, block_requests},
     tx_env::tx_env,
 };
+use crate::{handler::inspect_commit, rules::ChainRules};
 use alloy_consensus::{
     Eip658Value, Header, Receipt, Transaction,
     proofs::{calculate_receipt_root, calculate_transaction_root},
@@ -44,7 +45,7 @@ use basalt_primitives::{
     StateReader, Withdrawal,
 };
 use revm::{
-    Database, ExecuteCommitEvm, InspectCommitEvm, MainBuilder,
+    Database, ExecuteCommitEvm, MainBuilder,
     context::{ContextTr, JournalTr},
     context_interface::{
         block::BlobExcessGasAndPrice,
@@ -297,7 +298,7 @@ impl<'a, S: StateReader + ?Sized> Simulation<'a, S> {
         // The EVM owns the state while the block runs; an empty cache stands in meanwhile.
         let base_state = self.db.db.0;
         let db = std::mem::replace(&mut self.db, CacheDB::new(StateDb(base_state)));
-        let mut evm = basalt_context(db, env.cfg, env.block)
+        let mut evm = basalt_context(db, env.cfg, env.block, ChainRules::of(self.config))
             .build_mainnet_with_inspector(CallLogs::new(self.options.trace_transfers))
             .with_precompiles(precompiles);
         let number = header.number;
@@ -382,7 +383,7 @@ impl<'a, S: StateReader + ?Sized> Simulation<'a, S> {
             tx.nonce = 0;
         }
         let gas_limit = tx.gas_limit;
-        let result = match evm.inspect_tx_commit(tx) {
+        let result = match inspect_commit(evm, tx.into()) {
             Ok(result) => result,
             Err(EVMError::Transaction(err)) => {
                 return Err(invalid_transaction(

@@ -1,0 +1,296 @@
+//! The one revm handler every Basalt EVM runs: revm's mainnet phases under L1 rules, and under
+//! L2 rules overrides of single phases for privileged (`0x7e`) transactions and for the L2
+//! bridge's address, the way op-revm overrides them for deposits (docs/contracts.md,
+//! "Privileged transactions on L2"). Run transactions through [`transact`], [`inspect`] and
+//! their `_commit` forms: revm's own `transact*` methods on the EVM use the plain mainnet
+//! handler and would skip these rules.
+//!
+//! A privileged transaction: `mint` is credited to `from` first and kept whatever happens; the
+//! nonce is bumped without being checked; no gas is bought and no fee is paid; if it would be
+//! invalid as an ordinary transaction (gas limit below intrinsic gas or the EIP-7623 floor,
+//! above the EIP-7825 cap, `value` above the balance after the mint) it is included as failed:
+//! status 0, gas used = its gas limit, no change but the mint and the nonce.
+
+use crate::{rules::ChainRules, tx_env::BasaltTxEnv};
+use revm::{
+    DatabaseCommit,
+    context::{
+        ContextSetters, ContextTr, JournalTr, LocalContextTr,
+        journaled_state::account::JournaledAccountTr,
+        result::{EVMError, ExecutionResult, HaltReason, InvalidTransaction, OutOfGasError},
+    },
+    context_interface::{Transaction, result::ResultGas},
+    handler::{
+        ContextTrDbError, EthFrame, EvmTr, FrameResult, Handler, PrecompileProvider,
+        instructions::InstructionProvider, pre_execution, validation,
+    },
+    inspector::{InspectorEvmTr, InspectorHandler},
+    interpreter::{InitialAndFloorGas, InterpreterResult, interpreter::EthInterpreter},
+    state::EvmState,
+};
+
+/// Errors of a Basalt EVM: revm's, with the database error of the context.
+pub type BasaltEvmError<CTX> = EVMError<ContextTrDbError<CTX>>;
+
+/// A context a Basalt EVM runs on: the Basalt transaction and the chain's rules.
+pub trait BasaltContextTr:
+    ContextTr<Journal: JournalTr<State = EvmState>, Tx = BasaltTxEnv, Chain = ChainRules>
+{
+}
+
+impl<CTX> BasaltContextTr for CTX where
+    CTX: ContextTr<Journal: JournalTr<State = EvmState>, Tx = BasaltTxEnv, Chain = ChainRules>
+{
+}
+
+/// An EVM the handler can run: a [`BasaltContextTr`] context with mainnet instructions,
+/// precompiles and frames.
+pub trait BasaltEvmTr:
+    EvmTr<
+        Context: BasaltContextTr + ContextSetters,
+        Precompiles: PrecompileProvider<Self::Context, Output = InterpreterResult>,
+        Instructions: InstructionProvider<
+            Context = Self::Context,
+            InterpreterTypes = EthInterpreter,
+        >,
+        Frame = EthFrame<EthInterpreter>,
+    >
+{
+}
+
+impl<EVM> BasaltEvmTr for EVM where
+    EVM: EvmTr<
+            Context: BasaltContextTr + ContextSetters,
+            Precompiles: PrecompileProvider<EVM::Context, Output = InterpreterResult>,
+            Instructions: InstructionProvider<
+                Context = EVM::Context,
+                InterpreterTypes = EthInterpreter,
+            >,
+            Frame = EthFrame<EthInterpreter>,
+        >
+{
+}
+
+/// The handler; see the module documentation.
+pub struct BasaltHandler<EVM> {
+    _evm: core::marker::PhantomData<EVM>,
+}
+
+impl<EVM> Default for BasaltHandler<EVM> {
+    fn default() -> Self {
+        Self { _evm: core::marker::PhantomData }
+    }
+}
+
+/// Why a signed transaction may not come from the L2 bridge's address: only queued
+/// (privileged) transactions may.
+pub const SIGNED_FROM_BRIDGE: &str =
+    "only privileged transactions from the L1 bridge's queue may come from the L2 bridge address";
+
+impl<EVM: BasaltEvmTr> Handler for BasaltHandler<EVM> {
+    type Evm = EVM;
+    type Error = BasaltEvmError<EVM::Context>;
+    type HaltReason = HaltReason;
+
+    /// A privileged transaction skips the environment checks (fees against the base fee, chain
+    /// id, type, EIP-7825 cap): the L1 bridge queued it, and its only failure mode is inclusion
+    /// as failed. Under L1 rules it is refused.
+    fn validate_env(&self, evm: &mut Self::Evm) -> Result<(), Self::Error> {
+        let ctx = evm.ctx();
+        if ctx.tx().is_privileged() {
+            return match ctx.chain() {
+                ChainRules::L1 => {
+                    Err(InvalidTransaction::Str(crate::tx_env::PRIVILEGED_UNDER_L1_RULES.into())
+                        .into())
+                }
+                ChainRules::L2(_) => Ok(()),
+            };
+        }
+        validation::validate_env(ctx)
+    }
+
+    fn validate_against_state_and_deduct_caller(
+        &self,
+        evm: &mut Self::Evm,
+        _init_and_floor_gas: &mut InitialAndFloorGas,
+    ) -> Result<(), Self::Error> {
+        let ctx = evm.ctx();
+        let Some(privileged) = ctx.tx().privileged.clone() else {
+            if let ChainRules::L2(rules) = ctx.chain()
+                && ctx.tx().caller() == rules.bridge
+            {
+                return Err(InvalidTransaction::Str(SIGNED_FROM_BRIDGE.into()).into());
+            }
+            return pre_execution::validate_against_state_and_deduct_caller(ctx);
+        };
+        let (_, tx, _, journal, _, _) = ctx.all_mut();
+        let mut caller = journal.load_account_with_code_mut(tx.caller())?.data;
+        credit_mint(&mut caller, privileged.mint);
+        if tx.kind().is_call() {
+            // A create bumps the nonce in its frame, as for any transaction.
+            caller.bump_nonce();
+        }
+        if tx.value() > *caller.balance() {
+            let balance = Box::new(*caller.balance());
+            return Err(InvalidTransaction::LackOfFundForMaxFee {
+                fee: Box::new(tx.value()),
+                balance,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// A privileged transaction bought no gas: nothing to give back.
+    fn reimburse_caller(
+        &self,
+        evm: &mut Self::Evm,
+        exec_result: &mut FrameResult,
+    ) -> Result<(), Self::Error> {
+        if evm.ctx().tx().is_privileged() {
+            return Ok(());
+        }
+        revm::handler::post_execution::reimburse_caller(
+            evm.ctx(),
+            exec_result.gas(),
+            revm::primitives::U256::ZERO,
+        )
+        .map_err(From::from)
+    }
+
+    /// A privileged transaction pays no fee.
+    fn reward_beneficiary(
+        &self,
+        evm: &mut Self::Evm,
+        exec_result: &mut FrameResult,
+    ) -> Result<(), Self::Error> {
+        if evm.ctx().tx().is_privileged() {
+            return Ok(());
+        }
+        revm::handler::post_execution::reward_beneficiary(evm.ctx(), exec_result.gas())
+            .map_err(From::from)
+    }
+
+    /// A privileged transaction that is invalid as a transaction is included as failed: the
+    /// journal is discarded, then the mint and the nonce bump are applied alone. A failure of
+    /// the node (the database, the EVM) is never turned into a result.
+    fn catch_error(
+        &self,
+        evm: &mut Self::Evm,
+        error: Self::Error,
+    ) -> Result<ExecutionResult<Self::HaltReason>, Self::Error> {
+        let privileged = evm.ctx().tx().privileged.clone();
+        let is_l2 = matches!(evm.ctx().chain(), ChainRules::L2(_));
+        evm.ctx().local_mut().clear();
+        evm.ctx().journal_mut().discard_tx();
+        evm.frame_stack().clear();
+        let (Some(privileged), true, EVMError::Transaction(invalid)) = (privileged, is_l2, &error)
+        else {
+            return Err(error);
+        };
+        let reason = failed_inclusion_reason(invalid);
+        let ctx = evm.ctx();
+        let (_, tx, _, journal, _, _) = ctx.all_mut();
+        let gas_limit = tx.gas_limit();
+        let mut caller = journal.load_account_with_code_mut(tx.caller())?.data;
+        credit_mint(&mut caller, privileged.mint);
+        caller.bump_nonce();
+        drop(caller);
+        journal.commit_tx();
+        Ok(ExecutionResult::Halt {
+            reason,
+            gas: ResultGas::default().with_total_gas_spent(gas_limit),
+            logs: Vec::new(),
+        })
+    }
+}
+
+impl<EVM: BasaltEvmTr + InspectorEvmTr> InspectorHandler for BasaltHandler<EVM> {
+    type IT = EthInterpreter;
+}
+
+/// Credits the mint. The L1 bridge mints at most the ether locked on L1, so the sum never
+/// reaches 2^256; the balance saturates rather than wraps should it ever.
+fn credit_mint(caller: &mut impl JournaledAccountTr, mint: revm::primitives::U256) {
+    let balance = caller.balance().saturating_add(mint);
+    caller.set_balance(balance);
+}
+
+/// The halt reason a failed privileged transaction's result carries (its receipt has status 0
+/// either way): out of funds for the value, out of gas for the gas rules, invalid otherwise.
+fn failed_inclusion_reason(invalid: &InvalidTransaction) -> HaltReason {
+    match invalid {
+        InvalidTransaction::LackOfFundForMaxFee { .. } => HaltReason::OutOfFunds,
+        InvalidTransaction::CallGasCostMoreThanGasLimit { .. }
+        | InvalidTransaction::GasFloorMoreThanGasLimit { .. }
+        | InvalidTransaction::TxGasLimitGreaterThanCap { .. } => {
+            HaltReason::OutOfGas(OutOfGasError::Basic)
+        }
+        _ => HaltReason::OpcodeNotFound,
+    }
+}
+
+/// Runs `tx` on `evm` with the chain's rules and returns the result and the changed state
+/// (not committed). Errors are revm's: `Transaction` for an invalid transaction (never for a
+/// privileged one under L2 rules, which is included as failed instead), `Database` for a
+/// failed state read.
+pub fn transact<EVM: BasaltEvmTr>(
+    evm: &mut EVM,
+    tx: BasaltTxEnv,
+) -> Result<(ExecutionResult, EvmState), BasaltEvmError<EVM::Context>> {
+    evm.ctx().set_tx(tx);
+    let result = BasaltHandler::default().run(evm);
+    finalize(evm, result)
+}
+
+/// [`transact`] with the EVM's inspector (a tracer, the access-list or log collector) called
+/// at every step.
+pub fn inspect<EVM: BasaltEvmTr + InspectorEvmTr>(
+    evm: &mut EVM,
+    tx: BasaltTxEnv,
+) -> Result<(ExecutionResult, EvmState), BasaltEvmError<EVM::Context>> {
+    evm.ctx().set_tx(tx);
+    let result = BasaltHandler::default().inspect_run(evm);
+    finalize(evm, result)
+}
+
+/// [`transact`], committing the state to the EVM's database.
+pub fn transact_commit<EVM>(
+    evm: &mut EVM,
+    tx: BasaltTxEnv,
+) -> Result<ExecutionResult, BasaltEvmError<EVM::Context>>
+where
+    EVM: BasaltEvmTr<Context: ContextTr<Db: DatabaseCommit>>,
+{
+    let executed = transact(evm, tx)?;
+    Ok(commit(evm, executed))
+}
+
+/// [`inspect`], committing the state to the EVM's database.
+pub fn inspect_commit<EVM>(
+    evm: &mut EVM,
+    tx: BasaltTxEnv,
+) -> Result<ExecutionResult, BasaltEvmError<EVM::Context>>
+where
+    EVM: BasaltEvmTr<Context: ContextTr<Db: DatabaseCommit>> + InspectorEvmTr,
+{
+    let executed = inspect(evm, tx)?;
+    Ok(commit(evm, executed))
+}
+
+/// Takes the journal's state (clearing it for the next transaction) whatever the outcome.
+fn finalize<EVM: BasaltEvmTr>(
+    evm: &mut EVM,
+    result: Result<ExecutionResult, BasaltEvmError<EVM::Context>>,
+) -> Result<(ExecutionResult, EvmState), BasaltEvmError<EVM::Context>> {
+    let state = evm.ctx().journal_mut().finalize();
+    Ok((result?, state))
+}
+
+fn commit<EVM: BasaltEvmTr<Context: ContextTr<Db: DatabaseCommit>>>(
+    evm: &mut EVM,
+    (result, state): (ExecutionResult, EvmState),
+) -> ExecutionResult {
+    evm.ctx().db_mut().commit(state);
+    result
+}
