@@ -1,0 +1,135 @@
+//! Privileged (`0x7e`) transactions through real processes: a block with a deposit into WETH
+//! and a deposit included as failed is built on the L2 genesis `basalt deploy` writes,
+//! `basalt import` re-executes it under the L2 rules the genesis declares, and `basalt l1`
+//! serves it over JSON-RPC (transaction, receipt and block objects, a call on the resulting
+//! state, a trace).
+
+mod common;
+
+use alloy_primitives::{Address, Bytes, TxKind, U256, address, hex};
+use basalt_chain::{Blockchain, builder::BlockTemplate, genesis::init_from_spec};
+use basalt_l2_genesis::{L2GenesisConfig, build};
+use basalt_primitives::{BasaltTxEnvelope, TxPrivileged};
+use basalt_storage::Database;
+use basalt_test_harness::{BasaltL1, http_post};
+use common::{encode_chain, import};
+use serde_json::{Value, json};
+use std::path::Path;
+
+const CHAIN_ID: u64 = 12_212_759;
+const WETH: Address = address!("0x4200000000000000000000000000000000000006");
+/// An aliased L1 contract (what `sendToL2` from a contract names as `from`).
+const FROM: Address = address!("0x2222000000000000000000000000000000003333");
+const ETHER: u128 = 1_000_000_000_000_000_000;
+
+fn deposit(id: u64, mint: u128, value: u128, gas_limit: u64) -> BasaltTxEnvelope {
+    TxPrivileged {
+        chain_id: CHAIN_ID,
+        nonce: id,
+        gas_limit,
+        to: TxKind::Call(WETH),
+        mint: U256::from(mint),
+        value: U256::from(value),
+        input: Bytes::from(hex!("d0e30db0")), // WETH9.deposit()
+        from: FROM,
+    }
+    .into()
+}
+
+#[test]
+fn privileged_transactions_are_executed_imported_and_served() {
+    let genesis = build(&L2GenesisConfig::new(CHAIN_ID, 30_000_000, 1_700_000_000)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let genesis_path = dir.path().join("l2-genesis.json");
+    std::fs::write(&genesis_path, &genesis.file.json).unwrap();
+
+    // Build block 1 on the L2 genesis with the chain's own builder.
+    let db = Database::in_memory().unwrap();
+    init_from_spec(&db, &genesis.spec, genesis.file.json.as_bytes()).unwrap();
+    let chain = Blockchain::new(db, genesis.spec.config.clone()).unwrap();
+    let credited = deposit(7, 2 * ETHER, ETHER, 100_000);
+    // Sends more than the balance after its mint: included as failed, the mint kept.
+    let failed = deposit(8, ETHER, 5 * ETHER, 90_000);
+    let built = chain
+        .build_block(BlockTemplate {
+            timestamp: 1_700_000_002,
+            gas_limit: Some(30_000_000),
+            transactions: vec![credited.clone(), failed.clone()],
+            withdrawals: Some(vec![]),
+            parent_beacon_block_root: Some(Default::default()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(built.rejected.is_empty(), "{:?}", built.rejected);
+    let chain_path = dir.path().join("chain.rlp");
+    std::fs::write(&chain_path, encode_chain(std::slice::from_ref(&built.block))).unwrap();
+
+    // `basalt import` re-executes it under the L2 rules and must agree on every root.
+    let datadir = dir.path().join("data");
+    let (ok, _, stderr) = import(&genesis_path, &datadir, &chain_path);
+    assert!(ok, "{stderr}");
+
+    let node = BasaltL1::start(
+        Path::new(env!("CARGO_BIN_EXE_basalt")),
+        &[
+            "--datadir",
+            datadir.to_str().unwrap(),
+            "--genesis",
+            genesis_path.to_str().unwrap(),
+            "--no-mining",
+        ],
+    );
+    assert_eq!(node.result("eth_blockNumber", json!([])), "0x1");
+
+    // The transaction object: type 0x7e, its fields, `from` once, no signature.
+    let hash = credited.tx_hash().to_string();
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "eth_getTransactionByHash",
+        "params": [hash]});
+    let (_, text) = http_post(node.port, body.to_string().as_bytes());
+    assert_eq!(text.matches("\"from\"").count(), 1, "{text}");
+    let tx: Value = serde_json::from_str::<Value>(&text).unwrap()["result"].clone();
+    assert_eq!(tx["type"], "0x7e");
+    assert_eq!(tx["hash"], hash);
+    assert_eq!(tx["from"], format!("{FROM:#x}"));
+    assert_eq!(tx["to"], format!("{WETH:#x}"));
+    assert_eq!(tx["nonce"], "0x7");
+    assert_eq!(tx["mint"], format!("{:#x}", 2 * ETHER));
+    assert_eq!(tx["value"], format!("{ETHER:#x}"));
+    assert_eq!(tx["blockNumber"], "0x1");
+    for field in ["v", "r", "s", "yParity"] {
+        assert!(tx.get(field).is_none(), "{field} in {tx}");
+    }
+
+    // Receipts: 0x7e, success with ordinary gas accounting; the failed one uses its gas limit.
+    let receipt = node.result("eth_getTransactionReceipt", json!([hash]));
+    assert_eq!(receipt["type"], "0x7e");
+    assert_eq!(receipt["status"], "0x1");
+    assert_eq!(receipt["from"], format!("{FROM:#x}"));
+    assert_eq!(receipt["effectiveGasPrice"], "0x0");
+    assert_eq!(receipt["logs"].as_array().unwrap().len(), 1, "WETH's Deposit event");
+    let failed_receipt = node.result("eth_getTransactionReceipt", json!([failed.tx_hash()]));
+    assert_eq!(failed_receipt["status"], "0x0");
+    assert_eq!(failed_receipt["gasUsed"], "0x15f90"); // 90,000: the whole gas limit
+    assert!(failed_receipt["logs"].as_array().unwrap().is_empty());
+
+    // The block holds both, typed, and the state shows the rules: WETH credited with the value,
+    // `from` kept the rest of both mints and paid no gas; its nonce counted both.
+    let block = node.result("eth_getBlockByNumber", json!(["0x1", true]));
+    let types: Vec<&Value> =
+        block["transactions"].as_array().unwrap().iter().map(|t| &t["type"]).collect();
+    assert_eq!(types, [&json!("0x7e"), &json!("0x7e")]);
+    let balance_of = format!("0x70a08231{:0>64}", hex::encode(FROM));
+    let weth = node.result("eth_call", json!([{"to": WETH, "data": balance_of}, "latest"]));
+    assert_eq!(
+        U256::from_str_radix(weth.as_str().unwrap().trim_start_matches("0x"), 16).unwrap(),
+        U256::from(ETHER)
+    );
+    assert_eq!(node.result("eth_getBalance", json!([FROM, "latest"])), format!("{:#x}", 2 * ETHER));
+    assert_eq!(node.result("eth_getTransactionCount", json!([FROM, "latest"])), "0x2");
+
+    // Tracing replays the block under the same rules.
+    let trace = node.result("debug_traceTransaction", json!([hash, {"tracer": "callTracer"}]));
+    assert_eq!(trace["from"], format!("{FROM:#x}"));
+    assert_eq!(trace["to"], format!("{WETH:#x}"));
+    assert!(trace.get("error").is_none(), "{trace}");
+}
