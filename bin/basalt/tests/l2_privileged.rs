@@ -50,11 +50,25 @@ fn privileged_transactions_are_executed_imported_and_served() {
     let credited = deposit(7, 2 * ETHER, ETHER, 100_000);
     // Sends more than the balance after its mint: included as failed, the mint kept.
     let failed = deposit(8, ETHER, 5 * ETHER, 90_000);
+    // A creation (the L1 never queues one, the type allows it): it lands at `from`'s account
+    // nonce (2 after the two above), not at its nonce field (the id 9). Init code PUSH1 1,
+    // PUSH1 0, RETURN deploys the one-byte runtime code 0x00.
+    let create: BasaltTxEnvelope = TxPrivileged {
+        chain_id: CHAIN_ID,
+        nonce: 9,
+        gas_limit: 200_000,
+        to: TxKind::Create,
+        mint: U256::ZERO,
+        value: U256::ZERO,
+        input: Bytes::from(hex!("60016000f3")),
+        from: FROM,
+    }
+    .into();
     let built = chain
         .build_block(BlockTemplate {
             timestamp: 1_700_000_002,
             gas_limit: Some(30_000_000),
-            transactions: vec![credited.clone(), failed.clone()],
+            transactions: vec![credited.clone(), failed.clone(), create.clone()],
             withdrawals: Some(vec![]),
             parent_beacon_block_root: Some(Default::default()),
             ..Default::default()
@@ -117,7 +131,7 @@ fn privileged_transactions_are_executed_imported_and_served() {
     let block = node.result("eth_getBlockByNumber", json!(["0x1", true]));
     let types: Vec<&Value> =
         block["transactions"].as_array().unwrap().iter().map(|t| &t["type"]).collect();
-    assert_eq!(types, [&json!("0x7e"), &json!("0x7e")]);
+    assert_eq!(types, [&json!("0x7e"), &json!("0x7e"), &json!("0x7e")]);
     let balance_of = format!("0x70a08231{:0>64}", hex::encode(FROM));
     let weth = node.result("eth_call", json!([{"to": WETH, "data": balance_of}, "latest"]));
     assert_eq!(
@@ -125,7 +139,14 @@ fn privileged_transactions_are_executed_imported_and_served() {
         U256::from(ETHER)
     );
     assert_eq!(node.result("eth_getBalance", json!([FROM, "latest"])), format!("{:#x}", 2 * ETHER));
-    assert_eq!(node.result("eth_getTransactionCount", json!([FROM, "latest"])), "0x2");
+    assert_eq!(node.result("eth_getTransactionCount", json!([FROM, "latest"])), "0x3");
+
+    // The creation's receipt names the contract it really made.
+    let created = FROM.create(2);
+    let receipt = node.result("eth_getTransactionReceipt", json!([create.tx_hash()]));
+    assert_eq!(receipt["status"], "0x1");
+    assert_eq!(receipt["contractAddress"], format!("{created:#x}"));
+    assert_eq!(node.result("eth_getCode", json!([created, "latest"])), "0x00");
 
     // Tracing replays the block under the same rules.
     let trace = node.result("debug_traceTransaction", json!([hash, {"tracer": "callTracer"}]));

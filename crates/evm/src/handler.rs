@@ -117,6 +117,7 @@ impl<EVM: BasaltEvmTr> Handler for BasaltHandler<EVM> {
         let ctx = evm.ctx();
         let Some(privileged) = ctx.tx().privileged.clone() else {
             if let ChainRules::L2(rules) = ctx.chain()
+                && rules.refuse_signed_from_bridge
                 && ctx.tx().caller() == rules.bridge
             {
                 return Err(InvalidTransaction::Str(SIGNED_FROM_BRIDGE.into()).into());

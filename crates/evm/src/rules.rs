@@ -19,16 +19,32 @@ pub enum ChainRules {
 /// What the L2 rules need to know about the rollup.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct L2Rules {
-    /// The L2 bridge (RIP-7875 token bridge address): signed transactions may not come from it.
+    /// The L2 bridge (RIP-7875 token bridge address).
     pub bridge: Address,
+    /// Whether a signed transaction from `bridge` is invalid: true for blocks (only queued
+    /// transactions may come from the bridge), false for calls (`eth_call` may act as any
+    /// address, as on any node).
+    pub refuse_signed_from_bridge: bool,
 }
 
 impl ChainRules {
-    /// The rules `config` names: L2 when it has a rollup section.
+    /// The rules blocks of `config`'s chain run under: L2 when it has a rollup section.
     pub fn of(config: &ChainConfig) -> Self {
         match &config.rollup {
-            Some(rollup) => Self::L2(L2Rules { bridge: rollup.bridge }),
+            Some(rollup) => {
+                Self::L2(L2Rules { bridge: rollup.bridge, refuse_signed_from_bridge: true })
+            }
             None => Self::L1,
+        }
+    }
+
+    /// The rules calls and simulations (`eth_call`, `eth_estimateGas`,
+    /// `eth_createAccessList`, `eth_simulateV1`) run under: a block's, except that the caller
+    /// may be any address, the bridge included.
+    pub fn for_calls(config: &ChainConfig) -> Self {
+        match Self::of(config) {
+            Self::L2(rules) => Self::L2(L2Rules { refuse_signed_from_bridge: false, ..rules }),
+            Self::L1 => Self::L1,
         }
     }
 

@@ -366,7 +366,7 @@ impl<'s, S: StateReader + ?Sized> PreparedCall<'s, S> {
             }
         }
         let tx = request_tx_env(request, config.chain_id, &fees)?;
-        let context = basalt_context(db, env.cfg, env.block, ChainRules::of(config));
+        let context = basalt_context(db, env.cfg, env.block, ChainRules::for_calls(config));
         Ok(Self { context, tx, gas_cap })
     }
 

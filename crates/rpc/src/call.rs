@@ -8,7 +8,7 @@ use crate::{
     resolve::{FoundBlock, StateAt, block_id_or_latest},
 };
 use alloy_eips::BlockId;
-use alloy_primitives::{B256, U64};
+use alloy_primitives::{Address, B256, U64};
 use alloy_rpc_types_eth::{BlockOverrides, TransactionRequest, state::StateOverride};
 use alloy_rpc_types_trace::geth::GethDebugTracingOptions;
 use basalt_evm::SimulationError;
@@ -160,6 +160,30 @@ fn parent_state<'a>(
 }
 
 impl RpcContext {
+    /// Per transaction of `block`, the address a creation made, by re-executing the block on
+    /// the state it ran on.
+    pub(crate) fn contract_addresses(
+        &self,
+        view: &basalt_storage::ReadView,
+        found: &FoundBlock,
+        block: &basalt_primitives::Block,
+        senders: &[Address],
+    ) -> RpcResult<Vec<Option<Address>>> {
+        let parent = parent_state(view, found)?;
+        let input = basalt_evm::BlockInput {
+            header: &found.header,
+            transactions: &block.body.transactions,
+            senders,
+            ommers: &block.body.ommers,
+            withdrawals: block.body.withdrawals.as_ref().map(|w| w.as_slice()),
+        };
+        // Privileged transactions exist only on an L2, which starts after Byzantium: no
+        // intermediate state roots are needed.
+        let output = basalt_evm::execute_block(self.node.chain().config(), input, &parent, None)
+            .map_err(crate::error::internal)?;
+        Ok(output.contract_addresses)
+    }
+
     fn simulate<T>(
         &self,
         block: BlockId,

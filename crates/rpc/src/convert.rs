@@ -115,12 +115,16 @@ pub fn rpc_block(block: &Block, hash: B256, senders: Option<&[Address]>) -> RpcB
 }
 
 /// The receipts of a block as RPC objects, with log indexes counted across the block.
+/// `contract_addresses` (per transaction, from re-executing the block) is needed only when the
+/// block holds a creating privileged transaction, whose address comes from its sender's account
+/// nonce rather than its nonce field; a signed creation's is `sender.create(nonce)`.
 pub fn rpc_receipts(
     block: &Block,
     hash: B256,
     receipts: &[BasaltReceipt],
     senders: &[Address],
     blob_base_fee: Option<u128>,
+    contract_addresses: Option<&[Option<Address>]>,
 ) -> Vec<RpcReceipt> {
     let header = &block.header;
     let mut log_index = 0u64;
@@ -160,7 +164,10 @@ pub fn rpc_receipts(
             blob_gas_price: blob_gas_used.and(blob_base_fee),
             from: sender,
             to: tx.to(),
-            contract_address: tx.kind().is_create().then(|| sender.create(tx.nonce())),
+            contract_address: match contract_addresses {
+                Some(addresses) => addresses.get(index).copied().flatten(),
+                None => tx.kind().is_create().then(|| sender.create(tx.nonce())),
+            },
         });
     }
     out

@@ -320,7 +320,17 @@ impl RpcContext {
         let receipts = found.receipts(view)?;
         let blob_base_fee = self.blob_base_fee_of(&found.header);
         let senders = self.block_senders(view, found, &block)?;
-        Ok(rpc_receipts(&block, found.hash, &receipts, &senders, blob_base_fee))
+        let privileged_create = block
+            .body
+            .transactions
+            .iter()
+            .any(|tx| tx.as_privileged().is_some_and(|tx| tx.to.is_create()));
+        // Rare (the L1 bridge never queues a creation): re-execute the block for the addresses.
+        let created = match privileged_create {
+            true => Some(self.contract_addresses(view, found, &block, &senders)?),
+            false => None,
+        };
+        Ok(rpc_receipts(&block, found.hash, &receipts, &senders, blob_base_fee, created.as_deref()))
     }
 
     /// The blob base fee a block charged.

@@ -298,7 +298,7 @@ impl<'a, S: StateReader + ?Sized> Simulation<'a, S> {
         // The EVM owns the state while the block runs; an empty cache stands in meanwhile.
         let base_state = self.db.db.0;
         let db = std::mem::replace(&mut self.db, CacheDB::new(StateDb(base_state)));
-        let mut evm = basalt_context(db, env.cfg, env.block, ChainRules::of(self.config))
+        let mut evm = basalt_context(db, env.cfg, env.block, ChainRules::for_calls(self.config))
             .build_mainnet_with_inspector(CallLogs::new(self.options.trace_transfers))
             .with_precompiles(precompiles);
         let number = header.number;

@@ -351,3 +351,16 @@ fn access_list_of_reverting_call_reports_the_error() {
     assert_eq!(result.error.as_deref(), Some("execution reverted"));
     assert!(result.access_list.is_empty());
 }
+
+#[test]
+fn a_call_may_act_as_the_l2_bridge_though_a_block_transaction_may_not() {
+    let bridge = address!("0x00000000000000000000000000000000000001ff");
+    let mut config = prague();
+    config.rollup = Some(basalt_primitives::RollupConfig { bridge });
+    let mut state = state_with(RETURN_42);
+    state.fund(bridge, ETHER);
+    let request = TransactionRequest::default().from(bridge).to(CONTRACT);
+    let outcome = call(&config, &block_header(), &state, &request, None, None).unwrap();
+    assert_eq!(outcome.output, word(42));
+    assert!(estimate_gas(&config, &block_header(), &state, &request, None, None).is_ok());
+}
