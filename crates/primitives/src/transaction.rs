@@ -162,4 +162,94 @@ mod tests {
         let back: BasaltTxEnvelope = serde_json::from_value(json).unwrap();
         assert_eq!(back, BasaltTxEnvelope::from(privileged()));
     }
+
+    mod properties {
+        use super::*;
+        use alloy_primitives::Address;
+        use proptest::prelude::*;
+
+        fn privileged_tx() -> impl Strategy<Value = TxPrivileged> {
+            (
+                any::<u64>(),
+                any::<u64>(),
+                any::<u64>(),
+                any::<Option<[u8; 20]>>(),
+                any::<[u8; 32]>(),
+                any::<[u8; 32]>(),
+                prop::collection::vec(any::<u8>(), 0..200),
+                any::<[u8; 20]>(),
+            )
+                .prop_map(
+                    |(chain_id, nonce, gas_limit, to, mint, value, input, from)| TxPrivileged {
+                        chain_id,
+                        nonce,
+                        gas_limit,
+                        to: to.map_or(TxKind::Create, |to| TxKind::Call(Address::from(to))),
+                        mint: U256::from_be_bytes(mint),
+                        value: U256::from_be_bytes(value),
+                        input: Bytes::from(input),
+                        from: Address::from(from),
+                    },
+                )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// Any privileged transaction survives both encodings, and its hash is the keccak
+            /// of its 2718 bytes.
+            #[test]
+            fn privileged_transactions_round_trip(tx in privileged_tx()) {
+                let envelope = BasaltTxEnvelope::from(tx.clone());
+                let bytes = envelope.encoded_2718();
+                prop_assert_eq!(*envelope.tx_hash(), alloy_primitives::keccak256(&bytes));
+                let decoded = BasaltTxEnvelope::decode_2718(&mut bytes.as_slice()).unwrap();
+                prop_assert_eq!(decoded.as_privileged(), Some(&tx));
+                let network = alloy_rlp::encode(&envelope);
+                let decoded: BasaltTxEnvelope =
+                    alloy_rlp::Decodable::decode(&mut network.as_slice()).unwrap();
+                prop_assert_eq!(decoded, envelope);
+            }
+
+            /// A privileged transaction with one byte changed either fails to decode or decodes
+            /// to a transaction whose encoding is exactly those bytes: no second encoding of one
+            /// transaction (so no second hash) exists.
+            #[test]
+            fn a_changed_byte_never_yields_a_second_encoding(
+                tx in privileged_tx(),
+                position in any::<prop::sample::Index>(),
+                byte in any::<u8>(),
+            ) {
+                let mut bytes = BasaltTxEnvelope::from(tx).encoded_2718();
+                let at = position.index(bytes.len());
+                bytes[at] = byte;
+                let mut cursor = bytes.as_slice();
+                if let Ok(decoded) = BasaltTxEnvelope::decode_2718(&mut cursor) {
+                    let consumed = bytes.len() - cursor.len();
+                    prop_assert_eq!(decoded.encoded_2718(), bytes[..consumed].to_vec());
+                }
+            }
+
+            /// Arbitrary bytes never panic the decoders; what decodes re-encodes to the same
+            /// bytes (one encoding per transaction), typed ones included.
+            #[test]
+            fn arbitrary_bytes_decode_or_fail_cleanly(
+                ty in prop::sample::select(vec![0x7eu8, 0x02, 0x01, 0x04, 0x7f, 0xc0]),
+                body in prop::collection::vec(any::<u8>(), 0..300),
+            ) {
+                let mut bytes = vec![ty];
+                bytes.extend_from_slice(&body);
+                let mut cursor = bytes.as_slice();
+                if let Ok(tx) = BasaltTxEnvelope::decode_2718(&mut cursor) {
+                    let consumed = bytes.len() - cursor.len();
+                    if tx.is_privileged() {
+                        prop_assert_eq!(tx.encoded_2718(), bytes[..consumed].to_vec());
+                    }
+                }
+                let mut cursor = bytes.as_slice();
+                let _ = crate::BasaltReceipt::decode_2718(&mut cursor);
+                let _ = <crate::BasaltReceipt as alloy_rlp::Decodable>::decode(&mut body.as_slice());
+            }
+        }
+    }
 }
