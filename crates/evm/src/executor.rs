@@ -87,6 +87,11 @@ pub enum BlockExecutionError {
     GasAllowanceExceeded { index: usize, gas_limit: u64, remaining: u64 },
     #[error("transaction {index} brings the block's blob gas to {used}, above the maximum {max}")]
     BlobGasExceeded { index: usize, used: u64, max: u64 },
+    #[error(
+        "transaction {index} shares a block with a privileged transaction above the block gas \
+         limit or the EIP-7825 cap, which must be alone in its block"
+    )]
+    AfterOversizedPrivileged { index: usize },
     #[error("transaction {index} carries blobs before Cancun")]
     BlobsBeforeCancun { index: usize },
     #[error("{senders} senders for {transactions} transactions")]
@@ -172,6 +177,8 @@ pub struct BlockExecutor<'a, R: StateReader> {
     contract_addresses: Vec<Option<Address>>,
     gas_used: u64,
     blob_gas_used: u64,
+    /// An oversized privileged transaction was included: nothing may follow it.
+    closed_by_oversized: bool,
 }
 
 impl<'a, R: StateReader> BlockExecutor<'a, R> {
@@ -193,6 +200,7 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
             contract_addresses: Vec::new(),
             gas_used: 0,
             blob_gas_used: 0,
+            closed_by_oversized: false,
         }
     }
 
@@ -220,8 +228,22 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
         sender: Address,
         intermediate_root: Option<&mut IntermediateRoot<'_>>,
     ) -> Result<&BasaltReceipt, BlockExecutionError> {
+        // A privileged transaction's sender is its `from`, whatever the caller passed.
+        let sender = tx.as_privileged().map_or(sender, |privileged| privileged.from);
+        if self.closed_by_oversized {
+            return Err(BlockExecutionError::AfterOversizedPrivileged { index });
+        }
+        // docs/contracts.md "Privileged transactions on L2" §4: a queued transaction above the
+        // block gas limit or the EIP-7825 cap is included alone in its block, as failed, using
+        // the whole block gas limit (the handler fails it; the block accounting is here).
+        let oversized = tx.is_privileged()
+            && (tx.gas_limit() > self.header.gas_limit
+                || tx.gas_limit() > revm::context::Cfg::tx_gas_limit_cap(self.evm.ctx().cfg()));
+        if oversized && self.gas_used != 0 {
+            return Err(BlockExecutionError::AfterOversizedPrivileged { index });
+        }
         let remaining = self.header.gas_limit.saturating_sub(self.gas_used);
-        if tx.gas_limit() > remaining {
+        if tx.gas_limit() > remaining && !oversized {
             return Err(BlockExecutionError::GasAllowanceExceeded {
                 index,
                 gas_limit: tx.gas_limit(),
@@ -255,10 +277,9 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
         };
         let result = transact_commit(&mut self.evm, block_tx_env(tx, sender))
             .map_err(|e| evm_error(index, e))?;
-        let gas_used = self
-            .gas_used
-            .checked_add(result.tx_gas_used())
-            .ok_or(BlockExecutionError::GasOverflow)?;
+        let tx_gas_used = if oversized { self.header.gas_limit } else { result.tx_gas_used() };
+        let gas_used =
+            self.gas_used.checked_add(tx_gas_used).ok_or(BlockExecutionError::GasOverflow)?;
         let status = if self.fork >= Hardfork::Byzantium {
             Eip658Value::Eip658(result.is_success())
         } else {
@@ -271,6 +292,7 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
         };
         self.gas_used = gas_used;
         self.blob_gas_used = blob_gas_used;
+        self.closed_by_oversized = oversized;
         let receipt = Receipt { status, cumulative_gas_used: gas_used, logs: result.into_logs() };
         self.receipts.push(BasaltReceipt::from_typed(tx.tx_type(), receipt.with_bloom()));
         self.contract_addresses.push(created);

@@ -8,14 +8,17 @@
 //! A privileged transaction: `mint` is credited to `from` first and kept whatever happens; the
 //! nonce is bumped without being checked; no gas is bought and no fee is paid; if it would be
 //! invalid as an ordinary transaction (gas limit below intrinsic gas or the EIP-7623 floor,
-//! above the EIP-7825 cap, `value` above the balance after the mint) it is included as failed:
-//! status 0, gas used = its gas limit, no change but the mint and the nonce.
+//! above the EIP-7825 cap or the block gas limit, initcode above the EIP-3860 limit, `value`
+//! above the balance after the mint) it is included as failed: status 0, gas used = its gas
+//! limit (the block executor charges a transaction above the cap or the block gas limit the
+//! whole block, alone in it), no change but the mint and the nonce. A wrong chain id makes the
+//! block invalid.
 
 use crate::{rules::ChainRules, tx_env::BasaltTxEnv};
 use revm::{
     DatabaseCommit,
     context::{
-        ContextSetters, ContextTr, JournalTr, LocalContextTr,
+        Block, Cfg, ContextSetters, ContextTr, JournalTr, LocalContextTr,
         journaled_state::account::JournaledAccountTr,
         result::{EVMError, ExecutionResult, HaltReason, InvalidTransaction, OutOfGasError},
     },
@@ -92,21 +95,37 @@ impl<EVM: BasaltEvmTr> Handler for BasaltHandler<EVM> {
     type Error = BasaltEvmError<EVM::Context>;
     type HaltReason = HaltReason;
 
-    /// A privileged transaction skips the environment checks (fees against the base fee, chain
-    /// id, type, EIP-7825 cap): the L1 bridge queued it, and its only failure mode is inclusion
-    /// as failed. Under L1 rules it is refused.
+    /// A privileged transaction pays no fee, so the fee checks do not apply; its chain id must
+    /// be the chain's (else the block is invalid); a gas limit above the EIP-7825 cap or the
+    /// block gas limit, or initcode above the EIP-3860 limit, makes it invalid as an ordinary
+    /// transaction, so it is included as failed (see `catch_error`). Under L1 rules it is
+    /// refused.
     fn validate_env(&self, evm: &mut Self::Evm) -> Result<(), Self::Error> {
         let ctx = evm.ctx();
-        if ctx.tx().is_privileged() {
-            return match ctx.chain() {
-                ChainRules::L1 => {
-                    Err(InvalidTransaction::Str(crate::tx_env::PRIVILEGED_UNDER_L1_RULES.into())
-                        .into())
-                }
-                ChainRules::L2(_) => Ok(()),
-            };
+        if !ctx.tx().is_privileged() {
+            return validation::validate_env(ctx);
         }
-        validation::validate_env(ctx)
+        if !ctx.chain().is_l2() {
+            return Err(
+                InvalidTransaction::Str(crate::tx_env::PRIVILEGED_UNDER_L1_RULES.into()).into()
+            );
+        }
+        let (tx, cfg) = (ctx.tx(), ctx.cfg());
+        if tx.chain_id() != Some(cfg.chain_id()) {
+            return Err(InvalidTransaction::InvalidChainId.into());
+        }
+        let cap = cfg.tx_gas_limit_cap();
+        if tx.gas_limit() > cap {
+            let gas_limit = tx.gas_limit();
+            return Err(InvalidTransaction::TxGasLimitGreaterThanCap { gas_limit, cap }.into());
+        }
+        if tx.gas_limit() > ctx.block().gas_limit() {
+            return Err(InvalidTransaction::CallerGasLimitMoreThanBlock.into());
+        }
+        if tx.kind().is_create() && tx.input().len() > cfg.max_initcode_size() {
+            return Err(InvalidTransaction::CreateInitCodeSizeLimit.into());
+        }
+        Ok(())
     }
 
     fn validate_against_state_and_deduct_caller(
@@ -185,10 +204,14 @@ impl<EVM: BasaltEvmTr> Handler for BasaltHandler<EVM> {
         evm.ctx().local_mut().clear();
         evm.ctx().journal_mut().discard_tx();
         evm.frame_stack().clear();
+        // A wrong chain id is not the queue's transaction at all: the block is invalid.
         let (Some(privileged), true, EVMError::Transaction(invalid)) = (privileged, is_l2, &error)
         else {
             return Err(error);
         };
+        if matches!(invalid, InvalidTransaction::InvalidChainId) {
+            return Err(error);
+        }
         let reason = failed_inclusion_reason(invalid);
         let ctx = evm.ctx();
         let (_, tx, _, journal, _, _) = ctx.all_mut();
@@ -218,16 +241,14 @@ fn credit_mint(caller: &mut impl JournaledAccountTr, mint: revm::primitives::U25
 }
 
 /// The halt reason a failed privileged transaction's result carries (its receipt has status 0
-/// either way): out of funds for the value, out of gas for the gas rules, invalid otherwise.
+/// either way): out of funds for the value, the initcode limit for oversized initcode, and out
+/// of gas for the gas rules (intrinsic gas, the EIP-7623 floor, the EIP-7825 cap, the block gas
+/// limit), which are also what any other refusal of a gas-free transaction comes down to.
 fn failed_inclusion_reason(invalid: &InvalidTransaction) -> HaltReason {
     match invalid {
         InvalidTransaction::LackOfFundForMaxFee { .. } => HaltReason::OutOfFunds,
-        InvalidTransaction::CallGasCostMoreThanGasLimit { .. }
-        | InvalidTransaction::GasFloorMoreThanGasLimit { .. }
-        | InvalidTransaction::TxGasLimitGreaterThanCap { .. } => {
-            HaltReason::OutOfGas(OutOfGasError::Basic)
-        }
-        _ => HaltReason::OpcodeNotFound,
+        InvalidTransaction::CreateInitCodeSizeLimit => HaltReason::CreateInitCodeSizeLimit,
+        _ => HaltReason::OutOfGas(OutOfGasError::Basic),
     }
 }
 

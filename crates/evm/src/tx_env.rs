@@ -78,7 +78,8 @@ pub fn tx_env(tx: &TxEnvelope, sender: Address) -> TxEnv {
     }
 }
 
-/// The revm view of a block's transaction `tx` sent by `sender`. A privileged transaction pays
+/// The revm view of a block's transaction `tx` sent by `sender` (a privileged one is sent by
+/// its `from`, whatever `sender` says). A privileged transaction pays
 /// no gas (price 0) and carries its nonce field (the bridge's transaction id), which the L2
 /// rules do not check.
 pub fn block_tx_env(tx: &BasaltTxEnvelope, sender: Address) -> BasaltTxEnv {
@@ -89,7 +90,8 @@ pub fn block_tx_env(tx: &BasaltTxEnvelope, sender: Address) -> BasaltTxEnv {
             BasaltTxEnv {
                 base: TxEnv {
                     tx_type: PRIVILEGED_TX_TYPE,
-                    caller: sender,
+                    // Authenticated by the L1 bridge; a sender passed in is never trusted over it.
+                    caller: privileged.from,
                     gas_limit: privileged.gas_limit,
                     gas_price: 0,
                     gas_priority_fee: Some(0),

@@ -19,7 +19,16 @@ pub enum BasaltTxEnvelope {
     Ethereum(TxEnvelope),
     /// An L1 -> L2 transaction; `from` is authenticated by the L1 bridge, there is no signature.
     #[envelope(ty = 126)]
+    #[serde(deserialize_with = "resealed")]
     Privileged(Sealed<TxPrivileged>),
+}
+
+/// Reads a privileged transaction from JSON and computes its hash: a `hash` field in the input
+/// is never trusted.
+fn resealed<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Sealed<TxPrivileged>, D::Error> {
+    <TxPrivileged as serde::Deserialize>::deserialize(deserializer).map(Sealed::new)
 }
 
 impl BasaltTxEnvelope {
@@ -159,8 +168,13 @@ mod tests {
         for field in ["v", "r", "s", "yParity"] {
             assert!(json.get(field).is_none(), "{field} in {json}");
         }
+        let mut forged = json.clone();
         let back: BasaltTxEnvelope = serde_json::from_value(json).unwrap();
         assert_eq!(back, BasaltTxEnvelope::from(privileged()));
+        // A forged hash in the JSON is ignored: the hash is always recomputed.
+        forged["hash"] = serde_json::json!(B256::repeat_byte(0x42));
+        let read: BasaltTxEnvelope = serde_json::from_value(forged).unwrap();
+        assert_eq!(*read.tx_hash(), privileged().tx_hash());
     }
 
     mod properties {

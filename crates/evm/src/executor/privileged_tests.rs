@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::test_support::{
-    ETHER, MemoryState, REVERT_DEADBEEF, STORE_ONE_IN_SLOT_0, STORE_ONE_IN_SLOT_0_GAS,
-    block_header, eip1559_tx, prague,
+    BLOCK_GAS_LIMIT, ETHER, MemoryState, REVERT_DEADBEEF, STORE_ONE_IN_SLOT_0,
+    STORE_ONE_IN_SLOT_0_GAS, block_header, eip1559_tx, prague,
 };
 use alloy_primitives::TxKind;
 use basalt_primitives::{RollupConfig, TxPrivileged};
@@ -29,6 +29,30 @@ fn l2_prague() -> ChainConfig {
     let mut config = prague();
     config.rollup = Some(RollupConfig { bridge: BRIDGE });
     config
+}
+
+fn l2_osaka() -> ChainConfig {
+    let mut config = ChainConfig::all_active_at_genesis(1, Hardfork::Osaka);
+    config.rollup = Some(RollupConfig { bridge: BRIDGE });
+    config
+}
+
+/// Executes `txs` in one block (senders taken from the transactions) and returns each
+/// transaction's outcome.
+fn run_all<S: StateReader>(
+    config: &ChainConfig,
+    state: &S,
+    txs: &[BasaltTxEnvelope],
+) -> Vec<Result<BasaltReceipt, BlockExecutionError>> {
+    let header = block_header();
+    let mut executor = BlockExecutor::new(config, &header, state);
+    txs.iter()
+        .enumerate()
+        .map(|(index, tx)| {
+            let sender = tx.recover_sender(false).unwrap_or(Address::repeat_byte(0x77));
+            executor.execute_transaction(index, tx, sender, None).cloned()
+        })
+        .collect()
 }
 
 fn privileged(from: Address, to: Address, mint: u128, value: u128, gas_limit: u64) -> TxPrivileged {
@@ -121,7 +145,7 @@ fn value_above_the_balance_after_the_mint_is_included_as_failed_keeping_the_mint
 }
 
 #[test]
-fn gas_below_intrinsic_or_the_calldata_floor_is_included_as_failed() {
+fn gas_below_intrinsic_gas_is_included_as_failed() {
     for (gas_limit, input) in [(20_999, Bytes::new()), (21_100, Bytes::from(vec![1u8; 10]))] {
         let tx = TxPrivileged { input, ..privileged(USER, TARGET, ETHER, 0, gas_limit) };
         let out = run(&l2(), &state(), tx.into()).unwrap();
@@ -239,4 +263,111 @@ fn a_failed_state_read_is_a_node_failure_not_a_failed_inclusion() {
     let tx = privileged(USER, TARGET, ETHER, 0, 100_000);
     let err = run(&l2(), &Broken(state()), tx.into()).err().expect("node failure");
     assert!(err.is_node_failure(), "{err}");
+}
+
+#[test]
+fn a_failed_inclusion_leaves_nothing_behind_for_the_next_transaction() {
+    let failed = privileged(USER, TARGET, ETHER, 2 * ETHER, 100_000);
+    let next = privileged(USER, TARGET, 0, ETHER / 2, 100_000);
+    let header = block_header();
+    let config = l2();
+    let state = state();
+    let mut executor = BlockExecutor::new(&config, &header, &state);
+    assert!(!executor.execute_transaction(0, &failed.into(), USER, None).unwrap().status());
+    let receipt = executor.execute_transaction(1, &next.into(), USER, None).unwrap().clone();
+    assert!(receipt.status());
+    assert_eq!(receipt.cumulative_gas_used(), 100_000 + STORE_ONE_IN_SLOT_0_GAS);
+    let output = executor.finish(Some(&[]), &[]).unwrap();
+    let user = account(&output.changes, USER).unwrap();
+    assert_eq!((user.balance, user.nonce), (U256::from(ETHER / 2), 2), "one mint, two bumps");
+    assert_eq!(account(&output.changes, TARGET).unwrap().balance, U256::from(ETHER / 2));
+}
+
+#[test]
+fn a_creation_failing_inclusion_or_reverting_bumps_the_nonce_once_and_keeps_the_mint() {
+    let creation = |gas_limit, input: &'static [u8]| TxPrivileged {
+        to: TxKind::Create,
+        input: Bytes::from_static(input),
+        ..privileged(USER, Address::ZERO, ETHER, 0, gas_limit)
+    };
+    // Below the creation's intrinsic gas (53,000 + initcode): failed inclusion.
+    let refused = run(&l2(), &state(), creation(40_000, &[0x00]).into()).unwrap();
+    // Init code that reverts: PUSH1 0, PUSH1 0, REVERT.
+    let reverted =
+        run(&l2(), &state(), creation(100_000, &[0x60, 0x00, 0x60, 0x00, 0xfd]).into()).unwrap();
+    for (name, out) in [("refused", refused), ("reverted", reverted)] {
+        assert!(!out.receipt.status(), "{name}");
+        let user = account(&out.changes, USER).unwrap();
+        assert_eq!((user.balance, user.nonce), (U256::from(ETHER), 1), "{name}");
+        assert!(account(&out.changes, USER.create(0)).is_none_or(|a| a.nonce == 0), "{name}");
+    }
+}
+
+#[test]
+fn a_transaction_above_the_block_gas_limit_is_included_alone_as_failed_using_the_block() {
+    let oversized = privileged(USER, TARGET, ETHER, 0, BLOCK_GAS_LIMIT + 1);
+    let out = run(&l2(), &state(), oversized.clone().into()).unwrap();
+    assert!(!out.receipt.status());
+    assert_eq!(out.gas_used, BLOCK_GAS_LIMIT, "gas used = the block gas limit");
+    let user = account(&out.changes, USER).unwrap();
+    assert_eq!((user.balance, user.nonce), (U256::from(ETHER), 1));
+    assert_eq!(slot_0(&out.changes, TARGET), None);
+
+    // Not alone: after another transaction, or followed by one, the block is invalid.
+    let small: BasaltTxEnvelope = privileged(USER, TARGET, 0, 0, 100_000).into();
+    let after = run_all(&l2(), &state(), &[small.clone(), oversized.clone().into()]);
+    assert!(matches!(after[1], Err(BlockExecutionError::AfterOversizedPrivileged { index: 1 })));
+    let before = run_all(&l2(), &state(), &[oversized.into(), small]);
+    assert!(before[0].is_ok());
+    assert!(matches!(before[1], Err(BlockExecutionError::AfterOversizedPrivileged { index: 1 })));
+}
+
+#[test]
+fn above_the_eip7825_cap_it_is_included_alone_as_failed_from_osaka_on() {
+    // 2^24 + 1 gas fits the 30M block but not Osaka's per-transaction cap.
+    let tx: BasaltTxEnvelope = privileged(USER, TARGET, ETHER, 0, (1 << 24) + 1).into();
+    let header = block_header();
+    let config = l2_osaka();
+    let state = state();
+    let mut executor = BlockExecutor::new(&config, &header, &state);
+    let receipt = executor.execute_transaction(0, &tx, USER, None).unwrap();
+    assert!(!receipt.status());
+    assert_eq!(executor.gas_used(), BLOCK_GAS_LIMIT);
+    // Before Osaka there is no cap: it runs like any call.
+    assert!(run(&l2(), &state, tx).unwrap().receipt.status());
+}
+
+#[test]
+fn initcode_above_the_eip3860_limit_is_included_as_failed() {
+    let tx = TxPrivileged {
+        to: TxKind::Create,
+        input: Bytes::from(vec![0u8; 49_153]),
+        ..privileged(USER, Address::ZERO, ETHER, 0, 10_000_000)
+    };
+    let out = run(&l2(), &state(), tx.into()).unwrap();
+    assert!(!out.receipt.status());
+    assert_eq!(out.gas_used, 10_000_000);
+    let user = account(&out.changes, USER).unwrap();
+    assert_eq!((user.balance, user.nonce), (U256::from(ETHER), 1));
+}
+
+#[test]
+fn a_wrong_chain_id_makes_the_block_invalid() {
+    let tx = TxPrivileged { chain_id: 2, ..privileged(USER, TARGET, ETHER, 0, 100_000) };
+    let err = run(&l2(), &state(), tx.into()).err().expect("not the chain's transaction");
+    assert!(matches!(err, BlockExecutionError::InvalidTransaction { .. }), "{err}");
+    assert!(!err.is_node_failure());
+}
+
+#[test]
+fn the_sender_is_the_transactions_from_whatever_the_caller_passes() {
+    let tx: BasaltTxEnvelope = privileged(USER, TARGET, ETHER, 0, 100_000).into();
+    let header = block_header();
+    let config = l2();
+    let state = state();
+    let mut executor = BlockExecutor::new(&config, &header, &state);
+    executor.execute_transaction(0, &tx, Address::repeat_byte(0x99), None).unwrap();
+    let output = executor.finish(Some(&[]), &[]).unwrap();
+    assert_eq!(account(&output.changes, USER).unwrap().balance, U256::from(ETHER));
+    assert!(account(&output.changes, Address::repeat_byte(0x99)).is_none());
 }
