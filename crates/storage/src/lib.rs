@@ -9,6 +9,7 @@ mod node_cache;
 mod node_index;
 mod node_log;
 mod overlay;
+mod privileged_queue;
 mod proof;
 mod read;
 mod state_history;
@@ -20,6 +21,7 @@ mod write;
 pub use historical::HistoricalState;
 pub use node_log::LogDamage;
 pub use overlay::{OverlayNodes, StateOverlay};
+pub use privileged_queue::L1Cursor;
 pub use proof::{AccountProof, StorageProof};
 pub use read::{LogContext, ReadView, StoredAccount};
 pub use state_history::{TouchedKeys, Unwind, UnwindError, unwind_changes};
@@ -87,6 +89,14 @@ pub enum StorageError {
     StateMoved { expected: B256, current: B256 },
     #[error("block {block} has {senders} senders for {transactions} transactions")]
     SenderCount { block: B256, senders: usize, transactions: usize },
+    #[error(
+        "privileged transaction {found} would leave a gap in the queue: the next id is {expected}"
+    )]
+    PrivilegedTxGap { expected: u64, found: u64 },
+    #[error("privileged transaction {id} is already queued (the next id is {next})")]
+    PrivilegedTxDuplicate { id: u64, next: u64 },
+    #[error("the L1 cursor must move forward: stored at block {stored}, given block {new}")]
+    L1CursorNotForward { stored: u64, new: u64 },
 }
 
 macro_rules! from_redb {
@@ -200,6 +210,7 @@ impl Database {
             txn.open_table(tables::STORAGE)?;
             txn.open_table(tables::CODE)?;
             txn.open_table(tables::STATE_HISTORY)?;
+            txn.open_table(tables::PRIVILEGED_TXS)?;
             // Before the root was stored, the flat state was the working state, or the head's.
             let has_flat_root =
                 txn.open_table(tables::META)?.get(tables::META_STATE_ROOT)?.is_some();

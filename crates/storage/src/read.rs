@@ -47,6 +47,7 @@ pub struct ReadView {
     node_index: ReadOnlyTable<[u8; 32], (u64, u32)>,
     code: ReadOnlyTable<[u8; 32], &'static [u8]>,
     state_history: ReadOnlyTable<[u8; 32], &'static [u8]>,
+    privileged_txs: ReadOnlyTable<u64, &'static [u8]>,
     meta: ReadOnlyTable<&'static str, &'static [u8]>,
 }
 
@@ -95,6 +96,7 @@ impl ReadView {
             node_index: txn.open_table(TRIE_NODE_INDEX)?,
             code: txn.open_table(CODE)?,
             state_history: txn.open_table(STATE_HISTORY)?,
+            privileged_txs: txn.open_table(PRIVILEGED_TXS)?,
             meta: txn.open_table(META)?,
         })
     }
@@ -132,6 +134,32 @@ impl ReadView {
     /// None for an empty database.
     pub fn flat_state_root(&self) -> Result<Option<B256>, StorageError> {
         self.meta_hash(META_STATE_ROOT)
+    }
+
+    /// The last L1 block whose bridge events are queued (None before the watcher stored any).
+    pub fn l1_cursor(&self) -> Result<Option<crate::L1Cursor>, StorageError> {
+        crate::privileged_queue::read_cursor(&self.meta)
+    }
+
+    /// The latest L1 blob base fee the watcher stored (wei).
+    pub fn l1_blob_base_fee(&self) -> Result<Option<u128>, StorageError> {
+        crate::privileged_queue::read_blob_base_fee(&self.meta)
+    }
+
+    /// The id the next queued privileged transaction gets, which is also the queue's length
+    /// (ids start at 0 and have no gaps).
+    pub fn next_privileged_tx_id(&self) -> Result<u64, StorageError> {
+        crate::privileged_queue::next_id(&self.privileged_txs)
+    }
+
+    /// The queued privileged transactions with ids in `ids`, in id order (fewer when the queue
+    /// ends first). A stored entry that does not decode, or whose nonce differs from its id, is
+    /// [`StorageError::Corrupt`].
+    pub fn privileged_txs(
+        &self,
+        ids: std::ops::Range<u64>,
+    ) -> Result<Vec<basalt_primitives::TxPrivileged>, StorageError> {
+        crate::privileged_queue::read_range(&self.privileged_txs, ids)
     }
 
     /// Hash of the genesis block.

@@ -49,6 +49,10 @@ pub const STATE_HISTORY: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new
 /// before the last checkpoint (`META_NODE_LOG_INDEXED`); later records are indexed in memory.
 pub const TRIE_NODE_INDEX: TableDefinition<[u8; 32], (u64, u32)> =
     TableDefinition::new("trie_node_index");
+/// Privileged (L1 -> L2) transaction id (the bridge's `transactionId`, the transaction's nonce)
+/// -> the type-0x7e transaction's EIP-2718 bytes, as the L1 watcher rebuilt it. Ids are
+/// contiguous from 0; each run is written with [`META_L1_CURSOR`] in one transaction.
+pub const PRIVILEGED_TXS: TableDefinition<u64, &[u8]> = TableDefinition::new("privileged_txs");
 /// Named single values (see the `META_*` keys).
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
@@ -71,6 +75,11 @@ pub const META_LAYOUT_VERSION: &str = "layout_version";
 /// Root of the flat state when it was edited outside a block (dev L1 `anvil_set*`), so
 /// differs from the head's state root until the next block commits to it.
 pub const META_WORKING_STATE_ROOT: &str = "working_state_root";
+/// The last L1 block whose bridge events are in [`PRIVILEGED_TXS`]: number (u64 big-endian) ‖
+/// hash (32 bytes).
+pub const META_L1_CURSOR: &str = "l1_cursor";
+/// The latest L1 blob base fee the watcher read (wei, u128 big-endian).
+pub const META_L1_BLOB_BASE_FEE: &str = "l1_blob_base_fee";
 /// Accounts and slots edited outside a block since the head block (same encoding as
 /// [`STATE_HISTORY`]); the next block's record takes them in.
 pub const META_EDITED_KEYS: &str = "edited_keys";

@@ -84,6 +84,11 @@ impl<'db> WriteBatch<'db> {
         })
     }
 
+    /// The open transaction, for the other write modules of this crate.
+    pub(crate) fn txn(&self) -> &WriteTransaction {
+        &self.txn
+    }
+
     fn meta_hash(&self, key: &str) -> Result<Option<B256>, StorageError> {
         let meta = self.txn.open_table(META)?;
         let value = meta.get(key)?;
