@@ -54,7 +54,11 @@ pub struct Anvil {
 impl Anvil {
     /// Starts anvil with `extra` arguments.
     pub fn start(extra: &[&str]) -> Self {
-        let port = free_port();
+        Self::start_on(free_port(), extra)
+    }
+
+    /// Starts anvil on `port` (a restart on the port of an earlier one) with `extra` arguments.
+    pub fn start_on(port: u16, extra: &[&str]) -> Self {
         let child = Command::new(npm_bin("anvil"))
             .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--silent"])
             .args(extra)
@@ -64,6 +68,17 @@ impl Anvil {
             .expect("start anvil");
         wait_for_port(port, Duration::from_secs(30));
         Self { child, port, url: format!("http://127.0.0.1:{port}") }
+    }
+}
+
+impl Anvil {
+    /// Stops anvil with SIGTERM (by its pid), so that it writes `--state` / `--dump-state`,
+    /// and waits for it to exit.
+    pub fn terminate(mut self) {
+        let pid = self.child.id().to_string();
+        let status = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
+        assert!(status.success(), "kill -TERM {pid} failed");
+        let _ = self.child.wait();
     }
 }
 
