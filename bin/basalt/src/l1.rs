@@ -14,7 +14,6 @@ use basalt_chain::{
 use basalt_primitives::{GenesisSpec, Hardfork};
 use basalt_rpc::RpcConfig;
 use basalt_storage::{Database, SyncPolicy};
-use basalt_txpool::PoolConfig;
 use eyre::{WrapErr, bail};
 use std::{path::PathBuf, process::ExitCode, time::Duration};
 
@@ -117,18 +116,15 @@ pub fn run(args: L1Args) -> eyre::Result<ExitCode> {
     let node = DevChain::new(
         chain,
         DevChainConfig {
-            mining,
-            pool: PoolConfig::default(),
             gas_limit: args.gas_limit,
-            beneficiary: Address::ZERO,
-            dev_keys: keys.clone(),
             slots_in_an_epoch: args.slots_in_an_epoch,
             limits: DevLimits {
                 max_snapshots: args.max_snapshots,
                 max_impersonated: args.max_impersonated,
             },
+            ..DevChainConfig::new(mining, keys.clone())
         },
-    );
+    )?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let rpc_config = RpcConfig {

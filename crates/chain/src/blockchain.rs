@@ -23,14 +23,14 @@ use basalt_primitives::{
     sender::{SenderError, recover_senders},
 };
 use basalt_storage::{Database, ReadView};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// EIP-7934: the largest RLP-encoded block accepted (10 MiB less a 2 MiB margin).
 pub const MAX_RLP_BLOCK_SIZE: usize = 8_388_608;
 
 /// A chain on a database: the rules plus the store.
 pub struct Blockchain {
-    db: Database,
+    db: Arc<Database>,
     config: ChainConfig,
     /// Held by a block writer from its head check to its commit, so competing writers wait
     /// and then find the head moved instead of executing on a stale one.
@@ -48,7 +48,8 @@ pub struct ImportedBlock {
 
 impl Blockchain {
     /// A chain over `db`, which must already hold a genesis.
-    pub fn new(db: Database, config: ChainConfig) -> Result<Self, ImportError> {
+    pub fn new(db: impl Into<Arc<Database>>, config: ChainConfig) -> Result<Self, ImportError> {
+        let db = db.into();
         if db.read()?.head_hash()?.is_none() {
             return Err(ImportError::NoGenesis);
         }
@@ -62,6 +63,11 @@ impl Blockchain {
 
     pub fn db(&self) -> &Database {
         &self.db
+    }
+
+    /// The database, shared (the L1 watcher writes the privileged queue into it).
+    pub fn shared_db(&self) -> Arc<Database> {
+        self.db.clone()
     }
 
     pub fn config(&self) -> &ChainConfig {

@@ -90,6 +90,10 @@ pub enum BuildError {
     Rejected { hash: B256, reason: String },
     #[error(transparent)]
     BaseFee(#[from] basalt_primitives::BaseFeeOverflow),
+    /// A queued privileged transaction could not be included: the block would skip it, so none
+    /// is built (the producer must change the block's shape, not drop the transaction).
+    #[error("privileged transaction {id} cannot be included in this block: {reason}")]
+    PrivilegedLeftOut { id: u64, reason: String },
 }
 
 impl Blockchain {
@@ -255,7 +259,15 @@ impl Blockchain {
                         included.push(tx);
                         included_senders.push(sender);
                     }
-                    Err(reason) => rejected.push((*tx.tx_hash(), reason)),
+                    Err(reason) => match tx.as_privileged() {
+                        Some(privileged) => {
+                            return Err(BuildError::PrivilegedLeftOut {
+                                id: privileged.nonce,
+                                reason,
+                            });
+                        }
+                        None => rejected.push((*tx.tx_hash(), reason)),
+                    },
                 }
             }
             executor.finish(withdrawals.as_deref(), &[])?

@@ -6,6 +6,7 @@ pub mod dev;
 pub mod error;
 pub mod genesis;
 pub mod header_rules;
+pub mod l2_producer;
 pub mod system_contracts;
 #[cfg(test)]
 mod test_support;

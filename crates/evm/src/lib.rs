@@ -34,7 +34,7 @@ pub use simulate::{
     CallOutcome, EXECUTION_REVERTED_CODE, INVALID_PARAMS_CODE, MIN_TRANSACTION_GAS,
     SERVER_ERROR_CODE, SimulationError, call, create_access_list, estimate_gas, revert_message,
 };
-pub use spec::spec_id;
+pub use spec::{spec_id, tx_gas_limit_cap};
 pub use trace::{SUPPORTED_TRACERS, trace_block, trace_transaction};
 pub use tx_env::{
     BasaltTxEnv, PRIVILEGED_UNDER_L1_RULES, PrivilegedParts, block_tx_env, l1_transaction, tx_env,

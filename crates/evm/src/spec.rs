@@ -29,3 +29,12 @@ pub fn spec_id(fork: Hardfork) -> SpecId {
         | Hardfork::Bpo5 => SpecId::OSAKA,
     }
 }
+
+/// The EIP-7825 transaction gas limit cap at `fork`: 2^24 gas from Osaka, none before.
+pub fn tx_gas_limit_cap(fork: Hardfork) -> u64 {
+    if spec_id(fork).is_enabled_in(SpecId::OSAKA) {
+        revm::primitives::eip7825::TX_GAS_LIMIT_CAP
+    } else {
+        u64::MAX
+    }
+}

@@ -97,6 +97,11 @@ pub enum StorageError {
     PrivilegedTxDuplicate { id: u64, next: u64 },
     #[error("the L1 cursor must move forward: stored at block {stored}, given block {new}")]
     L1CursorNotForward { stored: u64, new: u64 },
+    #[error(
+        "block {block} includes privileged transaction {found} where the queue's next is {expected}: \
+         privileged transactions are included in queue order, each exactly once"
+    )]
+    PrivilegedTxOutOfOrder { block: u64, expected: u64, found: u64 },
 }
 
 macro_rules! from_redb {

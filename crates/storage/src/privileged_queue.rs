@@ -64,6 +64,38 @@ pub(crate) fn read_blob_base_fee(
         .transpose()
 }
 
+/// The id of the next privileged transaction a block must include (0 before any was included).
+pub(crate) fn read_next_included(
+    meta: &impl ReadableTable<&'static str, &'static [u8]>,
+) -> Result<u64, StorageError> {
+    meta.get(META_NEXT_INCLUDED_PRIVILEGED)?
+        .map_or(Ok(0), |v| decode_u64(META_NEXT_INCLUDED_PRIVILEGED, v.value()))
+}
+
+/// Checks that the privileged transactions of block `number` continue the included run exactly
+/// and returns the next id after them (`next` itself for a block without any).
+pub(crate) fn advance_included(
+    number: u64,
+    next: u64,
+    transactions: &[basalt_primitives::BasaltTxEnvelope],
+) -> Result<u64, StorageError> {
+    let mut expected = next;
+    for tx in transactions.iter().filter_map(|tx| tx.as_privileged()) {
+        if tx.nonce != expected {
+            return Err(StorageError::PrivilegedTxOutOfOrder {
+                block: number,
+                expected,
+                found: tx.nonce,
+            });
+        }
+        expected = expected.checked_add(1).ok_or_else(|| StorageError::Corrupt {
+            what: "privileged queue",
+            reason: "id u64::MAX".into(),
+        })?;
+    }
+    Ok(expected)
+}
+
 /// The id the next queued transaction must have: one past the last stored, 0 for an empty queue.
 pub(crate) fn next_id(queue: &impl ReadableTable<u64, &'static [u8]>) -> Result<u64, StorageError> {
     match queue.last()? {
@@ -139,6 +171,33 @@ impl WriteBatch<'_> {
             queue.insert(tx.nonce, tx.encoded_2718().as_slice())?;
         }
         meta.insert(META_L1_CURSOR, cursor.encode().as_slice())?;
+        Ok(())
+    }
+
+    /// Moves the included-privileged cursor past the privileged transactions of `block`, which
+    /// must continue it exactly ([`StorageError::PrivilegedTxOutOfOrder`] otherwise). Called by
+    /// [`WriteBatch::insert_canonical_block`], so the cursor lands with the block.
+    pub(crate) fn include_privileged_txs(
+        &mut self,
+        block: &basalt_primitives::Block,
+    ) -> Result<(), StorageError> {
+        let transactions = &block.body.transactions;
+        if !transactions.iter().any(|tx| tx.is_privileged()) {
+            return Ok(());
+        }
+        let mut meta = self.txn().open_table(META)?;
+        let next = advance_included(block.header.number, read_next_included(&meta)?, transactions)?;
+        meta.insert(META_NEXT_INCLUDED_PRIVILEGED, next.to_be_bytes().as_slice())?;
+        Ok(())
+    }
+
+    /// Moves the included-privileged cursor back to `id` (blocks holding ids `id..` were
+    /// removed from the canonical chain).
+    pub(crate) fn rewind_included_privileged(&mut self, id: u64) -> Result<(), StorageError> {
+        let mut meta = self.txn().open_table(META)?;
+        if id < read_next_included(&meta)? {
+            meta.insert(META_NEXT_INCLUDED_PRIVILEGED, id.to_be_bytes().as_slice())?;
+        }
         Ok(())
     }
 
@@ -265,5 +324,58 @@ mod tests {
         drop(view);
         queue(&db, 1..3, 6).unwrap();
         assert_eq!(db.read().unwrap().next_privileged_tx_id().unwrap(), 3);
+    }
+
+    /// A block at `number` holding privileged transactions `ids`, and an ordinary-looking
+    /// filler in between when `ids` is empty.
+    fn block(number: u64, ids: &[u64]) -> basalt_primitives::Block {
+        let transactions = ids
+            .iter()
+            .map(|id| {
+                basalt_primitives::BasaltTxEnvelope::Privileged(alloy_consensus::Sealed::new(tx(
+                    *id,
+                )))
+            })
+            .collect();
+        basalt_primitives::Block {
+            header: alloy_consensus::Header { number, ..Default::default() },
+            body: basalt_primitives::BlockBody { transactions, ommers: vec![], withdrawals: None },
+        }
+    }
+
+    fn insert(db: &Database, number: u64, ids: &[u64]) -> Result<(), StorageError> {
+        let block = block(number, ids);
+        let senders: Vec<_> = ids.iter().map(|id| tx(*id).from).collect();
+        let mut batch = db.write()?;
+        batch.insert_canonical_block(&block, B256::with_last_byte(number as u8), &[], &senders)?;
+        batch.commit()
+    }
+
+    #[test]
+    fn blocks_move_the_included_cursor_in_queue_order_and_removal_moves_it_back() {
+        let db = Database::in_memory().unwrap();
+        let next = || db.read().unwrap().next_included_privileged_id().unwrap();
+        assert_eq!(next(), 0);
+        insert(&db, 1, &[0, 1]).unwrap();
+        insert(&db, 2, &[]).unwrap();
+        assert_eq!(next(), 2);
+        insert(&db, 3, &[2]).unwrap();
+        assert_eq!(next(), 3);
+
+        // Skipping, repeating or reordering a queued transaction is refused, and nothing of
+        // the block is written.
+        for ids in [&[4][..], &[2], &[3, 5], &[4, 3]] {
+            let err = insert(&db, 4, ids).unwrap_err();
+            assert!(matches!(err, StorageError::PrivilegedTxOutOfOrder { block: 4, .. }), "{err}");
+            assert_eq!(next(), 3);
+            assert!(db.read().unwrap().canonical_hash(4).unwrap().is_none());
+        }
+
+        let mut batch = db.write().unwrap();
+        batch.remove_blocks_above(1).unwrap();
+        batch.commit().unwrap();
+        assert_eq!(next(), 2);
+        insert(&db, 2, &[2, 3]).unwrap();
+        assert_eq!(next(), 4);
     }
 }

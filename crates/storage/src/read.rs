@@ -146,6 +146,12 @@ impl ReadView {
         crate::privileged_queue::read_blob_base_fee(&self.meta)
     }
 
+    /// The id of the next privileged transaction a block must include: one past the last one in
+    /// the canonical chain, 0 before any. Queued ids from here on wait for inclusion.
+    pub fn next_included_privileged_id(&self) -> Result<u64, StorageError> {
+        crate::privileged_queue::read_next_included(&self.meta)
+    }
+
     /// The id the next queued privileged transaction gets, which is also the queue's length
     /// (ids start at 0 and have no gaps).
     pub fn next_privileged_tx_id(&self) -> Result<u64, StorageError> {

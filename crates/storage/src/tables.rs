@@ -80,6 +80,9 @@ pub const META_WORKING_STATE_ROOT: &str = "working_state_root";
 pub const META_L1_CURSOR: &str = "l1_cursor";
 /// The latest L1 blob base fee the watcher read (wei, u128 big-endian).
 pub const META_L1_BLOB_BASE_FEE: &str = "l1_blob_base_fee";
+/// Id of the next privileged transaction a block must include (u64 big-endian): one past the
+/// last privileged transaction in the canonical chain, 0 before any. Written with the block.
+pub const META_NEXT_INCLUDED_PRIVILEGED: &str = "next_included_privileged";
 /// Accounts and slots edited outside a block since the head block (same encoding as
 /// [`STATE_HISTORY`]); the next block's record takes them in.
 pub const META_EDITED_KEYS: &str = "edited_keys";

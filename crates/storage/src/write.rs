@@ -213,6 +213,7 @@ impl<'db> WriteBatch<'db> {
             });
         }
         let number = block.header.number;
+        self.include_privileged_txs(block)?;
         self.inserted_block = Some(hash);
         self.txn
             .open_table(HEADERS)?
@@ -301,6 +302,7 @@ impl<'db> WriteBatch<'db> {
         let mut addresses = self.txn.open_multimap_table(LOG_ADDRESSES)?;
         let mut topics = self.txn.open_multimap_table(LOG_TOPICS)?;
         let mut history = self.txn.open_table(STATE_HISTORY)?;
+        let mut first_removed_privileged: Option<u64> = None;
         for (n, hash) in removed {
             canonical.remove(n)?;
             history.remove(hash)?;
@@ -313,6 +315,12 @@ impl<'db> WriteBatch<'db> {
                 let body: basalt_primitives::BlockBody = decode("body", body.value())?;
                 for tx in &body.transactions {
                     locations.remove(tx.tx_hash().0)?;
+                    if let Some(privileged) = tx.as_privileged() {
+                        first_removed_privileged = Some(
+                            first_removed_privileged
+                                .map_or(privileged.nonce, |f| f.min(privileged.nonce)),
+                        );
+                    }
                 }
             }
             if let Some(encoded) = receipts_table.remove(hash)? {
@@ -324,6 +332,11 @@ impl<'db> WriteBatch<'db> {
                     }
                 }
             }
+        }
+        drop((canonical, headers, bodies, receipts_table, senders, base_roots, numbers));
+        drop((locations, log_context, addresses, topics, history));
+        if let Some(id) = first_removed_privileged {
+            self.rewind_included_privileged(id)?;
         }
         Ok(())
     }

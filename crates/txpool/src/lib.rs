@@ -145,6 +145,12 @@ impl TxPool {
         self.by_hash.is_empty()
     }
 
+    /// Every transaction in the pool, per sender in nonce order (what a journal rewrite keeps,
+    /// in an order that replays without nonce gaps).
+    pub fn transactions(&self) -> impl Iterator<Item = &Arc<PooledTransaction>> {
+        self.by_sender.values().flat_map(|queue| queue.values())
+    }
+
     pub fn get(&self, hash: &B256) -> Option<Arc<PooledTransaction>> {
         self.by_hash.get(hash).cloned()
     }

@@ -4,8 +4,9 @@
 use super::{ChainEvent, DevChain, DevError, WriteState, lock, unix_now};
 use crate::builder::{BlockTemplate, MinedBlock};
 use alloy_consensus::Transaction;
+use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256};
-use basalt_primitives::{Hardfork, TxEnvelope};
+use basalt_primitives::{BasaltTxEnvelope, Hardfork, TxPrivileged};
 use std::{
     sync::Arc,
     time::{Duration, Instant},
@@ -33,6 +34,26 @@ impl DevChain {
 
     /// Mines one block from the pool. `timestamp` overrides the clock for this block.
     pub fn mine_one(&self, timestamp: Option<u64>) -> Result<Arc<MinedBlock>, DevError> {
+        self.mine_next(timestamp, Vec::new(), true)
+    }
+
+    /// Mines one block that starts with `privileged` (in the given order, all of them, or no
+    /// block: [`crate::builder::BuildError::PrivilegedLeftOut`]) and then, when `ordinary`,
+    /// fills the gas and bytes left from the pool. The L2 block producer's entry point.
+    pub fn mine_with_privileged(
+        &self,
+        privileged: Vec<TxPrivileged>,
+        ordinary: bool,
+    ) -> Result<Arc<MinedBlock>, DevError> {
+        self.mine_next(None, privileged, ordinary)
+    }
+
+    fn mine_next(
+        &self,
+        timestamp: Option<u64>,
+        privileged: Vec<TxPrivileged>,
+        ordinary: bool,
+    ) -> Result<Arc<MinedBlock>, DevError> {
         let mut write = self.write_state();
         let head = self.chain.head()?;
         let clock = {
@@ -51,7 +72,7 @@ impl DevChain {
                 clock_timestamp(clock.time_offset, head.timestamp).max(clock.floor.unwrap_or(0))
             }
         };
-        let template = self.template_from_pool(&head, timestamp)?;
+        let template = self.template_from_pool(&head, timestamp, privileged, ordinary)?;
         self.mine_template(&mut write, template)
     }
 
@@ -76,7 +97,7 @@ impl DevChain {
         &self,
         head: &alloy_consensus::Header,
         timestamp: u64,
-        transactions: Vec<TxEnvelope>,
+        transactions: Vec<BasaltTxEnvelope>,
         senders: Vec<Address>,
     ) -> Result<BlockTemplate, DevError> {
         let ctx = self.context_for(head, timestamp);
@@ -85,7 +106,7 @@ impl DevChain {
             timestamp,
             beneficiary: self.config.beneficiary,
             gas_limit: Some(self.config.gas_limit.unwrap_or(ctx.block_gas_limit)),
-            transactions: transactions.into_iter().map(Into::into).collect(),
+            transactions,
             withdrawals: (fork >= Hardfork::Shanghai).then(Vec::new),
             mix_hash: B256::ZERO,
             parent_beacon_block_root: (fork >= Hardfork::Cancun).then_some(B256::ZERO),
@@ -94,22 +115,32 @@ impl DevChain {
         })
     }
 
-    /// Pending transactions in fee order that fit the block's gas and blob limits.
+    /// `privileged` first, then (when `ordinary`) pending transactions in fee order that fit
+    /// the block's gas, blob and byte limits after them.
     pub(super) fn template_from_pool(
         &self,
         head: &alloy_consensus::Header,
         timestamp: u64,
+        privileged: Vec<TxPrivileged>,
+        ordinary: bool,
     ) -> Result<BlockTemplate, DevError> {
         let config = self.chain.config();
         let ctx = self.context_for(head, timestamp);
         let fork = ctx.fork;
-        let view = self.chain.db().read()?;
-        let best = lock(&self.pool).best(ctx.base_fee, &view)?;
         let gas_limit = self.config.gas_limit.unwrap_or(ctx.block_gas_limit);
         let max_blob_gas = config.blob_params(fork).map_or(0, |p| p.max_blob_gas_per_block());
+        let mut bytes_left = self.config.max_block_tx_bytes.unwrap_or(usize::MAX);
         let (mut gas_left, mut blob_gas_left) = (gas_limit, max_blob_gas);
         let mut transactions = Vec::new();
         let mut senders = Vec::new();
+        for tx in privileged {
+            gas_left = gas_left.saturating_sub(tx.gas_limit);
+            bytes_left = bytes_left.saturating_sub(tx.encode_2718_len());
+            senders.push(tx.from);
+            transactions.push(BasaltTxEnvelope::Privileged(alloy_consensus::Sealed::new(tx)));
+        }
+        let view = self.chain.db().read()?;
+        let best = if ordinary { lock(&self.pool).best(ctx.base_fee, &view)? } else { Vec::new() };
         // A sender whose transaction does not fit cannot have later nonces in this block.
         let mut skipped = std::collections::HashSet::new();
         for pooled in best {
@@ -117,13 +148,17 @@ impl DevChain {
                 continue;
             }
             let blob_gas = pooled.tx.blob_gas_used().unwrap_or_default();
-            if pooled.tx.gas_limit() > gas_left || blob_gas > blob_gas_left {
+            if pooled.tx.gas_limit() > gas_left
+                || blob_gas > blob_gas_left
+                || pooled.size > bytes_left
+            {
                 skipped.insert(pooled.sender);
                 continue;
             }
             gas_left -= pooled.tx.gas_limit();
             blob_gas_left -= blob_gas;
-            transactions.push((*pooled.tx).clone());
+            bytes_left -= pooled.size;
+            transactions.push((*pooled.tx).clone().into());
             senders.push(pooled.sender);
         }
         self.template_with(head, timestamp, transactions, senders)
@@ -138,11 +173,16 @@ impl DevChain {
                 pool.remove(hash);
             }
             if let Err(err) = pool.prune(&view) {
-                tracing::warn!("pool prune failed: {err}");
+                tracing::warn!(chain = self.config.name, "pool prune failed: {err}");
             }
         }
+        if let Err(err) = self.compact_journal(false) {
+            tracing::error!(chain = self.config.name, "{err}");
+        }
         let header = &mined.block.header;
+        let chain = self.config.name;
         tracing::info!(
+            chain,
             "block {} hash {} txs {} gas {} in {:.1} ms",
             header.number,
             mined.hash,
@@ -154,6 +194,7 @@ impl DevChain {
             mined.block.body.transactions.iter().zip(&mined.receipts).zip(&mined.senders)
         {
             tracing::info!(
+                chain,
                 "  tx {} from {} {} gas {}",
                 tx.tx_hash(),
                 sender,
@@ -162,7 +203,7 @@ impl DevChain {
             );
         }
         for (hash, reason) in &mined.rejected {
-            tracing::warn!("  dropped tx {hash}: {reason}");
+            tracing::warn!(chain, "  dropped tx {hash}: {reason}");
         }
     }
 
@@ -202,7 +243,7 @@ impl DevChain {
                     Ok(mined) if mined.block.body.transactions.is_empty() => break,
                     Ok(_) => {}
                     Err(err) => {
-                        tracing::error!("mining failed: {err}");
+                        tracing::error!(chain = self.config.name, "mining failed: {err}");
                         break;
                     }
                 }
@@ -216,7 +257,7 @@ impl DevChain {
             std::thread::sleep(next.saturating_duration_since(Instant::now()));
             next += every;
             if let Err(err) = self.mine_one(None) {
-                tracing::error!("mining failed: {err}");
+                tracing::error!(chain = self.config.name, "mining failed: {err}");
             }
         }
     }

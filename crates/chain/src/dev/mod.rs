@@ -7,12 +7,14 @@
 mod accounts;
 mod cheats;
 mod genesis;
+mod journal;
 mod miner;
 mod pending;
 mod reorg;
 
 pub use accounts::{DEV_MNEMONIC, DevAccount, MnemonicError, derive_dev_accounts};
 pub use genesis::DevGenesis;
+pub use journal::PoolJournal;
 pub use miner::MiningMode;
 pub use reorg::{RemovedBlock, ReorgBlocks, UnwindError};
 
@@ -63,6 +65,37 @@ pub struct DevChainConfig {
     /// behind the head and `finalized` two (anvil's `--slots-in-an-epoch`, default 32).
     pub slots_in_an_epoch: u64,
     pub limits: DevLimits,
+    /// Which chain log lines name when one process runs two (`l1`, `l2`).
+    pub name: &'static str,
+    /// Refuse EIP-4844 blob transactions at submission (an L2 has no blobs of its own).
+    pub refuse_blob_txs: bool,
+    /// Most bytes of EIP-2718 encoded transactions in one block (an L2 block must fit the data
+    /// one batch can carry); None: gas alone bounds a block.
+    pub max_block_tx_bytes: Option<usize>,
+    /// Pool journal file ([`PoolJournal`]): accepted transactions survive a crash. None keeps
+    /// the pool in memory only.
+    pub journal: Option<std::path::PathBuf>,
+}
+
+impl DevChainConfig {
+    /// A dev L1's defaults: the default pool, the parent's gas limit, a zero beneficiary, 32
+    /// slots per epoch, default limits, named `l1`, blob transactions accepted, blocks bounded by
+    /// gas alone, no journal.
+    pub fn new(mining: MiningMode, dev_keys: Vec<B256>) -> Self {
+        Self {
+            mining,
+            pool: PoolConfig::default(),
+            gas_limit: None,
+            beneficiary: Address::ZERO,
+            dev_keys,
+            slots_in_an_epoch: 32,
+            limits: DevLimits::default(),
+            name: "l1",
+            refuse_blob_txs: false,
+            max_block_tx_bytes: None,
+            journal: None,
+        }
+    }
 }
 
 /// What one client can make the dev chain hold.
@@ -97,6 +130,13 @@ pub enum DevError {
     TimestampNotAfterHead { requested: u64, head: u64 },
     #[error("too many {what}: the limit is {limit} (raise it with {flag})")]
     LimitReached { what: &'static str, limit: usize, flag: &'static str },
+    #[error(
+        "transaction type not supported: blob transactions (type 0x3) are not accepted on this \
+         chain; the L2 posts its own data to the L1"
+    )]
+    BlobTxRefused,
+    #[error("cannot write the pool journal: {0}")]
+    Journal(#[source] std::io::Error),
 }
 
 impl From<basalt_storage::StorageError> for DevError {
@@ -143,10 +183,36 @@ pub struct DevChain {
     pending: Mutex<Option<pending::CachedPending>>,
     /// Wakes the miner thread when transactions arrive (automine).
     wake: (Mutex<bool>, Condvar),
+    /// The pool journal, when configured.
+    journal: Mutex<Option<PoolJournal>>,
 }
 
 impl DevChain {
-    pub fn new(chain: Blockchain, config: DevChainConfig) -> Arc<Self> {
+    /// The dev chain over `chain`. With a journal configured, the journal's transactions are
+    /// submitted again first (those no longer valid are dropped) and the journal is rewritten
+    /// to what the pool kept; an unreadable journal file is an error.
+    pub fn new(chain: Blockchain, config: DevChainConfig) -> Result<Arc<Self>, DevError> {
+        let journal = match &config.journal {
+            Some(path) => Some(PoolJournal::open(path).map_err(DevError::Journal)?),
+            None => None,
+        };
+        let node = Self::without_journal(chain, config);
+        if let Some((journal, replay)) = journal {
+            let total = replay.len();
+            let restored = replay.into_iter().filter(|tx| node.submit(tx.clone()).is_ok()).count();
+            *lock(&node.journal) = Some(journal);
+            node.compact_journal(true)?;
+            if total > 0 {
+                tracing::info!(
+                    chain = node.config.name,
+                    "pool journal: {restored} of {total} transactions restored"
+                );
+            }
+        }
+        Ok(node)
+    }
+
+    fn without_journal(chain: Blockchain, config: DevChainConfig) -> Arc<Self> {
         let pool = TxPool::new(config.pool);
         let head = chain.head().map_or(0, |head| head.number);
         let dev_accounts = config
@@ -167,6 +233,7 @@ impl DevChain {
             pending_epoch: AtomicU64::new(0),
             pending: Mutex::new(None),
             wake: (Mutex::new(false), Condvar::new()),
+            journal: Mutex::new(None),
         });
         node.advance_finalized(head);
         node
@@ -254,6 +321,9 @@ impl DevChain {
     }
 
     fn submit_as(&self, tx: TxEnvelope, sender: Option<Address>) -> Result<Added, DevError> {
+        if self.config.refuse_blob_txs && tx.is_eip4844() {
+            return Err(DevError::BlobTxRefused);
+        }
         // Recovering the sender is the costly part of admission; doing it before taking the
         // pool lock lets requests on different threads recover in parallel.
         let sender = match sender {
@@ -263,7 +333,20 @@ impl DevChain {
         };
         let view = self.chain.db().read()?;
         let ctx = self.validation_context_on(&view)?;
-        let added = lock(&self.pool).add_with_sender(tx, sender, &ctx, &view)?;
+        let added = {
+            let mut pool = lock(&self.pool);
+            let added = pool.add_with_sender(tx, sender, &ctx, &view)?;
+            // Journaled before the hash goes back; a transaction that cannot be journaled is
+            // not accepted.
+            if let Some(journal) = lock(&self.journal).as_mut()
+                && let Some(pooled) = pool.get(&added.hash)
+                && let Err(err) = journal.append(&pooled.tx)
+            {
+                pool.remove(&added.hash);
+                return Err(DevError::Journal(err));
+            }
+            added
+        };
         self.pending_changed();
         self.emit(ChainEvent::PendingTransaction(added.hash));
         if self.config.mining == MiningMode::Auto && added.pending {
@@ -307,6 +390,30 @@ impl DevChain {
         let view = self.chain.db().read()?;
         let state_nonce = view.account(sender)?.map_or(0, |a| a.nonce);
         Ok(lock(&self.pool).next_nonce(sender, state_nonce))
+    }
+
+    /// Rewrites the journal to the pool's contents when it holds many more records than the
+    /// pool has transactions (or always, with `force`).
+    fn compact_journal(&self, force: bool) -> Result<(), DevError> {
+        let pool = lock(&self.pool);
+        let mut journal = lock(&self.journal);
+        let Some(journal) = journal.as_mut() else { return Ok(()) };
+        if force || journal.records() > pool.len().saturating_mul(2).saturating_add(1024) {
+            journal
+                .rewrite(pool.transactions().map(|pooled| &*pooled.tx))
+                .map_err(DevError::Journal)?;
+        }
+        Ok(())
+    }
+
+    /// Most bytes of encoded transactions in one block (None: no bound but gas).
+    pub fn max_block_tx_bytes(&self) -> Option<usize> {
+        self.config.max_block_tx_bytes
+    }
+
+    /// The chain's name in log lines.
+    pub fn name(&self) -> &'static str {
+        self.config.name
     }
 
     fn write_state(&self) -> MutexGuard<'_, WriteState> {

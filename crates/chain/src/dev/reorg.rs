@@ -139,10 +139,14 @@ impl DevChain {
                 .next_timestamp_preview(head.timestamp)
                 .max(replaced.block.header.timestamp.saturating_add(1));
             let (txs, senders): (Vec<TxEnvelope>, Vec<Address>) = transactions.into_iter().unzip();
+            let txs = txs.into_iter().map(Into::into).collect();
             let template = self.template_with(&head, timestamp, txs, senders)?;
             self.mine_template(&mut write, template)?;
         }
-        tracing::info!("reorganised the newest {depth} blocks from block {number}");
+        tracing::info!(
+            chain = self.config.name,
+            "reorganised the newest {depth} blocks from block {number}"
+        );
         Ok(())
     }
 

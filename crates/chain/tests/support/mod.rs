@@ -52,18 +52,7 @@ pub fn dev_chain_on(
         init_from_spec(&db, &spec, json.as_bytes()).unwrap();
     }
     let chain = Blockchain::new(db, spec.config).unwrap();
-    let node = DevChain::new(
-        chain,
-        DevChainConfig {
-            mining: MiningMode::Manual,
-            pool: Default::default(),
-            gas_limit: None,
-            beneficiary: Address::ZERO,
-            dev_keys: vec![key],
-            slots_in_an_epoch: 32,
-            limits: Default::default(),
-        },
-    );
+    let node = DevChain::new(chain, DevChainConfig::new(MiningMode::Manual, vec![key])).unwrap();
     (node, key, address)
 }
 

@@ -1,0 +1,169 @@
+//! The pool journal: every transaction the pool accepts is appended to a file before its hash
+//! goes back to the sender, and the file is replayed into the pool on restart, so a crash
+//! (`kill -9`) never makes the node forget a transaction it acknowledged. Appends are written
+//! to the operating system at once (they survive the process, not a power cut; the same
+//! guarantee geth's `transactions.rlp` journal gives, with the journal kept current). The file
+//! is compacted to the pool's contents when it has grown well past them.
+
+use alloy_eips::eip2718::{Decodable2718, Encodable2718};
+use basalt_primitives::TxEnvelope;
+use std::{
+    fs::{File, OpenOptions},
+    io::{self, Read, Write},
+    path::{Path, PathBuf},
+};
+
+/// Largest record accepted when reading (the pool's own size limit is far below).
+const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
+
+/// An open journal: records are a 4-byte big-endian length, then the transaction's EIP-2718
+/// bytes.
+pub struct PoolJournal {
+    path: PathBuf,
+    file: File,
+    /// Records in the file (appended since the last rewrite included).
+    records: usize,
+}
+
+impl PoolJournal {
+    /// Opens (or creates) the journal at `path` and returns it with the transactions it holds,
+    /// in file order. A torn last record (a crash during its write) and records that do not
+    /// decode are skipped, never fatal.
+    pub fn open(path: &Path) -> io::Result<(Self, Vec<TxEnvelope>)> {
+        let mut bytes = Vec::new();
+        match File::open(path) {
+            Ok(mut file) => {
+                file.read_to_end(&mut bytes)?;
+            }
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+            Err(err) => return Err(err),
+        }
+        let transactions = decode_records(&bytes);
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        let journal = Self { path: path.to_owned(), file, records: transactions.len() };
+        Ok((journal, transactions))
+    }
+
+    /// Appends `tx`; returns once the bytes are with the operating system.
+    pub fn append(&mut self, tx: &TxEnvelope) -> io::Result<()> {
+        let record = encode_record(tx);
+        self.file.write_all(&record)?;
+        self.records += 1;
+        Ok(())
+    }
+
+    /// Records in the file.
+    pub fn records(&self) -> usize {
+        self.records
+    }
+
+    /// Replaces the file with `transactions` (written to a temporary file, synced, then renamed
+    /// over the journal, so a crash leaves either the old or the new file whole).
+    pub fn rewrite<'a>(
+        &mut self,
+        transactions: impl Iterator<Item = &'a TxEnvelope>,
+    ) -> io::Result<()> {
+        let tmp = self.path.with_extension("tmp");
+        let mut out = Vec::new();
+        let mut records = 0;
+        for tx in transactions {
+            out.extend(encode_record(tx));
+            records += 1;
+        }
+        {
+            let mut file = File::create(&tmp)?;
+            file.write_all(&out)?;
+            file.sync_all()?;
+        }
+        std::fs::rename(&tmp, &self.path)?;
+        self.file = OpenOptions::new().append(true).open(&self.path)?;
+        self.records = records;
+        Ok(())
+    }
+}
+
+fn encode_record(tx: &TxEnvelope) -> Vec<u8> {
+    let encoded = tx.encoded_2718();
+    let mut record = Vec::with_capacity(4 + encoded.len());
+    // The pool refuses transactions anywhere near 4 GiB.
+    record.extend_from_slice(&u32::try_from(encoded.len()).unwrap_or(u32::MAX).to_be_bytes());
+    record.extend_from_slice(&encoded);
+    record
+}
+
+fn decode_records(mut bytes: &[u8]) -> Vec<TxEnvelope> {
+    let mut out = Vec::new();
+    while bytes.len() >= 4 {
+        let len = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
+        if len > MAX_RECORD_BYTES || bytes.len() - 4 < len {
+            break;
+        }
+        let mut record = &bytes[4..4 + len];
+        if let Ok(tx) = TxEnvelope::decode_2718(&mut record) {
+            out.push(tx);
+        }
+        bytes = &bytes[4 + len..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_consensus::{SignableTransaction, TxLegacy};
+    use alloy_primitives::{Signature, TxKind, U256};
+
+    fn tx(nonce: u64) -> TxEnvelope {
+        let tx = TxLegacy {
+            chain_id: Some(1),
+            nonce,
+            gas_price: 1,
+            gas_limit: 21_000,
+            to: TxKind::Call(Default::default()),
+            value: U256::from(nonce),
+            input: Default::default(),
+        };
+        TxEnvelope::Legacy(tx.into_signed(Signature::test_signature()))
+    }
+
+    #[test]
+    fn appended_transactions_come_back_in_order_and_a_torn_tail_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pool.journal");
+        {
+            let (mut journal, replay) = PoolJournal::open(&path).unwrap();
+            assert!(replay.is_empty());
+            for nonce in 0..3 {
+                journal.append(&tx(nonce)).unwrap();
+            }
+        }
+        // A crash in the middle of a fourth record.
+        let mut torn = encode_record(&tx(3));
+        torn.truncate(torn.len() - 5);
+        OpenOptions::new().append(true).open(&path).unwrap().write_all(&torn).unwrap();
+
+        let (mut journal, replay) = PoolJournal::open(&path).unwrap();
+        assert_eq!(replay, vec![tx(0), tx(1), tx(2)]);
+        assert_eq!(journal.records(), 3);
+
+        let kept = [tx(2)];
+        journal.rewrite(kept.iter()).unwrap();
+        journal.append(&tx(4)).unwrap();
+        drop(journal);
+        let (journal, replay) = PoolJournal::open(&path).unwrap();
+        assert_eq!(replay, vec![tx(2), tx(4)]);
+        assert_eq!(journal.records(), 2);
+    }
+
+    #[test]
+    fn garbage_and_absurd_lengths_do_not_fail_the_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pool.journal");
+        let mut bytes = vec![0, 0, 0, 3, 0xde, 0xad, 0xbe];
+        bytes.extend(encode_record(&tx(7)));
+        bytes.extend([0xff, 0xff, 0xff, 0xff, 1, 2]);
+        std::fs::write(&path, bytes).unwrap();
+        let (_, replay) = PoolJournal::open(&path).unwrap();
+        assert_eq!(replay, vec![tx(7)]);
+    }
+}
