@@ -88,7 +88,58 @@ pub struct L1Args {
     rpc_gas_cap: u64,
 }
 
+/// A running dev L1: the chain service and its JSON-RPC server (the miner not yet started).
+pub struct DevL1 {
+    pub node: std::sync::Arc<DevChain>,
+    pub addr: std::net::SocketAddr,
+    pub handle: basalt_rpc::ServerHandle,
+    pub keys: Vec<alloy_primitives::B256>,
+    pub addresses: Vec<Address>,
+    pub mining: MiningMode,
+}
+
+impl L1Args {
+    /// `basalt l1`'s defaults with the given port, datadir, block time and balance (for
+    /// `basalt dev`).
+    pub fn for_dev(
+        port: u16,
+        datadir: Option<PathBuf>,
+        block_time: Option<f64>,
+        balance: u64,
+    ) -> Self {
+        #[derive(clap::Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            args: L1Args,
+        }
+        let mut args = <Defaults as clap::Parser>::parse_from(["basalt-l1"]).args;
+        args.port = port;
+        args.datadir = datadir;
+        args.block_time = block_time;
+        args.balance = balance;
+        args
+    }
+}
+
 pub fn run(args: L1Args) -> eyre::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let l1 = start(&args, &runtime)?;
+    let head = l1.node.chain().head()?;
+    let config = l1.node.chain().config().clone();
+    print_banner(&args, &l1.keys, &l1.addresses, &config, &head, l1.addr, l1.mining);
+    l1.node.spawn_miner();
+    runtime.block_on(async {
+        tokio::select! {
+            () = l1.handle.stopped() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    });
+    l1.node.chain().db().flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the chain `args` describe and starts its JSON-RPC server on `runtime`.
+pub fn start(args: &L1Args, runtime: &tokio::runtime::Runtime) -> eyre::Result<DevL1> {
     let accounts = derive_dev_accounts(&args.mnemonic, args.accounts)
         .wrap_err("cannot derive the dev accounts from --mnemonic")?;
     let keys: Vec<_> = accounts.iter().map(|account| account.key).collect();
@@ -101,9 +152,7 @@ pub fn run(args: L1Args) -> eyre::Result<ExitCode> {
     // Every block is fsynced: a dev chain may sit idle after its last block, and a kill then
     // must not take that block (and the transactions a tool saw confirmed) with it.
     db.set_sync_policy(SyncPolicy::EveryCommit);
-    let chain = open_chain(db, &args, &addresses)?;
-    let head = chain.head()?;
-    let config = chain.config().clone();
+    let chain = open_chain(db, args, &addresses)?;
 
     let mining = match (args.no_mining, args.block_time) {
         (true, _) => MiningMode::Manual,
@@ -126,7 +175,6 @@ pub fn run(args: L1Args) -> eyre::Result<ExitCode> {
         },
     )?;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let rpc_config = RpcConfig {
         addr: std::net::SocketAddr::new(args.host, args.port),
         max_batch: args.max_batch,
@@ -138,17 +186,7 @@ pub fn run(args: L1Args) -> eyre::Result<ExitCode> {
     let (addr, handle) = runtime
         .block_on(basalt_rpc::start(node.clone(), &rpc_config))
         .wrap_err_with(|| format!("cannot listen on {}", rpc_config.addr))?;
-
-    print_banner(&args, &keys, &addresses, &config, &head, addr, mining);
-    node.spawn_miner();
-    runtime.block_on(async {
-        tokio::select! {
-            () = handle.stopped() => {}
-            _ = tokio::signal::ctrl_c() => {}
-        }
-    });
-    node.chain().db().flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(DevL1 { node, addr, handle, keys, addresses, mining })
 }
 
 /// The chain to serve: an existing datadir as it is, else a new one from `--genesis` or

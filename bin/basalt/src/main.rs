@@ -2,8 +2,11 @@
 
 mod bench;
 mod deploy;
+mod dev;
 mod import;
 mod l1;
+mod l2;
+mod sequencer;
 
 use clap::{Parser, Subcommand};
 use std::{path::PathBuf, process::ExitCode};
@@ -17,6 +20,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a development L1 and L2 in one process: the L1 (as `basalt l1`), the rollup contracts
+    /// deployed on it, and the L2 node, with the dev accounts funded on L2 by real deposits.
+    Dev(dev::DevArgs),
+    /// Run the L2 node (block producer, L1 deposit watcher, JSON-RPC) against any L1.
+    Sequencer(sequencer::SequencerArgs),
     /// Run a development L1 (anvil-like): funded accounts, JSON-RPC over HTTP and WebSocket.
     L1(l1::L1Args),
     /// Send a batch of pre-signed transfers to any JSON-RPC endpoint and report throughput.
@@ -42,6 +50,14 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Dev(args) => {
+            init_logging();
+            dev::run(args)
+        }
+        Command::Sequencer(args) => {
+            init_logging();
+            sequencer::run(args)
+        }
         Command::L1(args) => {
             init_logging();
             l1::run(args)

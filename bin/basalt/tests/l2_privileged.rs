@@ -20,6 +20,8 @@ const CHAIN_ID: u64 = 12_212_759;
 const WETH: Address = address!("0x4200000000000000000000000000000000000006");
 /// An aliased L1 contract (what `sendToL2` from a contract names as `from`).
 const FROM: Address = address!("0x2222000000000000000000000000000000003333");
+/// Sends the creation: an account with no transactions before it.
+const CREATOR: Address = address!("0x4444000000000000000000000000000000005555");
 const ETHER: u128 = 1_000_000_000_000_000_000;
 
 fn deposit(id: u64, mint: u128, value: u128, gas_limit: u64) -> BasaltTxEnvelope {
@@ -47,21 +49,21 @@ fn privileged_transactions_are_executed_imported_and_served() {
     let db = Database::in_memory().unwrap();
     init_from_spec(&db, &genesis.spec, genesis.file.json.as_bytes()).unwrap();
     let chain = Blockchain::new(db, genesis.spec.config.clone()).unwrap();
-    let credited = deposit(7, 2 * ETHER, ETHER, 100_000);
+    let credited = deposit(0, 2 * ETHER, ETHER, 100_000);
     // Sends more than the balance after its mint: included as failed, the mint kept.
-    let failed = deposit(8, ETHER, 5 * ETHER, 90_000);
+    let failed = deposit(1, ETHER, 5 * ETHER, 90_000);
     // A creation (the L1 never queues one, the type allows it): it lands at `from`'s account
-    // nonce (2 after the two above), not at its nonce field (the id 9). Init code PUSH1 1,
+    // nonce (0: a fresh account), not at its nonce field (the id 2). Init code PUSH1 1,
     // PUSH1 0, RETURN deploys the one-byte runtime code 0x00.
     let create: BasaltTxEnvelope = TxPrivileged {
         chain_id: CHAIN_ID,
-        nonce: 9,
+        nonce: 2,
         gas_limit: 200_000,
         to: TxKind::Create,
         mint: U256::ZERO,
         value: U256::ZERO,
         input: Bytes::from(hex!("60016000f3")),
-        from: FROM,
+        from: CREATOR,
     }
     .into();
     let built = chain
@@ -106,7 +108,7 @@ fn privileged_transactions_are_executed_imported_and_served() {
     assert_eq!(tx["hash"], hash);
     assert_eq!(tx["from"], format!("{FROM:#x}"));
     assert_eq!(tx["to"], format!("{WETH:#x}"));
-    assert_eq!(tx["nonce"], "0x7");
+    assert_eq!(tx["nonce"], "0x0");
     assert_eq!(tx["mint"], format!("{:#x}", 2 * ETHER));
     assert_eq!(tx["value"], format!("{ETHER:#x}"));
     assert_eq!(tx["blockNumber"], "0x1");
@@ -139,10 +141,10 @@ fn privileged_transactions_are_executed_imported_and_served() {
         U256::from(ETHER)
     );
     assert_eq!(node.result("eth_getBalance", json!([FROM, "latest"])), format!("{:#x}", 2 * ETHER));
-    assert_eq!(node.result("eth_getTransactionCount", json!([FROM, "latest"])), "0x3");
+    assert_eq!(node.result("eth_getTransactionCount", json!([FROM, "latest"])), "0x2");
 
     // The creation's receipt names the contract it really made.
-    let created = FROM.create(2);
+    let created = CREATOR.create(0);
     let receipt = node.result("eth_getTransactionReceipt", json!([create.tx_hash()]));
     assert_eq!(receipt["status"], "0x1");
     assert_eq!(receipt["contractAddress"], format!("{created:#x}"));

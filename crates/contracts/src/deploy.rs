@@ -124,6 +124,10 @@ pub struct DeployConfig {
     pub proving_allowance_secs: u64,
     /// How long to wait for the L1 to answer, and for each transaction to be mined.
     pub rpc_timeout: Duration,
+    /// How often to ask for a sent transaction's receipt; None: alloy's default (250 ms on a
+    /// local endpoint, 7 s otherwise). `basalt dev`'s embedded L1 mines at once, so it polls
+    /// every few milliseconds.
+    pub receipt_poll_interval: Option<Duration>,
 }
 
 impl DeployConfig {
@@ -153,6 +157,7 @@ impl DeployConfig {
             finalization_delay_secs: None,
             proving_allowance_secs: DEFAULT_PROVING_ALLOWANCE_SECS,
             rpc_timeout: Duration::from_secs(30),
+            receipt_poll_interval: None,
         }
     }
 
@@ -628,6 +633,9 @@ pub async fn deploy(config: DeployConfig) -> Result<Deployment, DeployError> {
     })?;
     let provider: DynProvider<Ethereum> =
         ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(url).erased();
+    if let Some(interval) = config.receipt_poll_interval {
+        provider.client().set_poll_interval(interval);
+    }
 
     let unreachable =
         |reason: String| DeployError::L1Unreachable { url: config.l1_rpc_url.clone(), reason };

@@ -1,7 +1,8 @@
 //! Basalt's JSON-RPC server: one port, HTTP and WebSocket, batch requests, JSON-RPC 2.0
 //! framing of its own (every id echoed exactly, notifications executed and not answered).
 //! The `eth`, `net`, `web3`, `txpool`, `debug` and `testing` namespaces follow the
-//! execution-apis specification; the `evm_*`/`anvil_*` methods exist only on the dev L1.
+//! execution-apis specification; the `evm_*`/`anvil_*` methods exist only on the dev L1, the
+//! `basalt_*` methods only on an L2 node ([`RpcBackend`]).
 
 mod call;
 mod capabilities;
@@ -17,6 +18,7 @@ mod logs;
 mod params;
 mod pubsub;
 mod resolve;
+mod rollup;
 mod send;
 mod server;
 mod sign;
@@ -26,6 +28,7 @@ mod testing;
 mod txpool;
 
 pub use error::RpcResult;
+pub use rollup::RollupConfigView;
 pub use server::ServerHandle;
 
 use error::spec_shape;
@@ -52,6 +55,18 @@ pub struct RpcConfig {
     /// Most gas one `eth_call` / `eth_estimateGas` / `eth_createAccessList` may use (geth's
     /// `--rpc.gascap`, default 50,000,000).
     pub gas_cap: u64,
+    /// Which chain the server fronts.
+    pub backend: RpcBackend,
+}
+
+/// The chain behind a server, which decides the namespaces it has beyond the specification's.
+#[derive(Clone, Debug, Default)]
+pub enum RpcBackend {
+    /// The dev L1: the anvil-style `evm_*`/`anvil_*` controls.
+    #[default]
+    DevL1,
+    /// An L2 node: `basalt_rollupConfig`; no dev controls.
+    L2(Box<RollupConfigView>),
 }
 
 impl RpcConfig {
@@ -65,6 +80,7 @@ impl RpcConfig {
             max_filters: 10_000,
             max_proof_keys: 1_024,
             gas_cap: 50_000_000,
+            backend: RpcBackend::DevL1,
         }
     }
 }
@@ -77,6 +93,7 @@ pub struct RpcContext {
     client_version: String,
     max_proof_keys: usize,
     gas_cap: u64,
+    backend: RpcBackend,
 }
 
 /// Starts the server on `config.addr`; returns the bound address and the handle that stops
@@ -100,14 +117,16 @@ pub async fn start(
         client_version: format!("basalt/v{}", env!("CARGO_PKG_VERSION")),
         max_proof_keys: config.max_proof_keys,
         gas_cap: config.gas_cap,
+        backend: config.backend.clone(),
     });
     filters::spawn_collector(context.clone());
-    let module = methods(context);
+    let backend = config.backend.clone();
+    let module = methods(context, &backend);
     server::serve(module.into(), config, Arc::new(pubsub::HexIdProvider::default())).await
 }
 
 /// Every method of the server.
-fn methods(context: Arc<RpcContext>) -> RpcModule<RpcContext> {
+fn methods(context: Arc<RpcContext>, backend: &RpcBackend) -> RpcModule<RpcContext> {
     let mut module = RpcModule::from_arc(context);
     eth::register(&mut module);
     send::register(&mut module);
@@ -122,7 +141,10 @@ fn methods(context: Arc<RpcContext>) -> RpcModule<RpcContext> {
     filters::register(&mut module);
     pubsub::register(&mut module);
     debug::register(&mut module);
-    dev::register(&mut module);
+    match backend {
+        RpcBackend::DevL1 => dev::register(&mut module),
+        RpcBackend::L2(_) => rollup::register(&mut module),
+    }
     txpool::register(&mut module);
     config::register(&mut module);
     module

@@ -1,0 +1,236 @@
+//! `basalt dev`: one process running the embedded dev L1 (as `basalt l1`), the rollup's L1
+//! contracts deployed by the same code as `basalt deploy`, and the L2 node (as `basalt
+//! sequencer`, reading deposits with 0 confirmations). The dev accounts get their L2 ether
+//! through real deposits over the L1 bridge, so the bridge's balance and the L2 supply agree
+//! from the start. With `--datadir` a restart resumes both chains and the deployment.
+
+use crate::{
+    l1::{self, L1Args},
+    l2::{self, L2Node, L2NodeConfig},
+};
+use alloy::sol_types::SolCall;
+use alloy_consensus::TxEip1559;
+use alloy_primitives::{TxKind, U256};
+use basalt_contracts::{DeployConfig, Deployment, bindings::CommonBridge};
+use eyre::{WrapErr, bail};
+use std::{
+    path::PathBuf,
+    process::ExitCode,
+    time::{Duration, Instant},
+};
+
+/// Ether each dev account starts with on the L1, before its deposit.
+const L1_BALANCE_ETH: u64 = 20_000;
+/// Ether each dev account deposits to the L2 at the first start.
+const DEPOSIT_ETH: u64 = 10_000;
+/// L1 gas limit of one funding deposit (it uses about a third).
+const DEPOSIT_TX_GAS: u64 = 300_000;
+
+#[derive(clap::Args, Debug)]
+pub struct DevArgs {
+    /// Port of the L1's JSON-RPC server (HTTP and WebSocket).
+    #[arg(long, default_value_t = 8545)]
+    l1_port: u16,
+    /// Port of the L2's JSON-RPC server (HTTP and WebSocket).
+    #[arg(long, default_value_t = 1729)]
+    l2_port: u16,
+    /// Keep both chains and the deployment here (`l1/`, `l2/`, `deploy.json`,
+    /// `l2-genesis.json`); in memory when omitted.
+    #[arg(long)]
+    datadir: Option<PathBuf>,
+    /// Seconds between L2 blocks.
+    #[arg(long, default_value_t = 1.0)]
+    block_time: f64,
+    /// Seconds between L1 blocks; without it the L1 mines as soon as transactions arrive.
+    #[arg(long)]
+    l1_block_time: Option<f64>,
+    /// Chain id of the L2.
+    #[arg(long, default_value_t = basalt_contracts::deploy::DEFAULT_L2_CHAIN_ID)]
+    l2_chain_id: u64,
+}
+
+pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
+    let started = Instant::now();
+    if !(args.block_time > 0.0 && args.block_time.is_finite()) {
+        bail!("--block-time must be a positive number of seconds, got {}", args.block_time);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let l1_args = L1Args::for_dev(
+        args.l1_port,
+        args.datadir.as_ref().map(|dir| dir.join("l1")),
+        args.l1_block_time,
+        L1_BALANCE_ETH,
+    );
+    let l1 = l1::start(&l1_args, &runtime)?;
+    l1.node.spawn_miner();
+    let l1_url = format!("http://{}", l1.addr);
+
+    // The deployment files live in the datadir, or in a directory removed at exit.
+    let scratch;
+    let deploy_dir = match &args.datadir {
+        Some(dir) => dir.clone(),
+        None => {
+            scratch = tempfile::tempdir().wrap_err("cannot create a scratch directory")?;
+            scratch.path().to_owned()
+        }
+    };
+    std::fs::create_dir_all(&deploy_dir)
+        .wrap_err_with(|| format!("cannot create {}", deploy_dir.display()))?;
+    let mut deploy = DeployConfig::new(l1_url.clone(), l1.keys[0].to_string());
+    deploy.dev_no_verifier = true;
+    deploy.receipt_poll_interval = Some(Duration::from_millis(5));
+    deploy.l2_chain_id = args.l2_chain_id;
+    deploy.out = deploy_dir.join("deploy.json");
+    basalt_l2_genesis::attach_to(&mut deploy, unix_now())?;
+    let genesis_path = deploy.l2_genesis_path();
+    let deployment = runtime
+        .block_on(basalt_contracts::deploy(deploy))
+        .wrap_err("cannot deploy the rollup contracts to the dev L1")?;
+    let genesis_json = std::fs::read_to_string(&genesis_path)
+        .wrap_err_with(|| format!("cannot read {}", genesis_path.display()))?;
+
+    let l2 = l2::start(
+        L2NodeConfig {
+            datadir: args.datadir.as_ref().map(|dir| dir.join("l2")),
+            genesis_json,
+            deployment: deployment.clone(),
+            l1_rpc_url: l1_url,
+            l1_confirmations: 0,
+            watcher_poll: Duration::from_millis(100),
+            block_time: Duration::from_secs_f64(args.block_time),
+            rpc_addr: std::net::SocketAddr::from(([127, 0, 0, 1], args.l2_port)),
+            dev_keys: l1.keys.clone(),
+            fee_recipient: l1.addresses[0],
+        },
+        &runtime,
+    )?;
+    runtime.block_on(fund_dev_accounts(&l1, &l2, &deployment))?;
+    l2.run_in_background(&runtime)?;
+    print_banner(&l1, &l2, &deployment, &args);
+    println!(
+        "ready in {} ms: L1 http://{} (chain {}), L2 http://{} (chain {})",
+        started.elapsed().as_millis(),
+        l1.addr,
+        deployment.chain_id,
+        l2.addr,
+        deployment.l2_chain_id
+    );
+
+    runtime.block_on(async {
+        tokio::select! {
+            () = l1.handle.stopped() => {}
+            () = l2.handle.stopped() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    });
+    l1.node.chain().db().flush()?;
+    l2.node.chain().db().flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// At the first start (no deposit ever made), each dev account deposits [`DEPOSIT_ETH`] over
+/// the L1 bridge; then waits until every deposit made so far is queued and included on L2.
+async fn fund_dev_accounts(
+    l1: &l1::DevL1,
+    l2: &L2Node,
+    deployment: &Deployment,
+) -> eyre::Result<()> {
+    let first = l2.watcher.poll_once().await.wrap_err("reading deposits from the dev L1")?;
+    let expected = if first.next_id == 0 {
+        let chain_id = deployment.chain_id;
+        for (key, address) in l1.keys.iter().zip(&l1.addresses) {
+            let base_fee = l1.node.validation_context()?.base_fee;
+            let input = CommonBridge::depositCall { l2Recipient: *address }.abi_encode();
+            let tx = TxEip1559 {
+                chain_id,
+                nonce: l1.node.next_nonce(*address)?,
+                gas_limit: DEPOSIT_TX_GAS,
+                max_fee_per_gas: u128::from(base_fee) * 2 + 1_000_000_000,
+                max_priority_fee_per_gas: 1_000_000_000,
+                to: TxKind::Call(deployment.bridge),
+                value: U256::from(DEPOSIT_ETH) * U256::from(10u64).pow(U256::from(18)),
+                input: input.into(),
+                access_list: Default::default(),
+            };
+            let signed = basalt_primitives::sender::sign_transaction(tx, key)?;
+            l1.node.submit(signed).wrap_err("sending a funding deposit on the dev L1")?;
+        }
+        l1.addresses.len() as u64
+    } else {
+        first.next_id
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let report = l2.watcher.poll_once().await?;
+        if report.next_id >= expected {
+            break;
+        }
+        if Instant::now() > deadline {
+            bail!("the funding deposits did not reach the L2 queue within 120 s");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Included now rather than at the first tick, so the accounts are funded when ready.
+    while l2.queue_position()?.0 < expected {
+        l2.producer.produce().wrap_err("producing the funding block")?;
+    }
+    Ok(())
+}
+
+fn print_banner(l1: &l1::DevL1, l2: &L2Node, deployment: &Deployment, args: &DevArgs) {
+    println!(
+        "basalt dev v{}  (development L1 + L2; keys below are public, never use them on a real \
+         network)",
+        env!("CARGO_PKG_VERSION")
+    );
+    println!();
+    println!("Available Accounts (the same on both chains)");
+    println!("==================");
+    for (i, address) in l1.addresses.iter().enumerate() {
+        println!("({i}) {address}");
+    }
+    println!();
+    println!("Private Keys");
+    println!("==================");
+    for (i, key) in l1.keys.iter().enumerate() {
+        println!("({i}) {key}");
+    }
+    println!();
+    println!("Wallet");
+    println!("==================");
+    println!("Mnemonic:          {}", basalt_chain::dev::DEV_MNEMONIC);
+    println!("Derivation path:   m/44'/60'/0'/0/");
+    println!();
+    println!("L1 (dev chain)");
+    println!("==================");
+    println!("RPC URL:           http://{}", l1.addr);
+    println!("Chain ID:          {}", deployment.chain_id);
+    println!(
+        "Mining:            {}",
+        args.l1_block_time.map_or("automine".to_string(), |s| format!("every {s} s"))
+    );
+    println!("OnChainProposer:   {}", deployment.rollup);
+    println!("CommonBridge:      {}", deployment.bridge);
+    println!("Timelock:          {}", deployment.timelock);
+    println!();
+    println!("L2 (rollup)");
+    println!("==================");
+    println!("RPC URL:           http://{}", l2.addr);
+    println!("Chain ID:          {}", deployment.l2_chain_id);
+    println!("Block time:        {} s", args.block_time);
+    println!("L2 bridge:         {}", l2.rollup.l2_bridge);
+    println!("WETH:              0x4200000000000000000000000000000000000006");
+    println!(
+        "Balances:          {DEPOSIT_ETH} ETH per account, deposited over the bridge \
+         (L1 keeps the rest of {L1_BALANCE_ETH} ETH)"
+    );
+    println!(
+        "Storage:           {}",
+        args.datadir.as_ref().map_or("in memory".to_string(), |d| d.display().to_string())
+    );
+    println!();
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}

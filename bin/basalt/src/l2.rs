@@ -1,0 +1,185 @@
+//! The L2 node that `basalt dev` and `basalt sequencer` run: the L2 chain from its genesis (in
+//! a datadir or in memory), the chain service with the pool journal, the block producer, the
+//! L1 deposit watcher writing into the same database, and the JSON-RPC server with the
+//! `basalt_*` methods and without the dev L1's controls.
+
+use alloy_primitives::{Address, B256};
+use basalt_chain::{
+    Blockchain,
+    dev::{DevChain, DevChainConfig, MiningMode},
+    genesis::init_from_spec,
+    l2_producer::{BlockProducer, ProducerConfig},
+};
+use basalt_contracts::Deployment;
+use basalt_primitives::GenesisSpec;
+use basalt_rpc::{RollupConfigView, RpcBackend, RpcConfig, ServerHandle};
+use basalt_storage::{Database, SyncPolicy};
+use basalt_watcher::{L1Watcher, WatcherConfig};
+use eyre::{WrapErr, bail, eyre};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+/// Usable bytes of one EIP-4844 blob: 4,096 field elements of 31 bytes each.
+pub const BLOB_DATA_BYTES: usize = 4_096 * 31;
+/// Blobs one batch commit carries at most (`--max-blobs-per-batch` of the batch issue): the
+/// most one L1 blob transaction may hold.
+pub const DEFAULT_MAX_BLOBS_PER_BATCH: usize = 6;
+/// Room kept in a batch for its own framing (header, block boundaries).
+const BATCH_FRAMING_BYTES: usize = 4_096;
+
+/// Most bytes of encoded transactions in one L2 block: what `max_blobs` blobs carry, less the
+/// batch's framing. Counted before compression, so a block always fits one batch.
+pub fn max_block_tx_bytes(max_blobs: usize) -> usize {
+    (max_blobs * BLOB_DATA_BYTES).saturating_sub(BATCH_FRAMING_BYTES)
+}
+
+/// What the L2 node needs.
+pub struct L2NodeConfig {
+    /// Where the chain lives; in memory when None.
+    pub datadir: Option<PathBuf>,
+    /// The L2 genesis file's text (`l2-genesis.json` from `basalt deploy`).
+    pub genesis_json: String,
+    /// The L1 deployment (`deploy.json`).
+    pub deployment: Deployment,
+    pub l1_rpc_url: String,
+    /// L1 blocks a deposit waits before it counts.
+    pub l1_confirmations: u64,
+    /// Pause between the watcher's polls.
+    pub watcher_poll: Duration,
+    /// Time between L2 blocks.
+    pub block_time: Duration,
+    pub rpc_addr: SocketAddr,
+    /// Keys of accounts `eth_sendTransaction` may sign for (dev only).
+    pub dev_keys: Vec<B256>,
+    /// The coinbase of L2 blocks (receives priority fees).
+    pub fee_recipient: Address,
+}
+
+/// A running L2 node (production and the watcher start with [`L2Node::run_in_background`]).
+pub struct L2Node {
+    pub node: Arc<DevChain>,
+    pub producer: Arc<BlockProducer>,
+    pub watcher: Arc<L1Watcher>,
+    pub addr: SocketAddr,
+    pub handle: ServerHandle,
+    pub rollup: RollupConfigView,
+}
+
+/// Opens the L2 chain and starts its JSON-RPC server on `runtime`. Errors name what to fix: a
+/// genesis that is not an L2 genesis or not the deployment's, a datadir holding another chain.
+pub fn start(config: L2NodeConfig, runtime: &tokio::runtime::Runtime) -> eyre::Result<L2Node> {
+    let deployment = &config.deployment;
+    let spec = GenesisSpec::from_json(&config.genesis_json).wrap_err("invalid L2 genesis")?;
+    let Some(rollup) = spec.config.rollup.clone() else {
+        bail!(
+            "the L2 genesis has no `config.basalt` section, so it is not an L2 genesis: use the \
+             l2-genesis.json that `basalt deploy` wrote beside deploy.json"
+        );
+    };
+    if spec.config.chain_id != deployment.l2_chain_id {
+        bail!(
+            "the L2 genesis is for chain {} but the deployment is for L2 chain {}: use the \
+             l2-genesis.json written with that deploy.json",
+            spec.config.chain_id,
+            deployment.l2_chain_id
+        );
+    }
+    let mut db = match &config.datadir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .wrap_err_with(|| format!("cannot create datadir {}", dir.display()))?;
+            Database::open(dir)
+                .wrap_err_with(|| format!("cannot open datadir {}", dir.display()))?
+        }
+        None => Database::in_memory()?,
+    };
+    db.set_sync_policy(SyncPolicy::EveryCommit);
+    let genesis_hash = init_from_spec(&db, &spec, config.genesis_json.as_bytes()).wrap_err_with(
+        || match &config.datadir {
+            Some(dir) => format!("datadir {} holds another chain", dir.display()),
+            None => "L2 genesis".to_string(),
+        },
+    )?;
+    if let Some(expected) = deployment.l2_genesis_hash
+        && expected != genesis_hash
+    {
+        bail!(
+            "the L2 genesis (block hash {genesis_hash}) is not the one the deployment started \
+             from ({expected}): use the l2-genesis.json written with that deploy.json"
+        );
+    }
+    let chain = Blockchain::new(db, spec.config.clone())?;
+    let shared_db = chain.shared_db();
+    let node = DevChain::new(
+        chain,
+        DevChainConfig {
+            beneficiary: config.fee_recipient,
+            name: "l2",
+            refuse_blob_txs: true,
+            max_block_tx_bytes: Some(max_block_tx_bytes(DEFAULT_MAX_BLOBS_PER_BATCH)),
+            journal: config.datadir.as_ref().map(|dir| dir.join("pool.journal")),
+            ..DevChainConfig::new(MiningMode::Manual, config.dev_keys.clone())
+        },
+    )?;
+    let producer = BlockProducer::new(node.clone(), ProducerConfig::new(config.block_time));
+    let watcher = L1Watcher::new(
+        WatcherConfig {
+            confirmations: config.l1_confirmations,
+            poll_interval: config.watcher_poll,
+            ..WatcherConfig::new(
+                config.l1_rpc_url.clone(),
+                deployment.bridge,
+                deployment.l1_deploy_block,
+                deployment.l2_chain_id,
+            )
+        },
+        shared_db,
+    )
+    .map_err(|e| eyre!("{e}"))?;
+    let rollup = RollupConfigView {
+        l1_chain_id: deployment.chain_id,
+        l2_chain_id: deployment.l2_chain_id,
+        bridge: deployment.bridge,
+        on_chain_proposer: deployment.rollup,
+        timelock: deployment.timelock,
+        l2_bridge: rollup.bridge,
+        l1_deploy_block: deployment.l1_deploy_block,
+        l1_confirmations: config.l1_confirmations,
+        block_time: config.block_time.as_secs_f64(),
+        l2_block_gas_limit: deployment.l2_block_gas_limit,
+        inclusion_period_secs: deployment.inclusion_period_secs,
+        fees: serde_json::Value::Null,
+    };
+    let rpc_config = RpcConfig {
+        addr: config.rpc_addr,
+        backend: RpcBackend::L2(Box::new(rollup.clone())),
+        ..RpcConfig::local(config.rpc_addr.port())
+    };
+    let (addr, handle) = runtime
+        .block_on(basalt_rpc::start(node.clone(), &rpc_config))
+        .wrap_err_with(|| format!("cannot listen on {}", rpc_config.addr))?;
+    Ok(L2Node { node, producer, watcher: Arc::new(watcher), addr, handle, rollup })
+}
+
+impl L2Node {
+    /// Starts the block producer's thread and the watcher's loop. A watcher that stops on a
+    /// critical error (a reorg deeper than the confirmations) has logged it; blocks go on.
+    pub fn run_in_background(&self, runtime: &tokio::runtime::Runtime) -> eyre::Result<()> {
+        self.producer.spawn().wrap_err("cannot start the block producer")?;
+        let watcher = self.watcher.clone();
+        runtime.spawn(async move {
+            if watcher.run(std::future::pending()).await.is_err() {
+                tracing::error!(
+                    chain = "l2",
+                    "deposit intake stopped; L2 blocks go on without new deposits (see above)"
+                );
+            }
+        });
+        Ok(())
+    }
+
+    /// The next privileged id to include and the queue's end.
+    pub fn queue_position(&self) -> eyre::Result<(u64, u64)> {
+        let view = self.node.chain().db().read()?;
+        Ok((view.next_included_privileged_id()?, view.next_privileged_tx_id()?))
+    }
+}

@@ -1,0 +1,144 @@
+//! `basalt sequencer`: the L2 node against any L1 (anvil, a testnet): reads deposits from the
+//! deployment's bridge after `--l1-confirmations` blocks, produces a block every
+//! `--block-time`, serves JSON-RPC. Bad or missing configuration gets one line saying what to
+//! fix; a dead L1 endpoint is retried while blocks go on.
+
+use crate::l2::{self, L2NodeConfig};
+use alloy::providers::{Provider, ProviderBuilder};
+use basalt_contracts::Deployment;
+use eyre::{WrapErr, bail};
+use std::{path::PathBuf, process::ExitCode, time::Duration};
+
+#[derive(clap::Args, Debug)]
+pub struct SequencerArgs {
+    /// JSON-RPC URL (HTTP) of the L1.
+    #[arg(long, value_name = "URL")]
+    l1_rpc_url: String,
+    /// The deployment file `basalt deploy` wrote (deploy.json).
+    #[arg(long, value_name = "FILE")]
+    deployment: PathBuf,
+    /// The L2 genesis `basalt deploy` wrote (default: l2-genesis.json beside the deployment).
+    #[arg(long, value_name = "FILE")]
+    l2_genesis: Option<PathBuf>,
+    /// Where the L2 chain, its deposit queue and its pool journal live.
+    #[arg(long, value_name = "DIR")]
+    datadir: PathBuf,
+    /// Port of the JSON-RPC server (HTTP and WebSocket).
+    #[arg(long, default_value_t = 1729)]
+    http_port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: std::net::IpAddr,
+    /// Seconds between L2 blocks.
+    #[arg(long, default_value_t = 2.0)]
+    block_time: f64,
+    /// L1 blocks a deposit's block needs on top of it before the deposit counts.
+    #[arg(long, default_value_t = basalt_watcher::DEFAULT_CONFIRMATIONS)]
+    l1_confirmations: u64,
+    /// Seconds between reads of the L1.
+    #[arg(long, default_value_t = 1.0)]
+    l1_poll_interval: f64,
+    /// Receives the priority fees of L2 blocks (default: the deployer).
+    #[arg(long)]
+    fee_recipient: Option<alloy_primitives::Address>,
+}
+
+pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
+    for (flag, value) in
+        [("--block-time", args.block_time), ("--l1-poll-interval", args.l1_poll_interval)]
+    {
+        if !(value > 0.0 && value.is_finite()) {
+            bail!("{flag} must be a positive number of seconds, got {value}");
+        }
+    }
+    let text = std::fs::read_to_string(&args.deployment).wrap_err_with(|| {
+        format!(
+            "cannot read --deployment {} (the deploy.json `basalt deploy` wrote)",
+            args.deployment.display()
+        )
+    })?;
+    let deployment: Deployment = serde_json::from_str(&text).wrap_err_with(|| {
+        format!(
+            "--deployment {} is not a deployment file written by `basalt deploy`",
+            args.deployment.display()
+        )
+    })?;
+    let genesis_path = args
+        .l2_genesis
+        .clone()
+        .unwrap_or_else(|| basalt_contracts::deploy::l2_genesis_path(&args.deployment));
+    let genesis_json = std::fs::read_to_string(&genesis_path).wrap_err_with(|| {
+        format!("cannot read the L2 genesis {} (pass --l2-genesis)", genesis_path.display())
+    })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    check_l1(&runtime, &args.l1_rpc_url, &deployment)?;
+    let l2 = l2::start(
+        L2NodeConfig {
+            datadir: Some(args.datadir.clone()),
+            genesis_json,
+            fee_recipient: args.fee_recipient.unwrap_or(deployment.deployer),
+            deployment: deployment.clone(),
+            l1_rpc_url: args.l1_rpc_url.clone(),
+            l1_confirmations: args.l1_confirmations,
+            watcher_poll: Duration::from_secs_f64(args.l1_poll_interval),
+            block_time: Duration::from_secs_f64(args.block_time),
+            rpc_addr: std::net::SocketAddr::new(args.host, args.http_port),
+            dev_keys: Vec::new(),
+        },
+        &runtime,
+    )?;
+    l2.run_in_background(&runtime)?;
+    let head = l2.node.chain().head()?;
+    println!("basalt sequencer v{}", env!("CARGO_PKG_VERSION"));
+    println!("L1:                {} (chain {})", args.l1_rpc_url, deployment.chain_id);
+    println!("CommonBridge:      {}", deployment.bridge);
+    println!("OnChainProposer:   {}", deployment.rollup);
+    println!("L2 chain ID:       {}", deployment.l2_chain_id);
+    println!("Head:              block {} {}", head.number, head.hash_slow());
+    println!("Datadir:           {}", args.datadir.display());
+    println!("ready: L2 RPC http://{}", l2.addr);
+    runtime.block_on(async {
+        tokio::select! {
+            () = l2.handle.stopped() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    });
+    l2.node.chain().db().flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses an L1 of another chain than the deployment's. An L1 that does not answer is only
+/// a warning: the watcher retries it while blocks go on.
+fn check_l1(
+    runtime: &tokio::runtime::Runtime,
+    url: &str,
+    deployment: &Deployment,
+) -> eyre::Result<()> {
+    let parsed = url.parse().wrap_err_with(|| format!("--l1-rpc-url {url} is not a URL"))?;
+    let provider = ProviderBuilder::new().disable_recommended_fillers().connect_http(parsed);
+    let answer = runtime.block_on(async {
+        tokio::time::timeout(Duration::from_secs(5), provider.get_chain_id()).await
+    });
+    match answer {
+        Ok(Ok(chain_id)) if chain_id != deployment.chain_id => bail!(
+            "--l1-rpc-url {url} serves chain {chain_id}, but the deployment is on chain {}: point \
+             --l1-rpc-url at that L1",
+            deployment.chain_id
+        ),
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(err)) => {
+            tracing::warn!(
+                chain = "l1",
+                "L1 {url} does not answer yet ({err}); retrying in the background"
+            );
+            Ok(())
+        }
+        Err(_) => {
+            tracing::warn!(
+                chain = "l1",
+                "L1 {url} does not answer within 5 s; retrying in the background"
+            );
+            Ok(())
+        }
+    }
+}
