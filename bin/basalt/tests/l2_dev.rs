@@ -1,0 +1,277 @@
+//! `basalt dev` as a user runs it: one process, two chains. The dev accounts are funded on L2 by
+//! real deposits (the L1 bridge holds what the L2 minted), a deposit made with cast reaches the
+//! L2 within two blocks, cast and ethers transfer on the L2, the predeploys answer, the L2 has
+//! `basalt_rollupConfig` and no dev controls, and with `--datadir` a restart (even after kill -9)
+//! resumes both chains without funding twice and without forgetting an accepted transaction.
+
+use basalt_test_harness::{free_port, npm_bin, repo_root, rpc_call, wait_for_port};
+use serde_json::{Value, json};
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+const ACCOUNT_1: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const KEY_1: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const KEY_2: &str = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+const WETH: &str = "0x4200000000000000000000000000000000000006";
+const MULTICALL3: &str = "0xcA11bde05977b3631167028862bE2a173976CA11";
+const ETHER: u128 = 1_000_000_000_000_000_000;
+
+/// A running `basalt dev`.
+struct Dev {
+    child: Child,
+    l1: u16,
+    l2: u16,
+    log: PathBuf,
+}
+
+impl Dev {
+    /// Starts `basalt dev` with `extra` flags and waits for its ready line.
+    fn start(dir: &Path, extra: &[&str]) -> Self {
+        let (l1, l2) = (free_port(), free_port());
+        let log = dir.join(format!("dev-{l2}.log"));
+        let file = std::fs::File::create(&log).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_basalt"))
+            .args(["dev", "--l1-port", &l1.to_string(), "--l2-port", &l2.to_string()])
+            .args(extra)
+            .env("NO_COLOR", "1")
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .spawn()
+            .expect("start basalt dev");
+        let dev = Self { child, l1, l2, log };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !dev.output().contains("ready in ") {
+            assert!(Instant::now() < deadline, "no ready line:\n{}", dev.output());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        wait_for_port(l1, Duration::from_secs(5));
+        wait_for_port(l2, Duration::from_secs(5));
+        dev
+    }
+
+    fn output(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn l1_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.l1)
+    }
+
+    fn l2_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.l2)
+    }
+
+    fn result(&self, port: u16, method: &str, params: Value) -> Value {
+        let response = rpc_call(port, method, params.clone());
+        response
+            .get("result")
+            .cloned()
+            .unwrap_or_else(|| panic!("{method} {params}: {response}\n{}", self.output()))
+    }
+
+    fn l2_balance(&self, address: &str) -> u128 {
+        quantity(&self.result(self.l2, "eth_getBalance", json!([address, "latest"])))
+    }
+
+    fn l2_block(&self) -> u64 {
+        quantity(&self.result(self.l2, "eth_blockNumber", json!([]))) as u64
+    }
+
+    fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Dev {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn quantity(value: &Value) -> u128 {
+    u128::from_str_radix(value.as_str().expect("hex quantity").trim_start_matches("0x"), 16)
+        .expect("hex quantity")
+}
+
+/// Runs cast with `args`; returns stdout, panics with stderr on failure.
+fn cast(args: &[&str]) -> String {
+    let output = Command::new(npm_bin("cast")).args(args).output().expect("run cast");
+    assert!(output.status.success(), "cast {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+#[test]
+fn basalt_dev_runs_both_chains_with_dev_accounts_funded_by_deposits() {
+    let dir = tempfile::tempdir().unwrap();
+    let dev = Dev::start(dir.path(), &["--block-time", "0.5"]);
+    let out = dev.output();
+    for expected in ["Private Keys", "CommonBridge:", "OnChainProposer:", "L2 bridge:", "Chain ID:"]
+    {
+        assert!(out.contains(expected), "banner lacks {expected}:\n{out}");
+    }
+
+    // Funded by deposits: 10,000 ETH each on L2, and the L1 bridge holds the ten deposits.
+    let config = dev.result(dev.l2, "basalt_rollupConfig", json!([]));
+    for key in [
+        "l1ChainId",
+        "l2ChainId",
+        "bridge",
+        "onChainProposer",
+        "timelock",
+        "l1DeployBlock",
+        "blockTime",
+    ] {
+        assert!(config.get(key).is_some_and(|v| !v.is_null()), "{key} missing: {config}");
+    }
+    assert_eq!(config["l1ChainId"], 31337);
+    assert_eq!(config["blockTime"], 0.5);
+    let bridge = config["bridge"].as_str().unwrap().to_string();
+    assert_eq!(dev.l2_balance(ACCOUNT_1), 10_000 * ETHER);
+    let locked = quantity(&dev.result(dev.l1, "eth_getBalance", json!([bridge, "latest"])));
+    assert_eq!(locked, 10 * 10_000 * ETHER);
+    assert_eq!(
+        quantity(&dev.result(dev.l2, "eth_chainId", json!([]))) as u64,
+        config["l2ChainId"].as_u64().unwrap()
+    );
+
+    // The dev controls are the L1's alone.
+    assert_eq!(rpc_call(dev.l2, "evm_mine", json!([]))["error"]["code"], -32601);
+    assert!(rpc_call(dev.l1, "evm_snapshot", json!([])).get("result").is_some());
+
+    // A deposit with cast arrives within two L2 blocks of its L1 inclusion.
+    let recipient = "0x00000000000000000000000000000000000b0b0b";
+    let l2_url = dev.l2_url();
+    let l1_url = dev.l1_url();
+    cast(&[
+        "send",
+        &bridge,
+        "deposit(address)",
+        recipient,
+        "--value",
+        "3ether",
+        "--private-key",
+        KEY_2,
+        "-r",
+        &l1_url,
+    ]);
+    let start_block = dev.l2_block();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while dev.l2_balance(recipient) == 0 {
+        assert!(Instant::now() < deadline, "deposit never arrived:\n{}", dev.output());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(dev.l2_balance(recipient), 3 * ETHER);
+    assert!(dev.l2_block() <= start_block + 2, "took more than two L2 blocks");
+
+    // Transfers on the L2 with cast and with ethers.
+    let sink = "0x000000000000000000000000000000000000dEaD";
+    let receipt: Value = serde_json::from_str(&cast(&[
+        "send",
+        sink,
+        "--value",
+        "1ether",
+        "--private-key",
+        KEY_1,
+        "-r",
+        &l2_url,
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(receipt["status"], "0x1");
+    let script = format!(
+        "import {{ ethers }} from 'ethers';\
+         const provider = new ethers.JsonRpcProvider('{l2_url}');\
+         const wallet = new ethers.Wallet('{KEY_2}', provider);\
+         const tx = await wallet.sendTransaction({{ to: '{sink}', value: ethers.parseEther('2') }});\
+         const receipt = await tx.wait();\
+         console.log(receipt.status);"
+    );
+    let output = Command::new("node")
+        .current_dir(repo_root())
+        .args(["--input-type=module", "-e", &script])
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run node");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "1", "ethers transfer");
+    assert_eq!(dev.l2_balance(sink), 3 * ETHER);
+
+    // The predeploys answer.
+    assert_eq!(cast(&["call", WETH, "name()(string)", "-r", &l2_url]), "\"Wrapped Ether\"");
+    assert_eq!(cast(&["call", WETH, "symbol()(string)", "-r", &l2_url]), "\"WETH\"");
+    let name_call = cast(&["calldata", "name()"]);
+    let aggregated = cast(&[
+        "call",
+        MULTICALL3,
+        "aggregate3((address,bool,bytes)[])((bool,bytes)[])",
+        &format!("[({WETH},false,{name_call})]"),
+        "-r",
+        &l2_url,
+    ]);
+    assert!(aggregated.starts_with("[(true, 0x"), "{aggregated}");
+}
+
+#[test]
+fn a_restarted_basalt_dev_resumes_both_chains_and_keeps_accepted_transactions() {
+    let dir = tempfile::tempdir().unwrap();
+    let datadir = dir.path().join("data");
+    let data = datadir.to_str().unwrap();
+    let dev = Dev::start(dir.path(), &["--datadir", data, "--block-time", "0.5"]);
+    let l2_url = dev.l2_url();
+    cast(&[
+        "send",
+        "0x000000000000000000000000000000000000dEaD",
+        "--value",
+        "1ether",
+        "--private-key",
+        KEY_1,
+        "-r",
+        &l2_url,
+    ]);
+    let before = dev.l2_balance(ACCOUNT_1);
+    assert!(before < 9_999 * ETHER && before > 9_998 * ETHER, "{before}");
+    let l1_head = quantity(&dev.result(dev.l1, "eth_blockNumber", json!([])));
+    let l2_head = dev.l2_block();
+    dev.kill9();
+
+    // Resumed: the same balances, heads not behind, no second funding.
+    let dev = Dev::start(dir.path(), &["--datadir", data, "--block-time", "10"]);
+    assert!(dev.output().contains("ready in "));
+    assert_eq!(dev.l2_balance(ACCOUNT_1), before);
+    assert!(quantity(&dev.result(dev.l1, "eth_blockNumber", json!([]))) >= l1_head);
+    assert!(dev.l2_block() >= l2_head);
+
+    // A transaction the L2 acknowledged, then kill -9 before its block (blocks every 10 s).
+    let l2_url = dev.l2_url();
+    let hash = cast(&[
+        "send",
+        "0x000000000000000000000000000000000000bEEF",
+        "--value",
+        "5",
+        "--private-key",
+        KEY_1,
+        "-r",
+        &l2_url,
+        "--async",
+    ]);
+    assert!(hash.starts_with("0x"), "{hash}");
+    assert!(dev.result(dev.l2, "eth_getTransactionReceipt", json!([hash])).is_null());
+    dev.kill9();
+
+    let dev = Dev::start(dir.path(), &["--datadir", data, "--block-time", "0.5"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let receipt = dev.result(dev.l2, "eth_getTransactionReceipt", json!([hash]));
+        if !receipt.is_null() {
+            assert_eq!(receipt["status"], "0x1");
+            break;
+        }
+        assert!(Instant::now() < deadline, "journaled transaction never mined:\n{}", dev.output());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(dev.l2_balance("0x000000000000000000000000000000000000bEEF"), 5);
+}
