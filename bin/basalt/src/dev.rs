@@ -47,6 +47,10 @@ pub struct DevArgs {
     /// Chain id of the L2.
     #[arg(long, default_value_t = basalt_contracts::deploy::DEFAULT_L2_CHAIN_ID)]
     l2_chain_id: u64,
+    /// Block gas limit of the L2 (its genesis, and the most the L1 bridge lets one L2
+    /// transaction ask for is bounded by it). Only for a new chain.
+    #[arg(long, default_value_t = basalt_contracts::deploy::DEFAULT_L2_BLOCK_GAS_LIMIT)]
+    l2_gas_limit: u64,
 }
 
 pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
@@ -80,6 +84,7 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
     deploy.dev_no_verifier = true;
     deploy.receipt_poll_interval = Some(Duration::from_millis(5));
     deploy.l2_chain_id = args.l2_chain_id;
+    deploy.l2_block_gas_limit = args.l2_gas_limit;
     deploy.out = deploy_dir.join("deploy.json");
     basalt_l2_genesis::attach_to(&mut deploy, unix_now())?;
     let genesis_path = deploy.l2_genesis_path();

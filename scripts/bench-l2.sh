@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of the L2 (`basalt dev`) against the dev L1 (`basalt l1`), in one run
+# on one machine (issue 10 "Must show"):
+#   (a) TXS ETH transfers and TXS ERC20 transfers from SENDERS accounts, by `basalt loadtest
+#       --start-after-block`, against `basalt l1 --block-time 1 --gas-limit 1000000000` and
+#       against the L2 of `basalt dev --block-time 1 --l2-gas-limit 1000000000` (and, to show
+#       what bounds the L2, the same L2 with FAST_BLOCK_TIME blocks); RUNS runs each on a fresh
+#       node, the run with the median included TPS shown;
+#   (b) time from spawning `basalt dev` to its ready line (both RPCs answering, the dev accounts
+#       funded on L2 by their deposits), measured outside the process (log polled every 5 ms),
+#       STARTS starts; median and max.
+# Prints a Markdown table with machine, commit and command. Every node is started fresh on free
+# ports and killed by its own pid.
+#
+# Environment: TXS (50000), SENDERS (100), RUNS (3), STARTS (10), FAST_BLOCK_TIME (0.25),
+# BASALT (target/release/basalt), CARGO_TARGET_DIR (target).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TXS=${TXS:-50000}
+SENDERS=${SENDERS:-100}
+RUNS=${RUNS:-3}
+STARTS=${STARTS:-10}
+FAST_BLOCK_TIME=${FAST_BLOCK_TIME:-0.25}
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+BASALT=${BASALT:-$TARGET_DIR/release/basalt}
+COMMAND="$({ env | grep -E '^(TXS|SENDERS|RUNS|STARTS|FAST_BLOCK_TIME|BASALT)=' || true; } \
+  | sort | tr '\n' ' ')scripts/bench-l2.sh"
+
+command -v jq >/dev/null || { echo "bench-l2: jq is required" >&2; exit 1; }
+if [ "$BASALT" = "$TARGET_DIR/release/basalt" ]; then
+  cargo build --release --quiet -p basalt
+fi
+[ -x "$BASALT" ] || { echo "bench-l2: $BASALT is missing" >&2; exit 1; }
+
+LOG_DIR=$(mktemp -d /tmp/bench-l2.XXXXXX)
+NODE_PID=
+trap '[ -z "$NODE_PID" ] || kill "$NODE_PID" 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 40000))
+    if ! { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+    exec 3>&-
+  done
+}
+
+stop_node() {
+  kill "$NODE_PID" 2>/dev/null || true
+  wait "$NODE_PID" 2>/dev/null || true
+  NODE_PID=
+}
+
+# Waits (30 s at most) until file $1 contains $2; fails when the node exited.
+wait_for_line() {
+  local deadline=$((SECONDS + 30))
+  until grep -q "$2" "$1" 2>/dev/null; do
+    kill -0 "$NODE_PID" 2>/dev/null || return 1
+    if ((SECONDS > deadline)); then
+      echo "bench-l2: no '$2' in $1 within 30 s" >&2
+      exit 1
+    fi
+    sleep 0.005
+  done
+}
+
+# Starts a node ($1 = l1 | l2 | l2fast); sets NODE_PID and RPC_URL.
+start_node() {
+  local which=$1 log=$2 port l1port
+  port=$(free_port)
+  case $which in
+    l1)
+      "$BASALT" l1 --port "$port" --block-time 1 --gas-limit 1000000000 >"$log" 2>&1 &
+      NODE_PID=$!
+      wait_for_line "$log" "RPC URL"
+      ;;
+    l2 | l2fast)
+      l1port=$(free_port)
+      local block_time=1
+      [ "$which" = l2fast ] && block_time=$FAST_BLOCK_TIME
+      "$BASALT" dev --l1-port "$l1port" --l2-port "$port" --block-time "$block_time" \
+        --l2-gas-limit 1000000000 >"$log" 2>&1 &
+      NODE_PID=$!
+      wait_for_line "$log" "ready in"
+      ;;
+  esac
+  RPC_URL="http://127.0.0.1:$port"
+}
+
+declare -A RESULT
+NODES=(l1 l2 l2fast)
+for kind in eth erc20; do
+  for node in "${NODES[@]}"; do
+    runs=()
+    for ((run = 1; run <= RUNS; run++)); do
+      echo "bench-l2: $node: $TXS $kind transfers (run $run of $RUNS)" >&2
+      start_node "$node" "$LOG_DIR/$node-$kind-$run.log"
+      out="$LOG_DIR/$node-$kind-$run.json"
+      "$BASALT" loadtest --rpc-url "$RPC_URL" --json --kind "$kind" --txs "$TXS" \
+        --senders "$SENDERS" --start-after-block >"$out" 2>"$LOG_DIR/$node-$kind-$run.err" ||
+        { echo "bench-l2: load failed: $(head -c 600 "$LOG_DIR/$node-$kind-$run.err")" >&2; exit 1; }
+      stop_node
+      if [ "$(jq '.send_errors == 0 and .included == .txs' "$out")" != true ]; then
+        echo "bench-l2: incomplete run: $(jq -c '{sent, send_errors, included, errors}' "$out")" >&2
+        exit 1
+      fi
+      runs+=("$(jq -r '.included_tps' "$out") $out")
+      RESULT[$node.$kind.all]="${RESULT[$node.$kind.all]:-}${RESULT[$node.$kind.all]:+, }$(jq -r '.included_tps | round' "$out")"
+    done
+    file=$(printf '%s\n' "${runs[@]}" | sort -n | awk '{f[NR]=$2} END {print f[int((NR+1)/2)]}')
+    RESULT[$node.$kind.tps]=$(jq -r '.included_tps | round' "$file")
+    RESULT[$node.$kind.blocks]=$(jq -r '.blocks_used' "$file")
+    RESULT[$node.$kind.send]=$(jq -r '.send_rate | round' "$file")
+  done
+done
+
+echo "bench-l2: basalt dev start to ready ($STARTS starts)" >&2
+times=()
+inner=()
+for ((run = 0; run < STARTS; run++)); do
+  log="$LOG_DIR/ready-$run.log"
+  start=${EPOCHREALTIME/./}
+  "$BASALT" dev --l1-port "$(free_port)" --l2-port "$(free_port)" >"$log" 2>&1 &
+  NODE_PID=$!
+  wait_for_line "$log" "ready in"
+  end=${EPOCHREALTIME/./}
+  stop_node
+  times+=("$(((end - start) / 1000))")
+  inner+=("$(grep -o 'ready in [0-9]*' "$log" | awk '{print $3}')")
+done
+ready_median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+ready_max=$(printf '%s\n' "${times[@]}" | sort -n | tail -1)
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+echo "**Machine:** $(nproc) vCPU $cpu, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, load average $(cut -d' ' -f1 /proc/loadavg) at the end."
+echo "**Commit:** $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (uncommitted changes)'). **Date:** $(date -u +%Y-%m-%d). **Command:** \`$COMMAND\`"
+echo
+echo "| metric | basalt l1 | L2, 1 s blocks | L2/L1 | L2, $FAST_BLOCK_TIME s blocks | L2 fast/L1 |"
+echo "| --- | --- | --- | --- | --- | --- |"
+for kind in eth erc20; do
+  label="$TXS $(echo "$kind" | tr a-z A-Z | sed 's/^ETH$/ETH/') transfers"
+  echo "| $label: included TPS, median run | ${RESULT[l1.$kind.tps]} | ${RESULT[l2.$kind.tps]} | $(ratio "${RESULT[l2.$kind.tps]}" "${RESULT[l1.$kind.tps]}") | ${RESULT[l2fast.$kind.tps]} | $(ratio "${RESULT[l2fast.$kind.tps]}" "${RESULT[l1.$kind.tps]}") |"
+  echo "| $label: included TPS of each run | ${RESULT[l1.$kind.all]} | ${RESULT[l2.$kind.all]} | — | ${RESULT[l2fast.$kind.all]} | — |"
+  echo "| $label: submitted tx/s | ${RESULT[l1.$kind.send]} | ${RESULT[l2.$kind.send]} | $(ratio "${RESULT[l2.$kind.send]}" "${RESULT[l1.$kind.send]}") | ${RESULT[l2fast.$kind.send]} | $(ratio "${RESULT[l2fast.$kind.send]}" "${RESULT[l1.$kind.send]}") |"
+  echo "| $label: blocks used | ${RESULT[l1.$kind.blocks]} | ${RESULT[l2.$kind.blocks]} | — | ${RESULT[l2fast.$kind.blocks]} | — |"
+done
+echo
+echo "basalt dev start to ready (spawn to ready line, $STARTS starts): median ${ready_median} ms, max ${ready_max} ms; each: ${times[*]} ms; as the process reports them: ${inner[*]} ms."
+echo "Logs: $LOG_DIR"
