@@ -200,6 +200,21 @@ fn basalt_dev_runs_both_chains_with_dev_accounts_funded_by_deposits() {
     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "1", "ethers transfer");
     assert_eq!(dev.l2_balance(sink), 3 * ETHER);
 
+    // A blob transaction is refused with a clear error (cast builds the sidecar and proofs).
+    let blob = dir.path().join("blob.txt");
+    std::fs::write(&blob, b"data for a blob").unwrap();
+    let refused = Command::new(npm_bin("cast"))
+        .args(["send", "--blob", "--path", blob.to_str().unwrap(), "--private-key", KEY_1])
+        .args(["-r", &l2_url, sink])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        stderr.contains("-32000") && stderr.contains("blob transactions (type 0x3)"),
+        "{stderr}"
+    );
+
     // The predeploys answer.
     assert_eq!(cast(&["call", WETH, "name()(string)", "-r", &l2_url]), "\"Wrapped Ether\"");
     assert_eq!(cast(&["call", WETH, "symbol()(string)", "-r", &l2_url]), "\"WETH\"");

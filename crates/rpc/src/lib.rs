@@ -69,6 +69,16 @@ pub enum RpcBackend {
     L2(Box<RollupConfigView>),
 }
 
+impl RpcBackend {
+    /// The chain's name in log lines (`l1`, `l2`).
+    pub fn chain_name(&self) -> &'static str {
+        match self {
+            Self::DevL1 => "l1",
+            Self::L2(_) => "l2",
+        }
+    }
+}
+
 impl RpcConfig {
     pub fn local(port: u16) -> Self {
         Self {

@@ -76,7 +76,10 @@ pub async fn serve(
                     Ok((stream, _)) => stream,
                     Err(err) => {
                         // Out of file descriptors and the like: wait rather than spin.
-                        tracing::warn!("accepting a connection failed: {err}");
+                        tracing::warn!(
+                            chain = shared.config.backend.chain_name(),
+                            "accepting a connection failed: {err}"
+                        );
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         continue;
                     }
@@ -85,6 +88,7 @@ pub async fn serve(
             };
             let Ok(permit) = connections.clone().try_acquire_owned() else {
                 tracing::warn!(
+                    chain = shared.config.backend.chain_name(),
                     "connection refused: {} connections open",
                     shared.config.max_connections
                 );
