@@ -3,16 +3,15 @@
 # on one machine (issue 10 "Must show"):
 #   (a) TXS ETH transfers and TXS ERC20 transfers from SENDERS accounts, by `basalt loadtest
 #       --start-after-block`, against `basalt l1 --block-time 1 --gas-limit 1000000000` and
-#       against the L2 of `basalt dev --block-time 1 --l2-gas-limit 1000000000` (and, to show
-#       what bounds the L2, the same L2 with FAST_BLOCK_TIME blocks); RUNS runs each on a fresh
-#       node, the run with the median included TPS shown;
+#       against the L2 of `basalt dev --block-time 1 --l2-gas-limit 1000000000`; RUNS runs each
+#       on a fresh node, the run with the median included TPS shown;
 #   (b) time from spawning `basalt dev` to its ready line (both RPCs answering, the dev accounts
 #       funded on L2 by their deposits), measured outside the process (log polled every 5 ms),
 #       STARTS starts; median and max.
 # Prints a Markdown table with machine, commit and command. Every node is started fresh on free
 # ports and killed by its own pid.
 #
-# Environment: TXS (50000), SENDERS (100), RUNS (3), STARTS (10), FAST_BLOCK_TIME (0.25),
+# Environment: TXS (50000), SENDERS (100), RUNS (3), STARTS (10),
 # BASALT (target/release/basalt), CARGO_TARGET_DIR (target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,10 +20,9 @@ TXS=${TXS:-50000}
 SENDERS=${SENDERS:-100}
 RUNS=${RUNS:-3}
 STARTS=${STARTS:-10}
-FAST_BLOCK_TIME=${FAST_BLOCK_TIME:-0.25}
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 BASALT=${BASALT:-$TARGET_DIR/release/basalt}
-COMMAND="$({ env | grep -E '^(TXS|SENDERS|RUNS|STARTS|FAST_BLOCK_TIME|BASALT)=' || true; } \
+COMMAND="$({ env | grep -E '^(TXS|SENDERS|RUNS|STARTS|BASALT)=' || true; } \
   | sort | tr '\n' ' ')scripts/bench-l2.sh"
 
 command -v jq >/dev/null || { echo "bench-l2: jq is required" >&2; exit 1; }
@@ -69,7 +67,7 @@ wait_for_line() {
   done
 }
 
-# Starts a node ($1 = l1 | l2 | l2fast); sets NODE_PID and RPC_URL.
+# Starts a node ($1 = l1 | l2); sets NODE_PID and RPC_URL.
 start_node() {
   local which=$1 log=$2 port l1port
   port=$(free_port)
@@ -79,11 +77,9 @@ start_node() {
       NODE_PID=$!
       wait_for_line "$log" "RPC URL"
       ;;
-    l2 | l2fast)
+    l2)
       l1port=$(free_port)
-      local block_time=1
-      [ "$which" = l2fast ] && block_time=$FAST_BLOCK_TIME
-      "$BASALT" dev --l1-port "$l1port" --l2-port "$port" --block-time "$block_time" \
+      "$BASALT" dev --l1-port "$l1port" --l2-port "$port" --block-time 1 \
         --l2-gas-limit 1000000000 >"$log" 2>&1 &
       NODE_PID=$!
       wait_for_line "$log" "ready in"
@@ -93,7 +89,7 @@ start_node() {
 }
 
 declare -A RESULT
-NODES=(l1 l2 l2fast)
+NODES=(l1 l2)
 for kind in eth erc20; do
   for node in "${NODES[@]}"; do
     runs=()
@@ -141,14 +137,14 @@ cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
 echo "**Machine:** $(nproc) vCPU $cpu, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, load average $(cut -d' ' -f1 /proc/loadavg) at the end."
 echo "**Commit:** $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (uncommitted changes)'). **Date:** $(date -u +%Y-%m-%d). **Command:** \`$COMMAND\`"
 echo
-echo "| metric | basalt l1 | L2, 1 s blocks | L2/L1 | L2, $FAST_BLOCK_TIME s blocks | L2 fast/L1 |"
-echo "| --- | --- | --- | --- | --- | --- |"
+echo "| metric | basalt l1 | basalt dev L2 | L2/L1 |"
+echo "| --- | --- | --- | --- |"
 for kind in eth erc20; do
   label="$TXS $(echo "$kind" | tr a-z A-Z | sed 's/^ETH$/ETH/') transfers"
-  echo "| $label: included TPS, median run | ${RESULT[l1.$kind.tps]} | ${RESULT[l2.$kind.tps]} | $(ratio "${RESULT[l2.$kind.tps]}" "${RESULT[l1.$kind.tps]}") | ${RESULT[l2fast.$kind.tps]} | $(ratio "${RESULT[l2fast.$kind.tps]}" "${RESULT[l1.$kind.tps]}") |"
-  echo "| $label: included TPS of each run | ${RESULT[l1.$kind.all]} | ${RESULT[l2.$kind.all]} | — | ${RESULT[l2fast.$kind.all]} | — |"
-  echo "| $label: submitted tx/s | ${RESULT[l1.$kind.send]} | ${RESULT[l2.$kind.send]} | $(ratio "${RESULT[l2.$kind.send]}" "${RESULT[l1.$kind.send]}") | ${RESULT[l2fast.$kind.send]} | $(ratio "${RESULT[l2fast.$kind.send]}" "${RESULT[l1.$kind.send]}") |"
-  echo "| $label: blocks used | ${RESULT[l1.$kind.blocks]} | ${RESULT[l2.$kind.blocks]} | — | ${RESULT[l2fast.$kind.blocks]} | — |"
+  echo "| $label: included TPS, median run | ${RESULT[l1.$kind.tps]} | ${RESULT[l2.$kind.tps]} | $(ratio "${RESULT[l2.$kind.tps]}" "${RESULT[l1.$kind.tps]}") |"
+  echo "| $label: included TPS of each run | ${RESULT[l1.$kind.all]} | ${RESULT[l2.$kind.all]} | — |"
+  echo "| $label: submitted tx/s | ${RESULT[l1.$kind.send]} | ${RESULT[l2.$kind.send]} | $(ratio "${RESULT[l2.$kind.send]}" "${RESULT[l1.$kind.send]}") |"
+  echo "| $label: blocks used | ${RESULT[l1.$kind.blocks]} | ${RESULT[l2.$kind.blocks]} | — |"
 done
 echo
 echo "basalt dev start to ready (spawn to ready line, $STARTS starts): median ${ready_median} ms, max ${ready_max} ms; each: ${times[*]} ms; as the process reports them: ${inner[*]} ms."

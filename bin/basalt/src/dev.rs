@@ -11,7 +11,10 @@ use crate::{
 use alloy::sol_types::SolCall;
 use alloy_consensus::TxEip1559;
 use alloy_primitives::{TxKind, U256};
-use basalt_contracts::{DeployConfig, Deployment, bindings::CommonBridge};
+use basalt_contracts::{
+    DeployConfig, Deployment,
+    bindings::{CommonBridge, L2Bridge},
+};
 use eyre::{WrapErr, bail};
 use std::{
     path::PathBuf,
@@ -55,8 +58,14 @@ pub struct DevArgs {
 
 pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
     let started = Instant::now();
-    if !(args.block_time > 0.0 && args.block_time.is_finite()) {
-        bail!("--block-time must be a positive number of seconds, got {}", args.block_time);
+    let block_time = l2::block_time("--block-time", args.block_time)?;
+    if let Some(seconds) = args.l1_block_time
+        && !(seconds > 0.0 && seconds <= l2::MAX_BLOCK_TIME_SECS)
+    {
+        bail!(
+            "--l1-block-time must be a number of seconds above 0 and at most {}, got {seconds}",
+            l2::MAX_BLOCK_TIME_SECS
+        );
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let l1_args = L1Args::for_dev(
@@ -102,7 +111,7 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
             l1_rpc_url: l1_url,
             l1_confirmations: 0,
             watcher_poll: Duration::from_millis(100),
-            block_time: Duration::from_secs_f64(args.block_time),
+            block_time,
             rpc_addr: std::net::SocketAddr::from(([127, 0, 0, 1], args.l2_port)),
             dev_keys: l1.keys.clone(),
             fee_recipient: l1.addresses[0],
@@ -133,17 +142,33 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// At the first start (no deposit ever made), each dev account deposits [`DEPOSIT_ETH`] over
-/// the L1 bridge; then waits until every deposit made so far is queued and included on L2.
+/// Each dev account that never deposited to itself (all of them at the first start; the rest
+/// after a crash in the middle of funding) deposits [`DEPOSIT_ETH`] over the L1 bridge; then
+/// waits until every deposit made so far is queued and included on L2.
 async fn fund_dev_accounts(
     l1: &l1::DevL1,
     l2: &L2Node,
     deployment: &Deployment,
 ) -> eyre::Result<()> {
-    let first = l2.watcher.poll_once().await.wrap_err("reading deposits from the dev L1")?;
-    let expected = if first.next_id == 0 {
-        let chain_id = deployment.chain_id;
-        for (key, address) in l1.keys.iter().zip(&l1.addresses) {
+    let first = l2.watcher.poll_once().await.wrap_err(
+        "reading deposits from the dev L1 (an L1 reverted past a deposit the L2 already \
+         credited cannot be followed: start over with a new --datadir)",
+    )?;
+    let queued = l2.node.chain().db().read()?.privileged_txs(0..first.next_id)?;
+    // A deposit is queued as the L2 bridge calling itself with `mintETH(l1Sender, l2Recipient)`.
+    let funded: std::collections::HashSet<_> = queued
+        .iter()
+        .filter_map(|tx| L2Bridge::mintETHCall::abi_decode(&tx.input).ok())
+        .filter(|call| call.l1Sender == call.to)
+        .map(|call| call.to)
+        .collect();
+    let chain_id = deployment.chain_id;
+    let mut expected = first.next_id;
+    for (key, address) in l1.keys.iter().zip(&l1.addresses) {
+        if funded.contains(address) {
+            continue;
+        }
+        {
             let base_fee = l1.node.validation_context()?.base_fee;
             let input = CommonBridge::depositCall { l2Recipient: *address }.abi_encode();
             let tx = TxEip1559 {
@@ -159,11 +184,9 @@ async fn fund_dev_accounts(
             };
             let signed = basalt_primitives::sender::sign_transaction(tx, key)?;
             l1.node.submit(signed).wrap_err("sending a funding deposit on the dev L1")?;
+            expected += 1;
         }
-        l1.addresses.len() as u64
-    } else {
-        first.next_id
-    };
+    }
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let report = l2.watcher.poll_once().await?;

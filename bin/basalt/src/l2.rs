@@ -18,6 +18,21 @@ use basalt_watcher::{L1Watcher, WatcherConfig};
 use eyre::{WrapErr, bail, eyre};
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
+/// Longest block time accepted (seconds).
+pub const MAX_BLOCK_TIME_SECS: f64 = 3_600.0;
+
+/// Parses an L2 block time given as `flag`: whole-second timestamps make a block time under
+/// 1 s run the chain's clock ahead of the wall clock, so it is refused, as is one above an hour.
+pub fn block_time(flag: &str, seconds: f64) -> eyre::Result<Duration> {
+    if !(1.0..=MAX_BLOCK_TIME_SECS).contains(&seconds) {
+        bail!(
+            "{flag} must be between 1 and {MAX_BLOCK_TIME_SECS} seconds (block timestamps are \
+             whole seconds), got {seconds}"
+        );
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
 /// Usable bytes of one EIP-4844 blob: 4,096 field elements of 31 bytes each.
 pub const BLOB_DATA_BYTES: usize = 4_096 * 31;
 /// Blobs one batch commit carries at most (`--max-blobs-per-batch` of the batch issue): the

@@ -44,12 +44,13 @@ pub struct SequencerArgs {
 }
 
 pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
-    for (flag, value) in
-        [("--block-time", args.block_time), ("--l1-poll-interval", args.l1_poll_interval)]
-    {
-        if !(value > 0.0 && value.is_finite()) {
-            bail!("{flag} must be a positive number of seconds, got {value}");
-        }
+    let block_time = l2::block_time("--block-time", args.block_time)?;
+    if !(args.l1_poll_interval > 0.0 && args.l1_poll_interval <= l2::MAX_BLOCK_TIME_SECS) {
+        bail!(
+            "--l1-poll-interval must be a number of seconds above 0 and at most {}, got {}",
+            l2::MAX_BLOCK_TIME_SECS,
+            args.l1_poll_interval
+        );
     }
     let text = std::fs::read_to_string(&args.deployment).wrap_err_with(|| {
         format!(
@@ -81,7 +82,7 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
             l1_rpc_url: args.l1_rpc_url.clone(),
             l1_confirmations: args.l1_confirmations,
             watcher_poll: Duration::from_secs_f64(args.l1_poll_interval),
-            block_time: Duration::from_secs_f64(args.block_time),
+            block_time,
             rpc_addr: std::net::SocketAddr::new(args.host, args.http_port),
             dev_keys: Vec::new(),
         },
@@ -125,7 +126,26 @@ fn check_l1(
              --l1-rpc-url at that L1",
             deployment.chain_id
         ),
-        Ok(Ok(_)) => Ok(()),
+        Ok(Ok(_)) => {
+            let code = runtime
+                .block_on(async {
+                    tokio::time::timeout(
+                        Duration::from_secs(5),
+                        provider.get_code_at(deployment.bridge),
+                    )
+                    .await
+                })
+                .ok()
+                .and_then(Result::ok);
+            if code.is_some_and(|code| code.is_empty()) {
+                bail!(
+                    "the L1 at {url} has no contract at the deployment's bridge {}: --deployment \
+                     describes another L1 (a restarted dev L1 starts empty); deploy again",
+                    deployment.bridge
+                );
+            }
+            Ok(())
+        }
         Ok(Err(err)) => {
             tracing::warn!(
                 chain = "l1",

@@ -108,7 +108,7 @@ fn cast(args: &[&str]) -> String {
 #[test]
 fn basalt_dev_runs_both_chains_with_dev_accounts_funded_by_deposits() {
     let dir = tempfile::tempdir().unwrap();
-    let dev = Dev::start(dir.path(), &["--block-time", "0.5"]);
+    let dev = Dev::start(dir.path(), &["--block-time", "1"]);
     let out = dev.output();
     for expected in ["Private Keys", "CommonBridge:", "OnChainProposer:", "L2 bridge:", "Chain ID:"]
     {
@@ -129,7 +129,7 @@ fn basalt_dev_runs_both_chains_with_dev_accounts_funded_by_deposits() {
         assert!(config.get(key).is_some_and(|v| !v.is_null()), "{key} missing: {config}");
     }
     assert_eq!(config["l1ChainId"], 31337);
-    assert_eq!(config["blockTime"], 0.5);
+    assert_eq!(config["blockTime"], 1.0);
     let bridge = config["bridge"].as_str().unwrap().to_string();
     assert_eq!(dev.l2_balance(ACCOUNT_1), 10_000 * ETHER);
     let locked = quantity(&dev.result(dev.l1, "eth_getBalance", json!([bridge, "latest"])));
@@ -147,6 +147,8 @@ fn basalt_dev_runs_both_chains_with_dev_accounts_funded_by_deposits() {
     let recipient = "0x00000000000000000000000000000000000b0b0b";
     let l2_url = dev.l2_url();
     let l1_url = dev.l1_url();
+    // Counted from the L2 head when the deposit is sent (cast returns at its L1 inclusion).
+    let start_block = dev.l2_block();
     cast(&[
         "send",
         &bridge,
@@ -159,11 +161,10 @@ fn basalt_dev_runs_both_chains_with_dev_accounts_funded_by_deposits() {
         "-r",
         &l1_url,
     ]);
-    let start_block = dev.l2_block();
     let deadline = Instant::now() + Duration::from_secs(10);
     while dev.l2_balance(recipient) == 0 {
         assert!(Instant::now() < deadline, "deposit never arrived:\n{}", dev.output());
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(dev.l2_balance(recipient), 3 * ETHER);
     assert!(dev.l2_block() <= start_block + 2, "took more than two L2 blocks");
@@ -235,7 +236,7 @@ fn a_restarted_basalt_dev_resumes_both_chains_and_keeps_accepted_transactions() 
     let dir = tempfile::tempdir().unwrap();
     let datadir = dir.path().join("data");
     let data = datadir.to_str().unwrap();
-    let dev = Dev::start(dir.path(), &["--datadir", data, "--block-time", "0.5"]);
+    let dev = Dev::start(dir.path(), &["--datadir", data, "--block-time", "1"]);
     let l2_url = dev.l2_url();
     cast(&[
         "send",
@@ -277,7 +278,7 @@ fn a_restarted_basalt_dev_resumes_both_chains_and_keeps_accepted_transactions() 
     assert!(dev.result(dev.l2, "eth_getTransactionReceipt", json!([hash])).is_null());
     dev.kill9();
 
-    let dev = Dev::start(dir.path(), &["--datadir", data, "--block-time", "0.5"]);
+    let dev = Dev::start(dir.path(), &["--datadir", data, "--block-time", "1"]);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let receipt = dev.result(dev.l2, "eth_getTransactionReceipt", json!([hash]));

@@ -201,6 +201,24 @@ impl WriteBatch<'_> {
         Ok(())
     }
 
+    /// Moves the L1 cursor back to `cursor` (at or below the stored one, else
+    /// [`StorageError::L1CursorNotForward`] with the roles swapped) after an L1 reorg that left
+    /// every queued transaction on L1: the blocks after it are read again, their known ids
+    /// skipped. The queue itself is not touched.
+    pub fn rewind_l1_cursor(&mut self, cursor: L1Cursor) -> Result<(), StorageError> {
+        let mut meta = self.txn().open_table(META)?;
+        if let Some(stored) = read_cursor(&meta)?
+            && cursor.number > stored.number
+        {
+            return Err(StorageError::L1CursorNotForward {
+                stored: cursor.number,
+                new: stored.number,
+            });
+        }
+        meta.insert(META_L1_CURSOR, cursor.encode().as_slice())?;
+        Ok(())
+    }
+
     /// Records the latest L1 blob base fee seen (wei), which L2 fees are priced from.
     pub fn set_l1_blob_base_fee(&mut self, wei: u128) -> Result<(), StorageError> {
         self.txn().open_table(META)?.insert(META_L1_BLOB_BASE_FEE, wei.to_be_bytes().as_slice())?;
@@ -370,6 +388,17 @@ mod tests {
             assert_eq!(next(), 3);
             assert!(db.read().unwrap().canonical_hash(4).unwrap().is_none());
         }
+
+        // The L1 cursor moves back only (after a reorg), and leaves the queue alone.
+        queue(&db, 0..4, 10).unwrap();
+        let mut batch = db.write().unwrap();
+        assert!(batch.rewind_l1_cursor(cursor(11)).is_err());
+        batch.rewind_l1_cursor(cursor(7)).unwrap();
+        batch.commit().unwrap();
+        let view = db.read().unwrap();
+        assert_eq!(view.l1_cursor().unwrap(), Some(cursor(7)));
+        assert_eq!(view.next_privileged_tx_id().unwrap(), 4);
+        drop(view);
 
         let mut batch = db.write().unwrap();
         batch.remove_blocks_above(1).unwrap();

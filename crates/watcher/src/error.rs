@@ -50,6 +50,12 @@ pub enum WatcherError {
         "CRITICAL: bridge event in L1 block {block} (log {log_index}) is malformed: {reason}; deposit intake stopped (is the bridge address right?)"
     )]
     BadEvent { block: u64, log_index: u64, reason: String },
+    /// A bridge event read again after a reorg carries a known id with other fields than the
+    /// queued transaction. Critical.
+    #[error(
+        "CRITICAL: after an L1 reorg, privileged transaction {id} on L1 differs from the queued one; deposit intake stopped"
+    )]
+    QueuedTxChanged { id: u64 },
     /// The rebuilt transaction's L1 hash differs from the one the bridge queued. Critical.
     #[error(
         "CRITICAL: privileged transaction {id} rebuilt from its event hashes to {rebuilt}, but the bridge queued {queued}; deposit intake stopped (wrong L2 chain id or bridge?)"
@@ -66,6 +72,7 @@ impl WatcherError {
             Self::DeepReorg { .. }
                 | Self::BadEvent { .. }
                 | Self::L1HashMismatch { .. }
+                | Self::QueuedTxChanged { .. }
                 | Self::Stopped(_)
                 | Self::BadUrl { .. }
         )

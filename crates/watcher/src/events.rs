@@ -34,16 +34,6 @@ pub fn rebuild(log: &Log, chain_id: u64) -> Result<QueuedTx, WatcherError> {
         .map_err(|_| bad(format!("transaction id {} exceeds u64", event.transactionId)))?;
     let gas_limit = u64::try_from(event.gasLimit)
         .map_err(|_| bad(format!("gas limit {} exceeds u64", event.gasLimit)))?;
-    let fields = PrivilegedTxFields {
-        chain_id,
-        from: event.from,
-        to: event.to,
-        transaction_id,
-        mint: event.mint,
-        value: event.value,
-        gas_limit,
-        data: event.data.to_vec(),
-    };
     let tx = TxPrivileged {
         chain_id,
         nonce: transaction_id,
@@ -54,5 +44,21 @@ pub fn rebuild(log: &Log, chain_id: u64) -> Result<QueuedTx, WatcherError> {
         input: event.data,
         from: event.from,
     };
-    Ok(QueuedTx { tx, l1_hash: fields.l1_hash() })
+    Ok(QueuedTx { l1_hash: l1_hash(&tx), tx })
+}
+
+/// The hash the L1 bridge stores for `tx` (`BasaltFormats.privilegedTxHash`). The bridge never
+/// queues a creation; one is hashed with a zero `to`, which matches nothing the bridge stores.
+pub fn l1_hash(tx: &TxPrivileged) -> B256 {
+    PrivilegedTxFields {
+        chain_id: tx.chain_id,
+        from: tx.from,
+        to: tx.to.to().copied().unwrap_or_default(),
+        transaction_id: tx.nonce,
+        mint: tx.mint,
+        value: tx.value,
+        gas_limit: tx.gas_limit,
+        data: tx.input.to_vec(),
+    }
+    .l1_hash()
 }

@@ -10,7 +10,7 @@ mod events;
 mod health;
 
 pub use error::WatcherError;
-pub use events::{QueuedTx, rebuild};
+pub use events::{QueuedTx, l1_hash, rebuild};
 pub use health::{Backoff, WatcherHealth};
 
 use alloy::{
@@ -37,6 +37,12 @@ use tracing::{error, info, warn};
 pub const DEFAULT_MAX_BLOCK_RANGE: u64 = 1_000;
 /// Default confirmation depth (`--l1-confirmations`), as issue 10 sets it outside dev.
 pub const DEFAULT_CONFIRMATIONS: u64 = 12;
+/// After a reorg that left every queued transaction on L1, the blocks this far below the old
+/// cursor are read again (a new deposit in them would otherwise be missed; one further back
+/// shows up as an id gap, never as a silent loss).
+pub const REORG_RESCAN_BLOCKS: u64 = 1_024;
+/// Queued transactions checked against the bridge after a reorg (the newest ones).
+const REORG_CHECKED_TXS: u64 = 256;
 
 /// What the watcher reads and how often.
 #[derive(Clone, Debug)]
@@ -201,11 +207,12 @@ impl L1Watcher {
             let view = self.db.read()?;
             (view.l1_cursor()?, view.next_privileged_tx_id()?, view.l1_blob_base_fee()?)
         };
-        if let Some(cursor) = cursor {
-            if head < cursor.number {
-                return Err(WatcherError::HeadBelowCursor { head, cursor: cursor.number });
+        if let Some(stored) = cursor {
+            let moved =
+                head < stored.number || self.block_hash(stored.number).await? != stored.hash;
+            if moved {
+                cursor = Some(self.follow_reorg(stored, head, next_id).await?);
             }
-            self.check_canonical(cursor).await?;
         }
         let blob_fee = self.call(self.provider.get_blob_base_fee()).await?;
         if stored_fee != Some(blob_fee) {
@@ -266,6 +273,14 @@ impl L1Watcher {
         for log in &logs {
             let queued = rebuild(log, self.config.l2_chain_id)?;
             let id = queued.tx.nonce;
+            if id < expected {
+                // Read again after a reorg the queue survived: it must be the queued one.
+                let stored = self.db.read()?.privileged_txs(id..id.saturating_add(1))?;
+                if stored.first() != Some(&queued.tx) {
+                    return Err(WatcherError::QueuedTxChanged { id });
+                }
+                continue;
+            }
             if id != expected {
                 return Err(WatcherError::IdOutOfOrder { from, to, expected, found: id });
             }
@@ -284,6 +299,71 @@ impl L1Watcher {
             expected = expected.saturating_add(1);
         }
         Ok((txs, to_hash))
+    }
+
+    /// The cursor's block left the canonical chain, or the head fell below it. When the bridge
+    /// at the L1 head still holds every queued transaction (its next id is not below ours and
+    /// the newest [`REORG_CHECKED_TXS`] hashes match), the reorg removed no queued deposit: the
+    /// cursor moves back [`REORG_RESCAN_BLOCKS`] and those blocks are read again. Otherwise a
+    /// head below the cursor is a lagging endpoint (retried) and a replaced cursor block is
+    /// [`WatcherError::DeepReorg`] (critical).
+    async fn follow_reorg(
+        &self,
+        stored: L1Cursor,
+        head: u64,
+        next_id: u64,
+    ) -> Result<L1Cursor, WatcherError> {
+        let head_hash = self.block_hash(head).await?;
+        let at_head = BlockId::hash(head_hash);
+        let bridge = CommonBridge::new(self.config.bridge, &self.provider);
+        let on_l1 = self.call(bridge.nextPrivilegedTxId().block(at_head).call()).await?;
+        let mut intact = on_l1 >= U256::from(next_id);
+        if intact {
+            let first = next_id.saturating_sub(REORG_CHECKED_TXS);
+            let queued = self.db.read()?.privileged_txs(first..next_id)?;
+            for tx in &queued {
+                let hash = self
+                    .call(bridge.privilegedTxHash(U256::from(tx.nonce)).block(at_head).call())
+                    .await?;
+                if hash != l1_hash(tx) {
+                    intact = false;
+                    break;
+                }
+            }
+        }
+        if !intact {
+            if head < stored.number {
+                return Err(WatcherError::HeadBelowCursor { head, cursor: stored.number });
+            }
+            let canonical = self.block_hash(stored.number).await?;
+            return Err(WatcherError::DeepReorg {
+                number: stored.number,
+                stored: stored.hash,
+                canonical,
+            });
+        }
+        let resume = stored
+            .number
+            .min(head)
+            .saturating_sub(REORG_RESCAN_BLOCKS)
+            .max(self.config.deploy_block.saturating_sub(1));
+        let cursor = L1Cursor { number: resume, hash: self.block_hash(resume).await? };
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut batch = db.write()?;
+            batch.rewind_l1_cursor(cursor)?;
+            batch.commit()
+        })
+        .await
+        .map_err(|e| WatcherError::Task(e.to_string()))??;
+        warn!(
+            chain = "l1",
+            "L1 watcher: L1 reorg at or below block {} removed no queued deposit; reading L1 again \
+             from block {}",
+            stored.number,
+            resume.saturating_add(1)
+        );
+        Ok(cursor)
     }
 
     /// Fails with [`WatcherError::DeepReorg`] unless `cursor`'s block is canonical on L1.

@@ -307,6 +307,38 @@ async fn a_reorg_of_the_cursor_block_stops_intake_with_a_critical_error() {
     assert_eq!(db.read().unwrap().l1_cursor().unwrap(), Some(cursor));
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reorg_of_the_cursor_block_that_removed_no_queued_deposit_is_followed() {
+    let (_anvil, l1, _dir, db, watcher) = started(0).await;
+
+    l1.deposit(Address::with_last_byte(1), 1_000_000_000_000_000).await;
+    assert_eq!(watcher.poll_once().await.unwrap().queued, 1);
+    // Blocks without deposits, read, then reverted (a dev L1's snapshot and revert).
+    let snapshot = l1.rpc("evm_snapshot", json!([]));
+    l1.mine(2);
+    assert_eq!(watcher.poll_once().await.unwrap().queued, 0);
+    let cursor = db.read().unwrap().l1_cursor().unwrap().unwrap();
+    assert_eq!(l1.rpc("evm_revert", json!([snapshot])), json!(true));
+
+    // Head below the cursor: followed at once; a deposit on the new branch arrives.
+    l1.deposit(Address::with_last_byte(2), 2_000_000_000_000_000).await;
+    assert_eq!(watcher.poll_once().await.unwrap().queued, 1);
+    // The cursor block replaced by a longer branch: followed too.
+    let snapshot = l1.rpc("evm_snapshot", json!([]));
+    l1.mine(1);
+    assert_eq!(watcher.poll_once().await.unwrap().queued, 0);
+    assert_eq!(l1.rpc("evm_revert", json!([snapshot])), json!(true));
+    l1.mine(3);
+    l1.deposit(Address::with_last_byte(3), 3_000_000_000_000_000).await;
+    assert_eq!(watcher.poll_once().await.unwrap().queued, 1);
+
+    let txs = assert_queue_matches_bridge(&l1, &db, 3).await;
+    let mints: Vec<U256> = txs.iter().map(|tx| tx.mint).collect();
+    assert_eq!(mints, [1u64, 2, 3].map(|m| U256::from(m * 1_000_000_000_000_000)));
+    assert!(watcher.health().borrow().stopped.is_none());
+    assert_ne!(db.read().unwrap().l1_cursor().unwrap(), Some(cursor));
+}
+
 /// anvil on `port` keeping its chain in `state` across restarts (written on SIGTERM).
 fn stateful_anvil(port: u16, state: &Path) -> Anvil {
     Anvil::start_on(port, &["--state", state.to_str().unwrap()])

@@ -58,7 +58,9 @@ impl PoolJournal {
     }
 
     /// Replaces the file with `transactions` (written to a temporary file, synced, then renamed
-    /// over the journal, so a crash leaves either the old or the new file whole).
+    /// over the journal, so a crash leaves either the old or the new file whole). Appends go on
+    /// through the temporary file's own handle: nothing is reopened, so a failure after the
+    /// rename cannot leave appends going to the replaced file.
     pub fn rewrite<'a>(
         &mut self,
         transactions: impl Iterator<Item = &'a TxEnvelope>,
@@ -70,13 +72,17 @@ impl PoolJournal {
             out.extend(encode_record(tx));
             records += 1;
         }
-        {
-            let mut file = File::create(&tmp)?;
-            file.write_all(&out)?;
-            file.sync_all()?;
-        }
+        let mut file = OpenOptions::new().create(true).write(true).truncate(true).open(&tmp)?;
+        file.write_all(&out)?;
+        file.sync_all()?;
         std::fs::rename(&tmp, &self.path)?;
-        self.file = OpenOptions::new().append(true).open(&self.path)?;
+        // The rename itself is durable once the directory is synced (best effort: not every
+        // platform can open a directory).
+        if let Some(dir) = self.path.parent().and_then(|dir| File::open(dir).ok()) {
+            let _ = dir.sync_all();
+        }
+        // Written to its end: later appends land after these records.
+        self.file = file;
         self.records = records;
         Ok(())
     }
