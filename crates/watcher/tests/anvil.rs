@@ -14,7 +14,6 @@ use basalt_contracts::{
     DeployConfig, Deployment,
     bindings::{CommonBridge, L2Bridge},
     deploy,
-    formats::PrivilegedTxFields,
 };
 use basalt_primitives::TxPrivileged;
 use basalt_storage::Database;
@@ -136,28 +135,13 @@ fn queue(db: &Database) -> Vec<TxPrivileged> {
     db.read().unwrap().privileged_txs(0..u64::MAX).unwrap()
 }
 
-fn l1_hash(tx: &TxPrivileged) -> B256 {
-    let TxKind::Call(to) = tx.to else { panic!("privileged transaction creates") };
-    PrivilegedTxFields {
-        chain_id: tx.chain_id,
-        from: tx.from,
-        to,
-        transaction_id: tx.nonce,
-        mint: tx.mint,
-        value: tx.value,
-        gas_limit: tx.gas_limit,
-        data: tx.input.to_vec(),
-    }
-    .l1_hash()
-}
-
 /// The queue holds ids 0..n in order, each with the bridge's hash.
 async fn assert_queue_matches_bridge(l1: &L1, db: &Database, n: u64) -> Vec<TxPrivileged> {
     let txs = queue(db);
     assert_eq!(txs.iter().map(|tx| tx.nonce).collect::<Vec<_>>(), (0..n).collect::<Vec<_>>());
     for tx in &txs {
         assert_eq!(tx.chain_id, l1.deployment.l2_chain_id);
-        assert_eq!(l1_hash(tx), l1.queued_hash(tx.nonce).await, "id {}", tx.nonce);
+        assert_eq!(basalt_watcher::l1_hash(tx), l1.queued_hash(tx.nonce).await, "id {}", tx.nonce);
     }
     assert_eq!(db.read().unwrap().next_privileged_tx_id().unwrap(), n);
     txs
