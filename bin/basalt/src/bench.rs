@@ -135,6 +135,7 @@ fn execution_only(
             senders: &senders,
             ommers: &[],
             withdrawals: block.body.withdrawals.as_ref().map(|w| w.as_slice()),
+            fees: None,
         };
         let output = execute_block(config, input, &state, None)?;
         state.apply(&output.changes);

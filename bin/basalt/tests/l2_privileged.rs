@@ -23,6 +23,8 @@ const FROM: Address = address!("0x2222000000000000000000000000000000003333");
 /// Sends the creation: an account with no transactions before it.
 const CREATOR: Address = address!("0x4444000000000000000000000000000000005555");
 const ETHER: u128 = 1_000_000_000_000_000_000;
+/// An account without code, the recipient of the L2 transfer.
+const RECIPIENT: Address = address!("0x7700000000000000000000000000000000000077");
 
 fn deposit(id: u64, mint: u128, value: u128, gas_limit: u64) -> BasaltTxEnvelope {
     TxPrivileged {
@@ -38,13 +40,49 @@ fn deposit(id: u64, mint: u128, value: u128, gas_limit: u64) -> BasaltTxEnvelope
     .into()
 }
 
+/// Builds block 1 of `chain` (the L2 genesis `genesis_json`) from `transactions`, all of which
+/// must be included; has `basalt import` re-execute it under the rules the genesis declares (it
+/// must agree on every root) and serves the datadir with `basalt l1` (no mining).
+fn build_and_serve(
+    chain: &Blockchain,
+    genesis_json: &str,
+    transactions: Vec<BasaltTxEnvelope>,
+) -> (tempfile::TempDir, BasaltL1) {
+    let built = chain
+        .build_block(BlockTemplate {
+            timestamp: 1_700_000_002,
+            gas_limit: Some(30_000_000),
+            transactions,
+            withdrawals: Some(vec![]),
+            parent_beacon_block_root: Some(Default::default()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(built.rejected.is_empty(), "{:?}", built.rejected);
+    let dir = tempfile::tempdir().unwrap();
+    let genesis_path = dir.path().join("l2-genesis.json");
+    std::fs::write(&genesis_path, genesis_json).unwrap();
+    let chain_path = dir.path().join("chain.rlp");
+    std::fs::write(&chain_path, encode_chain(std::slice::from_ref(&built.block))).unwrap();
+    let datadir = dir.path().join("data");
+    let (ok, _, stderr) = import(&genesis_path, &datadir, &chain_path);
+    assert!(ok, "{stderr}");
+    let node = BasaltL1::start(
+        Path::new(env!("CARGO_BIN_EXE_basalt")),
+        &[
+            "--datadir",
+            datadir.to_str().unwrap(),
+            "--genesis",
+            genesis_path.to_str().unwrap(),
+            "--no-mining",
+        ],
+    );
+    (dir, node)
+}
+
 #[test]
 fn privileged_transactions_are_executed_imported_and_served() {
     let genesis = build(&L2GenesisConfig::new(CHAIN_ID, 30_000_000, 1_700_000_000)).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let genesis_path = dir.path().join("l2-genesis.json");
-    std::fs::write(&genesis_path, &genesis.file.json).unwrap();
-
     // Build block 1 on the L2 genesis with the chain's own builder.
     let db = Database::in_memory().unwrap();
     init_from_spec(&db, &genesis.spec, genesis.file.json.as_bytes()).unwrap();
@@ -66,35 +104,8 @@ fn privileged_transactions_are_executed_imported_and_served() {
         from: CREATOR,
     }
     .into();
-    let built = chain
-        .build_block(BlockTemplate {
-            timestamp: 1_700_000_002,
-            gas_limit: Some(30_000_000),
-            transactions: vec![credited.clone(), failed.clone(), create.clone()],
-            withdrawals: Some(vec![]),
-            parent_beacon_block_root: Some(Default::default()),
-            ..Default::default()
-        })
-        .unwrap();
-    assert!(built.rejected.is_empty(), "{:?}", built.rejected);
-    let chain_path = dir.path().join("chain.rlp");
-    std::fs::write(&chain_path, encode_chain(std::slice::from_ref(&built.block))).unwrap();
-
-    // `basalt import` re-executes it under the L2 rules and must agree on every root.
-    let datadir = dir.path().join("data");
-    let (ok, _, stderr) = import(&genesis_path, &datadir, &chain_path);
-    assert!(ok, "{stderr}");
-
-    let node = BasaltL1::start(
-        Path::new(env!("CARGO_BIN_EXE_basalt")),
-        &[
-            "--datadir",
-            datadir.to_str().unwrap(),
-            "--genesis",
-            genesis_path.to_str().unwrap(),
-            "--no-mining",
-        ],
-    );
+    let transactions = vec![credited.clone(), failed.clone(), create.clone()];
+    let (_dir, node) = build_and_serve(&chain, &genesis.file.json, transactions);
     assert_eq!(node.result("eth_blockNumber", json!([])), "0x1");
 
     // The transaction object: type 0x7e, its fields, `from` once, no signature.
@@ -155,4 +166,107 @@ fn privileged_transactions_are_executed_imported_and_served() {
     assert_eq!(trace["from"], format!("{FROM:#x}"));
     assert_eq!(trace["to"], format!("{WETH:#x}"));
     assert!(trace.get("error").is_none(), "{trace}");
+}
+
+/// A signed transfer on an L2 whose genesis charges an L1 data fee (scalar 10^15 ppm, so the
+/// 1-wei minimum blob base fee gives a visible L) and an operator fee: the block built by the
+/// chain's builder is re-executed by `basalt import` and served; the receipt reports
+/// `l1GasUsed`/`l1Fee`, `eth_estimateGas` includes the L1 data gas, the fee suggestions cover
+/// the operator fee, and the pool refuses a gas limit that covers only intrinsic gas.
+#[test]
+fn ordinary_l2_transactions_pay_l1_data_gas_over_rpc() {
+    use alloy_eips::eip2718::Encodable2718;
+    use basalt_primitives::{
+        GenesisSpec,
+        fee_config::l1_data_size,
+        sender::{address_of, sign_transaction},
+    };
+    const OPERATOR_FEE: u128 = 3;
+    let genesis = build(&L2GenesisConfig::new(CHAIN_ID, 30_000_000, 1_700_000_000)).unwrap();
+    let mut json: Value = serde_json::from_str(&genesis.file.json).unwrap();
+    json["config"]["basalt"]["fees"] = json!({
+        "l1FeeScalar": 1_000_000_000_000_000u64,
+        "operatorFeeVault": "0x0f00000000000000000000000000000000000001",
+        "operatorFeePerGas": format!("{OPERATOR_FEE:#x}"),
+    });
+    let json = json.to_string();
+    let spec = GenesisSpec::from_json(&json).unwrap();
+    let db = Database::in_memory().unwrap();
+    init_from_spec(&db, &spec, json.as_bytes()).unwrap();
+    let chain = Blockchain::new(db, spec.config.clone()).unwrap();
+
+    // A user funded by a deposit (its mint, to itself), then a transfer of theirs.
+    let key = alloy_primitives::B256::repeat_byte(0x42);
+    let user = address_of(&key).unwrap();
+    let fund = TxPrivileged {
+        chain_id: CHAIN_ID,
+        nonce: 0,
+        gas_limit: 21_000,
+        to: TxKind::Call(user),
+        mint: U256::from(ETHER),
+        value: U256::ZERO,
+        input: Bytes::new(),
+        from: user,
+    };
+    let view = chain.db().read().unwrap();
+    let fees = chain.next_fee_config(&view).unwrap().unwrap();
+    drop(view);
+    let head = chain.head().unwrap();
+    let base_fee = chain.config().next_block_fees(&head, 1_700_000_002).unwrap();
+    let base_fee = base_fee.base_fee_per_gas.unwrap();
+    let sign = |nonce: u64, gas_limit: u64| {
+        let tx = alloy_consensus::TxEip1559 {
+            chain_id: CHAIN_ID,
+            nonce,
+            gas_limit,
+            max_fee_per_gas: 10_000_000_000,
+            max_priority_fee_per_gas: 1,
+            to: TxKind::Call(RECIPIENT),
+            value: U256::from(1),
+            ..Default::default()
+        };
+        BasaltTxEnvelope::from(sign_transaction(tx, &key).unwrap())
+    };
+    let l1_gas = fees.l1_gas(l1_data_size(&sign(1, 30_000).encoded_2718()), base_fee);
+    assert!(l1_gas > 50, "{l1_gas}");
+    let transfer = sign(1, 21_000 + l1_gas);
+    let fund = BasaltTxEnvelope::from(fund);
+    let (_dir, node) = build_and_serve(&chain, &json, vec![fund.clone(), transfer.clone()]);
+
+    let receipt = node.result("eth_getTransactionReceipt", json!([transfer.tx_hash()]));
+    assert_eq!(receipt["status"], "0x1");
+    assert_eq!(receipt["gasUsed"], format!("{:#x}", 21_000 + l1_gas));
+    assert_eq!(receipt["l1GasUsed"], format!("{l1_gas:#x}"));
+    assert_eq!(receipt["l1Fee"], format!("{:#x}", u128::from(base_fee) * u128::from(l1_gas)));
+    let price = u128::from(base_fee) + OPERATOR_FEE + 1;
+    assert_eq!(receipt["effectiveGasPrice"], format!("{price:#x}"));
+    let deposit_receipt = node.result("eth_getTransactionReceipt", json!([fund.tx_hash()]));
+    assert!(deposit_receipt.get("l1GasUsed").is_none(), "{deposit_receipt}");
+
+    // The estimate includes the L1 data gas of the transaction the request makes.
+    let request = json!({"from": user, "to": RECIPIENT, "value": "0x1"});
+    let estimate = node.result("eth_estimateGas", json!([request]));
+    let estimate =
+        u64::from_str_radix(estimate.as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+    assert!(estimate >= 21_000 + l1_gas, "{estimate} < 21000 + {l1_gas}");
+
+    // Wallet fee suggestions cover base fee + operator fee.
+    let quantity = |value: Value| {
+        u128::from_str_radix(value.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+    };
+    let next_base = quantity(node.result("eth_baseFee", json!([])));
+    assert!(quantity(node.result("eth_gasPrice", json!([]))) >= next_base + OPERATOR_FEE);
+    assert!(quantity(node.result("eth_maxPriorityFeePerGas", json!([]))) >= OPERATOR_FEE);
+
+    // The pool refuses a limit that covers intrinsic gas only, and says why.
+    let short = sign(2, 21_000);
+    let raw = alloy_primitives::hex::encode_prefixed(short.encoded_2718());
+    let answer = basalt_test_harness::rpc_call(node.port, "eth_sendRawTransaction", json!([raw]));
+    assert_eq!(answer["error"]["code"], -32000, "{answer}");
+    let message = answer["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("intrinsic gas too low: gas limit 21000 below 21000 intrinsic + ")
+            && message.ends_with(" L1 data gas"),
+        "{message}"
+    );
 }

@@ -19,7 +19,7 @@ use alloy_primitives::{Address, B256, Bloom};
 use alloy_rlp::Decodable;
 use basalt_evm::{BlockInput, BlockOutput, execute_block};
 use basalt_primitives::{
-    Block, ChainConfig, Hardfork, StateReadError, StateReader,
+    Block, ChainConfig, FeeConfig, Hardfork, StateReadError, StateReader,
     sender::{SenderError, recover_senders},
 };
 use basalt_storage::{Database, ReadView};
@@ -92,10 +92,24 @@ impl Blockchain {
         self.import_block_with_size(block, size)
     }
 
-    /// Imports a decoded block.
+    /// Imports a decoded block. An L2 block runs under the chain's default fee config
+    /// ([`basalt_evm::default_fee_config`], the minimum L1 blob base fee), which is stored with
+    /// it; use [`Blockchain::import_block_with_fees`] when the block's own is known.
     pub fn import_block(&self, block: Block) -> Result<ImportedBlock, ImportError> {
         let size = alloy_rlp::Encodable::length(&block);
         self.import_block_with_size(block, size)
+    }
+
+    /// Imports a decoded L2 block that ran under `fees` (docs/l2-fees.md), storing `fees` with
+    /// it in the same write. On an L1 chain `fees` is ignored.
+    pub fn import_block_with_fees(
+        &self,
+        block: Block,
+        fees: &FeeConfig,
+    ) -> Result<ImportedBlock, ImportError> {
+        let size = alloy_rlp::Encodable::length(&block);
+        let senders = self.recover_block_senders(&block);
+        self.import_with_senders(&block, size, senders, Some(fees))
     }
 
     fn import_block_with_size(
@@ -104,7 +118,7 @@ impl Blockchain {
         rlp_size: usize,
     ) -> Result<ImportedBlock, ImportError> {
         let senders = self.recover_block_senders(&block);
-        self.import_with_senders(&block, rlp_size, senders)
+        self.import_with_senders(&block, rlp_size, senders, None)
     }
 
     /// Imports blocks in order, stopping after the first failure other than an already-known
@@ -127,7 +141,7 @@ impl Blockchain {
                 }
             });
             for ((block, rlp_size), senders) in blocks.iter().zip(sender_rx.iter()) {
-                let result = self.import_with_senders(block, *rlp_size, senders);
+                let result = self.import_with_senders(block, *rlp_size, senders, None);
                 let stop = matches!(&result, Err(e) if !matches!(e, ImportError::AlreadyKnown(_)));
                 results.push(result);
                 if stop {
@@ -148,7 +162,13 @@ impl Blockchain {
         block: &Block,
         rlp_size: usize,
         senders: Result<Vec<Address>, (usize, SenderError)>,
+        fees: Option<&FeeConfig>,
     ) -> Result<ImportedBlock, ImportError> {
+        // An L2 block always runs under, and is stored with, a fee config.
+        let fees =
+            self.config.rollup.as_ref().map(|rollup| {
+                fees.copied().unwrap_or_else(|| basalt_evm::default_fee_config(rollup))
+            });
         let _writer = self.lock_writer();
         let hash = block.header.hash_slow();
         let number = block.header.number;
@@ -177,7 +197,7 @@ impl Blockchain {
         let senders = senders.map_err(|(index, e)| {
             invalid(BlockValidationError::InvalidSignature { index, reason: e.to_string() })
         })?;
-        let output = self.execute_checked(block, hash, &senders, &parent, &view, &view)?;
+        let output = self.execute_checked(block, &senders, &parent, fees.as_ref(), &view, &view)?;
         drop(view);
 
         let mut batch = self.db.write()?;
@@ -195,6 +215,9 @@ impl Blockchain {
             }));
         }
         batch.insert_canonical_block(block, hash, &output.receipts, &senders)?;
+        if let Some(fees) = &fees {
+            batch.insert_fee_config(hash, fees)?;
+        }
         batch.set_head(hash)?;
         batch.commit()?;
         Ok(ImportedBlock {
@@ -211,19 +234,22 @@ impl Blockchain {
     fn execute_checked(
         &self,
         block: &Block,
-        hash: B256,
         senders: &[Address],
         parent: &Header,
+        fees: Option<&FeeConfig>,
         view: &ReadView,
         state: &impl StateReader,
     ) -> Result<BlockOutput, ImportError> {
         let number = block.header.number;
+        // Only an error names the block; its hash is computed then.
+        let hash = || block.header.hash_slow();
         let input = BlockInput {
             header: &block.header,
             transactions: &block.body.transactions,
             senders,
             ommers: &block.body.ommers,
             withdrawals: block.body.withdrawals.as_ref().map(|w| w.as_slice()),
+            fees,
         };
         let mut intermediate_root = |changes: &basalt_primitives::StateChanges| {
             view.state_root_after(parent.state_root, changes).map_err(StateReadError::new)
@@ -231,18 +257,18 @@ impl Blockchain {
         let output = execute_block(&self.config, input, state, Some(&mut intermediate_root))
             .map_err(|source| {
                 if source.is_node_failure() {
-                    ImportError::NodeFailure { number, hash, source }
+                    ImportError::NodeFailure { number, hash: hash(), source }
                 } else {
                     ImportError::Invalid {
                         number,
-                        hash,
+                        hash: hash(),
                         rule: BlockValidationError::Execution(source),
                     }
                 }
             })?;
         validate_execution(&block.header, &output).map_err(|rule| ImportError::Invalid {
             number,
-            hash,
+            hash: hash(),
             rule,
         })?;
         Ok(output)
@@ -357,7 +383,7 @@ mod tests {
 
         let view = chain.db().read().unwrap();
         let failing = FailingState { view: &view, broken: senders[1] };
-        let err = chain.execute_checked(&block, hash, &senders, &parent, &view, &failing);
+        let err = chain.execute_checked(&block, &senders, &parent, None, &view, &failing);
         let err = err.unwrap_err();
         assert!(
             matches!(&err, ImportError::NodeFailure { source, .. } if source.is_node_failure()),

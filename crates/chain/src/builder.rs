@@ -14,8 +14,8 @@ use alloy_consensus::{
 use alloy_primitives::{Address, B64, B256, Bloom, Bytes};
 use basalt_evm::{BlockExecutionError, BlockExecutor, BlockOutput, IntermediateRoot};
 use basalt_primitives::{
-    BasaltReceipt, BasaltTxEnvelope, Block, BlockBody, Hardfork, StateReadError, Withdrawal,
-    sender::recover_senders,
+    BasaltReceipt, BasaltTxEnvelope, Block, BlockBody, FeeConfig, Hardfork, StateReadError,
+    Withdrawal, fee_config::MIN_L1_BLOB_BASE_FEE, sender::recover_senders,
 };
 
 /// What goes into a new block besides its parent.
@@ -36,6 +36,9 @@ pub struct BlockTemplate {
     /// Senders of `transactions` when already known (the pool recovered them, or the dev L1
     /// impersonates them); recovered from the signatures when None.
     pub senders: Option<Vec<Address>>,
+    /// On an L2 chain, the fee config the block runs under and is stored with
+    /// (docs/l2-fees.md); None: [`Blockchain::next_fee_config`]. Ignored on an L1.
+    pub fees: Option<FeeConfig>,
 }
 
 /// A sealed block (not stored), what its execution produced, and the candidate
@@ -52,6 +55,9 @@ pub struct BuiltBlock {
     pub requests: Option<basalt_primitives::Requests>,
     /// The state after the block, in memory over the state it was built on.
     pub state: basalt_storage::OverlayNodes,
+    /// The fee config it was built under (L2 chains); import it with
+    /// [`Blockchain::import_block_with_fees`].
+    pub fees: Option<FeeConfig>,
 }
 
 /// A block built and stored as the new head, with what the RPC layer reports about it.
@@ -73,6 +79,7 @@ struct ExecutedTemplate {
     withdrawals: Option<Vec<Withdrawal>>,
     rejected: Vec<(B256, String)>,
     base_state_root: B256,
+    fees: Option<FeeConfig>,
 }
 
 /// Why a block could not be built.
@@ -121,6 +128,18 @@ impl Blockchain {
         Ok(missing)
     }
 
+    /// The fee config the next L2 block runs under unless its template names one: the
+    /// chain's fee settings with the latest L1 blob base fee the watcher stored (the minimum,
+    /// 1 wei, before it stored any). None on an L1.
+    pub fn next_fee_config(
+        &self,
+        view: &basalt_storage::ReadView,
+    ) -> Result<Option<FeeConfig>, ImportError> {
+        let Some(rollup) = &self.config().rollup else { return Ok(None) };
+        let blob_base_fee = view.l1_blob_base_fee()?.unwrap_or(MIN_L1_BLOB_BASE_FEE);
+        Ok(Some(FeeConfig::new(&rollup.fees, blob_base_fee)))
+    }
+
     /// Builds (but does not store) the next block on the head from `template`.
     pub fn build_block(&self, template: BlockTemplate) -> Result<BuiltBlock, BuildError> {
         let view = self.db().read().map_err(ImportError::from)?;
@@ -132,9 +151,10 @@ impl Blockchain {
         let rejected = std::mem::take(&mut executed.rejected);
         let senders = std::mem::take(&mut executed.senders);
         let requests = executed.output.requests.clone();
+        let fees = executed.fees;
         let (block, receipts) = seal(executed);
         let hash = block.header.hash_slow();
-        Ok(BuiltBlock { block, hash, senders, receipts, rejected, requests, state })
+        Ok(BuiltBlock { block, hash, senders, receipts, rejected, requests, state, fees })
     }
 
     /// Builds the next block on the head and stores it as the new head in one write; block
@@ -162,11 +182,15 @@ impl Blockchain {
         executed.header.state_root = state_root;
         let rejected = std::mem::take(&mut executed.rejected);
         let senders = std::mem::take(&mut executed.senders);
+        let fees = executed.fees;
         let (block, receipts) = seal(executed);
         let hash = block.header.hash_slow();
         batch
             .insert_canonical_block(&block, hash, &receipts, &senders)
             .map_err(ImportError::from)?;
+        if let Some(fees) = &fees {
+            batch.insert_fee_config(hash, fees).map_err(ImportError::from)?;
+        }
         batch.set_head(hash).map_err(ImportError::from)?;
         batch.set_working_state_root(None).map_err(ImportError::from)?;
         batch.commit().map_err(ImportError::from)?;
@@ -190,6 +214,11 @@ impl Blockchain {
         let fork = config.fork_at(number, template.timestamp);
 
         let fees = config.next_block_fees(&parent, template.timestamp)?;
+        let fee_config = match (&config.rollup, template.fees) {
+            (None, _) => None,
+            (Some(_), Some(given)) => Some(given),
+            (Some(_), None) => self.next_fee_config(view)?,
+        };
         let withdrawals =
             (fork >= Hardfork::Shanghai).then(|| template.withdrawals.clone().unwrap_or_default());
         let header = Header {
@@ -229,7 +258,7 @@ impl Blockchain {
         let mut included_senders = Vec::with_capacity(template.transactions.len());
         let mut rejected = Vec::new();
         let output = {
-            let mut executor = BlockExecutor::new(config, &header, state);
+            let mut executor = BlockExecutor::new(config, &header, fee_config.as_ref(), state);
             executor.apply_pre_block()?;
             for (candidate, tx) in template.transactions.into_iter().enumerate() {
                 let sender = match &senders {
@@ -280,6 +309,7 @@ impl Blockchain {
             withdrawals,
             rejected,
             base_state_root,
+            fees: fee_config,
         })
     }
 }

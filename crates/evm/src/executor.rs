@@ -18,8 +18,8 @@ use alloy_consensus::{Eip658Value, Header, Receipt, Transaction};
 use alloy_eips::{eip4844::DATA_GAS_PER_BLOB, eip7685::Requests, eip7840::BlobParams};
 use alloy_primitives::{Address, B256, Bytes, U256, address};
 use basalt_primitives::{
-    Account, BasaltReceipt, BasaltTxEnvelope, ChainConfig, Hardfork, StateChanges, StateReadError,
-    StateReader, StorageChanges, Withdrawal,
+    Account, BasaltReceipt, BasaltTxEnvelope, ChainConfig, FeeConfig, Hardfork, StateChanges,
+    StateReadError, StateReader, StorageChanges, Withdrawal,
 };
 use revm::{
     Database, DatabaseCommit, ExecuteCommitEvm, MainBuilder, SystemCallCommitEvm,
@@ -59,6 +59,9 @@ pub struct BlockInput<'a> {
     pub senders: &'a [Address],
     pub ommers: &'a [Header],
     pub withdrawals: Option<&'a [Withdrawal]>,
+    /// The block's fee config on an L2 chain (docs/l2-fees.md); None on an L1, or for an L2
+    /// block whose own is not known (the chain's defaults at the minimum L1 blob base fee).
+    pub fees: Option<&'a FeeConfig>,
 }
 
 /// What execution produced.
@@ -184,12 +187,19 @@ pub struct BlockExecutor<'a, R: StateReader> {
 impl<'a, R: StateReader> BlockExecutor<'a, R> {
     /// An executor for a block with `header` on the parent state `state`. `header` needs the
     /// fields execution reads (number, timestamp, beneficiary, gas limit, base fee,
-    /// prevrandao, excess blob gas, parent hash and beacon root); roots may be unset.
-    pub fn new(config: &'a ChainConfig, header: &'a Header, state: R) -> Self {
+    /// prevrandao, excess blob gas, parent hash and beacon root); roots may be unset. On an L2
+    /// the block runs under `fees` (None: [`crate::default_fee_config`]).
+    pub fn new(
+        config: &'a ChainConfig,
+        header: &'a Header,
+        fees: Option<&FeeConfig>,
+        state: R,
+    ) -> Self {
         let BlockEvmEnv { fork, blob_params, cfg, block: block_env } =
             block_evm_env(config, header);
         let db = State::builder().with_database_ref(StateDb(state)).with_bundle_update().build();
-        let evm = basalt_context(db, cfg, block_env, ChainRules::of(config)).build_mainnet();
+        let rules = ChainRules::of(config, fees);
+        let evm = basalt_context(db, cfg, block_env, rules).build_mainnet();
         Self {
             config,
             header,
@@ -438,7 +448,7 @@ pub fn execute_block<R: StateReader>(
             transactions: input.transactions.len(),
         });
     }
-    let mut executor = BlockExecutor::new(config, input.header, state);
+    let mut executor = BlockExecutor::new(config, input.header, input.fees, state);
     executor.apply_pre_block()?;
     for (index, (tx, sender)) in input.transactions.iter().zip(input.senders).enumerate() {
         executor.execute_transaction(index, tx, *sender, intermediate_root.as_mut())?;
@@ -512,6 +522,9 @@ fn changes_of<DB: revm::DatabaseRef>(
 mod privileged_tests;
 
 #[cfg(test)]
+mod fee_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::test_support::{ETHER, MemoryState, block_header, eip1559_tx, prague};
@@ -551,7 +564,7 @@ mod tests {
         let failing = FailingState { state, broken: sender };
         let header = block_header();
         let config = prague();
-        let mut executor = BlockExecutor::new(&config, &header, &failing);
+        let mut executor = BlockExecutor::new(&config, &header, None, &failing);
         let tx: BasaltTxEnvelope = eip1559_tx(0, Address::repeat_byte(0x52), 1, 21_000).into();
         let err = executor.execute_transaction(0, &tx, sender, None).unwrap_err();
         assert!(err.is_node_failure(), "{err}");
@@ -563,7 +576,7 @@ mod tests {
 
         // An invalid transaction is the block's fault, not the node's.
         let funded = FailingState { state: failing.state, broken: Address::ZERO };
-        let mut executor = BlockExecutor::new(&config, &header, &funded);
+        let mut executor = BlockExecutor::new(&config, &header, None, &funded);
         let err = executor.execute_transaction(0, &tx, Address::repeat_byte(0x53), None);
         let err = err.unwrap_err();
         assert!(!err.is_node_failure(), "{err}");

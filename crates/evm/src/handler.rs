@@ -14,7 +14,8 @@
 //! whole block, alone in it), no change but the mint and the nonce. A wrong chain id makes the
 //! block invalid.
 
-use crate::{rules::ChainRules, tx_env::BasaltTxEnv};
+use crate::{l2_fees::split_fee, rules::ChainRules, tx_env::BasaltTxEnv};
+use basalt_primitives::fee_config::check_l1_gas;
 use revm::{
     DatabaseCommit,
     context::{
@@ -22,7 +23,7 @@ use revm::{
         journaled_state::account::JournaledAccountTr,
         result::{EVMError, ExecutionResult, HaltReason, InvalidTransaction, OutOfGasError},
     },
-    context_interface::{Transaction, result::ResultGas},
+    context_interface::{Transaction, cfg::gas_params::Eip2780TxInfo, result::ResultGas},
     handler::{
         ContextTrDbError, EthFrame, EvmTr, FrameResult, Handler, PrecompileProvider,
         instructions::InstructionProvider, pre_execution, validation,
@@ -100,10 +101,14 @@ impl<EVM: BasaltEvmTr> Handler for BasaltHandler<EVM> {
     /// block gas limit, or initcode above the EIP-3860 limit, makes it invalid as an ordinary
     /// transaction, so it is included as failed (see `catch_error`). Under L1 rules it is
     /// refused.
+    ///
+    /// Under L2 rules an ordinary transaction must also offer the operator fee: max fee per gas
+    /// (gas price for legacy) at least base fee + operator fee (docs/l2-fees.md).
     fn validate_env(&self, evm: &mut Self::Evm) -> Result<(), Self::Error> {
         let ctx = evm.ctx();
         if !ctx.tx().is_privileged() {
-            return validation::validate_env(ctx);
+            validation::validate_env::<_, Self::Error>(&mut *ctx)?;
+            return check_operator_fee(ctx);
         }
         if !ctx.chain().is_l2() {
             return Err(
@@ -126,6 +131,42 @@ impl<EVM: BasaltEvmTr> Handler for BasaltHandler<EVM> {
             return Err(InvalidTransaction::CreateInitCodeSizeLimit.into());
         }
         Ok(())
+    }
+
+    /// Intrinsic gas (revm's, with the EIP-7623 floor); under L2 rules an ordinary
+    /// transaction's initial gas also holds its L1 data gas `L`, so gas used, receipts and
+    /// estimates include it, and a gas limit below intrinsic gas + `L` is invalid
+    /// (docs/l2-fees.md).
+    fn validate_initial_tx_gas(
+        &self,
+        evm: &mut Self::Evm,
+    ) -> Result<InitialAndFloorGas, Self::Error> {
+        let ctx = evm.ctx_ref();
+        let (cfg, tx) = (ctx.cfg(), ctx.tx());
+        let mut gas = validation::validate_initial_tx_gas_with_gas_params(
+            tx,
+            cfg.spec().into(),
+            cfg.gas_params(),
+            cfg.is_eip7623_disabled(),
+            cfg.is_amsterdam_eip8037_enabled(),
+            cfg.tx_gas_limit_cap(),
+            cfg.is_amsterdam_eip2780_enabled().then(|| Eip2780TxInfo {
+                value: tx.value(),
+                is_self_transfer: tx.kind().to() == Some(&tx.caller()),
+            }),
+        )?;
+        let Some(l1_gas) = l1_data_gas(ctx) else {
+            return Ok(gas);
+        };
+        let initial =
+            check_l1_gas(tx.gas_limit(), gas.initial_total_gas(), l1_gas).map_err(|too_low| {
+                InvalidTransaction::CallGasCostMoreThanGasLimit {
+                    gas_limit: too_low.gas_limit,
+                    initial_gas: too_low.intrinsic.saturating_add(too_low.l1_gas),
+                }
+            })?;
+        gas.initial_regular_gas = initial.saturating_sub(gas.initial_state_gas);
+        Ok(gas)
     }
 
     fn validate_against_state_and_deduct_caller(
@@ -178,17 +219,53 @@ impl<EVM: BasaltEvmTr> Handler for BasaltHandler<EVM> {
         .map_err(From::from)
     }
 
-    /// A privileged transaction pays no fee.
+    /// A privileged transaction pays no fee. Under L2 rules an ordinary transaction's fee is
+    /// split ([`crate::l2_fees::split_fee`]): base fee × L1 data gas to the L1-fee vault, base
+    /// fee × the rest of the gas to the base-fee vault (burned without one), operator fee ×
+    /// gas to the operator vault, the rest to the coinbase.
     fn reward_beneficiary(
         &self,
         evm: &mut Self::Evm,
         exec_result: &mut FrameResult,
     ) -> Result<(), Self::Error> {
-        if evm.ctx().tx().is_privileged() {
+        let ctx = evm.ctx();
+        if ctx.tx().is_privileged() {
             return Ok(());
         }
-        revm::handler::post_execution::reward_beneficiary(evm.ctx(), exec_result.gas())
-            .map_err(From::from)
+        let (Some(l1_gas), Some(rules)) = (l1_data_gas(ctx), ctx.chain().l2().cloned()) else {
+            return revm::handler::post_execution::reward_beneficiary(ctx, exec_result.gas())
+                .map_err(From::from);
+        };
+        if ctx.cfg().is_fee_charge_disabled() {
+            return Ok(());
+        }
+        let gas = exec_result.gas();
+        let gas_used = gas.used().saturating_sub(gas.reservoir());
+        let base_fee = ctx.block().basefee();
+        let split = split_fee(
+            ctx.tx().effective_gas_price(u128::from(base_fee)),
+            gas_used,
+            l1_gas,
+            base_fee,
+            ctx.tx().operator_fee_per_gas,
+        );
+        let beneficiary = ctx.block().beneficiary();
+        let fees = rules.fees;
+        let journal = ctx.journal_mut();
+        for (vault, amount) in [
+            (Some(fees.l1_fee_vault), split.l1_fee),
+            (fees.base_fee_vault, split.base_fee),
+            (fees.operator_fee_vault, split.operator_fee),
+        ] {
+            if let Some(vault) = vault
+                && !amount.is_zero()
+            {
+                journal.load_account_mut(vault)?.incr_balance(amount);
+            }
+        }
+        // As on Ethereum, the coinbase is credited (and so touched) even with nothing.
+        journal.load_account_mut(beneficiary)?.incr_balance(split.priority_fee);
+        Ok(())
     }
 
     /// A privileged transaction that is invalid as a transaction is included as failed: the
@@ -233,6 +310,57 @@ impl<EVM: BasaltEvmTr + InspectorEvmTr> InspectorHandler for BasaltHandler<EVM> 
     type IT = EthInterpreter;
 }
 
+/// Why an ordinary L2 transaction's fee cap is refused: it does not cover the operator fee.
+pub fn operator_fee_refusal(max_fee: u128, base_fee: u64, operator_fee: u128) -> String {
+    format!(
+        "max fee per gas less than block base fee plus operator fee: {max_fee} < {base_fee} + \
+         {operator_fee}"
+    )
+}
+
+/// Under L2 rules an ordinary transaction's max fee per gas (gas price for legacy) must cover
+/// base fee + operator fee, unless the base-fee check is off (calls that offer no fee).
+fn check_operator_fee<CTX: BasaltContextTr>(ctx: &CTX) -> Result<(), BasaltEvmError<CTX>> {
+    let Some(rules) = ctx.chain().l2() else {
+        return Ok(());
+    };
+    let operator_fee = rules.fees.operator_fee_per_gas;
+    if operator_fee == 0 || ctx.cfg().is_base_fee_check_disabled() {
+        return Ok(());
+    }
+    let base_fee = ctx.block().basefee();
+    let max_fee = ctx.tx().max_fee_per_gas();
+    if max_fee < u128::from(base_fee).saturating_add(operator_fee) {
+        return Err(InvalidTransaction::Str(
+            operator_fee_refusal(max_fee, base_fee, operator_fee).into(),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The L1 data gas `L` of the context's transaction: `Some` for an ordinary transaction under
+/// L2 rules, priced at the block's base fee (docs/l2-fees.md).
+fn l1_data_gas<CTX: BasaltContextTr>(ctx: &CTX) -> Option<u64> {
+    let rules = ctx.chain().l2()?;
+    let tx = ctx.tx();
+    if tx.is_privileged() {
+        return None;
+    }
+    let base_fee = rules.l1_gas_base_fee.unwrap_or(ctx.block().basefee());
+    Some(rules.fees.l1_gas(tx.l1_data_size, base_fee))
+}
+
+/// `tx` with what the chain's rules add to it: the operator fee of an ordinary transaction
+/// under L2 rules.
+fn with_chain_rules(mut tx: BasaltTxEnv, rules: &ChainRules) -> BasaltTxEnv {
+    tx.operator_fee_per_gas = match rules.l2() {
+        Some(rules) if !tx.is_privileged() => rules.fees.operator_fee_per_gas,
+        _ => 0,
+    };
+    tx
+}
+
 /// Credits the mint. The L1 bridge mints at most the ether locked on L1, so the sum never
 /// reaches 2^256; the balance saturates rather than wraps should it ever.
 fn credit_mint(caller: &mut impl JournaledAccountTr, mint: revm::primitives::U256) {
@@ -260,6 +388,7 @@ pub fn transact<EVM: BasaltEvmTr>(
     evm: &mut EVM,
     tx: BasaltTxEnv,
 ) -> Result<(ExecutionResult, EvmState), BasaltEvmError<EVM::Context>> {
+    let tx = with_chain_rules(tx, evm.ctx().chain());
     evm.ctx().set_tx(tx);
     let result = BasaltHandler::default().run(evm);
     finalize(evm, result)
@@ -271,6 +400,7 @@ pub fn inspect<EVM: BasaltEvmTr + InspectorEvmTr>(
     evm: &mut EVM,
     tx: BasaltTxEnv,
 ) -> Result<(ExecutionResult, EvmState), BasaltEvmError<EVM::Context>> {
+    let tx = with_chain_rules(tx, evm.ctx().chain());
     evm.ctx().set_tx(tx);
     let result = BasaltHandler::default().inspect_run(evm);
     finalize(evm, result)

@@ -10,6 +10,7 @@ mod db;
 mod evm_env;
 mod executor;
 pub mod handler;
+pub mod l2_fees;
 pub mod requests;
 pub mod rules;
 mod simulate;
@@ -26,7 +27,7 @@ pub use executor::{
     CONSOLIDATION_REQUEST_ADDRESS, HISTORY_STORAGE_ADDRESS, IntermediateRoot,
     WITHDRAWAL_REQUEST_ADDRESS, execute_block,
 };
-pub use rules::{ChainRules, L2Rules};
+pub use rules::{ChainRules, L2Rules, default_fee_config};
 pub use simulate::multi_block::{
     BlockStateCall, SimulateBlocksError, SimulatedBlockOutput, SimulationOptions, simulate_blocks,
 };

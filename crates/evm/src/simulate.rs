@@ -9,6 +9,7 @@ use crate::{db::StateDb, evm_env::block_evm_env};
 use crate::{
     handler::{inspect, transact},
     rules::ChainRules,
+    tx_env::BasaltTxEnv,
 };
 use alloy_consensus::{Header, TxType};
 use alloy_primitives::{Address, B256, Bytes, Log, TxKind, U256};
@@ -17,7 +18,7 @@ use alloy_rpc_types_eth::{
     state::{AccountOverride, StateOverride},
 };
 use alloy_sol_types::{Panic, Revert, SolError};
-use basalt_primitives::{ChainConfig, StateReader};
+use basalt_primitives::{ChainConfig, FeeConfig, StateReader, fee_config::l1_data_size};
 use revm::{
     Database, MainBuilder,
     bytecode::Bytecode,
@@ -162,18 +163,19 @@ pub fn revert_message(output: &[u8]) -> String {
 pub fn call<S: StateReader + ?Sized>(
     config: &ChainConfig,
     header: &Header,
+    fees: Option<&FeeConfig>,
     state: &S,
     request: &TransactionRequest,
     state_overrides: Option<&StateOverride>,
     block_overrides: Option<&BlockOverrides>,
 ) -> Result<CallOutcome, SimulationError> {
     let mut prepared =
-        PreparedCall::new(config, header, state, request, state_overrides, block_overrides)?;
+        PreparedCall::new(config, header, fees, state, request, state_overrides, block_overrides)?;
     let gas_limit = prepared.call_gas_limit(request.gas)?;
     let caller = prepared.tx.caller;
-    let tx = TxEnv { gas_limit, ..prepared.tx };
+    let tx = prepared.env(TxEnv { gas_limit, ..prepared.tx.clone() });
     let mut evm = prepared.context.build_mainnet();
-    let (result, _) = transact(&mut evm, tx.into()).map_err(|e| simulation_error(e, caller))?;
+    let (result, _) = transact(&mut evm, tx).map_err(|e| simulation_error(e, caller))?;
     call_outcome(result)
 }
 
@@ -184,25 +186,27 @@ pub fn call<S: StateReader + ?Sized>(
 pub fn estimate_gas<S: StateReader + ?Sized>(
     config: &ChainConfig,
     header: &Header,
+    fees: Option<&FeeConfig>,
     state: &S,
     request: &TransactionRequest,
     state_overrides: Option<&StateOverride>,
     block_overrides: Option<&BlockOverrides>,
 ) -> Result<u64, SimulationError> {
     let mut prepared =
-        PreparedCall::new(config, header, state, request, state_overrides, block_overrides)?;
+        PreparedCall::new(config, header, fees, state, request, state_overrides, block_overrides)?;
     let mut hi = match request.gas {
         Some(gas) if gas >= MIN_TRANSACTION_GAS => gas.min(prepared.gas_cap),
         _ => prepared.gas_cap,
     };
     hi = hi.min(prepared.fee_allowance()?);
     let is_plain_transfer = prepared.is_plain_transfer()?;
-    let base_tx = prepared.tx.clone();
-    let caller = base_tx.caller;
+    let base_tx = prepared.env(prepared.tx.clone());
+    let caller = base_tx.base.caller;
     let mut evm = prepared.context.build_mainnet();
     let mut run = |gas_limit: u64| {
-        let tx = TxEnv { gas_limit, ..base_tx.clone() };
-        transact(&mut evm, tx.into()).map(|(result, _)| result)
+        let mut tx = base_tx.clone();
+        tx.base.gas_limit = gas_limit;
+        transact(&mut evm, tx).map(|(result, _)| result)
     };
 
     // A transfer to an account without code costs exactly the intrinsic gas; one run confirms
@@ -268,20 +272,22 @@ pub fn estimate_gas<S: StateReader + ?Sized>(
 pub fn create_access_list<S: StateReader + ?Sized>(
     config: &ChainConfig,
     header: &Header,
+    fees: Option<&FeeConfig>,
     state: &S,
     request: &TransactionRequest,
     state_overrides: Option<&StateOverride>,
     block_overrides: Option<&BlockOverrides>,
 ) -> Result<AccessListResult, SimulationError> {
     let mut prepared =
-        PreparedCall::new(config, header, state, request, state_overrides, block_overrides)?;
+        PreparedCall::new(config, header, fees, state, request, state_overrides, block_overrides)?;
     let gas_limit = prepared.call_gas_limit(request.gas)?;
-    let mut base_tx = TxEnv { gas_limit, ..prepared.tx };
+    let mut base_tx = TxEnv { gas_limit, ..prepared.tx.clone() };
     // The list only counts for typed transactions; a legacy request becomes an EIP-2930 one.
     if base_tx.tx_type == TxType::Legacy as u8 {
         base_tx.tx_type = TxType::Eip2930 as u8;
     }
     let caller = base_tx.caller;
+    let l1_data_size = prepared.l1_data_size;
     let mut evm = prepared.context.build_mainnet_with_inspector(AccessListInspector::default());
     let mut access_list =
         AccessListInspector::new(request.access_list.clone().unwrap_or_default()).access_list();
@@ -289,7 +295,8 @@ pub fn create_access_list<S: StateReader + ?Sized>(
     loop {
         evm.inspector = AccessListInspector::new(access_list.clone());
         let tx = TxEnv { access_list: access_list.clone(), ..base_tx.clone() };
-        let (result, _) = inspect(&mut evm, tx.into()).map_err(|e| simulation_error(e, caller))?;
+        let tx = BasaltTxEnv { l1_data_size, ..tx.into() };
+        let (result, _) = inspect(&mut evm, tx).map_err(|e| simulation_error(e, caller))?;
         let touched = std::mem::take(&mut evm.inspector).into_access_list();
         if touched == access_list || round >= ACCESS_LIST_MAX_ROUNDS {
             // The gas and error belong to the run with `access_list` attached.
@@ -311,12 +318,15 @@ struct PreparedCall<'s, S: StateReader + ?Sized> {
     tx: TxEnv,
     /// The most gas a run may have: the block gas limit within the fork's transaction cap.
     gas_cap: u64,
+    /// L1 data size estimate of the request as a signed transaction (L2 rules).
+    l1_data_size: u64,
 }
 
 impl<'s, S: StateReader + ?Sized> PreparedCall<'s, S> {
     fn new(
         config: &ChainConfig,
         header: &Header,
+        fees: Option<&FeeConfig>,
         state: &'s S,
         request: &TransactionRequest,
         state_overrides: Option<&StateOverride>,
@@ -338,10 +348,10 @@ impl<'s, S: StateReader + ?Sized> PreparedCall<'s, S> {
                 Some(BlobExcessGasAndPrice { excess_blob_gas, blob_gasprice });
         }
 
-        let fees = OfferedFees::of(request)?;
+        let offered = OfferedFees::of(request)?;
         // Like geth: a call that offers no fee runs at base fee zero, so it passes the base-fee
         // rule and costs nothing; one that offers a fee is checked against the real base fee.
-        if !fees.is_offered() {
+        if !offered.is_offered() {
             env.block.basefee = 0;
         }
         let offers_blob_fee = request.max_fee_per_blob_gas.is_some_and(|fee| fee > 0);
@@ -365,9 +375,25 @@ impl<'s, S: StateReader + ?Sized> PreparedCall<'s, S> {
                 db.cache.block_hashes.insert(U256::from(*number), *hash);
             }
         }
-        let tx = request_tx_env(request, config.chain_id, &fees)?;
-        let context = basalt_context(db, env.cfg, env.block, ChainRules::for_calls(config));
-        Ok(Self { context, tx, gas_cap })
+        let tx = request_tx_env(request, config.chain_id, &offered)?;
+        let mut rules = ChainRules::for_calls(config, fees);
+        let mut l1_data_size = 0;
+        if let ChainRules::L2(l2) = &mut rules {
+            // L1 data gas is priced at the block's base fee even when the call runs at zero;
+            // a call that offers no fee pays none, the operator fee included.
+            l2.l1_gas_base_fee = Some(header.base_fee_per_gas.unwrap_or_default());
+            if !offered.is_offered() {
+                l2.fees.operator_fee_per_gas = 0;
+            }
+            l1_data_size = request_l1_data_size(request, config.chain_id, gas_cap);
+        }
+        let context = basalt_context(db, env.cfg, env.block, rules);
+        Ok(Self { context, tx, gas_cap, l1_data_size })
+    }
+
+    /// The transaction to run: `tx` with the request's L1 data size.
+    fn env(&self, tx: TxEnv) -> BasaltTxEnv {
+        BasaltTxEnv { l1_data_size: self.l1_data_size, ..tx.into() }
     }
 
     /// The gas limit `eth_call` runs with: the request's, within the cap; when absent, the cap,
@@ -502,6 +528,37 @@ fn request_tx_env(
             .map(Either::Left)
             .collect(),
     })
+}
+
+/// The L1 data size estimate of `request` sent as a signed transaction, never below what the
+/// signed transaction will be charged (docs/l2-fees.md): missing fields take large encodings
+/// (nonce and fees 8 bytes of 0xff, gas `gas_cap`), and the signature 65 non-zero bytes. A
+/// request that does not make a transaction counts as its calldata plus 200 non-zero bytes.
+fn request_l1_data_size(request: &TransactionRequest, chain_id: u64, gas_cap: u64) -> u64 {
+    const LARGE: u64 = u64::MAX;
+    let mut filled = request.clone();
+    filled.nonce = Some(request.nonce.unwrap_or(LARGE));
+    filled.gas = Some(gas_cap);
+    filled.chain_id = Some(request.chain_id.unwrap_or(chain_id));
+    if request.gas_price.is_none() {
+        filled.max_fee_per_gas = Some(request.max_fee_per_gas.unwrap_or(LARGE.into()));
+        filled.max_priority_fee_per_gas =
+            Some(request.max_priority_fee_per_gas.unwrap_or(LARGE.into()));
+    }
+    match filled.build_consensus_tx() {
+        Ok(tx) => signed_l1_data_size(tx),
+        Err(_) => {
+            let data = request.input.input().map_or(0, |d| d.len());
+            l1_data_size(&vec![0xff; data.saturating_add(200)])
+        }
+    }
+}
+
+/// The L1 data size estimate of `tx` once signed, counting the signature as 65 non-zero bytes.
+pub(crate) fn signed_l1_data_size(tx: alloy_consensus::TypedTransaction) -> u64 {
+    use alloy_eips::eip2718::Encodable2718;
+    let signature = alloy_primitives::Signature::new(U256::MAX, U256::MAX, true);
+    l1_data_size(&tx.into_envelope(signature).encoded_2718())
 }
 
 /// `header` with the block overrides applied. `beaconRoot` only has a meaning for

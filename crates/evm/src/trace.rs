@@ -17,7 +17,7 @@ use crate::{
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256};
 use alloy_rpc_types_trace::geth::{GethDebugTracingOptions, GethTrace, TraceResult};
-use basalt_primitives::{BasaltTxEnvelope, ChainConfig, StateReader};
+use basalt_primitives::{BasaltTxEnvelope, ChainConfig, FeeConfig, StateReader};
 use revm::{
     DatabaseCommit, MainBuilder, context::result::ResultAndState, handler::MainnetEvm,
     state::EvmState,
@@ -36,12 +36,16 @@ pub const SUPPORTED_TRACERS: &[&str] = &[
     "erc7562Tracer",
 ];
 
-/// Traces the transaction at `target` of the block with `header`: re-executes the block's
+/// Traces the transaction at `target` of the block with `header` (on an L2, under its stored
+/// fee config `fees`; None: the chain's defaults): re-executes the block's
 /// pre-block system calls and its transactions before `target` on `parent_state` (the state of
 /// the block's parent), then runs `target` under the tracer `options` choose.
+// The block's parts and the target, each a distinct input the RPC layer already holds.
+#[allow(clippy::too_many_arguments)]
 pub fn trace_transaction<S: StateReader + ?Sized>(
     config: &ChainConfig,
     header: &Header,
+    fees: Option<&FeeConfig>,
     parent_state: &S,
     transactions: &[BasaltTxEnvelope],
     senders: &[Address],
@@ -55,7 +59,8 @@ pub fn trace_transaction<S: StateReader + ?Sized>(
             count: transactions.len(),
         });
     }
-    let mut replay = BlockReplay::new(config, header, parent_state, debug_inspector(options)?)?;
+    let mut replay =
+        BlockReplay::new(config, header, fees, parent_state, debug_inspector(options)?)?;
     for (index, (tx, sender)) in transactions[..target].iter().zip(senders).enumerate() {
         replay.execute(index, tx, *sender)?;
     }
@@ -71,13 +76,15 @@ pub fn trace_transaction<S: StateReader + ?Sized>(
 pub fn trace_block<S: StateReader + ?Sized>(
     config: &ChainConfig,
     header: &Header,
+    fees: Option<&FeeConfig>,
     parent_state: &S,
     transactions: &[BasaltTxEnvelope],
     senders: &[Address],
     options: &GethDebugTracingOptions,
 ) -> Result<Vec<TraceResult>, SimulationError> {
     check_senders(transactions, senders)?;
-    let mut replay = BlockReplay::new(config, header, parent_state, debug_inspector(options)?)?;
+    let mut replay =
+        BlockReplay::new(config, header, fees, parent_state, debug_inspector(options)?)?;
     let mut results = Vec::with_capacity(transactions.len());
     for (index, (tx, sender)) in transactions.iter().zip(senders).enumerate() {
         let tx_hash = Some(*tx.tx_hash());
@@ -147,12 +154,13 @@ impl<'s, S: StateReader + ?Sized> BlockReplay<'s, S> {
     fn new(
         config: &ChainConfig,
         header: &Header,
+        fees: Option<&FeeConfig>,
         parent_state: &'s S,
         inspector: DebugInspector,
     ) -> Result<Self, SimulationError> {
         let env = block_evm_env(config, header);
         let db = revm::database::CacheDB::new(StateDb(parent_state));
-        let mut evm = basalt_context(db, env.cfg, env.block, ChainRules::of(config))
+        let mut evm = basalt_context(db, env.cfg, env.block, ChainRules::of(config, fees))
             .build_mainnet_with_inspector(inspector);
         apply_pre_block_calls(&mut evm, env.fork, header)
             .map_err(|e| SimulationError::PreBlockCalls(e.to_string()))?;

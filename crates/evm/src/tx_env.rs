@@ -3,8 +3,11 @@
 //! need ([`PrivilegedParts`]).
 
 use alloy_consensus::Transaction;
+use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
-use basalt_primitives::{BasaltTxEnvelope, PRIVILEGED_TX_TYPE, TxEnvelope};
+use basalt_primitives::{
+    BasaltTxEnvelope, PRIVILEGED_TX_TYPE, TxEnvelope, fee_config::l1_data_size,
+};
 use revm::{
     context::{TxEnv, either::Either},
     context_interface::Transaction as RevmTransaction,
@@ -30,16 +33,23 @@ pub struct PrivilegedParts {
 
 /// The transaction revm runs in every Basalt EVM: the Ethereum environment, and for a
 /// privileged transaction its extra parts (`None` for signed transactions, calls and system
-/// calls).
+/// calls), plus what the L2 fee rules read (docs/l2-fees.md).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BasaltTxEnv {
     pub base: TxEnv,
     pub privileged: Option<PrivilegedParts>,
+    /// L1 data size estimate of the transaction's bytes
+    /// ([`basalt_primitives::fee_config::l1_data_size`]); unused under L1 rules.
+    pub l1_data_size: u64,
+    /// Operator fee per gas (wei) added to the base fee in the effective gas price; set from
+    /// the chain's rules by [`crate::handler::transact`] and [`crate::handler::inspect`]
+    /// (0 under L1 rules and for privileged transactions).
+    pub operator_fee_per_gas: u128,
 }
 
 impl From<TxEnv> for BasaltTxEnv {
     fn from(base: TxEnv) -> Self {
-        Self { base, privileged: None }
+        Self { base, ..Default::default() }
     }
 }
 
@@ -84,7 +94,10 @@ pub fn tx_env(tx: &TxEnvelope, sender: Address) -> TxEnv {
 /// rules do not check.
 pub fn block_tx_env(tx: &BasaltTxEnvelope, sender: Address) -> BasaltTxEnv {
     match tx {
-        BasaltTxEnvelope::Ethereum(signed) => tx_env(signed, sender).into(),
+        BasaltTxEnvelope::Ethereum(signed) => BasaltTxEnv {
+            l1_data_size: l1_data_size(&signed.encoded_2718()),
+            ..tx_env(signed, sender).into()
+        },
         BasaltTxEnvelope::Privileged(sealed) => {
             let privileged = sealed.inner();
             BasaltTxEnv {
@@ -103,6 +116,7 @@ pub fn block_tx_env(tx: &BasaltTxEnvelope, sender: Address) -> BasaltTxEnv {
                     ..Default::default()
                 },
                 privileged: Some(PrivilegedParts { mint: privileged.mint }),
+                ..Default::default()
             }
         }
     }
@@ -180,7 +194,9 @@ impl RevmTransaction for BasaltTxEnv {
         if self.is_privileged() {
             return 0;
         }
-        self.base.effective_gas_price(base_fee)
+        // docs/l2-fees.md: P = min(max fee, base fee + operator fee + max priority fee); a
+        // legacy or EIP-2930 transaction pays its gas price.
+        self.base.effective_gas_price(base_fee.saturating_add(self.operator_fee_per_gas))
     }
 }
 

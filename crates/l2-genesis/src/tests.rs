@@ -48,7 +48,7 @@ fn call(chain: &Blockchain, to: Address, data: Vec<u8>) -> Bytes {
         input: TransactionInput::new(data.into()),
         ..Default::default()
     };
-    basalt_evm::call(chain.config(), &header, &view, &request, None, None)
+    basalt_evm::call(chain.config(), &header, None, &view, &request, None, None)
         .unwrap_or_else(|e| panic!("call to {to} failed: {e}"))
         .output
 }
@@ -124,6 +124,7 @@ fn an_l2_node_can_mine_on_it() {
         parent_beacon_block_root: Some(B256::repeat_byte(1)),
         extra_data: Default::default(),
         senders: None,
+        fees: None,
     };
     chain.mine_block(template).unwrap();
     assert_eq!(chain.head().unwrap().number, 1);

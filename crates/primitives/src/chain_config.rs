@@ -45,12 +45,15 @@ pub struct ChainConfig {
 }
 
 /// What makes a chain a Basalt L2, as its genesis config's `basalt` section says
-/// (`{"bridge": "0x…01ff"}`).
+/// (`{"bridge": "0x…01ff", "fees": {…}}`; docs/l2-fees.md for `fees`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RollupConfig {
     /// The L2 bridge: privileged deposits come from it; signed transactions may not.
     pub bridge: Address,
+    /// Fee settings of ordinary transactions; absent = the defaults.
+    #[serde(default)]
+    pub fees: crate::fee_config::FeeSettings,
 }
 
 /// Error building a chain config.

@@ -46,7 +46,10 @@ pub enum GenesisError {
          BPO5); remove it"
     )]
     UnsupportedFork(String),
-    #[error("config.basalt (the L2 section) must be {{\"bridge\": \"0x…\"}}: {0}")]
+    #[error(
+        "config.basalt (the L2 section) must be {{\"bridge\": \"0x…\", \"fees\": {{…}}}} \
+         (docs/l2-fees.md): {0}"
+    )]
     InvalidRollupSection(String),
 }
 
@@ -182,8 +185,11 @@ fn chain_config_from(genesis: &Genesis) -> Result<ChainConfig, GenesisError> {
         }
     }
     if let Some(section) = c.extra_fields.get("basalt") {
-        let rollup = serde_json::from_value(section.clone())
+        let rollup: crate::chain_config::RollupConfig = serde_json::from_value(section.clone())
             .map_err(|e| GenesisError::InvalidRollupSection(e.to_string()))?;
+        rollup.fees.validate().map_err(|e| GenesisError::InvalidRollupSection(e.to_string()))?;
+        // The L2 header's base fee follows the chain's EIP-1559 parameters.
+        config.base_fee_params = rollup.fees.base_fee_params();
         config.rollup = Some(rollup);
     }
     config.validate()?;
@@ -273,10 +279,31 @@ mod tests {
         );
         let rollup = GenesisSpec::from_json(&l2).unwrap().config.rollup.unwrap();
         assert_eq!(rollup.bridge, bridge.parse::<alloy_primitives::Address>().unwrap());
+        assert_eq!(rollup.fees, crate::FeeSettings::default());
+        assert_eq!(
+            GenesisSpec::from_json(&l2).unwrap().config.base_fee_params,
+            alloy_eips::eip1559::BaseFeeParams::ethereum()
+        );
+        let with_fees = MINIMAL.replacen(
+            r#""chainId": 1337,"#,
+            &format!(
+                r#""chainId": 1337, "basalt": {{"bridge": "{bridge}", "fees": {{
+                    "eip1559": {{"elasticityMultiplier": 6, "baseFeeMaxChangeDenominator": 250}}
+                }}}},"#
+            ),
+            1,
+        );
+        let config = GenesisSpec::from_json(&with_fees).unwrap().config;
+        assert_eq!(config.base_fee_params, alloy_eips::eip1559::BaseFeeParams::new(250, 6));
         for bad in [
             r#"{"bridge": "0x12"}"#,
             r#"{}"#,
             r#"{"bridge": "0x00000000000000000000000000000000000001ff", "x": 1}"#,
+            r#"{"bridge": "0x00000000000000000000000000000000000001ff", "fees": {"x": 1}}"#,
+            r#"{"bridge": "0x00000000000000000000000000000000000001ff",
+                "fees": {"operatorFeePerGas": "0x1"}}"#,
+            r#"{"bridge": "0x00000000000000000000000000000000000001ff",
+                "fees": {"eip1559": {"elasticityMultiplier": 0}}}"#,
         ] {
             let text = MINIMAL.replacen(
                 r#""chainId": 1337,"#,

@@ -3,6 +3,7 @@
 
 pub mod block_fees;
 pub mod chain_config;
+pub mod fee_config;
 pub mod genesis;
 pub mod hardfork;
 pub mod privileged;
@@ -19,6 +20,7 @@ pub use alloy_eips::{eip4895::Withdrawal, eip7685::Requests};
 pub use alloy_primitives::{Address, B256, Bloom, Bytes, Log, U256};
 pub use block_fees::{BaseFeeOverflow, BlockFees};
 pub use chain_config::{ChainConfig, ForkCondition, RollupConfig};
+pub use fee_config::{FeeConfig, FeeSettings};
 pub use genesis::{GenesisError, GenesisSpec};
 pub use hardfork::Hardfork;
 pub use privileged::{PRIVILEGED_TX_TYPE, TxPrivileged};

@@ -12,6 +12,7 @@ use alloy_primitives::{Address, B256, U64};
 use alloy_rpc_types_eth::{BlockOverrides, TransactionRequest, state::StateOverride};
 use alloy_rpc_types_trace::geth::GethDebugTracingOptions;
 use basalt_evm::SimulationError;
+use basalt_primitives::FeeConfig;
 use basalt_storage::HistoricalState;
 use jsonrpsee::{
     RpcModule,
@@ -21,27 +22,29 @@ use jsonrpsee::{
 pub fn register(module: &mut RpcModule<RpcContext>) {
     blocking_method(module, "eth_call", |ctx, params| {
         let call = CallParams::parse(ctx, &params)?;
-        ctx.simulate(call.block, |config, header, state| {
+        ctx.simulate(call.block, |config, header, fees, state| {
             let request = call.capped(header);
-            basalt_evm::call(config, header, state, &request, call.state(), call.blocks())
+            basalt_evm::call(config, header, fees, state, &request, call.state(), call.blocks())
                 .map(|outcome| outcome.output)
         })
     });
     blocking_method(module, "eth_estimateGas", |ctx, params| {
         let call = CallParams::parse(ctx, &params)?;
-        let gas = ctx.simulate(call.block, |config, header, state| {
+        let gas = ctx.simulate(call.block, |config, header, fees, state| {
             let request = call.capped(header);
-            basalt_evm::estimate_gas(config, header, state, &request, call.state(), call.blocks())
+            let (overrides, blocks) = (call.state(), call.blocks());
+            basalt_evm::estimate_gas(config, header, fees, state, &request, overrides, blocks)
         })?;
         Ok(U64::from(gas))
     });
     blocking_method(module, "eth_createAccessList", |ctx, params| {
         let call = CallParams::parse(ctx, &params)?;
-        ctx.simulate(call.block, |config, header, state| {
+        ctx.simulate(call.block, |config, header, fees, state| {
             let request = call.capped(header);
             basalt_evm::create_access_list(
                 config,
                 header,
+                fees,
                 state,
                 &request,
                 call.state(),
@@ -60,9 +63,11 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
             .ok_or_else(|| server_error("transaction not found"))?;
         let (found, block, senders) = ctx.block_for_replay(&view, BlockId::from(block_hash))?;
         let parent = parent_state(&view, &found)?;
+        let fees = ctx.block_fee_config(&view, &found)?;
         basalt_evm::trace_transaction(
             ctx.node.chain().config(),
             &found.header,
+            fees.as_ref(),
             &parent,
             &block.body.transactions,
             &senders,
@@ -170,12 +175,14 @@ impl RpcContext {
         senders: &[Address],
     ) -> RpcResult<Vec<Option<Address>>> {
         let parent = parent_state(view, found)?;
+        let fees = self.block_fee_config(view, found)?;
         let input = basalt_evm::BlockInput {
             header: &found.header,
             transactions: &block.body.transactions,
             senders,
             ommers: &block.body.ommers,
             withdrawals: block.body.withdrawals.as_ref().map(|w| w.as_slice()),
+            fees: fees.as_ref(),
         };
         // Privileged transactions exist only on an L2, which starts after Byzantium: no
         // intermediate state roots are needed.
@@ -184,19 +191,48 @@ impl RpcContext {
         Ok(output.contract_addresses)
     }
 
+    /// The fee config block `found` ran under on an L2: the stored one (the pending block's
+    /// own), or the chain's defaults for a block stored without one (as it was executed).
+    /// None on an L1.
+    pub(crate) fn block_fee_config(
+        &self,
+        view: &basalt_storage::ReadView,
+        found: &FoundBlock,
+    ) -> RpcResult<Option<FeeConfig>> {
+        let Some(rollup) = &self.node.chain().config().rollup else { return Ok(None) };
+        let stored = match &found.pending {
+            Some(pending) => pending.fees,
+            None => view.fee_config(found.hash).or_internal()?,
+        };
+        Ok(Some(stored.unwrap_or_else(|| basalt_evm::default_fee_config(rollup))))
+    }
+
+    /// The fee config calls and estimates run under on an L2 (docs/l2-fees.md): the next
+    /// block's (the chain's settings with the latest stored L1 blob base fee), whatever block
+    /// the call names, so `eth_estimateGas` covers what a transaction sent now is charged.
+    pub(crate) fn call_fee_config(
+        &self,
+        view: &basalt_storage::ReadView,
+    ) -> RpcResult<Option<FeeConfig>> {
+        self.node.chain().next_fee_config(view).or_internal()
+    }
+
     fn simulate<T>(
         &self,
         block: BlockId,
         run: impl FnOnce(
             &basalt_primitives::ChainConfig,
             &alloy_consensus::Header,
+            Option<&FeeConfig>,
             &StateAt<'_>,
         ) -> Result<T, SimulationError>,
     ) -> RpcResult<T> {
         let view = self.view()?;
         let found = self.require_block(&view, block)?;
+        let fees = self.call_fee_config(&view)?;
         let state = StateAt::new(&view, &found);
-        run(self.node.chain().config(), &found.header, &state).map_err(simulation_error)
+        run(self.node.chain().config(), &found.header, fees.as_ref(), &state)
+            .map_err(simulation_error)
     }
 
     /// Gas for `eth_sendTransaction` when the request names none, on `block`'s state.
@@ -205,8 +241,8 @@ impl RpcContext {
         request: &TransactionRequest,
         block: BlockId,
     ) -> RpcResult<u64> {
-        self.simulate(block, |config, header, state| {
-            basalt_evm::estimate_gas(config, header, state, request, None, None)
+        self.simulate(block, |config, header, fees, state| {
+            basalt_evm::estimate_gas(config, header, fees, state, request, None, None)
         })
     }
 
@@ -229,9 +265,11 @@ impl RpcContext {
         let view = self.view()?;
         let (found, block, senders) = self.block_for_replay(&view, id)?;
         let parent = parent_state(&view, &found)?;
+        let fees = self.block_fee_config(&view, &found)?;
         basalt_evm::trace_block(
             self.node.chain().config(),
             &found.header,
+            fees.as_ref(),
             &parent,
             &block.body.transactions,
             &senders,

@@ -2,11 +2,14 @@
 //! (the alloy RPC types serialize exactly those fields).
 
 use alloy_consensus::{Header, Transaction as _};
-use alloy_primitives::{Address, B256};
+use alloy_eips::eip2718::Encodable2718;
+use alloy_primitives::{Address, B256, U256};
 use alloy_rpc_types_eth::{
     BlockTransactions, Header as RpcHeader, Log as RpcLog, Transaction, TransactionReceipt,
 };
-use basalt_primitives::{BasaltReceipt, BasaltTxEnvelope, Block};
+use basalt_primitives::{
+    BasaltReceipt, BasaltTxEnvelope, Block, FeeConfig, fee_config::l1_data_size,
+};
 use serde::{Serialize, Serializer};
 
 /// A transaction object (execution-apis `TransactionInfo`): alloy's, over the project envelope.
@@ -27,8 +30,21 @@ impl Serialize for RpcTransaction {
     }
 }
 
-/// A receipt object (execution-apis `ReceiptInfo`) over the project receipt.
-pub type RpcReceipt = TransactionReceipt<BasaltReceipt<RpcLog>>;
+/// A receipt object (execution-apis `ReceiptInfo`) over the project receipt; on an L2 an
+/// ordinary transaction's also carries `l1GasUsed` and `l1Fee` as OP Stack receipts do
+/// (docs/l2-fees.md). Privileged transactions' and L1 receipts have neither.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RpcReceipt {
+    #[serde(flatten)]
+    pub receipt: TransactionReceipt<BasaltReceipt<RpcLog>>,
+    /// L1 data gas `L` included in `gasUsed`.
+    #[serde(skip_serializing_if = "Option::is_none", with = "alloy_serde::quantity::opt")]
+    pub l1_gas_used: Option<u64>,
+    /// Wei paid for L1 data: base fee × `l1GasUsed`, to the L1-fee vault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub l1_fee: Option<U256>,
+}
 
 /// A block object with [`RpcTransaction`]s.
 pub type RpcBlock = alloy_rpc_types_eth::Block<RpcTransaction>;
@@ -42,18 +58,45 @@ pub struct TxPosition {
     pub base_fee: Option<u64>,
     /// The block's timestamp (the spec's `blockTimestamp`).
     pub timestamp: u64,
+    /// L2: the block's operator fee per gas, part of the effective gas price.
+    pub operator_fee: u128,
 }
 
 impl TxPosition {
-    /// The position of transaction `index` in the block with `header` and `hash`.
-    pub fn in_block(header: &Header, hash: B256, index: u64) -> Self {
+    /// The position of transaction `index` in the block with `header` and `hash`, which ran
+    /// under `fees` on an L2.
+    pub fn in_block(header: &Header, hash: B256, index: u64, fees: Option<&FeeConfig>) -> Self {
         Self {
             block_hash: hash,
             block_number: header.number,
             index,
             base_fee: header.base_fee_per_gas,
             timestamp: header.timestamp,
+            operator_fee: fees.map_or(0, |fees| fees.operator_fee_per_gas),
         }
+    }
+}
+
+/// What `tx` paid per gas in a block with `base_fee` and `operator_fee` (docs/l2-fees.md):
+/// min(max fee, base fee + operator fee + max priority fee), or the gas price of a legacy
+/// transaction; 0 for a privileged one.
+pub fn effective_gas_price(
+    tx: &BasaltTxEnvelope,
+    base_fee: Option<u64>,
+    operator_fee: u128,
+) -> u128 {
+    if tx.is_privileged() {
+        return 0;
+    }
+    match base_fee {
+        Some(base_fee) => {
+            let floor = u128::from(base_fee).saturating_add(operator_fee);
+            match tx.max_priority_fee_per_gas() {
+                Some(tip) => tx.max_fee_per_gas().min(floor.saturating_add(tip)),
+                None => tx.max_fee_per_gas(),
+            }
+        }
+        None => tx.effective_gas_price(None),
     }
 }
 
@@ -72,7 +115,7 @@ pub fn rpc_transaction(
     position: Option<TxPosition>,
 ) -> RpcTransaction {
     let effective_gas_price = match position {
-        Some(p) => Some(tx.effective_gas_price(p.base_fee)),
+        Some(p) => Some(effective_gas_price(tx, p.base_fee, p.operator_fee)),
         // Pending: geth reports the fee cap as gasPrice.
         None => Some(tx.max_fee_per_gas()),
     };
@@ -86,8 +129,14 @@ pub fn rpc_transaction(
     })
 }
 
-/// A block object: full transactions when their `senders` are given, hashes otherwise.
-pub fn rpc_block(block: &Block, hash: B256, senders: Option<&[Address]>) -> RpcBlock {
+/// A block object: full transactions when their `senders` are given, hashes otherwise; `fees`
+/// is the fee config an L2 block ran under.
+pub fn rpc_block(
+    block: &Block,
+    hash: B256,
+    senders: Option<&[Address]>,
+    fees: Option<&FeeConfig>,
+) -> RpcBlock {
     let size = alloy_rlp::Encodable::length(block);
     let transactions = if let Some(senders) = senders {
         BlockTransactions::Full(
@@ -98,7 +147,7 @@ pub fn rpc_block(block: &Block, hash: B256, senders: Option<&[Address]>) -> RpcB
                 .zip(senders)
                 .enumerate()
                 .map(|(index, (tx, sender))| {
-                    let position = TxPosition::in_block(&block.header, hash, index as u64);
+                    let position = TxPosition::in_block(&block.header, hash, index as u64, fees);
                     rpc_transaction(tx, *sender, Some(position))
                 })
                 .collect(),
@@ -117,7 +166,8 @@ pub fn rpc_block(block: &Block, hash: B256, senders: Option<&[Address]>) -> RpcB
 /// The receipts of a block as RPC objects, with log indexes counted across the block.
 /// `contract_addresses` (per transaction, from re-executing the block) is needed only when the
 /// block holds a creating privileged transaction, whose address comes from its sender's account
-/// nonce rather than its nonce field; a signed creation's is `sender.create(nonce)`.
+/// nonce rather than its nonce field; a signed creation's is `sender.create(nonce)`. `fees` is
+/// the fee config an L2 block ran under (adds `l1GasUsed` and `l1Fee`).
 pub fn rpc_receipts(
     block: &Block,
     hash: B256,
@@ -125,8 +175,11 @@ pub fn rpc_receipts(
     senders: &[Address],
     blob_base_fee: Option<u128>,
     contract_addresses: Option<&[Option<Address>]>,
+    fees: Option<&FeeConfig>,
 ) -> Vec<RpcReceipt> {
     let header = &block.header;
+    let base_fee = header.base_fee_per_gas.unwrap_or_default();
+    let operator_fee = fees.map_or(0, |fees| fees.operator_fee_per_gas);
     let mut log_index = 0u64;
     let mut previous_cumulative = 0u64;
     let mut out = Vec::with_capacity(receipts.len());
@@ -152,14 +205,18 @@ pub fn rpc_receipts(
         });
         let sender = *sender;
         let blob_gas_used = tx.blob_gas_used();
-        out.push(TransactionReceipt {
+        // The handler's L1 data gas: the same size estimate and fee config.
+        let l1_gas_used = fees
+            .filter(|_| !tx.is_privileged())
+            .map(|fees| fees.l1_gas(l1_data_size(&tx.encoded_2718()), base_fee));
+        let receipt = TransactionReceipt {
             inner,
             transaction_hash: tx_hash,
             transaction_index: Some(index as u64),
             block_hash: Some(hash),
             block_number: Some(header.number),
             gas_used,
-            effective_gas_price: tx.effective_gas_price(header.base_fee_per_gas),
+            effective_gas_price: effective_gas_price(tx, header.base_fee_per_gas, operator_fee),
             blob_gas_used,
             blob_gas_price: blob_gas_used.and(blob_base_fee),
             from: sender,
@@ -168,6 +225,11 @@ pub fn rpc_receipts(
                 Some(addresses) => addresses.get(index).copied().flatten(),
                 None => tx.kind().is_create().then(|| sender.create(tx.nonce())),
             },
+        };
+        out.push(RpcReceipt {
+            receipt,
+            l1_gas_used,
+            l1_fee: l1_gas_used.map(|gas| U256::from(base_fee) * U256::from(gas)),
         });
     }
     out

@@ -245,7 +245,9 @@ impl RpcContext {
         let Some(found) = self.find_block(&view, id)? else { return Ok(None) };
         let Some(block) = found.block(&view)? else { return Ok(None) };
         let senders = if full { self.block_senders(&view, &found, &block)? } else { Vec::new() };
-        Ok(Some(rpc_block(&block, found.hash, full.then_some(senders.as_slice()))))
+        let fees = self.block_fee_config(&view, &found)?;
+        let senders = full.then_some(senders.as_slice());
+        Ok(Some(rpc_block(&block, found.hash, senders, fees.as_ref())))
     }
 
     fn block_field<T>(
@@ -296,7 +298,8 @@ impl RpcContext {
             Some(pending) => pending.senders[i],
             None => self.sender_at(view, found.hash, i, tx)?,
         };
-        let position = TxPosition::in_block(&block.header, found.hash, index);
+        let fees = self.block_fee_config(view, found)?;
+        let position = TxPosition::in_block(&block.header, found.hash, index, fees.as_ref());
         Ok(Some(rpc_transaction(tx, sender, Some(position))))
     }
 
@@ -330,7 +333,16 @@ impl RpcContext {
             true => Some(self.contract_addresses(view, found, &block, &senders)?),
             false => None,
         };
-        Ok(rpc_receipts(&block, found.hash, &receipts, &senders, blob_base_fee, created.as_deref()))
+        let fees = self.block_fee_config(view, found)?;
+        Ok(rpc_receipts(
+            &block,
+            found.hash,
+            &receipts,
+            &senders,
+            blob_base_fee,
+            created.as_deref(),
+            fees.as_ref(),
+        ))
     }
 
     /// The blob base fee a block charged.

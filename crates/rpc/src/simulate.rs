@@ -106,6 +106,7 @@ impl RpcContext {
             validation: payload.validation,
             trace_transfers: payload.trace_transfers,
             gas_cap: self.gas_cap,
+            fees: self.call_fee_config(&view)?,
         };
         let requests: Vec<BlockStateCall> =
             payload.block_state_calls.into_iter().map(Into::into).collect();
@@ -126,6 +127,7 @@ impl RpcContext {
                     &simulated.block,
                     simulated.hash,
                     full.then_some(simulated.senders.as_slice()),
+                    options.fees.as_ref(),
                 );
                 if let BlockTransactions::Full(transactions) = &mut block.transactions {
                     for transaction in transactions {

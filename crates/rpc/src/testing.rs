@@ -75,6 +75,7 @@ impl RpcContext {
             parent_beacon_block_root: attributes.parent_beacon_block_root,
             extra_data,
             senders: candidates.senders,
+            fees: None,
         };
         let built =
             self.node.chain().build_block(template).map_err(|e| server_error(e.to_string()))?;

@@ -4,6 +4,7 @@
 //! a block, and writers are serialized. This crate stores and computes roots; it does not
 //! execute or validate.
 
+mod fee_configs;
 mod historical;
 mod node_cache;
 mod node_index;
@@ -216,6 +217,7 @@ impl Database {
             txn.open_table(tables::CODE)?;
             txn.open_table(tables::STATE_HISTORY)?;
             txn.open_table(tables::PRIVILEGED_TXS)?;
+            txn.open_table(tables::L2_FEE_CONFIGS)?;
             // Before the root was stored, the flat state was the working state, or the head's.
             let has_flat_root =
                 txn.open_table(tables::META)?.get(tables::META_STATE_ROOT)?.is_some();

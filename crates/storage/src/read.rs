@@ -48,6 +48,7 @@ pub struct ReadView {
     code: ReadOnlyTable<[u8; 32], &'static [u8]>,
     state_history: ReadOnlyTable<[u8; 32], &'static [u8]>,
     privileged_txs: ReadOnlyTable<u64, &'static [u8]>,
+    pub(crate) fee_configs: ReadOnlyTable<[u8; 32], &'static [u8]>,
     meta: ReadOnlyTable<&'static str, &'static [u8]>,
 }
 
@@ -97,6 +98,7 @@ impl ReadView {
             code: txn.open_table(CODE)?,
             state_history: txn.open_table(STATE_HISTORY)?,
             privileged_txs: txn.open_table(PRIVILEGED_TXS)?,
+            fee_configs: txn.open_table(L2_FEE_CONFIGS)?,
             meta: txn.open_table(META)?,
         })
     }

@@ -53,6 +53,9 @@ pub const TRIE_NODE_INDEX: TableDefinition<[u8; 32], (u64, u32)> =
 /// -> the type-0x7e transaction's EIP-2718 bytes, as the L1 watcher rebuilt it. Ids are
 /// contiguous from 0; each run is written with [`META_L1_CURSOR`] in one transaction.
 pub const PRIVILEGED_TXS: TableDefinition<u64, &[u8]> = TableDefinition::new("privileged_txs");
+/// L2 block hash -> the fee config it ran under (`basalt_primitives::FeeConfig::encode`:
+/// version byte, then RLP), written in the block's transaction (docs/l2-fees.md).
+pub const L2_FEE_CONFIGS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("l2_fee_configs");
 /// Named single values (see the `META_*` keys).
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 

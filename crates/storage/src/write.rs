@@ -303,9 +303,11 @@ impl<'db> WriteBatch<'db> {
         let mut topics = self.txn.open_multimap_table(LOG_TOPICS)?;
         let mut history = self.txn.open_table(STATE_HISTORY)?;
         let mut first_removed_privileged: Option<u64> = None;
+        let mut fee_configs = self.txn.open_table(L2_FEE_CONFIGS)?;
         for (n, hash) in removed {
             canonical.remove(n)?;
             history.remove(hash)?;
+            fee_configs.remove(hash)?;
             numbers.remove(hash)?;
             headers.remove(hash)?;
             senders.remove(hash)?;
@@ -334,7 +336,7 @@ impl<'db> WriteBatch<'db> {
             }
         }
         drop((canonical, headers, bodies, receipts_table, senders, base_roots, numbers));
-        drop((locations, log_context, addresses, topics, history));
+        drop((locations, log_context, addresses, topics, history, fee_configs));
         if let Some(id) = first_removed_privileged {
             self.rewind_included_privileged(id)?;
         }

@@ -1,8 +1,10 @@
 use super::*;
 use alloy_consensus::{TxEip1559, TxLegacy};
+use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Bytes, TxKind};
 use basalt_primitives::{
-    Account, StateReadError,
+    Account, FeeConfig, StateReadError,
+    fee_config::l1_data_size,
     sender::{address_of, sign_transaction},
 };
 use std::collections::HashMap;
@@ -54,6 +56,7 @@ fn ctx() -> ValidationContext {
         block_gas_limit: 30_000_000,
         blob_base_fee: Some(1),
         max_tx_bytes: 128 * 1024,
+        fees: None,
     }
 }
 
@@ -274,4 +277,68 @@ fn failed_state_reads_are_typed_node_errors_and_drop_nothing() {
 
     state.healthy.set(true);
     assert_eq!(pool.best(GWEI as u64, &state).unwrap().len(), 1);
+}
+
+/// An L2 context: base fee 1 gwei, operator fee 1 gwei, and an L1 blob base fee high enough
+/// that a transfer needs L1 data gas.
+fn l2_ctx() -> ValidationContext {
+    let settings = basalt_primitives::FeeSettings {
+        operator_fee_vault: Some(Address::repeat_byte(0x0f)),
+        operator_fee_per_gas: alloy_primitives::U128::from(GWEI),
+        ..Default::default()
+    };
+    ValidationContext { fees: Some(FeeConfig::new(&settings, 100 * GWEI)), ..ctx() }
+}
+
+fn transfer_with_gas(gas_limit: u64) -> TxEnvelope {
+    let tx = TxEip1559 {
+        chain_id: CHAIN_ID,
+        gas_limit,
+        max_fee_per_gas: 3 * GWEI,
+        max_priority_fee_per_gas: 1,
+        to: TxKind::Call(Address::repeat_byte(0xee)),
+        value: U256::from(1),
+        ..Default::default()
+    };
+    sign_transaction(tx, &key(0)).unwrap()
+}
+
+#[test]
+fn l2_gas_limit_must_cover_the_l1_data_gas_and_the_refusal_says_so() {
+    let state = funded(1);
+    let l2 = l2_ctx();
+    let fees = l2.fees.unwrap();
+    let probe = transfer_with_gas(21_000);
+    let l1_gas = fees.l1_gas(l1_data_size(&probe.encoded_2718()), l2.base_fee);
+    assert!(l1_gas > 0);
+    let mut pool = TxPool::default();
+    let err = pool.add(probe, &l2, &state).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "intrinsic gas too low: gas limit 21000 below 21000 intrinsic + {l1_gas} L1 data gas"
+        )
+    );
+    // One gas short is refused, enough is admitted (the size is the same: the gas limit's
+    // encoding has the same length).
+    let short = transfer_with_gas(21_000 + l1_gas - 1);
+    assert!(matches!(pool.add(short, &l2, &state), Err(PoolError::L1GasTooLow(_))));
+    pool.add(transfer_with_gas(21_000 + l1_gas), &l2, &state).unwrap();
+    // The same transaction on an L1 needs no L1 data gas.
+    let mut l1_pool = TxPool::default();
+    l1_pool.add(transfer_with_gas(21_000), &ctx(), &state).unwrap();
+}
+
+#[test]
+fn l2_max_fee_must_cover_base_fee_plus_operator_fee() {
+    let state = funded(1);
+    let mut pool = TxPool::default();
+    // 1.5 gwei covers the base fee but not base + operator fee.
+    let err = pool.add(tx(0, 0, 3 * GWEI / 2, 1), &l2_ctx(), &state).unwrap_err();
+    assert!(matches!(err, PoolError::FeeCapBelowOperatorFee { .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "max fee per gas less than block base fee plus operator fee: 1500000000 < 1000000000 + \
+         1000000000"
+    );
 }

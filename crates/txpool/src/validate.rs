@@ -5,7 +5,11 @@ use alloy_consensus::Transaction;
 use alloy_eips::{eip2718::Encodable2718, eip7702::constants::EIP7702_DELEGATION_DESIGNATOR};
 use alloy_primitives::U256;
 use basalt_evm::{spec_id, tx_env};
-use basalt_primitives::{Hardfork, StateReader, TxEnvelope, TxType, sender::recover_sender};
+use basalt_primitives::{
+    FeeConfig, Hardfork, StateReader, TxEnvelope, TxType,
+    fee_config::{check_l1_gas, l1_data_size},
+    sender::recover_sender,
+};
 use revm::context_interface::cfg::gas::calculate_initial_tx_gas_for_tx;
 
 /// EIP-7825 transaction gas limit cap (Osaka).
@@ -22,6 +26,9 @@ pub struct ValidationContext {
     pub blob_base_fee: Option<u128>,
     /// Largest encoded transaction accepted, in bytes.
     pub max_tx_bytes: usize,
+    /// On an L2, the next block's fee config: the max fee must cover base fee + operator fee,
+    /// and the gas limit intrinsic gas + L1 data gas (docs/l2-fees.md). None on an L1.
+    pub fees: Option<FeeConfig>,
 }
 
 /// Checks `tx` and returns it ready for the pool.
@@ -74,6 +81,14 @@ pub(crate) fn validate(
     if max_fee < u128::from(ctx.base_fee) {
         return Err(PoolError::FeeCapBelowBaseFee { fee_cap: max_fee, base_fee: ctx.base_fee });
     }
+    let operator_fee = ctx.fees.map_or(0, |fees| fees.operator_fee_per_gas);
+    if max_fee < u128::from(ctx.base_fee).saturating_add(operator_fee) {
+        return Err(PoolError::FeeCapBelowOperatorFee {
+            fee_cap: max_fee,
+            base_fee: ctx.base_fee,
+            operator_fee,
+        });
+    }
     if let Some(hashes) = tx.blob_versioned_hashes() {
         if hashes.is_empty() {
             return Err(PoolError::NoBlobs);
@@ -100,6 +115,11 @@ pub(crate) fn validate(
     let required = intrinsic.initial_total_gas().max(intrinsic.floor_gas);
     if tx.gas_limit() < required {
         return Err(PoolError::IntrinsicGasTooLow { gas_limit: tx.gas_limit(), required });
+    }
+    if let Some(fees) = &ctx.fees {
+        // The handler's rule at the next block's base fee and L1 blob base fee.
+        let l1_gas = fees.l1_gas(l1_data_size(&tx.encoded_2718()), ctx.base_fee);
+        check_l1_gas(tx.gas_limit(), intrinsic.initial_total_gas(), l1_gas)?;
     }
 
     let account = state.account(sender).map_err(PoolError::State)?.unwrap_or_default();

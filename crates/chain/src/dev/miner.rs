@@ -112,6 +112,7 @@ impl DevChain {
             parent_beacon_block_root: (fork >= Hardfork::Cancun).then_some(B256::ZERO),
             extra_data: Default::default(),
             senders: Some(senders),
+            fees: None,
         })
     }
 

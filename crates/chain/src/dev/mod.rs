@@ -305,6 +305,17 @@ impl DevChain {
             block_gas_limit: self.config.gas_limit.unwrap_or(head.gas_limit),
             blob_base_fee: fees.blob_base_fee,
             max_tx_bytes: MAX_TX_BYTES,
+            // L2: the next block's fee config; if the store cannot be read, the chain's
+            // defaults (the block builder still applies the real one).
+            fees: config.rollup.as_ref().map(|rollup| {
+                let stored = self
+                    .chain
+                    .db()
+                    .read()
+                    .ok()
+                    .and_then(|view| self.chain.next_fee_config(&view).ok().flatten());
+                stored.unwrap_or_else(|| basalt_evm::default_fee_config(rollup))
+            }),
         }
     }
 

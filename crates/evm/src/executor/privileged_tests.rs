@@ -21,19 +21,19 @@ fn l1() -> ChainConfig {
 
 fn l2() -> ChainConfig {
     let mut config = l1();
-    config.rollup = Some(RollupConfig { bridge: BRIDGE });
+    config.rollup = Some(RollupConfig { bridge: BRIDGE, fees: Default::default() });
     config
 }
 
 fn l2_prague() -> ChainConfig {
     let mut config = prague();
-    config.rollup = Some(RollupConfig { bridge: BRIDGE });
+    config.rollup = Some(RollupConfig { bridge: BRIDGE, fees: Default::default() });
     config
 }
 
 fn l2_osaka() -> ChainConfig {
     let mut config = ChainConfig::all_active_at_genesis(1, Hardfork::Osaka);
-    config.rollup = Some(RollupConfig { bridge: BRIDGE });
+    config.rollup = Some(RollupConfig { bridge: BRIDGE, fees: Default::default() });
     config
 }
 
@@ -45,7 +45,7 @@ fn run_all<S: StateReader>(
     txs: &[BasaltTxEnvelope],
 ) -> Vec<Result<BasaltReceipt, BlockExecutionError>> {
     let header = block_header();
-    let mut executor = BlockExecutor::new(config, &header, state);
+    let mut executor = BlockExecutor::new(config, &header, None, state);
     txs.iter()
         .enumerate()
         .map(|(index, tx)| {
@@ -87,7 +87,7 @@ fn run<S: StateReader>(
 ) -> Result<Outcome, BlockExecutionError> {
     let header = block_header();
     let sender = tx.recover_sender(false).unwrap_or(Address::repeat_byte(0x77));
-    let mut executor = BlockExecutor::new(config, &header, state);
+    let mut executor = BlockExecutor::new(config, &header, None, state);
     let receipt = executor.execute_transaction(0, &tx, sender, None)?.clone();
     let gas_used = executor.gas_used();
     let output = executor.finish(Some(&[]), &[])?;
@@ -168,7 +168,7 @@ fn gas_below_the_eip7623_floor_fails_from_prague_on() {
     };
     let header = block_header();
     for (config, succeeds, gas_used) in [(l2(), true, 21_160), (l2_prague(), false, 21_300)] {
-        let mut executor = BlockExecutor::new(&config, &header, state());
+        let mut executor = BlockExecutor::new(&config, &header, None, state());
         let receipt = executor.execute_transaction(0, &tx.clone().into(), USER, None).unwrap();
         assert_eq!(receipt.status(), succeeds);
         assert_eq!(executor.gas_used(), gas_used);
@@ -199,7 +199,7 @@ fn a_creating_privileged_transaction_deploys_at_the_senders_account_nonce() {
     };
     let header = block_header();
     let config = l2();
-    let mut executor = BlockExecutor::new(&config, &header, &state);
+    let mut executor = BlockExecutor::new(&config, &header, None, &state);
     let receipt = executor.execute_transaction(0, &tx.into(), USER, None).unwrap().clone();
     assert!(receipt.status());
     let created = executor.created_address(0);
@@ -225,12 +225,12 @@ fn only_privileged_transactions_may_come_from_the_l2_bridge() {
     let signed: BasaltTxEnvelope = eip1559_tx(0, TARGET, 0, 100_000).into();
     let header = block_header();
     let config = l2();
-    let mut executor = BlockExecutor::new(&config, &header, &state);
+    let mut executor = BlockExecutor::new(&config, &header, None, &state);
     let err = executor.execute_transaction(0, &signed, BRIDGE, None).unwrap_err();
     assert!(err.to_string().contains("bridge"), "{err}");
     // The same signed transaction from anyone else, or from the bridge under L1 rules, runs.
     let l1 = l1();
-    let mut executor = BlockExecutor::new(&l1, &header, &state);
+    let mut executor = BlockExecutor::new(&l1, &header, None, &state);
     assert!(executor.execute_transaction(0, &signed, BRIDGE, None).is_ok());
     // And a privileged one from the bridge (a deposit) runs under L2 rules.
     let deposit = privileged(BRIDGE, TARGET, ETHER, ETHER, 100_000);
@@ -272,7 +272,7 @@ fn a_failed_inclusion_leaves_nothing_behind_for_the_next_transaction() {
     let header = block_header();
     let config = l2();
     let state = state();
-    let mut executor = BlockExecutor::new(&config, &header, &state);
+    let mut executor = BlockExecutor::new(&config, &header, None, &state);
     assert!(!executor.execute_transaction(0, &failed.into(), USER, None).unwrap().status());
     let receipt = executor.execute_transaction(1, &next.into(), USER, None).unwrap().clone();
     assert!(receipt.status());
@@ -329,7 +329,7 @@ fn above_the_eip7825_cap_it_is_included_alone_as_failed_from_osaka_on() {
     let header = block_header();
     let config = l2_osaka();
     let state = state();
-    let mut executor = BlockExecutor::new(&config, &header, &state);
+    let mut executor = BlockExecutor::new(&config, &header, None, &state);
     let receipt = executor.execute_transaction(0, &tx, USER, None).unwrap();
     assert!(!receipt.status());
     assert_eq!(executor.gas_used(), BLOCK_GAS_LIMIT);
@@ -365,7 +365,7 @@ fn the_sender_is_the_transactions_from_whatever_the_caller_passes() {
     let header = block_header();
     let config = l2();
     let state = state();
-    let mut executor = BlockExecutor::new(&config, &header, &state);
+    let mut executor = BlockExecutor::new(&config, &header, None, &state);
     executor.execute_transaction(0, &tx, Address::repeat_byte(0x99), None).unwrap();
     let output = executor.finish(Some(&[]), &[]).unwrap();
     assert_eq!(account(&output.changes, USER).unwrap().balance, U256::from(ETHER));

@@ -92,6 +92,9 @@ pub struct SimulationOptions {
     /// Gas all calls of the request may use together (each call's gas is clamped to what is
     /// left); 0 means no cap.
     pub gas_cap: u64,
+    /// The fee parameters the simulated blocks run under on an L2 (None: the chain's defaults
+    /// at the minimum L1 blob base fee); ignored on an L1.
+    pub fees: Option<basalt_primitives::FeeConfig>,
 }
 
 /// One simulated block.
@@ -298,7 +301,11 @@ impl<'a, S: StateReader + ?Sized> Simulation<'a, S> {
         // The EVM owns the state while the block runs; an empty cache stands in meanwhile.
         let base_state = self.db.db.0;
         let db = std::mem::replace(&mut self.db, CacheDB::new(StateDb(base_state)));
-        let mut evm = basalt_context(db, env.cfg, env.block, ChainRules::for_calls(self.config))
+        let mut rules = ChainRules::for_calls(self.config, self.options.fees.as_ref());
+        if let ChainRules::L2(l2) = &mut rules {
+            l2.l1_gas_base_fee = Some(header.base_fee_per_gas.unwrap_or_default());
+        }
+        let mut evm = basalt_context(db, env.cfg, env.block, rules)
             .build_mainnet_with_inspector(CallLogs::new(self.options.trace_transfers))
             .with_precompiles(precompiles);
         let number = header.number;
@@ -383,7 +390,15 @@ impl<'a, S: StateReader + ?Sized> Simulation<'a, S> {
             tx.nonce = 0;
         }
         let gas_limit = tx.gas_limit;
-        let result = match inspect_commit(evm, tx.into()) {
+        let l1_data_size = if evm.ctx.chain.is_l2() {
+            crate::simulate::signed_l1_data_size(
+                transaction.clone().into_typed_transaction().map_eip4844(Into::into),
+            )
+        } else {
+            0
+        };
+        let tx = crate::tx_env::BasaltTxEnv { l1_data_size, ..tx.into() };
+        let result = match inspect_commit(evm, tx) {
             Ok(result) => result,
             Err(EVMError::Transaction(err)) => {
                 return Err(invalid_transaction(

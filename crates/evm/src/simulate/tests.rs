@@ -25,7 +25,17 @@ fn run_call(
     state: &MemoryState,
     request: &TransactionRequest,
 ) -> Result<CallOutcome, SimulationError> {
-    call(&prague(), &block_header(), state, request, None, None)
+    run_call_with(state, request, None, None)
+}
+
+/// `eth_call` at Prague with state and block overrides.
+fn run_call_with(
+    state: &MemoryState,
+    request: &TransactionRequest,
+    state_overrides: Option<&StateOverride>,
+    block_overrides: Option<&BlockOverrides>,
+) -> Result<CallOutcome, SimulationError> {
+    call(&prague(), &block_header(), None, state, request, state_overrides, block_overrides)
 }
 
 #[test]
@@ -83,7 +93,8 @@ fn call_gas_above_block_gas_limit_is_capped() {
 fn call_gas_is_capped_at_the_osaka_transaction_gas_cap() {
     let osaka = ChainConfig::all_active_at_genesis(1, basalt_primitives::Hardfork::Osaka);
     let state = state_with(RETURN_CALLER_AND_GAS);
-    let outcome = call(&osaka, &block_header(), &state, &request_to(CONTRACT), None, None).unwrap();
+    let outcome =
+        call(&osaka, &block_header(), None, &state, &request_to(CONTRACT), None, None).unwrap();
     // EIP-7825: no transaction may have more than 2^24 gas, whatever the block gas limit.
     assert!(U256::from_be_slice(&outcome.output[32..]) < U256::from(1u64 << 24));
 }
@@ -120,7 +131,7 @@ fn call_value_needs_balance_until_a_balance_override() {
         [(poor, AccountOverride::default().with_balance(U256::from(2 * ETHER)))]
             .into_iter()
             .collect();
-    call(&prague(), &block_header(), &state, &request, Some(&overrides), None).unwrap();
+    run_call_with(&state, &request, Some(&overrides), None).unwrap();
 }
 
 #[test]
@@ -148,9 +159,7 @@ fn call_with_code_and_state_diff_overrides() {
     )]
     .into_iter()
     .collect();
-    let outcome =
-        call(&prague(), &block_header(), &state, &request_to(fresh), Some(&overrides), None)
-            .unwrap();
+    let outcome = run_call_with(&state, &request_to(fresh), Some(&overrides), None).unwrap();
     assert_eq!(outcome.output, word(7));
 }
 
@@ -165,17 +174,14 @@ fn state_diff_keeps_other_slots_and_state_replaces_all_storage() {
         [(CONTRACT, AccountOverride { state_diff: Some(slot_1.clone()), ..Default::default() })]
             .into_iter()
             .collect();
-    let outcome =
-        call(&prague(), &block_header(), &state, &request_to(CONTRACT), Some(&diff), None).unwrap();
+    let outcome = run_call_with(&state, &request_to(CONTRACT), Some(&diff), None).unwrap();
     assert_eq!(outcome.output, word(1));
 
     let replace: StateOverride =
         [(CONTRACT, AccountOverride { state: Some(slot_1.clone()), ..Default::default() })]
             .into_iter()
             .collect();
-    let outcome =
-        call(&prague(), &block_header(), &state, &request_to(CONTRACT), Some(&replace), None)
-            .unwrap();
+    let outcome = run_call_with(&state, &request_to(CONTRACT), Some(&replace), None).unwrap();
     assert_eq!(outcome.output, word(0));
 
     let both: StateOverride = [(
@@ -188,8 +194,7 @@ fn state_diff_keeps_other_slots_and_state_replaces_all_storage() {
     )]
     .into_iter()
     .collect();
-    let err = call(&prague(), &block_header(), &state, &request_to(CONTRACT), Some(&both), None)
-        .unwrap_err();
+    let err = run_call_with(&state, &request_to(CONTRACT), Some(&both), None).unwrap_err();
     assert!(
         matches!(err, SimulationError::InvalidStateOverride { address: CONTRACT, .. }),
         "{err:?}"
@@ -202,9 +207,7 @@ fn malformed_delegation_code_override_is_rejected() {
     let state = state_with(&[]);
     let overrides: StateOverride =
         [(CONTRACT, AccountOverride::default().with_code(bytes!("ef0100")))].into_iter().collect();
-    let err =
-        call(&prague(), &block_header(), &state, &request_to(CONTRACT), Some(&overrides), None)
-            .unwrap_err();
+    let err = run_call_with(&state, &request_to(CONTRACT), Some(&overrides), None).unwrap_err();
     assert!(matches!(err, SimulationError::InvalidStateOverride { .. }), "{err:?}");
 }
 
@@ -216,9 +219,7 @@ fn call_sees_block_overrides() {
 
     let overrides =
         BlockOverrides { number: Some(U256::from(99)), time: Some(12_345), ..Default::default() };
-    let outcome =
-        call(&prague(), &block_header(), &state, &request_to(CONTRACT), None, Some(&overrides))
-            .unwrap();
+    let outcome = run_call_with(&state, &request_to(CONTRACT), None, Some(&overrides)).unwrap();
     assert_eq!(outcome.output, [word(12_345), word(99)].concat());
 }
 
@@ -233,9 +234,7 @@ fn call_sees_block_hash_overrides() {
         block_hash: Some([(9, B256::repeat_byte(0x99))].into_iter().collect()),
         ..Default::default()
     };
-    let outcome =
-        call(&prague(), &block_header(), &state, &request_to(CONTRACT), None, Some(&overrides))
-            .unwrap();
+    let outcome = run_call_with(&state, &request_to(CONTRACT), None, Some(&overrides)).unwrap();
     assert_eq!(outcome.output, Bytes::from(B256::repeat_byte(0x99)));
 }
 
@@ -261,7 +260,8 @@ fn estimate_of_plain_transfer_is_21000() {
     let state = state_with(&[]);
     let recipient = address!("0x6000000000000000000000000000000000000006");
     let request = request_to(recipient).value(U256::from(ETHER));
-    let estimate = estimate_gas(&prague(), &block_header(), &state, &request, None, None).unwrap();
+    let estimate =
+        estimate_gas(&prague(), &block_header(), None, &state, &request, None, None).unwrap();
     assert_eq!(estimate, MIN_TRANSACTION_GAS);
 }
 
@@ -269,7 +269,8 @@ fn estimate_of_plain_transfer_is_21000() {
 fn estimate_of_storage_write_is_the_least_gas_that_succeeds() {
     let state = state_with(STORE_ONE_IN_SLOT_0);
     let request = request_to(CONTRACT);
-    let estimate = estimate_gas(&prague(), &block_header(), &state, &request, None, None).unwrap();
+    let estimate =
+        estimate_gas(&prague(), &block_header(), None, &state, &request, None, None).unwrap();
     assert_eq!(estimate, STORE_ONE_IN_SLOT_0_GAS);
     run_call(&state, &request.clone().gas_limit(estimate)).unwrap();
     let err = run_call(&state, &request.gas_limit(estimate - 1)).unwrap_err();
@@ -283,7 +284,8 @@ fn estimate_of_nested_call_covers_the_gas_a_call_withholds() {
     let mut state = state_with(&call_and_require_success(OTHER_CONTRACT));
     state.deploy(OTHER_CONTRACT, STORE_ONE_IN_SLOT_0);
     let request = request_to(CONTRACT);
-    let estimate = estimate_gas(&prague(), &block_header(), &state, &request, None, None).unwrap();
+    let estimate =
+        estimate_gas(&prague(), &block_header(), None, &state, &request, None, None).unwrap();
     let outcome = run_call(&state, &request.clone().gas_limit(estimate)).unwrap();
     // EIP-150 keeps 1/64 of the gas back at the CALL, so the limit exceeds the gas used.
     assert!(estimate > outcome.gas_used, "estimate {estimate}, used {}", outcome.gas_used);
@@ -294,8 +296,9 @@ fn estimate_of_nested_call_covers_the_gas_a_call_withholds() {
 #[test]
 fn estimate_of_reverting_call_returns_the_revert() {
     let state = state_with(REVERT_DEADBEEF);
-    let err = estimate_gas(&prague(), &block_header(), &state, &request_to(CONTRACT), None, None)
-        .unwrap_err();
+    let err =
+        estimate_gas(&prague(), &block_header(), None, &state, &request_to(CONTRACT), None, None)
+            .unwrap_err();
     assert!(
         matches!(&err, SimulationError::Reverted { output, .. } if output == &bytes!("deadbeef")),
         "{err:?}"
@@ -306,7 +309,8 @@ fn estimate_of_reverting_call_returns_the_revert() {
 fn estimate_with_too_little_gas_reports_the_allowance() {
     let state = state_with(STORE_ONE_IN_SLOT_0);
     let request = request_to(CONTRACT).gas_limit(30_000);
-    let err = estimate_gas(&prague(), &block_header(), &state, &request, None, None).unwrap_err();
+    let err =
+        estimate_gas(&prague(), &block_header(), None, &state, &request, None, None).unwrap_err();
     assert_eq!(err, SimulationError::GasRequiredExceedsAllowance { cap: 30_000 });
     assert_eq!(err.to_string(), "gas required exceeds allowance (30000)");
 }
@@ -318,7 +322,8 @@ fn estimate_with_fee_is_capped_by_what_the_sender_can_pay() {
     // Enough for 40000 gas at 1 gwei: less than the write needs.
     state.fund(poor, 40_000 * GWEI);
     let request = TransactionRequest::default().from(poor).to(CONTRACT).max_fee_per_gas(GWEI);
-    let err = estimate_gas(&prague(), &block_header(), &state, &request, None, None).unwrap_err();
+    let err =
+        estimate_gas(&prague(), &block_header(), None, &state, &request, None, None).unwrap_err();
     assert_eq!(err, SimulationError::GasRequiredExceedsAllowance { cap: 40_000 });
 }
 
@@ -328,7 +333,7 @@ fn access_list_names_the_slot_read_in_another_contract() {
     state.deploy(OTHER_CONTRACT, READ_SLOT_3);
     let request = request_to(CONTRACT);
     let result =
-        create_access_list(&prague(), &block_header(), &state, &request, None, None).unwrap();
+        create_access_list(&prague(), &block_header(), None, &state, &request, None, None).unwrap();
     let expected = AccessList(vec![AccessListItem {
         address: OTHER_CONTRACT,
         storage_keys: vec![b256!(
@@ -345,9 +350,16 @@ fn access_list_names_the_slot_read_in_another_contract() {
 #[test]
 fn access_list_of_reverting_call_reports_the_error() {
     let state = state_with(REVERT_DEADBEEF);
-    let result =
-        create_access_list(&prague(), &block_header(), &state, &request_to(CONTRACT), None, None)
-            .unwrap();
+    let result = create_access_list(
+        &prague(),
+        &block_header(),
+        None,
+        &state,
+        &request_to(CONTRACT),
+        None,
+        None,
+    )
+    .unwrap();
     assert_eq!(result.error.as_deref(), Some("execution reverted"));
     assert!(result.access_list.is_empty());
 }
@@ -356,11 +368,11 @@ fn access_list_of_reverting_call_reports_the_error() {
 fn a_call_may_act_as_the_l2_bridge_though_a_block_transaction_may_not() {
     let bridge = address!("0x00000000000000000000000000000000000001ff");
     let mut config = prague();
-    config.rollup = Some(basalt_primitives::RollupConfig { bridge });
+    config.rollup = Some(basalt_primitives::RollupConfig { bridge, fees: Default::default() });
     let mut state = state_with(RETURN_42);
     state.fund(bridge, ETHER);
     let request = TransactionRequest::default().from(bridge).to(CONTRACT);
-    let outcome = call(&config, &block_header(), &state, &request, None, None).unwrap();
+    let outcome = call(&config, &block_header(), None, &state, &request, None, None).unwrap();
     assert_eq!(outcome.output, word(42));
-    assert!(estimate_gas(&config, &block_header(), &state, &request, None, None).is_ok());
+    assert!(estimate_gas(&config, &block_header(), None, &state, &request, None, None).is_ok());
 }

@@ -27,7 +27,7 @@ fn trace_single(
     tx: TxEnvelope,
     options: &GethDebugTracingOptions,
 ) -> Result<GethTrace, SimulationError> {
-    trace_transaction(&prague(), &block_header(), state, &[tx.into()], &[SENDER], 0, options)
+    trace_transaction(&prague(), &block_header(), None, state, &[tx.into()], &[SENDER], 0, options)
 }
 
 #[test]
@@ -102,6 +102,7 @@ fn traced_transaction_sees_the_earlier_transactions_of_its_block() {
     let trace = trace_transaction(
         &prague(),
         &block_header(),
+        None,
         &state,
         &transactions,
         &[SENDER, SENDER],
@@ -143,9 +144,7 @@ fn trace_block_traces_every_transaction_in_order() {
     let transactions = [eip1559_tx(0, CONTRACT, 0, 100_000), eip1559_tx(1, CONTRACT, 0, 100_000)]
         .map(BasaltTxEnvelope::from);
     let options = GethDebugTracingOptions::prestate_tracer(PreStateConfig::default());
-    let results =
-        trace_block(&prague(), &block_header(), &state, &transactions, &[SENDER, SENDER], &options)
-            .unwrap();
+    let results = trace_two(&state, &transactions, &options).unwrap();
     assert_eq!(results.len(), 2);
     for (result, tx) in results.iter().zip(&transactions) {
         assert_eq!(result.tx_hash(), Some(*tx.tx_hash()));
@@ -169,9 +168,7 @@ fn trace_block_reports_an_invalid_transaction_and_goes_on() {
     let transactions = [eip1559_tx(0, CONTRACT, 0, 100_000), eip1559_tx(0, CONTRACT, 0, 100_000)]
         .map(BasaltTxEnvelope::from);
     let options = call_tracer(CallConfig::default());
-    let results =
-        trace_block(&prague(), &block_header(), &state, &transactions, &[SENDER, SENDER], &options)
-            .unwrap();
+    let results = trace_two(&state, &transactions, &options).unwrap();
     assert!(results[0].is_success());
     assert!(results[1].error().is_some_and(|e| e.contains("nonce")), "{:?}", results[1]);
 }
@@ -213,6 +210,7 @@ fn target_out_of_range_is_an_error() {
     let err = trace_transaction(
         &prague(),
         &block_header(),
+        None,
         &state,
         &[eip1559_tx(0, CONTRACT, 0, 21_000).into()],
         &[SENDER],
@@ -221,4 +219,13 @@ fn target_out_of_range_is_an_error() {
     )
     .unwrap_err();
     assert_eq!(err, SimulationError::TransactionIndexOutOfRange { index: 1, count: 1 });
+}
+
+/// `trace_block` of two transactions from [`SENDER`] in the test block.
+fn trace_two(
+    state: &MemoryState,
+    transactions: &[BasaltTxEnvelope; 2],
+    options: &GethDebugTracingOptions,
+) -> Result<Vec<TraceResult>, SimulationError> {
+    trace_block(&prague(), &block_header(), None, state, transactions, &[SENDER, SENDER], options)
 }
