@@ -162,6 +162,7 @@ pub fn start(config: L2NodeConfig, runtime: &tokio::runtime::Runtime) -> eyre::R
         block_time: config.block_time.as_secs_f64(),
         l2_block_gas_limit: deployment.l2_block_gas_limit,
         inclusion_period_secs: deployment.inclusion_period_secs,
+        // Filled by the server at each call.
         fees: serde_json::Value::Null,
     };
     let rpc_config = RpcConfig {

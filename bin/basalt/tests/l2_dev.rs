@@ -129,6 +129,10 @@ fn basalt_dev_runs_both_chains_with_dev_accounts_funded_by_deposits() {
         assert!(config.get(key).is_some_and(|v| !v.is_null()), "{key} missing: {config}");
     }
     assert_eq!(config["l1ChainId"], 31337);
+    assert_eq!(config["fees"]["version"], 1);
+    assert_eq!(config["fees"]["eip1559"]["baseFeeMaxChangeDenominator"], 8);
+    // The watcher stored the dev L1's blob base fee (1 wei on an idle chain, EIP-4844's floor).
+    assert!(config["fees"]["l1BlobBaseFee"].as_str().is_some_and(|fee| fee.starts_with("0x")));
     assert_eq!(config["blockTime"], 1.0);
     let bridge = config["bridge"].as_str().unwrap().to_string();
     assert_eq!(dev.l2_balance(ACCOUNT_1), 10_000 * ETHER);

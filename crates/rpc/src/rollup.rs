@@ -32,13 +32,39 @@ pub struct RollupConfigView {
     pub l2_block_gas_limit: u64,
     /// Seconds after which a queued deposit forces its inclusion on L1.
     pub inclusion_period_secs: u64,
-    /// The fee parameters of the next block (docs/l2-fees.md).
+    /// The fee parameters of the next block (docs/l2-fees.md), filled at each call (the L1
+    /// blob base fee moves): `version`, `baseFeeVault` (null: burned), `operatorFeeVault`,
+    /// `operatorFeePerGas` (wei), `l1FeeVault`, `l1FeeScalar` (ppm), `l1BlobBaseFee` (wei per
+    /// blob gas), `eip1559` {`elasticityMultiplier`, `baseFeeMaxChangeDenominator`}.
     pub fees: serde_json::Value,
+}
+
+/// The JSON of `fees`: wei amounts as hex quantities, small parameters as numbers.
+fn fees_json(fees: &basalt_primitives::FeeConfig) -> serde_json::Value {
+    serde_json::json!({
+        "version": basalt_primitives::fee_config::FEE_CONFIG_VERSION,
+        "baseFeeVault": fees.base_fee_vault,
+        "operatorFeeVault": fees.operator_fee_vault,
+        "operatorFeePerGas": format!("{:#x}", fees.operator_fee_per_gas),
+        "l1FeeVault": fees.l1_fee_vault,
+        "l1FeeScalar": fees.l1_fee_scalar,
+        "l1BlobBaseFee": format!("{:#x}", fees.l1_blob_base_fee),
+        "eip1559": {
+            "elasticityMultiplier": fees.elasticity_multiplier,
+            "baseFeeMaxChangeDenominator": fees.base_fee_max_change_denominator,
+        },
+    })
 }
 
 pub fn register(module: &mut RpcModule<RpcContext>) {
     sync_method(module, "basalt_rollupConfig", |ctx, _| match &ctx.backend {
-        RpcBackend::L2(view) => Ok((**view).clone()),
+        RpcBackend::L2(view) => {
+            let chain = ctx.node.chain();
+            let state = chain.db().read().map_err(internal)?;
+            let fees = chain.next_fee_config(&state).map_err(internal)?;
+            let fees = fees.as_ref().map_or(serde_json::Value::Null, fees_json);
+            Ok(RollupConfigView { fees, ..(**view).clone() })
+        }
         // Never registered on other backends.
         RpcBackend::DevL1 => Err(internal("basalt_rollupConfig on a chain without a rollup")),
     });
