@@ -5,7 +5,7 @@
 use crate::{
     accounts::{Account, recipient_address},
     rpc::{Receipt, RpcClient},
-    setup::{self, TOKEN_TRANSFER_GAS, TRANSFER_AMOUNT},
+    setup::{self, TRANSFER_AMOUNT},
     stats::Latency,
     token,
 };
@@ -83,7 +83,7 @@ pub async fn get_logs_bench_with_timeout(
             TxKind::Call(token),
             U256::ZERO,
             token::transfer_calldata(recipient_address(i), U256::from(TRANSFER_AMOUNT)),
-            TOKEN_TRANSFER_GAS,
+            params.token_transfer_gas(),
             params.fees,
         )?;
         rpc.send_raw(&transfer.raw).await?;

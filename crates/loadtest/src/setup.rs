@@ -32,6 +32,22 @@ pub struct ChainParams {
     pub base_fee: u128,
     pub block_gas_limit: u64,
     pub fees: Fees,
+    /// Gas a chain charges a transaction beyond its execution (an L2's L1 data gas, which
+    /// `eth_estimateGas` includes; 0 on Ethereum), doubled for a margin: added to every gas
+    /// limit the load signs.
+    pub extra_gas: u64,
+}
+
+impl ChainParams {
+    /// Gas limit of an ETH transfer on this chain.
+    pub fn eth_transfer_gas(&self) -> u64 {
+        ETH_TRANSFER_GAS.saturating_add(self.extra_gas)
+    }
+
+    /// Gas limit of a token transfer on this chain.
+    pub fn token_transfer_gas(&self) -> u64 {
+        TOKEN_TRANSFER_GAS.saturating_add(self.extra_gas)
+    }
 }
 
 /// Reads chain id, base fee and gas price; the first call, so it is where a wrong URL shows.
@@ -42,7 +58,7 @@ pub fn sign_token_deploy(funder: &mut Account, params: &ChainParams) -> eyre::Re
         TxKind::Create,
         U256::ZERO,
         token::init_code(),
-        DEPLOY_GAS,
+        DEPLOY_GAS.saturating_add(params.extra_gas),
         params.fees,
     )
 }
@@ -57,11 +73,23 @@ pub async fn chain_params(rpc: &RpcClient) -> eyre::Result<ChainParams> {
         })?
         .saturating_to();
     let gas_price = rpc.gas_price().await?;
+    // What the node charges a plain transfer beyond the EVM's 21,000.
+    let probe = json!([{
+        "from": Address::with_last_byte(1),
+        "to": Address::with_last_byte(2),
+        "value": "0x0",
+    }]);
+    let estimate: alloy_primitives::U64 = rpc
+        .call("eth_estimateGas", probe)
+        .await
+        .map_err(|e| eyre!("eth_estimateGas of a plain transfer on {}: {e}", rpc.url()))?;
+    let extra_gas = estimate.to::<u64>().saturating_sub(ETH_TRANSFER_GAS).saturating_mul(2);
     Ok(ChainParams {
         chain_id,
         base_fee,
         block_gas_limit: latest.gas_limit.to(),
         fees: Fees::from_node(base_fee, gas_price),
+        extra_gas,
     })
 }
 
@@ -96,8 +124,8 @@ pub async fn fund_senders(
     let balances = batch_values(rpc, "eth_getBalance", &addresses, batch_size).await?;
 
     let (gas_limit, value) = match kind {
-        TransferKind::Eth => (ETH_TRANSFER_GAS, U256::from(TRANSFER_AMOUNT)),
-        TransferKind::Erc20 => (TOKEN_TRANSFER_GAS, U256::ZERO),
+        TransferKind::Eth => (params.eth_transfer_gas(), U256::from(TRANSFER_AMOUNT)),
+        TransferKind::Erc20 => (params.token_transfer_gas(), U256::ZERO),
     };
     // A node admits a transaction only if the sender can pay gas_limit × maxFee + value.
     let cost_per_tx = U256::from(gas_limit) * U256::from(params.fees.max_fee_per_gas) + value;
@@ -120,7 +148,7 @@ pub async fn fund_senders(
                 TxKind::Call(sender.address),
                 need,
                 Bytes::new(),
-                ETH_TRANSFER_GAS,
+                params.eth_transfer_gas(),
                 params.fees,
             )?;
             funding_total += need;
@@ -133,14 +161,15 @@ pub async fn fund_senders(
                 TxKind::Call(token),
                 U256::ZERO,
                 token::transfer_calldata(sender.address, tokens),
-                TOKEN_TRANSFER_GAS,
+                params.token_transfer_gas(),
                 params.fees,
             )?;
             setup.push(("giving a sender tokens", give));
         }
     }
 
-    let setup_gas = setup.len() as u64 * DEPLOY_GAS.max(TOKEN_TRANSFER_GAS);
+    let setup_gas =
+        setup.len() as u64 * DEPLOY_GAS.max(TOKEN_TRANSFER_GAS).saturating_add(params.extra_gas);
     let funder_needs =
         funding_total + U256::from(setup_gas) * U256::from(params.fees.max_fee_per_gas);
     let funder_has = rpc.balance(funder.address).await?;

@@ -7,7 +7,7 @@ use crate::{
     LoadtestArgs, TransferKind,
     accounts::{Account, SignedTx, recipient_address},
     rpc::{BatchAnswer, BlockSummary, PreparedBatch, RpcClient, RpcError},
-    setup::{self, ChainParams, ETH_TRANSFER_GAS, TOKEN_TRANSFER_GAS, TRANSFER_AMOUNT},
+    setup::{self, ChainParams, TRANSFER_AMOUNT},
     stats::Latency,
     token,
 };
@@ -204,7 +204,7 @@ fn sign_transfers(
                     TxKind::Call(recipient),
                     amount,
                     Bytes::new(),
-                    ETH_TRANSFER_GAS,
+                    params.eth_transfer_gas(),
                     params.fees,
                 ),
                 Some(token) => sender.sign(
@@ -212,7 +212,7 @@ fn sign_transfers(
                     TxKind::Call(token),
                     U256::ZERO,
                     token::transfer_calldata(recipient, amount),
-                    TOKEN_TRANSFER_GAS,
+                    params.token_transfer_gas(),
                     params.fees,
                 ),
             }
