@@ -60,18 +60,7 @@ NODE_PID=
 trap '[ -z "$NODE_PID" ] || kill "$NODE_PID" 2>/dev/null || true' EXIT
 trap 'exit 130' INT TERM # through the EXIT trap, so an interrupted run leaves no node behind
 
-# A port nothing listens on (connecting to it fails).
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    if ! { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-    exec 3>&-
-  done
-}
+source scripts/bench-common.sh # the scripts run from the repository root
 
 # Starts node $1 on port $2 with extra arguments; sets NODE_PID. Output goes to LOG_DIR.
 start_node() {
@@ -82,12 +71,6 @@ start_node() {
     anvil) "$ANVIL" --port "$port" "$@" >>"$LOG_DIR/anvil.log" 2>&1 & ;;
   esac
   NODE_PID=$!
-}
-
-stop_node() {
-  kill "$NODE_PID" 2>/dev/null || true
-  wait "$NODE_PID" 2>/dev/null || true
-  NODE_PID=
 }
 
 # Whether eth_chainId answers on port $1. Bash builtins only (no fork per attempt), so polling

@@ -36,23 +36,7 @@ NODE_PID=
 trap '[ -z "$NODE_PID" ] || kill "$NODE_PID" 2>/dev/null || true' EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    if ! { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-    exec 3>&-
-  done
-}
-
-stop_node() {
-  kill "$NODE_PID" 2>/dev/null || true
-  wait "$NODE_PID" 2>/dev/null || true
-  NODE_PID=
-}
+source scripts/bench-common.sh # the scripts run from the repository root
 
 # Waits (30 s at most) until file $1 contains $2; fails when the node exited.
 wait_for_line() {
