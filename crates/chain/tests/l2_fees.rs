@@ -95,7 +95,8 @@ fn next_fees(chain: &Blockchain) -> (FeeConfig, u64) {
 }
 
 /// A transfer from `from` whose gas limit is `extra` above intrinsic + L1 data gas (negative:
-/// below it). Priced at twice the base fee plus the operator fee and `tip`.
+/// below it). Priced as wallets do, at twice the base fee (which holds the operator fee) plus
+/// `tip`.
 fn transfer(
     chain: &Blockchain,
     from: u64,
@@ -111,7 +112,7 @@ fn transfer(
             chain_id: CHAIN_ID,
             nonce,
             gas_limit,
-            max_fee_per_gas: 2 * u128::from(base_fee) + OPERATOR_FEE + tip,
+            max_fee_per_gas: 2 * u128::from(base_fee) + tip,
             max_priority_fee_per_gas: tip,
             to: TxKind::Call(to),
             value: U256::from(value),
@@ -205,6 +206,30 @@ fn a_transfer_short_of_its_l1_data_gas_is_left_out() {
     assert!(mined.block.body.transactions.is_empty());
 }
 
+#[test]
+fn the_header_base_fee_is_the_market_part_plus_the_operator_fee() {
+    let chain = new_chain();
+    let genesis = chain.head().unwrap();
+    assert_eq!(genesis.base_fee_per_gas, Some(1_000));
+    // An empty block lowers the market part (950) by 1/8, not the whole base fee.
+    let empty = mine(&chain, Vec::new());
+    let market = 950 - 950 / 8;
+    assert_eq!(empty.block.header.base_fee_per_gas, Some(market + OPERATOR_FEE as u64));
+    // Many empty blocks take the market part down until EIP-1559's integer step (1/8 of it,
+    // rounded down) is zero, at 7 wei; the operator fee stays, so a wallet that offers the
+    // header's base fee always pays it.
+    for _ in 0..80 {
+        mine(&chain, Vec::new());
+    }
+    assert_eq!(chain.head().unwrap().base_fee_per_gas, Some(7 + OPERATOR_FEE as u64));
+    // A block imported with another base fee is invalid.
+    let follower = new_chain();
+    let mut block = empty.block.clone();
+    block.header.base_fee_per_gas = Some(market);
+    assert!(matches!(follower.import_block(block), Err(ImportError::Invalid { .. })));
+    follower.import_block(empty.block).unwrap();
+}
+
 #[derive(Clone, Debug)]
 enum Op {
     /// A deposit of `mint` gwei to user `to` from L1 account `from`, sending `percent`% of it
@@ -239,6 +264,7 @@ proptest! {
         let chain = new_chain();
         let mut minted = U256::ZERO;
         let mut burned = U256::ZERO;
+        let mut operator_paid = U256::ZERO;
         let mut next_id = 0u64;
         let mut nonces = [0u64; USERS as usize];
         for (blob_base_fee, ops) in blocks {
@@ -271,6 +297,9 @@ proptest! {
             prop_assert_eq!(fees.l1_blob_base_fee, u128::from(blob_base_fee));
             prop_assert_eq!(fees.base_fee_vault, None);
             let base_fee = mined.block.header.base_fee_per_gas.unwrap();
+            // The header's base fee holds the operator fee on top of the market part.
+            prop_assert!(u128::from(base_fee) >= OPERATOR_FEE);
+            let market = U256::from(u128::from(base_fee) - OPERATOR_FEE);
             let mut previous = 0;
             for (tx, receipt) in mined.block.body.transactions.iter().zip(&mined.receipts) {
                 let gas_used = receipt.cumulative_gas_used() - previous;
@@ -280,7 +309,8 @@ proptest! {
                     None => {
                         let l1_gas = fees.l1_gas(l1_data_size(&tx.encoded_2718()), base_fee);
                         prop_assert!(gas_used >= 21_000 + l1_gas);
-                        burned += U256::from(base_fee) * U256::from(gas_used - l1_gas);
+                        burned += market * U256::from(gas_used - l1_gas);
+                        operator_paid += U256::from(OPERATOR_FEE) * U256::from(gas_used - l1_gas);
                     }
                 }
             }
@@ -290,6 +320,8 @@ proptest! {
             }
             let total: U256 = view.all_accounts().unwrap().iter().map(|(_, a)| a.balance).sum();
             prop_assert_eq!(total + burned, minted);
+            let vault = view.account(OPERATOR_VAULT).unwrap().map_or(U256::ZERO, |a| a.balance);
+            prop_assert_eq!(vault, operator_paid);
         }
     }
 }

@@ -100,15 +100,12 @@ impl<EVM: BasaltEvmTr> Handler for BasaltHandler<EVM> {
     /// be the chain's (else the block is invalid); a gas limit above the EIP-7825 cap or the
     /// block gas limit, or initcode above the EIP-3860 limit, makes it invalid as an ordinary
     /// transaction, so it is included as failed (see `catch_error`). Under L1 rules it is
-    /// refused.
-    ///
-    /// Under L2 rules an ordinary transaction must also offer the operator fee: max fee per gas
-    /// (gas price for legacy) at least base fee + operator fee (docs/l2-fees.md).
+    /// refused. An ordinary transaction's checks are Ethereum's: under L2 rules the header's
+    /// base fee already holds the operator fee (docs/l2-fees.md).
     fn validate_env(&self, evm: &mut Self::Evm) -> Result<(), Self::Error> {
         let ctx = evm.ctx();
         if !ctx.tx().is_privileged() {
-            validation::validate_env::<_, Self::Error>(&mut *ctx)?;
-            return check_operator_fee(ctx);
+            return validation::validate_env::<_, Self::Error>(&mut *ctx);
         }
         if !ctx.chain().is_l2() {
             return Err(
@@ -220,9 +217,9 @@ impl<EVM: BasaltEvmTr> Handler for BasaltHandler<EVM> {
     }
 
     /// A privileged transaction pays no fee. Under L2 rules an ordinary transaction's fee is
-    /// split ([`crate::l2_fees::split_fee`]): base fee × L1 data gas to the L1-fee vault, base
-    /// fee × the rest of the gas to the base-fee vault (burned without one), operator fee ×
-    /// gas to the operator vault, the rest to the coinbase.
+    /// split ([`crate::l2_fees::split_fee`]): base fee × L1 data gas to the L1-fee vault; of the
+    /// base fee × the rest of the gas, the operator fee's share to the operator vault and the
+    /// market part's to the base-fee vault (burned without one); the tip to the coinbase.
     fn reward_beneficiary(
         &self,
         evm: &mut Self::Evm,
@@ -247,7 +244,7 @@ impl<EVM: BasaltEvmTr> Handler for BasaltHandler<EVM> {
             gas_used,
             l1_gas,
             base_fee,
-            ctx.tx().operator_fee_per_gas,
+            rules.fees.operator_fee_per_gas,
         );
         let beneficiary = ctx.block().beneficiary();
         let fees = rules.fees;
@@ -310,35 +307,6 @@ impl<EVM: BasaltEvmTr + InspectorEvmTr> InspectorHandler for BasaltHandler<EVM> 
     type IT = EthInterpreter;
 }
 
-/// Why an ordinary L2 transaction's fee cap is refused: it does not cover the operator fee.
-pub fn operator_fee_refusal(max_fee: u128, base_fee: u64, operator_fee: u128) -> String {
-    format!(
-        "max fee per gas less than block base fee plus operator fee: {max_fee} < {base_fee} + \
-         {operator_fee}"
-    )
-}
-
-/// Under L2 rules an ordinary transaction's max fee per gas (gas price for legacy) must cover
-/// base fee + operator fee, unless the base-fee check is off (calls that offer no fee).
-fn check_operator_fee<CTX: BasaltContextTr>(ctx: &CTX) -> Result<(), BasaltEvmError<CTX>> {
-    let Some(rules) = ctx.chain().l2() else {
-        return Ok(());
-    };
-    let operator_fee = rules.fees.operator_fee_per_gas;
-    if operator_fee == 0 || ctx.cfg().is_base_fee_check_disabled() {
-        return Ok(());
-    }
-    let base_fee = ctx.block().basefee();
-    let max_fee = ctx.tx().max_fee_per_gas();
-    if max_fee < u128::from(base_fee).saturating_add(operator_fee) {
-        return Err(InvalidTransaction::Str(
-            operator_fee_refusal(max_fee, base_fee, operator_fee).into(),
-        )
-        .into());
-    }
-    Ok(())
-}
-
 /// The L1 data gas `L` of the context's transaction: `Some` for an ordinary transaction under
 /// L2 rules, priced at the block's base fee (docs/l2-fees.md).
 fn l1_data_gas<CTX: BasaltContextTr>(ctx: &CTX) -> Option<u64> {
@@ -349,16 +317,6 @@ fn l1_data_gas<CTX: BasaltContextTr>(ctx: &CTX) -> Option<u64> {
     }
     let base_fee = rules.l1_gas_base_fee.unwrap_or(ctx.block().basefee());
     Some(rules.fees.l1_gas(tx.l1_data_size, base_fee))
-}
-
-/// `tx` with what the chain's rules add to it: the operator fee of an ordinary transaction
-/// under L2 rules.
-fn with_chain_rules(mut tx: BasaltTxEnv, rules: &ChainRules) -> BasaltTxEnv {
-    tx.operator_fee_per_gas = match rules.l2() {
-        Some(rules) if !tx.is_privileged() => rules.fees.operator_fee_per_gas,
-        _ => 0,
-    };
-    tx
 }
 
 /// Credits the mint. The L1 bridge mints at most the ether locked on L1, so the sum never
@@ -388,7 +346,6 @@ pub fn transact<EVM: BasaltEvmTr>(
     evm: &mut EVM,
     tx: BasaltTxEnv,
 ) -> Result<(ExecutionResult, EvmState), BasaltEvmError<EVM::Context>> {
-    let tx = with_chain_rules(tx, evm.ctx().chain());
     evm.ctx().set_tx(tx);
     let result = BasaltHandler::default().run(evm);
     finalize(evm, result)
@@ -400,7 +357,6 @@ pub fn inspect<EVM: BasaltEvmTr + InspectorEvmTr>(
     evm: &mut EVM,
     tx: BasaltTxEnv,
 ) -> Result<(ExecutionResult, EvmState), BasaltEvmError<EVM::Context>> {
-    let tx = with_chain_rules(tx, evm.ctx().chain());
     evm.ctx().set_tx(tx);
     let result = BasaltHandler::default().inspect_run(evm);
     finalize(evm, result)

@@ -10,19 +10,20 @@ use alloy_primitives::U256;
 pub struct FeeSplit {
     /// `base fee × min(L1 data gas, gas used)`, to the L1-fee vault.
     pub l1_fee: U256,
-    /// `base fee × (gas used − L1 data gas)`, to the base-fee vault, or burned without one.
+    /// `(base fee − operator fee) × (gas used − L1 data gas)`: the EIP-1559 market part, to the
+    /// base-fee vault, or burned without one.
     pub base_fee: U256,
-    /// `min(operator fee, price − base fee) × gas used`, to the operator vault.
+    /// `operator fee × (gas used − L1 data gas)`, to the operator vault.
     pub operator_fee: U256,
-    /// The rest, `(price − base fee − operator fee) × gas used`, to the coinbase.
+    /// The tip, `(price − base fee) × gas used`, to the coinbase.
     pub priority_fee: U256,
 }
 
 /// Splits what a transaction paid: `price` (its effective gas price, wei per gas) times
-/// `gas_used`, of which `l1_gas` is L1 data gas, in a block with `base_fee`, under an operator
-/// fee of `operator_fee_per_gas`. A price below `base_fee + operator fee` (only in calls that
-/// offer no fee) gives the operator what is left above the base fee, and the L1-fee vault at
-/// most what the gas used pays.
+/// `gas_used`, of which `l1_gas` is L1 data gas, in a block whose `base_fee` holds an operator
+/// fee of `operator_fee_per_gas`. A price below the base fee (only in calls that offer no fee)
+/// pays the L1 data gas first, then the operator, then the market part, and never more than
+/// it paid; L1 data gas above the gas used counts as the gas used.
 pub fn split_fee(
     price: u128,
     gas_used: u64,
@@ -31,15 +32,16 @@ pub fn split_fee(
     operator_fee_per_gas: u128,
 ) -> FeeSplit {
     let base_price = u128::from(base_fee).min(price);
-    let operator_price = operator_fee_per_gas.min(price - base_price);
-    let priority_price = price - base_price - operator_price;
+    let operator_price = operator_fee_per_gas.min(base_price);
+    let market_price = base_price - operator_price;
+    let priority_price = price - base_price;
     let l1_gas = l1_gas.min(gas_used);
-    let gas = U256::from(gas_used);
+    let rest = U256::from(gas_used - l1_gas);
     FeeSplit {
         l1_fee: U256::from(base_price) * U256::from(l1_gas),
-        base_fee: U256::from(base_price) * U256::from(gas_used - l1_gas),
-        operator_fee: U256::from(operator_price) * gas,
-        priority_fee: U256::from(priority_price) * gas,
+        base_fee: U256::from(market_price) * rest,
+        operator_fee: U256::from(operator_price) * rest,
+        priority_fee: U256::from(priority_price) * U256::from(gas_used),
     }
 }
 
@@ -53,11 +55,12 @@ mod tests {
 
     #[test]
     fn parts_are_exact_and_add_up_to_what_was_paid() {
-        // base 10, operator 3, tip 2: price 15; 30,000 gas of which 1,234 L1 data gas.
-        let split = split_fee(15, 30_000, 1_234, 10, 3);
-        assert_eq!(split.l1_fee, U256::from(10 * 1_234));
+        // Base fee 13 = market 10 + operator 3, tip 2: price 15; 30,000 gas of which 1,234 L1
+        // data gas.
+        let split = split_fee(15, 30_000, 1_234, 13, 3);
+        assert_eq!(split.l1_fee, U256::from(13 * 1_234));
         assert_eq!(split.base_fee, U256::from(10 * (30_000 - 1_234)));
-        assert_eq!(split.operator_fee, U256::from(3 * 30_000));
+        assert_eq!(split.operator_fee, U256::from(3 * (30_000 - 1_234)));
         assert_eq!(split.priority_fee, U256::from(2 * 30_000));
         assert_eq!(total(&split), U256::from(15 * 30_000));
     }
@@ -72,23 +75,24 @@ mod tests {
     }
 
     #[test]
-    fn zero_base_fee_pays_no_l1_fee() {
-        let split = split_fee(5, 21_500, 500, 0, 2);
+    fn zero_base_fee_pays_only_the_tip() {
+        let split = split_fee(5, 21_500, 500, 0, 0);
         assert_eq!(split.l1_fee, U256::ZERO);
         assert_eq!(split.base_fee, U256::ZERO);
-        assert_eq!(split.operator_fee, U256::from(2 * 21_500));
-        assert_eq!(split.priority_fee, U256::from(3 * 21_500));
+        assert_eq!(split.operator_fee, U256::ZERO);
+        assert_eq!(split.priority_fee, U256::from(5 * 21_500));
     }
 
     #[test]
-    fn a_price_below_base_plus_operator_fee_never_pays_out_more_than_it_paid() {
+    fn a_price_below_the_base_fee_never_pays_out_more_than_it_paid() {
         // A free call: nothing to anyone.
-        assert_eq!(split_fee(0, 50_000, 1_000, 0, 7), FeeSplit::default());
-        // Price 11 at base 10 and operator fee 3: the operator gets the 1 left.
-        let split = split_fee(11, 100, 10, 10, 3);
-        assert_eq!(split.operator_fee, U256::from(100));
+        assert_eq!(split_fee(0, 50_000, 1_000, 10, 7), FeeSplit::default());
+        // Price 2 at base fee 10 (operator 3): the operator's share is capped at the price.
+        let split = split_fee(2, 100, 10, 10, 3);
+        assert_eq!(split.operator_fee, U256::from(2 * 90));
+        assert_eq!(split.base_fee, U256::ZERO);
         assert_eq!(split.priority_fee, U256::ZERO);
-        assert_eq!(total(&split), U256::from(1_100));
+        assert_eq!(total(&split), U256::from(200));
         // L1 data gas above gas used is capped at the gas used.
         let split = split_fee(10, 100, 500, 10, 0);
         assert_eq!(split.l1_fee, U256::from(1_000));

@@ -379,12 +379,8 @@ impl<'s, S: StateReader + ?Sized> PreparedCall<'s, S> {
         let mut rules = ChainRules::for_calls(config, fees);
         let mut l1_data_size = 0;
         if let ChainRules::L2(l2) = &mut rules {
-            // L1 data gas is priced at the block's base fee even when the call runs at zero;
-            // a call that offers no fee pays none, the operator fee included.
+            // L1 data gas is priced at the block's base fee even when the call runs at zero.
             l2.l1_gas_base_fee = Some(header.base_fee_per_gas.unwrap_or_default());
-            if !offered.is_offered() {
-                l2.fees.operator_fee_per_gas = 0;
-            }
             l1_data_size = request_l1_data_size(request, config.chain_id, gas_cap);
         }
         let context = basalt_context(db, env.cfg, env.block, rules);

@@ -41,10 +41,6 @@ pub struct BasaltTxEnv {
     /// L1 data size estimate of the transaction's bytes
     /// ([`basalt_primitives::fee_config::l1_data_size`]); unused under L1 rules.
     pub l1_data_size: u64,
-    /// Operator fee per gas (wei) added to the base fee in the effective gas price; set from
-    /// the chain's rules by [`crate::handler::transact`] and [`crate::handler::inspect`]
-    /// (0 under L1 rules and for privileged transactions).
-    pub operator_fee_per_gas: u128,
 }
 
 impl From<TxEnv> for BasaltTxEnv {
@@ -194,9 +190,8 @@ impl RevmTransaction for BasaltTxEnv {
         if self.is_privileged() {
             return 0;
         }
-        // docs/l2-fees.md: P = min(max fee, base fee + operator fee + max priority fee); a
-        // legacy or EIP-2930 transaction pays its gas price.
-        self.base.effective_gas_price(base_fee.saturating_add(self.operator_fee_per_gas))
+        // Ethereum's rule also on an L2, whose base fee holds the operator fee (docs/l2-fees.md).
+        self.base.effective_gas_price(base_fee)
     }
 }
 

@@ -46,8 +46,10 @@ impl ChainConfig {
         let parent_fork = self.fork_at(parent.number, parent.timestamp);
         let base_fee_per_gas = match (fork >= Hardfork::London, parent_fork >= Hardfork::London) {
             (false, _) => None,
-            (true, false) => Some(INITIAL_BASE_FEE),
-            (true, true) => Some(next_base_fee(&self.base_fee_params, parent)?),
+            (true, false) => Some(INITIAL_BASE_FEE.saturating_add(self.operator_fee_per_gas())),
+            (true, true) => {
+                Some(next_l2_base_fee(&self.base_fee_params, parent, self.operator_fee_per_gas())?)
+            }
         };
         let blob_params = self.blob_params(fork);
         let excess_blob_gas = blob_params.map(|params| {
@@ -56,6 +58,14 @@ impl ChainConfig {
         let blob_base_fee =
             blob_params.zip(excess_blob_gas).map(|(params, excess)| params.calc_blob_fee(excess));
         Ok(BlockFees { base_fee_per_gas, excess_blob_gas, blob_base_fee })
+    }
+
+    /// The L2's operator fee per gas in wei (docs/l2-fees.md), part of every L2 header's base
+    /// fee; 0 on an L1. The genesis refuses one above 2^64 − 1.
+    pub fn operator_fee_per_gas(&self) -> u64 {
+        self.rollup
+            .as_ref()
+            .map_or(0, |rollup| u64::try_from(rollup.fees.operator_fee_per_gas).unwrap_or(u64::MAX))
     }
 
     /// The blob base fee `header`'s block charged (None before Cancun).
@@ -70,22 +80,49 @@ impl ChainConfig {
 /// elasticity multiplier) keeps the base fee.
 pub fn next_base_fee(params: &BaseFeeParams, parent: &Header) -> Result<u64, BaseFeeOverflow> {
     let parent_base_fee = parent.base_fee_per_gas.unwrap_or_default();
-    let base_fee = u128::from(parent_base_fee);
-    let target =
-        u128::from(parent.gas_limit).checked_div(params.elasticity_multiplier).unwrap_or(0);
-    let used = u128::from(parent.gas_used);
+    eip1559_step(params, parent_base_fee, parent.gas_limit, parent.gas_used)
+        .ok_or(BaseFeeOverflow { parent_base_fee })
+}
+
+/// One EIP-1559 step from `base_fee` after a block of `gas_limit` that used `gas_used`; None
+/// when the result does not fit 64 bits.
+fn eip1559_step(
+    params: &BaseFeeParams,
+    base_fee: u64,
+    gas_limit: u64,
+    gas_used: u64,
+) -> Option<u64> {
+    let wide = u128::from(base_fee);
+    let target = u128::from(gas_limit).checked_div(params.elasticity_multiplier).unwrap_or(0);
+    let used = u128::from(gas_used);
     let divisor = target.saturating_mul(params.max_change_denominator);
     if divisor == 0 || used == target {
-        return Ok(parent_base_fee);
+        return Some(base_fee);
     }
     // base_fee < 2^64 and gas < 2^64, so the products fit in 128 bits.
     let next = if used > target {
-        let delta = (base_fee.saturating_mul(used - target) / divisor).max(1);
-        base_fee.saturating_add(delta)
+        let delta = (wide.saturating_mul(used - target) / divisor).max(1);
+        wide.saturating_add(delta)
     } else {
-        base_fee.saturating_sub(base_fee.saturating_mul(target - used) / divisor)
+        wide.saturating_sub(wide.saturating_mul(target - used) / divisor)
     };
-    u64::try_from(next).map_err(|_| BaseFeeOverflow { parent_base_fee })
+    u64::try_from(next).ok()
+}
+
+/// Base fee of the child of `parent` on a chain whose header base fee is the EIP-1559 market
+/// part plus a fixed operator fee `operator_fee` (docs/l2-fees.md): EIP-1559 moves the market
+/// part `parent base fee − operator_fee` (0 if the parent's is lower), then the operator fee is
+/// added back. With `operator_fee` 0 this is [`next_base_fee`], as on an L1.
+pub fn next_l2_base_fee(
+    params: &BaseFeeParams,
+    parent: &Header,
+    operator_fee: u64,
+) -> Result<u64, BaseFeeOverflow> {
+    let parent_base_fee = parent.base_fee_per_gas.unwrap_or_default();
+    let market = parent_base_fee.saturating_sub(operator_fee);
+    eip1559_step(params, market, parent.gas_limit, parent.gas_used)
+        .and_then(|next| next.checked_add(operator_fee))
+        .ok_or(BaseFeeOverflow { parent_base_fee })
 }
 
 /// Excess blob gas of the child of `parent` under `params` (EIP-4844; from Osaka, EIP-7918
@@ -180,6 +217,37 @@ mod tests {
         );
         let zero = BaseFeeParams::new(0, 0);
         assert_eq!(next_base_fee(&zero, &parent(5, 30_000_000, 0)), Ok(5));
+    }
+
+    #[test]
+    fn operator_fee_rides_on_top_of_the_market_part() {
+        let params = BaseFeeParams::ethereum();
+        // Base fee 1,000 = market 800 + operator 200: a full block moves the market part by
+        // 1/8 (800 -> 900), not the whole (which would give 1,125).
+        assert_eq!(
+            next_l2_base_fee(&params, &parent(1_000, 30_000_000, 30_000_000), 200),
+            Ok(1_100)
+        );
+        assert_eq!(next_l2_base_fee(&params, &parent(1_000, 30_000_000, 0), 200), Ok(900));
+        assert_eq!(
+            next_l2_base_fee(&params, &parent(1_000, 30_000_000, 15_000_000), 200),
+            Ok(1_000)
+        );
+        // Without an operator fee it is the L1 rule.
+        for (base_fee, used) in [(1_000, 30_000_000), (7, 15_000_001), (1_000_000_000, 1)] {
+            let header = parent(base_fee, 30_000_000, used);
+            assert_eq!(next_l2_base_fee(&params, &header, 0), next_base_fee(&params, &header));
+        }
+        // A parent below the operator fee has a zero market part; an empty block keeps it 0
+        // and the base fee never drops below the operator fee.
+        assert_eq!(next_l2_base_fee(&params, &parent(50, 30_000_000, 0), 200), Ok(200));
+        assert_eq!(next_l2_base_fee(&params, &parent(200, 30_000_000, 30_000_000), 200), Ok(201));
+        // Overflow is an error, never a wrap.
+        assert_eq!(
+            next_l2_base_fee(&params, &parent(u64::MAX, 30_000_000, 30_000_000), 1),
+            Err(BaseFeeOverflow { parent_base_fee: u64::MAX })
+        );
+        assert!(next_l2_base_fee(&params, &parent(10, 30_000_000, 30_000_000), u64::MAX).is_err());
     }
 
     #[test]

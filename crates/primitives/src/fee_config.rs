@@ -38,7 +38,8 @@ pub struct FeeSettings {
     pub base_fee_vault: Option<Address>,
     /// Receives the operator fee; required when `operatorFeePerGas` is above zero.
     pub operator_fee_vault: Option<Address>,
-    /// Operator fee per gas in wei (hex quantity), charged on top of the base fee; default 0.
+    /// Operator fee per gas in wei (hex quantity), part of every L2 header's base fee on top of
+    /// its EIP-1559 market part; at most 2^64 − 1 (a base fee is 64 bits); default 0.
     pub operator_fee_per_gas: U128,
     /// Receives the L1 data fee; default [`DEFAULT_L1_FEE_VAULT`].
     pub l1_fee_vault: Address,
@@ -82,16 +83,21 @@ impl Default for FeeSettings {
 pub enum FeeSettingsError {
     #[error("fees.operatorFeePerGas is above zero but fees.operatorFeeVault is not set")]
     OperatorFeeWithoutVault,
+    #[error("fees.operatorFeePerGas {0} does not fit a 64-bit base fee")]
+    OperatorFeeTooHigh(U128),
     #[error("fees.eip1559.{0} must be at least 1")]
     ZeroEip1559Parameter(&'static str),
 }
 
 impl FeeSettings {
-    /// Checks what serde cannot: an operator fee needs a vault; EIP-1559 parameters are
-    /// non-zero.
+    /// Checks what serde cannot: an operator fee needs a vault and fits 64 bits; EIP-1559
+    /// parameters are non-zero.
     pub fn validate(&self) -> Result<(), FeeSettingsError> {
         if self.operator_fee_per_gas > U128::ZERO && self.operator_fee_vault.is_none() {
             return Err(FeeSettingsError::OperatorFeeWithoutVault);
+        }
+        if self.operator_fee_per_gas > U128::from(u64::MAX) {
+            return Err(FeeSettingsError::OperatorFeeTooHigh(self.operator_fee_per_gas));
         }
         if self.eip1559.elasticity_multiplier == 0 {
             return Err(FeeSettingsError::ZeroEip1559Parameter("elasticityMultiplier"));

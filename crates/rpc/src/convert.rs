@@ -58,46 +58,28 @@ pub struct TxPosition {
     pub base_fee: Option<u64>,
     /// The block's timestamp (the spec's `blockTimestamp`).
     pub timestamp: u64,
-    /// L2: the block's operator fee per gas, part of the effective gas price.
-    pub operator_fee: u128,
 }
 
 impl TxPosition {
-    /// The position of transaction `index` in the block with `header` and `hash`, which ran
-    /// under `fees` on an L2.
-    pub fn in_block(header: &Header, hash: B256, index: u64, fees: Option<&FeeConfig>) -> Self {
+    /// The position of transaction `index` in the block with `header` and `hash`.
+    pub fn in_block(header: &Header, hash: B256, index: u64) -> Self {
         Self {
             block_hash: hash,
             block_number: header.number,
             index,
             base_fee: header.base_fee_per_gas,
             timestamp: header.timestamp,
-            operator_fee: fees.map_or(0, |fees| fees.operator_fee_per_gas),
         }
     }
 }
 
-/// What `tx` paid per gas in a block with `base_fee` and `operator_fee` (docs/l2-fees.md):
-/// min(max fee, base fee + operator fee + max priority fee), or the gas price of a legacy
-/// transaction; 0 for a privileged one.
-pub fn effective_gas_price(
-    tx: &BasaltTxEnvelope,
-    base_fee: Option<u64>,
-    operator_fee: u128,
-) -> u128 {
+/// What `tx` paid per gas in a block with `base_fee`: Ethereum's rule (an L2's base fee holds
+/// its operator fee, docs/l2-fees.md); 0 for a privileged transaction.
+pub fn effective_gas_price(tx: &BasaltTxEnvelope, base_fee: Option<u64>) -> u128 {
     if tx.is_privileged() {
         return 0;
     }
-    match base_fee {
-        Some(base_fee) => {
-            let floor = u128::from(base_fee).saturating_add(operator_fee);
-            match tx.max_priority_fee_per_gas() {
-                Some(tip) => tx.max_fee_per_gas().min(floor.saturating_add(tip)),
-                None => tx.max_fee_per_gas(),
-            }
-        }
-        None => tx.effective_gas_price(None),
-    }
+    tx.effective_gas_price(base_fee)
 }
 
 pub fn rpc_header(header: &Header, hash: B256, size: Option<usize>) -> RpcHeader {
@@ -115,7 +97,7 @@ pub fn rpc_transaction(
     position: Option<TxPosition>,
 ) -> RpcTransaction {
     let effective_gas_price = match position {
-        Some(p) => Some(effective_gas_price(tx, p.base_fee, p.operator_fee)),
+        Some(p) => Some(effective_gas_price(tx, p.base_fee)),
         // Pending: geth reports the fee cap as gasPrice.
         None => Some(tx.max_fee_per_gas()),
     };
@@ -129,14 +111,8 @@ pub fn rpc_transaction(
     })
 }
 
-/// A block object: full transactions when their `senders` are given, hashes otherwise; `fees`
-/// is the fee config an L2 block ran under.
-pub fn rpc_block(
-    block: &Block,
-    hash: B256,
-    senders: Option<&[Address]>,
-    fees: Option<&FeeConfig>,
-) -> RpcBlock {
+/// A block object: full transactions when their `senders` are given, hashes otherwise.
+pub fn rpc_block(block: &Block, hash: B256, senders: Option<&[Address]>) -> RpcBlock {
     let size = alloy_rlp::Encodable::length(block);
     let transactions = if let Some(senders) = senders {
         BlockTransactions::Full(
@@ -147,7 +123,7 @@ pub fn rpc_block(
                 .zip(senders)
                 .enumerate()
                 .map(|(index, (tx, sender))| {
-                    let position = TxPosition::in_block(&block.header, hash, index as u64, fees);
+                    let position = TxPosition::in_block(&block.header, hash, index as u64);
                     rpc_transaction(tx, *sender, Some(position))
                 })
                 .collect(),
@@ -179,7 +155,6 @@ pub fn rpc_receipts(
 ) -> Vec<RpcReceipt> {
     let header = &block.header;
     let base_fee = header.base_fee_per_gas.unwrap_or_default();
-    let operator_fee = fees.map_or(0, |fees| fees.operator_fee_per_gas);
     let mut log_index = 0u64;
     let mut previous_cumulative = 0u64;
     let mut out = Vec::with_capacity(receipts.len());
@@ -216,7 +191,7 @@ pub fn rpc_receipts(
             block_hash: Some(hash),
             block_number: Some(header.number),
             gas_used,
-            effective_gas_price: effective_gas_price(tx, header.base_fee_per_gas, operator_fee),
+            effective_gas_price: effective_gas_price(tx, header.base_fee_per_gas),
             blob_gas_used,
             blob_gas_price: blob_gas_used.and(blob_base_fee),
             from: sender,

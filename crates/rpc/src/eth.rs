@@ -245,9 +245,8 @@ impl RpcContext {
         let Some(found) = self.find_block(&view, id)? else { return Ok(None) };
         let Some(block) = found.block(&view)? else { return Ok(None) };
         let senders = if full { self.block_senders(&view, &found, &block)? } else { Vec::new() };
-        let fees = self.block_fee_config(&view, &found)?;
         let senders = full.then_some(senders.as_slice());
-        Ok(Some(rpc_block(&block, found.hash, senders, fees.as_ref())))
+        Ok(Some(rpc_block(&block, found.hash, senders)))
     }
 
     fn block_field<T>(
@@ -298,8 +297,7 @@ impl RpcContext {
             Some(pending) => pending.senders[i],
             None => self.sender_at(view, found.hash, i, tx)?,
         };
-        let fees = self.block_fee_config(view, found)?;
-        let position = TxPosition::in_block(&block.header, found.hash, index, fees.as_ref());
+        let position = TxPosition::in_block(&block.header, found.hash, index);
         Ok(Some(rpc_transaction(tx, sender, Some(position))))
     }
 

@@ -17,20 +17,17 @@ use jsonrpsee::RpcModule;
 const MAX_FEE_HISTORY_BLOCKS: u64 = 1024;
 
 pub fn register(module: &mut RpcModule<RpcContext>) {
-    // On an L2 the suggestions include the operator fee (docs/l2-fees.md), so a wallet that
-    // follows them offers at least base fee + operator fee.
+    // On an L2 the base fee holds the operator fee (docs/l2-fees.md), so these are the L1's
+    // suggestions.
     sync_method(module, "eth_gasPrice", |ctx, _| {
         let base_fee = ctx.node.validation_context().or_internal()?.base_fee;
-        let tip = DEFAULT_PRIORITY_FEE.saturating_add(ctx.operator_fee());
-        Ok(U128::from(u128::from(base_fee).saturating_add(tip)))
+        Ok(U128::from(u128::from(base_fee).saturating_add(DEFAULT_PRIORITY_FEE)))
     });
     // The base fee of the next block (the one pending transactions are checked against).
     sync_method(module, "eth_baseFee", |ctx, _| {
         Ok(U128::from(ctx.node.validation_context().or_internal()?.base_fee))
     });
-    sync_method(module, "eth_maxPriorityFeePerGas", |ctx, _| {
-        Ok(U128::from(DEFAULT_PRIORITY_FEE.saturating_add(ctx.operator_fee())))
-    });
+    sync_method(module, "eth_maxPriorityFeePerGas", |_, _| Ok(U128::from(DEFAULT_PRIORITY_FEE)));
     sync_method(module, "eth_blobBaseFee", |ctx, _| {
         let fee = ctx.node.validation_context().or_internal()?.blob_base_fee;
         fee.map(U128::from).ok_or_else(|| invalid_params("blobs are not active on this chain"))
@@ -45,12 +42,6 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
 }
 
 impl RpcContext {
-    /// The L2's operator fee per gas (wei; fixed by the genesis), 0 on an L1.
-    fn operator_fee(&self) -> u128 {
-        let rollup = self.node.chain().config().rollup.as_ref();
-        rollup.map_or(0, |rollup| rollup.fees.operator_fee_per_gas.to())
-    }
-
     fn fee_history(
         &self,
         count: u64,
@@ -116,7 +107,7 @@ impl RpcContext {
                         (block, view.receipts(hash).or_internal()?.unwrap_or_default())
                     }
                 };
-                let rewards = block_rewards(&block, &receipts, percentiles, self.operator_fee());
+                let rewards = block_rewards(&block, &receipts, percentiles);
                 history.reward.get_or_insert_with(Vec::new).push(rewards);
             }
             last_header = Some(header);
@@ -146,14 +137,12 @@ impl RpcContext {
     }
 }
 
-/// Effective tips (what each transaction paid above the base fee, the operator fee included on
-/// an L2) at the given percentiles of gas used in the block; an empty block suggests the
-/// operator fee.
+/// Effective tips (what each transaction paid above the base fee) at the given percentiles of
+/// gas used in the block; zeros for an empty block.
 fn block_rewards(
     block: &basalt_primitives::Block,
     receipts: &[basalt_primitives::BasaltReceipt],
     percentiles: &[f64],
-    operator_fee: u128,
 ) -> Vec<u128> {
     let base_fee = block.header.base_fee_per_gas.unwrap_or_default();
     let mut previous = 0u64;
@@ -165,12 +154,12 @@ fn block_rewards(
         .map(|(tx, receipt)| {
             let used = receipt.cumulative_gas_used().saturating_sub(previous);
             previous = receipt.cumulative_gas_used();
-            let price = effective_gas_price(tx, Some(base_fee), operator_fee);
+            let price = effective_gas_price(tx, Some(base_fee));
             (price.saturating_sub(u128::from(base_fee)), used)
         })
         .collect();
     if tips.is_empty() {
-        return vec![operator_fee; percentiles.len()];
+        return vec![0; percentiles.len()];
     }
     tips.sort_unstable();
     let total: u64 = tips.iter().map(|(_, used)| used).sum();

@@ -127,7 +127,6 @@ impl RpcContext {
                     &simulated.block,
                     simulated.hash,
                     full.then_some(simulated.senders.as_slice()),
-                    options.fees.as_ref(),
                 );
                 if let BlockTransactions::Full(transactions) = &mut block.transactions {
                     for transaction in transactions {

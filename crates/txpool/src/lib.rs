@@ -46,12 +46,6 @@ pub enum PoolError {
     /// L2: the gas limit does not cover intrinsic gas plus the L1 data gas.
     #[error(transparent)]
     L1GasTooLow(#[from] basalt_primitives::fee_config::L1GasTooLow),
-    /// L2: the max fee does not cover base fee + operator fee.
-    #[error(
-        "max fee per gas less than block base fee plus operator fee: {fee_cap} < {base_fee} + \
-         {operator_fee}"
-    )]
-    FeeCapBelowOperatorFee { fee_cap: u128, base_fee: u64, operator_fee: u128 },
     #[error("nonce too low: transaction nonce {nonce} < account nonce {account_nonce}")]
     NonceTooLow { nonce: u64, account_nonce: u64 },
     #[error("sender {0} is not an EOA (EIP-3607)")]

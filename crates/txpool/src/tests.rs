@@ -328,17 +328,3 @@ fn l2_gas_limit_must_cover_the_l1_data_gas_and_the_refusal_says_so() {
     let mut l1_pool = TxPool::default();
     l1_pool.add(transfer_with_gas(21_000), &ctx(), &state).unwrap();
 }
-
-#[test]
-fn l2_max_fee_must_cover_base_fee_plus_operator_fee() {
-    let state = funded(1);
-    let mut pool = TxPool::default();
-    // 1.5 gwei covers the base fee but not base + operator fee.
-    let err = pool.add(tx(0, 0, 3 * GWEI / 2, 1), &l2_ctx(), &state).unwrap_err();
-    assert!(matches!(err, PoolError::FeeCapBelowOperatorFee { .. }), "{err}");
-    assert_eq!(
-        err.to_string(),
-        "max fee per gas less than block base fee plus operator fee: 1500000000 < 1000000000 + \
-         1000000000"
-    );
-}

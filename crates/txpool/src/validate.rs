@@ -26,8 +26,8 @@ pub struct ValidationContext {
     pub blob_base_fee: Option<u128>,
     /// Largest encoded transaction accepted, in bytes.
     pub max_tx_bytes: usize,
-    /// On an L2, the next block's fee config: the max fee must cover base fee + operator fee,
-    /// and the gas limit intrinsic gas + L1 data gas (docs/l2-fees.md). None on an L1.
+    /// On an L2, the next block's fee config: the gas limit must cover intrinsic gas + L1 data
+    /// gas (docs/l2-fees.md; `base_fee` already holds the operator fee). None on an L1.
     pub fees: Option<FeeConfig>,
 }
 
@@ -80,14 +80,6 @@ pub(crate) fn validate(
     }
     if max_fee < u128::from(ctx.base_fee) {
         return Err(PoolError::FeeCapBelowBaseFee { fee_cap: max_fee, base_fee: ctx.base_fee });
-    }
-    let operator_fee = ctx.fees.map_or(0, |fees| fees.operator_fee_per_gas);
-    if max_fee < u128::from(ctx.base_fee).saturating_add(operator_fee) {
-        return Err(PoolError::FeeCapBelowOperatorFee {
-            fee_cap: max_fee,
-            base_fee: ctx.base_fee,
-            operator_fee,
-        });
     }
     if let Some(hashes) = tx.blob_versioned_hashes() {
         if hashes.is_empty() {

@@ -1,6 +1,6 @@
 //! The L2 fee rules of ordinary transactions through the block executor (docs/l2-fees.md):
-//! L1 data gas in the initial gas, the operator fee in the price and its refusal, the split
-//! between the vaults, the burn and the coinbase; every branch.
+//! L1 data gas in the initial gas, Ethereum's price rule on a base fee that holds the operator
+//! fee, the split between the vaults, the burn and the coinbase; every branch.
 
 use super::*;
 use crate::test_support::{BASE_FEE, ETHER, MemoryState, block_header, eip1559_tx};
@@ -17,6 +17,7 @@ const SENDER: Address = address!("0x5e00000000000000000000000000000000000005");
 const TO: Address = address!("0x7000000000000000000000000000000000000007");
 const BASE_VAULT: Address = address!("0xba00000000000000000000000000000000000001");
 const OPERATOR_VAULT: Address = address!("0x0f00000000000000000000000000000000000002");
+/// Part of the header's 7 wei base fee: 4 wei market part + 3 wei operator fee.
 const OPERATOR_FEE: u128 = 3;
 /// With the placeholder signature a transfer estimates at the 100-byte minimum: 100 × 70 ×
 /// 131072/126976 = 7225 wei of L1 cost, 1033 gas at the 7 wei base fee.
@@ -109,13 +110,13 @@ fn fee_is_split_exactly_between_vaults_and_coinbase() {
     let out = run(&fees(Some(BASE_VAULT), L1_BLOB_BASE_FEE), transfer(50_000)).unwrap();
     let gas = 21_000 + TRANSFER_L1_GAS;
     assert_eq!(out.gas_used, gas);
-    // Price: min(1 gwei, 7 + 3 + 1) = 11 wei per gas.
-    let paid = U256::from(11 * u128::from(gas));
+    // Price: min(1 gwei, 7 + 1) = 8 wei per gas.
+    let paid = U256::from(8 * u128::from(gas));
     assert_eq!(balance(&out.changes, SENDER), U256::from(ETHER) - paid - U256::from(1));
     let base = u128::from(BASE_FEE);
     assert_eq!(balance(&out.changes, DEFAULT_L1_FEE_VAULT), U256::from(base * 1_033));
-    assert_eq!(balance(&out.changes, BASE_VAULT), U256::from(base * 21_000));
-    assert_eq!(balance(&out.changes, OPERATOR_VAULT), U256::from(3 * u128::from(gas)));
+    assert_eq!(balance(&out.changes, BASE_VAULT), U256::from((base - OPERATOR_FEE) * 21_000));
+    assert_eq!(balance(&out.changes, OPERATOR_VAULT), U256::from(OPERATOR_FEE * 21_000));
     let coinbase = block_header().beneficiary;
     assert_eq!(balance(&out.changes, coinbase), U256::from(u128::from(gas)));
 }
@@ -125,10 +126,13 @@ fn without_a_base_fee_vault_the_base_fee_is_burned() {
     let out = run(&fees(None, L1_BLOB_BASE_FEE), transfer(50_000)).unwrap();
     let gas = 21_000 + TRANSFER_L1_GAS;
     let total: U256 = out.changes.accounts.iter().filter_map(|(_, a)| a.map(|a| a.balance)).sum();
-    // Everything the sender lost is somewhere but the base fee on the non-L1 gas.
-    assert_eq!(total, U256::from(ETHER) - U256::from(u128::from(BASE_FEE) * 21_000));
+    // Everything the sender lost is somewhere but the market part of the base fee on the
+    // non-L1 gas.
+    let market = u128::from(BASE_FEE) - OPERATOR_FEE;
+    assert_eq!(total, U256::from(ETHER) - U256::from(market * 21_000));
     assert_eq!(balance(&out.changes, BASE_VAULT), U256::ZERO);
-    assert_eq!(balance(&out.changes, OPERATOR_VAULT), U256::from(3 * u128::from(gas)));
+    assert_eq!(balance(&out.changes, OPERATOR_VAULT), U256::from(OPERATOR_FEE * 21_000));
+    assert_eq!(balance(&out.changes, block_header().beneficiary), U256::from(u128::from(gas)));
 }
 
 #[test]
@@ -149,17 +153,19 @@ fn gas_limit_must_cover_intrinsic_plus_l1_gas() {
 }
 
 #[test]
-fn max_fee_below_base_fee_plus_operator_fee_is_refused() {
+fn a_price_below_the_base_fee_is_refused_as_on_ethereum() {
     let fees = fees(Some(BASE_VAULT), L1_BLOB_BASE_FEE);
-    // Legacy at 9 wei: above the 7 wei base fee, below base + operator fee.
-    let err = run(&fees, legacy(9, 50_000)).err().unwrap();
-    assert!(err.to_string().contains("plus operator fee: 9 < 7 + 3"), "{err}");
-    // At 10 wei it pays exactly base + operator fee; the coinbase gets nothing.
-    let out = run(&fees, legacy(10, 50_000)).unwrap();
+    // Legacy at 6 wei: below the 7 wei base fee (which holds the 3 wei operator fee).
+    let err = run(&fees, legacy(6, 50_000)).err().unwrap();
+    assert!(err.to_string().contains("gas price is less than basefee"), "{err}");
+    // At 7 wei it pays exactly the base fee; the coinbase gets nothing.
+    let out = run(&fees, legacy(7, 50_000)).unwrap();
     let gas = u128::from(out.gas_used);
-    assert_eq!(balance(&out.changes, OPERATOR_VAULT), U256::from(3 * gas));
+    let l1_gas = gas - 21_000;
+    assert_eq!(balance(&out.changes, OPERATOR_VAULT), U256::from(OPERATOR_FEE * 21_000));
+    assert_eq!(balance(&out.changes, DEFAULT_L1_FEE_VAULT), U256::from(7 * l1_gas));
     assert_eq!(balance(&out.changes, block_header().beneficiary), U256::ZERO);
-    assert_eq!(balance(&out.changes, SENDER), U256::from(ETHER - 10 * gas - 1));
+    assert_eq!(balance(&out.changes, SENDER), U256::from(ETHER - 7 * gas - 1));
 }
 
 #[test]
@@ -170,9 +176,9 @@ fn a_zero_base_fee_prices_l1_gas_at_one_wei_and_pays_no_l1_fee() {
     let out = run_with(&l2(), &header, &fees, transfer(21_000 + l1_gas)).unwrap();
     assert_eq!(out.gas_used, 21_000 + l1_gas);
     assert_eq!(balance(&out.changes, DEFAULT_L1_FEE_VAULT), U256::ZERO);
-    // Price min(1 gwei, 0 + 3 + 1) = 4: operator 3 per gas, coinbase 1 per gas.
+    // Price min(1 gwei, 0 + 1) = 1: all of it is tip (a zero base fee holds no operator fee).
     let gas = u128::from(out.gas_used);
-    assert_eq!(balance(&out.changes, OPERATOR_VAULT), U256::from(3 * gas));
+    assert_eq!(balance(&out.changes, OPERATOR_VAULT), U256::ZERO);
     assert_eq!(balance(&out.changes, block_header().beneficiary), U256::from(gas));
 }
 

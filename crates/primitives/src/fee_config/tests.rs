@@ -130,6 +130,16 @@ fn settings_parse_with_defaults_and_refuse_contradictions() {
 
     let no_vault = FeeSettings { operator_fee_per_gas: U128::from(1), ..FeeSettings::default() };
     assert_eq!(no_vault.validate(), Err(FeeSettingsError::OperatorFeeWithoutVault));
+    let vault = Some(Address::repeat_byte(0x0f));
+    let max = FeeSettings {
+        operator_fee_vault: vault,
+        operator_fee_per_gas: U128::from(u64::MAX),
+        ..FeeSettings::default()
+    };
+    assert_eq!(max.validate(), Ok(()));
+    let too_high =
+        FeeSettings { operator_fee_per_gas: U128::from(u64::MAX) + U128::from(1), ..max };
+    assert!(matches!(too_high.validate(), Err(FeeSettingsError::OperatorFeeTooHigh(_))));
     let mut zero = FeeSettings::default();
     zero.eip1559.elasticity_multiplier = 0;
     assert!(zero.validate().is_err());
