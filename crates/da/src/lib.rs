@@ -1,0 +1,10 @@
+//! The L2's data-availability payload (docs/da.md): how a batch's bytes travel to L1 in EIP-4844
+//! blobs and come back. Pure functions with no I/O, so the same code runs in the node, in
+//! followers rebuilding the L2 from L1, and later in the guest program.
+
+pub mod blob;
+
+pub use blob::{
+    BLOB_BYTES, BlobDecodeError, BlobEncodeError, FIELD_ELEMENTS_PER_BLOB, PAYLOAD_BYTES_PER_BLOB,
+    decode_blobs, encode_blobs,
+};
