@@ -3,8 +3,10 @@
 //! followers rebuilding the L2 from L1, and later in the guest program.
 
 pub mod blob;
+pub mod compress;
 
 pub use blob::{
     BLOB_BYTES, BlobDecodeError, BlobEncodeError, FIELD_ELEMENTS_PER_BLOB, PAYLOAD_BYTES_PER_BLOB,
     decode_blobs, encode_blobs,
 };
+pub use compress::{DecompressError, compress, decompress};
