@@ -4,9 +4,15 @@
 
 pub mod blob;
 pub mod compress;
+pub mod payload;
+pub mod varint;
 
 pub use blob::{
     BLOB_BYTES, BlobDecodeError, BlobEncodeError, FIELD_ELEMENTS_PER_BLOB, PAYLOAD_BYTES_PER_BLOB,
     decode_blobs, encode_blobs,
 };
 pub use compress::{DecompressError, compress, decompress};
+pub use payload::{
+    BlocksPayload, DaMode, PayloadBlock, PayloadDecodeError, PayloadEncodeError, SenderTransaction,
+    UnsignedTransaction, decode_blocks, encode_blocks,
+};

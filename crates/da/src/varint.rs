@@ -1,0 +1,94 @@
+//! Canonical LEB128 integers: seven bits per byte, least significant group first. Decoding
+//! refuses overlong forms (a final zero group after the first byte) and values past the type,
+//! so each number has one encoding.
+
+/// Why a varint was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum VarintError {
+    #[error("input ends inside a varint")]
+    Truncated,
+    #[error("varint has a redundant trailing zero group")]
+    Overlong,
+    #[error("varint exceeds {0} bits")]
+    Overflow(u32),
+}
+
+/// Appends `value` as LEB128.
+pub fn put(out: &mut Vec<u8>, mut value: u128) {
+    while value >= 0x80 {
+        out.push((value as u8 & 0x7f) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// Reads a LEB128 value of at most `bits` bits from the front of `input`, advancing it.
+pub fn take(input: &mut &[u8], bits: u32) -> Result<u128, VarintError> {
+    let mut value = 0u128;
+    let mut shift = 0u32;
+    loop {
+        let (&byte, rest) = input.split_first().ok_or(VarintError::Truncated)?;
+        *input = rest;
+        let group = u128::from(byte & 0x7f);
+        if shift >= bits || (shift > 0 && group >> (bits - shift).min(127) != 0) {
+            return Err(VarintError::Overflow(bits));
+        }
+        value |= group << shift;
+        if byte & 0x80 == 0 {
+            if byte == 0 && shift > 0 {
+                return Err(VarintError::Overlong);
+            }
+            return Ok(value);
+        }
+        shift += 7;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn known_encodings_and_refusals() {
+        let mut out = Vec::new();
+        put(&mut out, 300);
+        assert_eq!(out, [0xac, 0x02]);
+        assert_eq!(take(&mut &out[..], 64), Ok(300));
+        assert_eq!(take(&mut &[0x80, 0x00][..], 64), Err(VarintError::Overlong));
+        assert_eq!(take(&mut &[0x80][..], 64), Err(VarintError::Truncated));
+        let mut max = Vec::new();
+        put(&mut max, u128::from(u64::MAX));
+        assert_eq!(take(&mut &max[..], 64), Ok(u128::from(u64::MAX)));
+        let mut above = Vec::new();
+        put(&mut above, u128::from(u64::MAX) + 1);
+        assert_eq!(take(&mut &above[..], 64), Err(VarintError::Overflow(64)));
+        let mut top = Vec::new();
+        put(&mut top, u128::MAX);
+        assert_eq!(take(&mut &top[..], 128), Ok(u128::MAX));
+        assert!(take(&mut &[0xff; 20][..], 128).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn round_trip(value in any::<u128>()) {
+            let mut out = Vec::new();
+            put(&mut out, value);
+            let mut input = &out[..];
+            prop_assert_eq!(take(&mut input, 128), Ok(value));
+            prop_assert!(input.is_empty());
+        }
+
+        #[test]
+        fn u64_values_round_trip_and_larger_ones_are_refused(value in any::<u128>()) {
+            let mut out = Vec::new();
+            put(&mut out, value);
+            let decoded = take(&mut &out[..], 64);
+            if value <= u128::from(u64::MAX) {
+                prop_assert_eq!(decoded, Ok(value));
+            } else {
+                prop_assert_eq!(decoded, Err(VarintError::Overflow(64)));
+            }
+        }
+    }
+}
