@@ -14,6 +14,7 @@ import {IOnChainProposer} from "../src/l1/interfaces/IOnChainProposer.sol";
 import {ICommonBridge} from "../src/l1/interfaces/ICommonBridge.sol";
 import {BasaltFormats} from "../src/common/BasaltFormats.sol";
 import {Fixture} from "./utils/Fixture.sol";
+import {Vectors} from "./generated/Vectors.sol";
 import {MockVerifier} from "./utils/Mocks.sol";
 
 /// @notice A later version of the rollup that appends state (an upgrade that keeps the layout).
@@ -126,14 +127,15 @@ contract OnChainProposerTest is Fixture {
     function test_commitBatch_storesCommitmentAndEmits() public {
         setBlob();
         vm.expectEmit(true, false, false, true, address(rollup));
-        emit IOnChainProposer.BatchCommitted(1, stateRoot(1), bytes32(uint256(7)), bytes32(0), BLOB_HASH, bytes32(uint256(9)), 3);
+        emit IOnChainProposer.BatchCommitted(1, stateRoot(1), bytes32(uint256(7)), bytes32(0), BLOB_HASH, 1, bytes32(uint256(9)), 3);
         vm.prank(sequencer);
         rollup.commitBatch(1, stateRoot(1), bytes32(uint256(7)), bytes32(0), bytes32(uint256(9)), 3);
 
         IOnChainProposer.BatchCommitment memory b = rollup.getBatch(1);
         assertEq(b.newStateRoot, stateRoot(1), "root");
         assertEq(b.l1MessagesRoot, bytes32(uint256(7)), "messages root");
-        assertEq(b.blobVersionedHash, BLOB_HASH, "blob hash");
+        assertEq(b.blobVersionedHash, BLOB_HASH, "one blob's commitment is its versioned hash");
+        assertEq(b.blobCount, 1, "blob count");
         assertEq(b.lastBlockHash, bytes32(uint256(9)), "last block hash");
         assertEq(uint256(b.nonPrivilegedTxCount), 3, "tx count");
         assertEq(rollup.lastCommittedBatch(), 1, "last committed");
@@ -170,6 +172,41 @@ contract OnChainProposerTest is Fixture {
     function test_commitBatch_rollupModeRequiresBlob() public {
         vm.prank(sequencer);
         vm.expectRevert(IOnChainProposer.BlobRequired.selector);
+        rollup.commitBatch(1, stateRoot(1), 0, 0, 0, 0);
+    }
+
+    function test_commitBatch_manyBlobsAreCommittedInOrder() public {
+        // The Rust vectors whose batch starts from this fixture's genesis carry 2 and 6 blobs.
+        Vectors.Inputs[] memory v = Vectors.publicInputs();
+        uint256 checked = 0;
+        for (uint256 i = 0; i < v.length; i++) {
+            if (v[i].roots[0] != GENESIS_ROOT) continue;
+            deploySystem(false, false);
+            vm.blobhashes(v[i].blobVersionedHashes);
+            vm.blobBaseFee(0);
+            vm.prank(sequencer);
+            rollup.commitBatch(1, v[i].roots[1], v[i].roots[2], v[i].roots[3], v[i].roots[5], uint64(v[i].nonPrivilegedTxCount));
+            assertEq(rollup.publicInputs(1), v[i].encoded, "public inputs match the Rust vector");
+            assertEq(rollup.getBatch(1).blobCount, v[i].blobVersionedHashes.length, "blob count");
+
+            // The same blobs in another order are another commitment.
+            bytes32[] memory swapped = v[i].blobVersionedHashes;
+            (swapped[0], swapped[1]) = (swapped[1], swapped[0]);
+            assertTrue(BasaltFormats.blobsHash(swapped) != v[i].roots[4], "order is committed");
+            checked++;
+        }
+        assertEq(checked, 2, "both multi-blob vectors checked");
+    }
+
+    function test_commitBatch_refusesMoreBlobsThanABatchSpans() public {
+        uint256 max = rollup.MAX_BLOBS_PER_BATCH();
+        bytes32[] memory hashes = new bytes32[](max + 1);
+        for (uint256 i = 0; i < hashes.length; i++) {
+            hashes[i] = bytes32(uint256(BLOB_HASH) + i);
+        }
+        vm.blobhashes(hashes);
+        vm.prank(sequencer);
+        vm.expectRevert(abi.encodeWithSelector(IOnChainProposer.TooManyBlobs.selector, max + 1, max));
         rollup.commitBatch(1, stateRoot(1), 0, 0, 0, 0);
     }
 
@@ -310,7 +347,7 @@ contract OnChainProposerTest is Fixture {
                 finalStateRoot: keccak256("other"),
                 l1MessagesRoot: 0,
                 privilegedRollingHash: 0,
-                blobVersionedHash: BLOB_HASH,
+                blobsHash: BLOB_HASH,
                 lastBlockHash: keccak256(abi.encode("block", uint256(1))),
                 chainId: L2_CHAIN_ID,
                 nonPrivilegedTxCount: 0
@@ -583,7 +620,7 @@ contract OnChainProposerTest is Fixture {
                 finalStateRoot: stateRoot(1),
                 l1MessagesRoot: keccak256("m"),
                 privilegedRollingHash: rollup.getBatch(1).privilegedRollingHash,
-                blobVersionedHash: BLOB_HASH,
+                blobsHash: BLOB_HASH,
                 lastBlockHash: keccak256(abi.encode("block", uint256(1))),
                 chainId: L2_CHAIN_ID,
                 nonPrivilegedTxCount: 9

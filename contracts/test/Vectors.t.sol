@@ -73,7 +73,7 @@ contract VectorsTest is TestBase {
                     finalStateRoot: v[i].roots[1],
                     l1MessagesRoot: v[i].roots[2],
                     privilegedRollingHash: v[i].roots[3],
-                    blobVersionedHash: v[i].roots[4],
+                    blobsHash: v[i].roots[4],
                     lastBlockHash: v[i].roots[5],
                     chainId: v[i].chainId,
                     nonPrivilegedTxCount: v[i].nonPrivilegedTxCount
@@ -81,6 +81,7 @@ contract VectorsTest is TestBase {
             );
             assertEq(encoded, v[i].encoded, "encoding");
             assertEq(keccak256(encoded), v[i].digest, "digest");
+            assertEq(BasaltFormats.blobsHash(v[i].blobVersionedHashes), v[i].roots[4], "blobs hash");
         }
     }
 

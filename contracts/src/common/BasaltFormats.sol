@@ -29,6 +29,9 @@ library BasaltFormats {
     uint256 internal constant FLOOR_GAS_PER_TOKEN = 10;
     /// @notice Largest calldata a privileged transaction may carry (bytes).
     uint256 internal constant MAX_PRIVILEGED_CALLDATA = 120_000;
+    /// @notice Most blobs one batch may span: one L1 blob transaction, which EIP-7594 (Osaka) caps at
+    ///         MAX_BLOBS_PER_TX = 6 blobs.
+    uint256 internal constant MAX_BLOBS_PER_BATCH = 6;
     /// @notice EIP-712 domain type of attestations (the salt carries the verifier id).
     bytes32 internal constant EIP712_DOMAIN_TYPEHASH = keccak256(
         "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract,bytes32 salt)"
@@ -44,7 +47,7 @@ library BasaltFormats {
         bytes32 finalStateRoot;
         bytes32 l1MessagesRoot;
         bytes32 privilegedRollingHash;
-        bytes32 blobVersionedHash;
+        bytes32 blobsHash;
         bytes32 lastBlockHash;
         uint256 chainId;
         uint256 nonPrivilegedTxCount;
@@ -131,6 +134,18 @@ library BasaltFormats {
     function withCount(bytes32 digest, uint256 count) internal pure returns (bytes32) {
         uint256 low = uint256(digest) & ((uint256(1) << ROLLING_HASH_COUNT_SHIFT) - 1);
         return bytes32((count << ROLLING_HASH_COUNT_SHIFT) | low);
+    }
+
+    /// @notice Commitment to the blobs of a batch, in transaction order: 0 for none (validium); for versioned
+    ///         hashes h_0 … h_{n-1}, c_0 = h_0 and c_i = keccak(c_{i-1} ‖ h_i), the word being c_{n-1}. One
+    ///         blob's commitment is its versioned hash itself. Callers enforce MAX_BLOBS_PER_BATCH.
+    function blobsHash(bytes32[] memory versionedHashes) internal pure returns (bytes32 commitment) {
+        uint256 count = versionedHashes.length;
+        if (count == 0) return bytes32(0);
+        commitment = versionedHashes[0];
+        for (uint256 i = 1; i < count; i++) {
+            commitment = keccak256(abi.encodePacked(commitment, versionedHashes[i]));
+        }
     }
 
     /// @notice Number of privileged transactions covered by a rolling hash (its top 2 bytes).

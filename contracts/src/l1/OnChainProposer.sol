@@ -33,6 +33,8 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
     /// @notice L1 chain ids on which `devNoVerifier` is allowed (anvil/hardhat, geth --dev).
     uint256 public constant DEV_CHAIN_ID = 31_337;
     uint256 public constant GETH_DEV_CHAIN_ID = 1337;
+    /// @notice Most blobs one batch (one commit transaction) may carry: EIP-7594's MAX_BLOBS_PER_TX.
+    uint256 public constant MAX_BLOBS_PER_BATCH = BasaltFormats.MAX_BLOBS_PER_BATCH;
 
     /// @notice Chain id of the L2.
     uint256 public l2ChainId;
@@ -122,7 +124,8 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
 
     /// @inheritdoc IOnChainProposer
     /// @dev The number of privileged transactions the batch includes is the top 2 bytes of
-    ///      `privilegedRollingHash`. In rollup mode the transaction must carry the batch's blob. Forced
+    ///      `privilegedRollingHash`. In rollup mode the transaction carries the batch's blobs (1 to
+    ///      MAX_BLOBS_PER_BATCH), and the commitment covers all of them in order (`_transactionBlobs`). Forced
     ///      inclusion is decided here, at commit time: a batch with ordinary transactions is refused while the
     ///      first privileged transaction it leaves uncommitted is overdue.
     function commitBatch(
@@ -136,12 +139,7 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
         if (batchNumber != lastCommittedBatch + 1) revert UnexpectedBatchNumber(lastCommittedBatch + 1, batchNumber);
         if (newStateRoot == bytes32(0)) revert InvalidStateRoot();
 
-        bytes32 blobVersionedHash = blobhash(0);
-        if (validium) {
-            if (blobVersionedHash != bytes32(0)) revert BlobNotAllowed();
-        } else if (blobVersionedHash == bytes32(0)) {
-            revert BlobRequired();
-        }
+        (bytes32 blobsHash, uint8 blobCount) = _transactionBlobs();
 
         uint256 firstId = nextCommittedPrivilegedTxId;
         uint256 privilegedCount = BasaltFormats.rollingHashCount(privilegedRollingHash);
@@ -155,10 +153,11 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
             newStateRoot: newStateRoot,
             l1MessagesRoot: l1MessagesRoot,
             privilegedRollingHash: privilegedRollingHash,
-            blobVersionedHash: blobVersionedHash,
+            blobVersionedHash: blobsHash,
             lastBlockHash: lastBlockHash,
             nonPrivilegedTxCount: nonPrivilegedTxCount,
-            finalizedAt: 0
+            finalizedAt: 0,
+            blobCount: blobCount
         });
         lastCommittedBatch = batchNumber;
         nextCommittedPrivilegedTxId = firstId + privilegedCount;
@@ -168,7 +167,8 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
             newStateRoot,
             l1MessagesRoot,
             privilegedRollingHash,
-            blobVersionedHash,
+            blobsHash,
+            blobCount,
             lastBlockHash,
             nonPrivilegedTxCount
         );
@@ -380,6 +380,26 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
         if (result != VERIFIED_BY_COMMITTEE) revert VerifierDidNotAccept(verifierId, batchNumber);
     }
 
+    /// @dev The commitment to the blobs this transaction carries (EIP-4844 BLOBHASH reads index i until the
+    ///      first zero, i.e. past the last blob): `BasaltFormats.blobsHash` of their versioned hashes and their
+    ///      number. Rollup mode requires 1..MAX_BLOBS_PER_BATCH blobs, validium mode none (0, 0).
+    function _transactionBlobs() internal view returns (bytes32 blobsHash, uint8 blobCount) {
+        uint256 count = 0;
+        // Bounded by the transaction's blob list, which L1 caps (6 per transaction since Osaka).
+        while (blobhash(count) != bytes32(0)) count++;
+        if (validium) {
+            if (count != 0) revert BlobNotAllowed();
+            return (bytes32(0), 0);
+        }
+        if (count == 0) revert BlobRequired();
+        if (count > MAX_BLOBS_PER_BATCH) revert TooManyBlobs(count, MAX_BLOBS_PER_BATCH);
+        bytes32[] memory hashes = new bytes32[](count);
+        for (uint256 i = 0; i < count; i++) {
+            hashes[i] = blobhash(i);
+        }
+        return (BasaltFormats.blobsHash(hashes), uint8(count));
+    }
+
     function _publicInputs(bytes32 initialStateRoot, BatchCommitment storage batch)
         internal
         view
@@ -391,7 +411,7 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
                 finalStateRoot: batch.newStateRoot,
                 l1MessagesRoot: batch.l1MessagesRoot,
                 privilegedRollingHash: batch.privilegedRollingHash,
-                blobVersionedHash: batch.blobVersionedHash,
+                blobsHash: batch.blobVersionedHash,
                 lastBlockHash: batch.lastBlockHash,
                 chainId: l2ChainId,
                 nonPrivilegedTxCount: batch.nonPrivilegedTxCount

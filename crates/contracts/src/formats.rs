@@ -29,6 +29,9 @@ pub const TX_BASE_GAS: u64 = 21_000;
 pub const FLOOR_GAS_PER_TOKEN: u64 = 10;
 /// Largest calldata a privileged transaction may carry (bytes); `CommonBridge` refuses longer.
 pub const MAX_PRIVILEGED_CALLDATA: usize = 120_000;
+/// Most blobs one batch may span: one L1 blob transaction, which EIP-7594 (Osaka) caps at
+/// `MAX_BLOBS_PER_TX` = 6; `OnChainProposer.commitBatch` refuses more (`TooManyBlobs`).
+pub const MAX_BLOBS_PER_BATCH: usize = 6;
 /// EIP-712 domain type of attestations (the salt carries the verifier id).
 pub const EIP712_DOMAIN_TYPE: &str = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract,bytes32 salt)";
 /// EIP-712 struct type an attestation signs.
@@ -43,6 +46,9 @@ pub enum FormatError {
         "{0} privileged transactions exceed the {MAX_PRIVILEGED_TXS_PER_BATCH} one batch can include"
     )]
     TooManyPrivilegedTxs(usize),
+    /// A batch spans at most [`MAX_BLOBS_PER_BATCH`] blobs.
+    #[error("{0} blobs exceed the {MAX_BLOBS_PER_BATCH} one batch can span")]
+    TooManyBlobs(usize),
     /// Public inputs are exactly eight words.
     #[error("public inputs must be {PUBLIC_INPUTS_LEN} bytes, got {0}")]
     PublicInputsLength(usize),
@@ -153,6 +159,22 @@ pub fn privileged_rolling_hash(hashes: &[B256]) -> Result<B256, FormatError> {
     let mut out = keccak256(hashes.concat());
     out[0..2].copy_from_slice(&(count as u16).to_be_bytes());
     Ok(out)
+}
+
+/// Commitment to the blobs of a batch (`BasaltFormats.blobsHash`), from the EIP-4844 versioned
+/// hashes in the commit transaction's order (its `blobVersionedHashes`): zero for none (validium);
+/// else `c_0 = h_0`, `c_i = keccak(c_{i-1} ‖ h_i)`, the commitment being `c_{n-1}`, so one blob's
+/// commitment is its versioned hash. Errors with [`FormatError::TooManyBlobs`] above
+/// [`MAX_BLOBS_PER_BATCH`] hashes, which `commitBatch` refuses.
+pub fn blobs_hash(versioned_hashes: &[B256]) -> Result<B256, FormatError> {
+    if versioned_hashes.len() > MAX_BLOBS_PER_BATCH {
+        return Err(FormatError::TooManyBlobs(versioned_hashes.len()));
+    }
+    let mut hashes = versioned_hashes.iter();
+    let Some(first) = hashes.next() else {
+        return Ok(B256::ZERO);
+    };
+    Ok(hashes.fold(*first, |chain, next| keccak256([chain.as_slice(), next.as_slice()].concat())))
 }
 
 /// Number of privileged transactions a rolling hash covers (its top 2 bytes).
@@ -284,8 +306,9 @@ pub struct PublicInputs {
     pub l1_messages_root: B256,
     /// Rolling hash of the privileged transactions the batch includes.
     pub privileged_rolling_hash: B256,
-    /// Versioned hash of the batch's blob; zero in validium mode.
-    pub blob_versioned_hash: B256,
+    /// Commitment to the batch's blobs ([`blobs_hash`]): the versioned hash of a single blob, a
+    /// hash chain over several; zero in validium mode.
+    pub blobs_hash: B256,
     /// Hash of the batch's last block.
     pub last_block_hash: B256,
     /// Chain id of the L2.
@@ -303,7 +326,7 @@ impl PublicInputs {
             self.final_state_root,
             self.l1_messages_root,
             self.privileged_rolling_hash,
-            self.blob_versioned_hash,
+            self.blobs_hash,
             self.last_block_hash,
             B256::from(U256::from(self.chain_id)),
             B256::from(U256::from(self.non_privileged_tx_count)),
@@ -335,7 +358,7 @@ impl PublicInputs {
             final_state_root: word(1),
             l1_messages_root: word(2),
             privileged_rolling_hash: word(3),
-            blob_versioned_hash: word(4),
+            blobs_hash: word(4),
             last_block_hash: word(5),
             chain_id: small(6, "chain_id")?,
             non_privileged_tx_count: small(7, "non_privileged_tx_count")?,
@@ -371,6 +394,28 @@ mod tests {
     }
 
     #[test]
+    fn blobs_hash_of_one_blob_is_its_versioned_hash() {
+        let h = B256::left_padding_from(&[0x01]);
+        assert_eq!(blobs_hash(&[h]).unwrap(), h);
+        assert_eq!(blobs_hash(&[]).unwrap(), B256::ZERO);
+    }
+
+    #[test]
+    fn blobs_hash_chains_in_order_and_caps_the_count() {
+        let hashes: Vec<B256> = (1..=3u8).map(B256::repeat_byte).collect();
+        let two = keccak256([hashes[0].as_slice(), hashes[1].as_slice()].concat());
+        let three = keccak256([two.as_slice(), hashes[2].as_slice()].concat());
+        assert_eq!(blobs_hash(&hashes[..2]).unwrap(), two);
+        assert_eq!(blobs_hash(&hashes).unwrap(), three);
+        let swapped = [hashes[1], hashes[0], hashes[2]];
+        assert_ne!(blobs_hash(&swapped).unwrap(), three, "order is committed");
+        let max = vec![B256::repeat_byte(1); MAX_BLOBS_PER_BATCH];
+        assert!(blobs_hash(&max).is_ok());
+        let over = vec![B256::repeat_byte(1); MAX_BLOBS_PER_BATCH + 1];
+        assert_eq!(blobs_hash(&over), Err(FormatError::TooManyBlobs(MAX_BLOBS_PER_BATCH + 1)));
+    }
+
+    #[test]
     fn every_leaf_of_every_tree_size_has_a_valid_proof() {
         for n in 1..=17u8 {
             let leaves: Vec<B256> = (0..n).map(|i| keccak256([i])).collect();
@@ -400,7 +445,7 @@ mod tests {
             final_state_root: B256::repeat_byte(2),
             l1_messages_root: B256::repeat_byte(3),
             privileged_rolling_hash: B256::repeat_byte(4),
-            blob_versioned_hash: B256::repeat_byte(5),
+            blobs_hash: B256::repeat_byte(5),
             last_block_hash: B256::repeat_byte(6),
             chain_id: 7,
             non_privileged_tx_count: 8,

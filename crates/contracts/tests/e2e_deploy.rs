@@ -318,7 +318,7 @@ async fn validium_batch_verifies_with_rust_computed_attestation() {
         final_state_root: final_root,
         l1_messages_root: B256::ZERO,
         privileged_rolling_hash: rolling,
-        blob_versioned_hash: B256::ZERO,
+        blobs_hash: B256::ZERO,
         last_block_hash: last_block,
         chain_id: d.l2_chain_id,
         non_privileged_tx_count: 3,

@@ -14,14 +14,17 @@ use alloy_primitives::{Address, B256, U256, address, hex, keccak256};
 use basalt_contracts::{
     bindings::L2Bridge,
     formats::{
-        self, ETH_TOKEN, L2_BRIDGE, MessageMerkleTree, PrivilegedTxFields, PublicInputs,
-        apply_alias, attestation_digest, l1_message_hash, min_gas_limit, privileged_rolling_hash,
-        withdrawal_data, withdrawal_leaf,
+        self, ETH_TOKEN, L2_BRIDGE, MAX_BLOBS_PER_BATCH, MessageMerkleTree, PrivilegedTxFields,
+        PublicInputs, apply_alias, attestation_digest, blobs_hash, l1_message_hash, min_gas_limit,
+        privileged_rolling_hash, withdrawal_data, withdrawal_leaf,
     },
 };
 use serde_json::{Value, json};
 
 const L2_CHAIN_ID: u64 = 12_212_759;
+/// The genesis state root of the forge `Fixture` (`keccak256("genesis state root")`), so the forge
+/// test can commit the multi-blob cases and compare `publicInputs(1)` with these vectors.
+const FIXTURE_GENESIS_ROOT: &[u8] = b"genesis state root";
 
 fn contracts_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../contracts")
@@ -61,6 +64,17 @@ fn privileged_txs() -> Vec<PrivilegedTxFields> {
             data: (0..100u8).collect(),
         },
     ]
+}
+
+/// Plausible EIP-4844 versioned hashes (version byte 0x01, then 31 hash bytes).
+fn versioned_hashes(count: u8) -> Vec<B256> {
+    (0..count)
+        .map(|i| {
+            let mut hash = keccak256([b'b', i]);
+            hash[0] = 0x01;
+            hash
+        })
+        .collect()
 }
 
 fn hex_list(items: &[B256]) -> Value {
@@ -161,13 +175,25 @@ fn build_vectors() -> Value {
         })
         .collect();
 
+    // Each case with the blob versioned hashes its commit transaction carried: one, none (validium),
+    // two, and the most a batch may span. The last two start from the forge fixture's genesis.
+    let multi_blob = |count: u8| PublicInputs {
+        initial_state_root: keccak256(FIXTURE_GENESIS_ROOT),
+        final_state_root: keccak256([b's', count]),
+        l1_messages_root: keccak256([b'm', count]),
+        privileged_rolling_hash: B256::ZERO,
+        blobs_hash: blobs_hash(&versioned_hashes(count)).unwrap(),
+        last_block_hash: keccak256([b'l', count]),
+        chain_id: L2_CHAIN_ID,
+        non_privileged_tx_count: 1000 + u64::from(count),
+    };
     let inputs_cases = [
         PublicInputs {
             initial_state_root: keccak256(b"genesis"),
             final_state_root: keccak256(b"batch 1"),
             l1_messages_root: B256::ZERO,
             privileged_rolling_hash: privileged_rolling_hash(&tx_hashes).unwrap(),
-            blob_versioned_hash: B256::left_padding_from(&[0x01]),
+            blobs_hash: B256::left_padding_from(&[0x01]),
             last_block_hash: keccak256(b"block 12"),
             chain_id: L2_CHAIN_ID,
             non_privileged_tx_count: 42,
@@ -177,21 +203,31 @@ fn build_vectors() -> Value {
             final_state_root: B256::repeat_byte(0xee),
             l1_messages_root: B256::repeat_byte(0xdd),
             privileged_rolling_hash: B256::ZERO,
-            blob_versioned_hash: B256::ZERO,
+            blobs_hash: B256::ZERO,
             last_block_hash: B256::repeat_byte(0xcc),
             chain_id: u64::MAX,
             non_privileged_tx_count: u64::MAX,
         },
+        multi_blob(2),
+        multi_blob(MAX_BLOBS_PER_BATCH as u8),
+    ];
+    let case_blobs = [
+        vec![B256::left_padding_from(&[0x01])],
+        vec![],
+        versioned_hashes(2),
+        versioned_hashes(MAX_BLOBS_PER_BATCH as u8),
     ];
     let public_inputs: Vec<Value> = inputs_cases
         .iter()
-        .map(|p| {
+        .zip(&case_blobs)
+        .map(|(p, blobs)| {
             json!({
+                "blob_versioned_hashes": hex_list(blobs),
                 "initial_state_root": p.initial_state_root.to_string(),
                 "final_state_root": p.final_state_root.to_string(),
                 "l1_messages_root": p.l1_messages_root.to_string(),
                 "privileged_rolling_hash": p.privileged_rolling_hash.to_string(),
-                "blob_versioned_hash": p.blob_versioned_hash.to_string(),
+                "blobs_hash": p.blobs_hash.to_string(),
                 "last_block_hash": p.last_block_hash.to_string(),
                 "chain_id": p.chain_id.to_string(),
                 "non_privileged_tx_count": p.non_privileged_tx_count.to_string(),
@@ -297,7 +333,7 @@ fn render_solidity(v: &Value) -> String {
     writeln!(w, "    struct Message {{\n        address from;\n        bytes32 data;\n        uint256 messageId;\n        bytes32 hash;\n    }}\n").unwrap();
     writeln!(w, "    struct Withdrawal {{\n        address tokenL1;\n        address tokenL2;\n        address recipient;\n        uint256 amount;\n        uint256 messageId;\n        bytes32 data;\n        bytes32 leaf;\n    }}\n").unwrap();
     writeln!(w, "    struct Tree {{\n        bytes32[] leaves;\n        bytes32 root;\n        bytes32[][] proofs;\n    }}\n").unwrap();
-    writeln!(w, "    struct Inputs {{\n        bytes32[6] roots;\n        uint256 chainId;\n        uint256 nonPrivilegedTxCount;\n        bytes encoded;\n        bytes32 digest;\n    }}\n").unwrap();
+    writeln!(w, "    struct Inputs {{\n        bytes32[6] roots;\n        uint256 chainId;\n        uint256 nonPrivilegedTxCount;\n        bytes encoded;\n        bytes32 digest;\n        bytes32[] blobVersionedHashes;\n    }}\n").unwrap();
     writeln!(
         w,
         "    struct MinGas {{\n        bytes data;\n        uint256 minGasLimit;\n    }}\n"
@@ -401,7 +437,7 @@ fn render_solidity(v: &Value) -> String {
             "final_state_root",
             "l1_messages_root",
             "privileged_rolling_hash",
-            "blob_versioned_hash",
+            "blobs_hash",
             "last_block_hash",
         ]
         .iter()
@@ -410,13 +446,14 @@ fn render_solidity(v: &Value) -> String {
         .join(", ");
         writeln!(
             w,
-            "        out[{i}] = Inputs([{roots}], {}, {}, {}, {});",
+            "        out[{i}] = Inputs([{roots}], {}, {}, {}, {}, new bytes32[](0));",
             s(&p["chain_id"]),
             s(&p["non_privileged_tx_count"]),
             hexlit(&p["encoded"]),
             b32(&p["digest"])
         )
         .unwrap();
+        b32_array(w, &format!("out[{i}].blobVersionedHashes"), &p["blob_versioned_hashes"]);
     }
     writeln!(w, "    }}\n").unwrap();
 
@@ -536,6 +573,10 @@ fn committed_vectors_recompute_in_rust() {
         let inputs = PublicInputs::decode(&encoded).unwrap();
         assert_eq!(inputs.final_state_root, b(&p["final_state_root"]));
         assert_eq!(inputs.digest(), b(&p["digest"]));
+        let blobs: Vec<B256> =
+            p["blob_versioned_hashes"].as_array().unwrap().iter().map(b).collect();
+        assert_eq!(blobs_hash(&blobs).unwrap(), b(&p["blobs_hash"]));
+        assert_eq!(inputs.blobs_hash, b(&p["blobs_hash"]));
     }
     for g in v["min_gas_limits"].as_array().unwrap() {
         let data = hex::decode(g["data"].as_str().unwrap()).unwrap();

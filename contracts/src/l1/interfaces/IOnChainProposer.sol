@@ -7,9 +7,15 @@ pragma solidity ^0.8.24;
 ///         a committee vouched for it.
 interface IOnChainProposer {
     /// @notice What L1 stores about a committed batch.
+    /// @param blobVersionedHash The batch's blob commitment `BasaltFormats.blobsHash` over the versioned hashes
+    ///                    of its commit transaction's blobs: the one blob's versioned hash, a hash chain over
+    ///                    several, 0 in validium mode. (Named for the one-blob case, which it still equals;
+    ///                    renaming stored state is not upgrade-safe.)
     /// @param finalizedAt When the batch is (or became) final: 0 until verified; the verification time for
     ///                    a validity proof; verification time + finalization delay for committee proofs only
     ///                    (never earlier than the previous batch's).
+    /// @param blobCount   Number of blobs the batch spans (0 in validium mode, and for batches committed before
+    ///                    this field was appended, which carried one blob in rollup mode).
     struct BatchCommitment {
         bytes32 newStateRoot;
         bytes32 l1MessagesRoot;
@@ -18,6 +24,8 @@ interface IOnChainProposer {
         bytes32 lastBlockHash;
         uint64 nonPrivilegedTxCount;
         uint64 finalizedAt;
+        // ---- appended in the multi-blob upgrade (issue 11) ----
+        uint8 blobCount;
     }
 
     /// @notice Parameters of `initialize`.
@@ -56,12 +64,16 @@ interface IOnChainProposer {
         uint64 exitWindowFloor;
     }
 
+    /// @notice Batch committed. `blobsHash` commits to the versioned hashes of the commit transaction's
+    ///         `blobCount` blobs (`BasaltFormats.blobsHash`; 0 and 0 in validium mode): a follower recomputes
+    ///         it from the transaction's `blobVersionedHashes`.
     event BatchCommitted(
         uint256 indexed batchNumber,
         bytes32 newStateRoot,
         bytes32 l1MessagesRoot,
         bytes32 privilegedRollingHash,
-        bytes32 blobVersionedHash,
+        bytes32 blobsHash,
+        uint8 blobCount,
         bytes32 lastBlockHash,
         uint64 nonPrivilegedTxCount
     );
@@ -84,6 +96,8 @@ interface IOnChainProposer {
     error BlobRequired();
     /// @notice Validium mode: the commit transaction carries a blob.
     error BlobNotAllowed();
+    /// @notice Rollup mode: the commit transaction carries more blobs than one batch may span.
+    error TooManyBlobs(uint256 count, uint256 max);
     /// @notice The committed rolling hash differs from the bridge's pending queue for that count.
     error PrivilegedHashMismatch(bytes32 expected, bytes32 got);
     error NoBatchesToVerify();
