@@ -19,6 +19,42 @@ pub enum DecompressError {
     Invalid(String),
     #[error("payload decompresses to more than {max} bytes")]
     TooLarge { max: usize },
+    #[error("unknown codec byte {0}")]
+    UnknownCodec(u8),
+}
+
+/// Codec byte of a batch's data: the payload follows as it is.
+pub const CODEC_RAW: u8 = 0;
+/// Codec byte of a batch's data: the payload follows brotli-compressed ([`compress`]).
+pub const CODEC_BROTLI: u8 = 1;
+
+/// A batch's data as it goes into its blobs: one codec byte, then the payload compressed with
+/// [`compress`] or, when that is not shorter (data that does not compress), the payload itself.
+/// So the result is never longer than the payload plus one byte, which the block data bound
+/// relies on (`payload::max_block_payload_bytes`).
+pub fn encode_compressed(payload: &[u8]) -> Vec<u8> {
+    let compressed = compress(payload);
+    let (codec, body) = if compressed.len() < payload.len() {
+        (CODEC_BROTLI, &compressed[..])
+    } else {
+        (CODEC_RAW, payload)
+    };
+    let mut out = Vec::with_capacity(1 + body.len());
+    out.push(codec);
+    out.extend_from_slice(body);
+    out
+}
+
+/// The payload in a batch's data written by [`encode_compressed`], at most `max` bytes of it.
+/// Refuses an unknown codec byte, empty data, and everything [`decompress`] refuses.
+pub fn decode_compressed(data: &[u8], max: usize) -> Result<Vec<u8>, DecompressError> {
+    match data.split_first() {
+        Some((&CODEC_BROTLI, body)) => decompress(body, max),
+        Some((&CODEC_RAW, body)) if body.len() <= max => Ok(body.to_vec()),
+        Some((&CODEC_RAW, _)) => Err(DecompressError::TooLarge { max }),
+        Some((&codec, _)) => Err(DecompressError::UnknownCodec(codec)),
+        None => Err(DecompressError::Invalid("no codec byte".into())),
+    }
 }
 
 /// `payload` compressed with brotli (quality 11, 2^24-byte window).
@@ -114,7 +150,42 @@ mod tests {
         assert!(matches!(decompress(&trailing, 1 << 24), Err(DecompressError::Invalid(_))));
     }
 
+    #[test]
+    fn batch_data_is_compressed_when_that_is_shorter_and_never_grows_by_more_than_a_byte() {
+        let repetitive = vec![7u8; 10_000];
+        let data = encode_compressed(&repetitive);
+        assert_eq!(data[0], CODEC_BROTLI);
+        assert!(data.len() < 100, "{}", data.len());
+        assert_eq!(decode_compressed(&data, repetitive.len()).unwrap(), repetitive);
+        // Bytes with no structure do not compress: written raw.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let noise: Vec<u8> = (0..50_000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state as u8
+            })
+            .collect();
+        let data = encode_compressed(&noise);
+        assert_eq!((data[0], data.len()), (CODEC_RAW, noise.len() + 1));
+        assert_eq!(decode_compressed(&data, noise.len()).unwrap(), noise);
+        assert_eq!(
+            decode_compressed(&data, noise.len() - 1),
+            Err(DecompressError::TooLarge { max: noise.len() - 1 })
+        );
+        assert_eq!(decode_compressed(&[2, 0], 10), Err(DecompressError::UnknownCodec(2)));
+        assert!(decode_compressed(&[], 10).is_err());
+    }
+
     proptest! {
+        #[test]
+        fn batch_data_round_trips(payload in prop::collection::vec(any::<u8>(), 0..5_000)) {
+            let data = encode_compressed(&payload);
+            prop_assert!(data.len() <= payload.len() + 1);
+            prop_assert_eq!(decode_compressed(&data, payload.len()).unwrap(), payload);
+        }
+
         #[test]
         fn round_trip(payload in prop::collection::vec(any::<u8>(), 0..20_000)) {
             prop_assert_eq!(decompress(&compress(&payload), payload.len()).unwrap(), payload);

@@ -11,8 +11,8 @@ pub use blob::{
     BLOB_BYTES, BlobDecodeError, BlobEncodeError, FIELD_ELEMENTS_PER_BLOB, PAYLOAD_BYTES_PER_BLOB,
     decode_blobs, encode_blobs,
 };
-pub use compress::{DecompressError, compress, decompress};
+pub use compress::{DecompressError, compress, decode_compressed, decompress, encode_compressed};
 pub use payload::{
-    BlocksPayload, DaMode, PayloadBlock, PayloadDecodeError, PayloadEncodeError, SenderTransaction,
-    UnsignedTransaction, decode_blocks, encode_blocks,
+    BlockDataBudget, BlocksPayload, DaMode, PayloadBlock, PayloadDecodeError, PayloadEncodeError,
+    SenderTransaction, UnsignedTransaction, decode_blocks, encode_blocks, max_block_payload_bytes,
 };

@@ -10,6 +10,7 @@
 //! integers as LEB128 varints, repeated addresses as table indexes. Decoding is total: any input
 //! gives a payload or an error, never a panic, and allocations are bounded by the input size.
 
+mod budget;
 mod columns;
 #[cfg(test)]
 mod tests;
@@ -106,4 +107,5 @@ pub enum PayloadDecodeError {
     TrailingBytes(usize),
 }
 
+pub use budget::{BlockDataBudget, PAYLOAD_HEADER_BOUND, max_block_payload_bytes};
 pub use columns::{decode_blocks, encode_blocks};

@@ -280,8 +280,100 @@ fn payload() -> impl Strategy<Value = BlocksPayload> {
     })
 }
 
+/// Counts `tx` in `budget` through the `Transaction` trait, as the block producer does.
+fn add(budget: &mut BlockDataBudget, tx: &SenderTransaction) -> bool {
+    match &tx.transaction {
+        UnsignedTransaction::Legacy(t) => budget.try_add(tx.sender, t),
+        UnsignedTransaction::Eip2930(t) => budget.try_add(tx.sender, t),
+        UnsignedTransaction::Eip1559(t) => budget.try_add(tx.sender, t),
+        UnsignedTransaction::Eip7702(t) => budget.try_add(tx.sender, t),
+    }
+}
+
+/// The sum of each block's bound, counted alone, plus the header bound.
+fn bound(payload: &BlocksPayload, limit: usize) -> usize {
+    let blocks: usize = payload
+        .blocks
+        .iter()
+        .map(|block| {
+            let mut budget = BlockDataBudget::new(limit, block.beneficiary, &block.fees).unwrap();
+            for tx in &block.transactions {
+                assert!(add(&mut budget, tx), "the limit is far above these blocks");
+            }
+            budget.bytes()
+        })
+        .sum();
+    blocks + PAYLOAD_HEADER_BOUND
+}
+
+#[test]
+fn the_block_data_bound_holds_for_one_block_and_for_a_batch_of_them() {
+    let limit = max_block_payload_bytes(6);
+    let payload = sample();
+    assert!(encode_blocks(&payload).unwrap().len() <= bound(&payload, limit));
+    for block in &payload.blocks {
+        let alone = BlocksPayload { blocks: vec![block.clone()], ..payload.clone() };
+        assert!(encode_blocks(&alone).unwrap().len() <= bound(&alone, limit));
+    }
+    // A realistic block: 100 senders paying fresh recipients. The bound stays within a few
+    // bytes per transaction of the real encoding, and far below the signed transactions.
+    let transactions: Vec<SenderTransaction> =
+        (0..1_000u32).map(|i| transfer((i % 100) as u8, u64::from(i / 100), 0, 1)).collect();
+    let transactions = transactions
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut tx)| {
+            if let UnsignedTransaction::Eip1559(t) = &mut tx.transaction {
+                let mut to = [0u8; 20];
+                to[..8].copy_from_slice(&(i as u64 + 1_000).to_be_bytes());
+                t.to = TxKind::Call(Address::from(to));
+            }
+            tx
+        })
+        .collect();
+    let busy = BlocksPayload { blocks: vec![block(100, transactions)], ..payload };
+    let encoded = encode_blocks(&busy).unwrap().len();
+    let bounded = bound(&busy, limit);
+    assert!(encoded <= bounded && bounded - encoded < 6 * 1_000, "{encoded} vs {bounded}");
+}
+
+#[test]
+fn a_full_budget_refuses_and_stays_as_it_was() {
+    let fees = fees(1);
+    let beneficiary = Address::repeat_byte(0xcb);
+    let limit = 400;
+    let empty = BlockDataBudget::new(limit, beneficiary, &fees).unwrap();
+    assert!(BlockDataBudget::new(50, beneficiary, &fees).is_none(), "the block's own fields");
+    let mut budget = empty.clone();
+    assert!(add(&mut budget, &transfer(1, 0, 2, 5)));
+    let first = budget.bytes() - empty.bytes();
+    // The next one of the same sender costs less (indexed sender, next nonce) but not nothing.
+    assert!(add(&mut budget, &transfer(1, 1, 2, 5)));
+    let second = budget.bytes() - empty.bytes() - first;
+    assert!(0 < second && second < first, "{first} then {second}");
+    let mut nonce = 2;
+    while add(&mut budget, &transfer(1, nonce, 2, 5)) {
+        nonce += 1;
+    }
+    let full = budget.clone();
+    assert!(budget.remaining() < second);
+    assert!(!add(&mut budget, &transfer(1, nonce, 2, 5)));
+    assert_eq!((budget.bytes(), budget.remaining()), (full.bytes(), full.remaining()));
+    assert_eq!(budget.bytes() + budget.remaining(), limit);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn the_block_data_bound_is_never_below_the_encoding(payload in payload()) {
+        let encoded = encode_blocks(&payload).unwrap().len();
+        prop_assert!(encoded <= bound(&payload, max_block_payload_bytes(6)));
+        for block in &payload.blocks {
+            let alone = BlocksPayload { blocks: vec![block.clone()], ..payload.clone() };
+            prop_assert!(encode_blocks(&alone).unwrap().len() <= bound(&alone, max_block_payload_bytes(6)));
+        }
+    }
 
     #[test]
     fn any_batch_round_trips(payload in payload()) {
