@@ -11,7 +11,9 @@
 //! gives a payload or an error, never a panic, and allocations are bounded by the input size.
 
 mod budget;
+mod column_io;
 mod columns;
+mod state_diff;
 #[cfg(test)]
 mod tests;
 
@@ -88,6 +90,8 @@ pub enum PayloadEncodeError {
     WrongChainId { number: u64, expected: u64, found: u64 },
     #[error("the batch holds more than 2^32 addresses or transactions")]
     TooLarge,
+    #[error("invalid state diff: {0}")]
+    InvalidStateDiff(String),
 }
 
 /// Why bytes are not a payload.
@@ -101,6 +105,8 @@ pub enum PayloadDecodeError {
     UnknownMode(u8),
     #[error("the {0} payload is not a blocks payload")]
     NotBlocks(&'static str),
+    #[error("the {0} payload is not a state-diff payload")]
+    NotStateDiff(&'static str),
     #[error("{column}: {reason}")]
     Column { column: &'static str, reason: String },
     #[error("{0} bytes after the payload")]
@@ -109,3 +115,7 @@ pub enum PayloadDecodeError {
 
 pub use budget::{BlockDataBudget, PAYLOAD_HEADER_BOUND, max_block_payload_bytes};
 pub use columns::{decode_blocks, encode_blocks};
+pub use state_diff::{
+    AccountDiff, Change, ChangeValue, SlotDiff, SlotKey, StateDiffPayload, decode_state_diff,
+    encode_state_diff, mapping_slot,
+};

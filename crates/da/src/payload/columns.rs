@@ -9,11 +9,12 @@
 //! transaction types, senders, nonces, gas limits, prices, recipients, raw recipients, values,
 //! input lengths, inputs, access and authorization lists. Every column must be read to its end.
 
+use super::column_io::{ColumnReader, ColumnWriter, column_error};
 use super::*;
 use crate::varint;
 use alloy_eips::{eip2930::AccessList, eip7702::SignedAuthorization};
-use alloy_primitives::{Bytes, TxKind, U256};
-use alloy_rlp::{Decodable, Encodable};
+use alloy_primitives::{Bytes, TxKind};
+use alloy_rlp::Encodable;
 use std::collections::HashMap;
 
 const LEGACY_EIP155: u8 = 0x00;
@@ -50,12 +51,7 @@ const COLUMN_NAMES: [&str; 15] = [
     "lists",
 ];
 
-#[derive(Default)]
-struct Columns {
-    cols: [Vec<u8>; 15],
-}
-
-/// Indexes into [`Columns::cols`], named.
+/// Indexes of the columns, named.
 mod col {
     pub const ADDRESSES: usize = 0;
     pub const BLOCKS: usize = 1;
@@ -74,16 +70,6 @@ mod col {
     pub const LISTS: usize = 14;
 }
 
-impl Columns {
-    fn varint(&mut self, column: usize, value: impl Into<u128>) {
-        varint::put(&mut self.cols[column], value.into());
-    }
-
-    fn bytes(&mut self, column: usize, bytes: &[u8]) {
-        self.cols[column].extend_from_slice(bytes);
-    }
-}
-
 /// The batch's address table: coinbases, senders, and recipients that appear more than once
 /// or also send, in order of first appearance. Other recipients are written whole.
 struct AddressTable {
@@ -91,7 +77,10 @@ struct AddressTable {
 }
 
 impl AddressTable {
-    fn build(payload: &BlocksPayload, columns: &mut Columns) -> Result<Self, PayloadEncodeError> {
+    fn build(
+        payload: &BlocksPayload,
+        columns: &mut ColumnWriter<15>,
+    ) -> Result<Self, PayloadEncodeError> {
         let mut recipient_uses: HashMap<Address, u32> = HashMap::new();
         for tx in payload.blocks.iter().flat_map(|block| &block.transactions) {
             if let Some(to) = recipient(&tx.transaction) {
@@ -101,15 +90,16 @@ impl AddressTable {
         let senders: std::collections::HashSet<Address> =
             payload.blocks.iter().flat_map(|b| &b.transactions).map(|tx| tx.sender).collect();
         let mut table = Self { index: HashMap::new() };
-        let mut add = |address: Address, columns: &mut Columns| -> Result<(), PayloadEncodeError> {
-            if !table.index.contains_key(&address) {
-                let next =
-                    u32::try_from(table.index.len()).map_err(|_| PayloadEncodeError::TooLarge)?;
-                table.index.insert(address, next);
-                columns.bytes(col::ADDRESSES, address.as_slice());
-            }
-            Ok(())
-        };
+        let mut add =
+            |address: Address, columns: &mut ColumnWriter<15>| -> Result<(), PayloadEncodeError> {
+                if !table.index.contains_key(&address) {
+                    let next = u32::try_from(table.index.len())
+                        .map_err(|_| PayloadEncodeError::TooLarge)?;
+                    table.index.insert(address, next);
+                    columns.bytes(col::ADDRESSES, address.as_slice());
+                }
+                Ok(())
+            };
         for block in &payload.blocks {
             add(block.beneficiary, columns)?;
             for tx in &block.transactions {
@@ -140,7 +130,7 @@ fn recipient(tx: &UnsignedTransaction) -> Option<Address> {
 
 /// Writes `payload` in the layout above. Deterministic: one payload, one byte string.
 pub fn encode_blocks(payload: &BlocksPayload) -> Result<Vec<u8>, PayloadEncodeError> {
-    let mut columns = Columns::default();
+    let mut columns = ColumnWriter::new();
     let table = AddressTable::build(payload, &mut columns)?;
     let mut next_nonce: HashMap<u32, u64> = HashMap::new();
     let mut previous: Option<(u64, &FeeConfig)> = None;
@@ -190,15 +180,12 @@ pub fn encode_blocks(payload: &BlocksPayload) -> Result<Vec<u8>, PayloadEncodeEr
     {
         varint::put(&mut out, value.into());
     }
-    for column in &columns.cols {
-        varint::put(&mut out, column.len() as u128);
-        out.extend_from_slice(column);
-    }
+    columns.finish(&mut out);
     Ok(out)
 }
 
 fn encode_transaction(
-    columns: &mut Columns,
+    columns: &mut ColumnWriter<15>,
     table: &AddressTable,
     chain_id: u64,
     number: u64,
@@ -270,9 +257,7 @@ fn encode_transaction(
             }
         },
     }
-    let value = value.to_be_bytes_trimmed_vec();
-    columns.bytes(col::VALUES, &[value.len() as u8]);
-    columns.bytes(col::VALUES, &value);
+    columns.trimmed(col::VALUES, value);
     columns.varint(col::INPUT_LENGTHS, input.len() as u64);
     columns.bytes(col::INPUTS, input);
     Ok(())
@@ -297,19 +282,7 @@ pub fn decode_blocks(bytes: &[u8]) -> Result<BlocksPayload, PayloadDecodeError> 
         *value = varint::take(&mut rest, 64).map_err(|e| column_error("header", e))? as u64;
     }
     let [chain_id, first_block, block_count, address_count] = header;
-    let mut reader = Reader { cols: [&[]; 15] };
-    for (index, slot) in reader.cols.iter_mut().enumerate() {
-        let name = COLUMN_NAMES[index];
-        let len = varint::take(&mut rest, 64).map_err(|e| column_error(name, e))?;
-        let len = usize::try_from(len).ok().filter(|len| *len <= rest.len());
-        let len = len.ok_or_else(|| column_error(name, "length beyond the payload"))?;
-        let (column, after) = rest.split_at(len);
-        *slot = column;
-        rest = after;
-    }
-    if !rest.is_empty() {
-        return Err(PayloadDecodeError::TrailingBytes(rest.len()));
-    }
+    let mut reader = ColumnReader::split(rest, &COLUMN_NAMES)?;
     let addresses: Vec<Address> = {
         let raw = reader.cols[col::ADDRESSES];
         if u64::try_from(raw.len()).ok() != address_count.checked_mul(20) {
@@ -362,14 +335,12 @@ pub fn decode_blocks(bytes: &[u8]) -> Result<BlocksPayload, PayloadDecodeError> 
             transactions,
         });
     }
-    if let Some(index) = reader.cols.iter().position(|column| !column.is_empty()) {
-        return Err(column_error(COLUMN_NAMES[index], "bytes left after the last block"));
-    }
+    reader.finish("block")?;
     Ok(BlocksPayload { chain_id, first_block, blocks })
 }
 
 fn decode_transaction(
-    reader: &mut Reader<'_>,
+    reader: &mut ColumnReader<'_, 15>,
     addresses: &[Address],
     chain_id: u64,
     next_nonce: &mut HashMap<u32, u64>,
@@ -396,14 +367,7 @@ fn decode_transaction(
         TO_INDEXED => TxKind::Call(reader.address_at(col::TO, addresses)?),
         _ => return Err(column_error("recipients", "invalid recipient form")),
     };
-    let value = {
-        let len = usize::from(reader.byte(col::VALUES)?);
-        let bytes = reader.take(col::VALUES, len)?;
-        if len > 32 || bytes.first() == Some(&0) {
-            return Err(column_error("values", "not a minimal 256-bit integer"));
-        }
-        U256::from_be_slice(bytes)
-    };
+    let value = reader.trimmed(col::VALUES)?;
     let input = Bytes::copy_from_slice(reader.sized_at(col::INPUT_LENGTHS, col::INPUTS)?);
     let transaction = match kind {
         LEGACY_EIP155 | LEGACY_NO_CHAIN_ID => UnsignedTransaction::Legacy(TxLegacy {
@@ -422,7 +386,7 @@ fn decode_transaction(
             gas_limit,
             to,
             value,
-            access_list: reader.rlp::<AccessList>()?,
+            access_list: reader.rlp::<AccessList>(col::LISTS)?,
             input,
         }),
         EIP1559 => UnsignedTransaction::Eip1559(TxEip1559 {
@@ -433,7 +397,7 @@ fn decode_transaction(
             max_priority_fee_per_gas: reader.varint(col::PRICES, 128)?,
             to,
             value,
-            access_list: reader.rlp::<AccessList>()?,
+            access_list: reader.rlp::<AccessList>(col::LISTS)?,
             input,
         }),
         EIP7702 => {
@@ -448,77 +412,12 @@ fn decode_transaction(
                 max_priority_fee_per_gas: reader.varint(col::PRICES, 128)?,
                 to,
                 value,
-                access_list: reader.rlp::<AccessList>()?,
-                authorization_list: reader.rlp::<Vec<SignedAuthorization>>()?,
+                access_list: reader.rlp::<AccessList>(col::LISTS)?,
+                authorization_list: reader.rlp::<Vec<SignedAuthorization>>(col::LISTS)?,
                 input,
             })
         }
         _ => return Err(column_error("types", format!("unknown transaction type {kind:#04x}"))),
     };
     Ok(SenderTransaction { sender, transaction })
-}
-
-/// Cursors over the columns.
-struct Reader<'a> {
-    cols: [&'a [u8]; 15],
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, column: usize, len: usize) -> Result<&'a [u8], PayloadDecodeError> {
-        let data = self.cols[column];
-        if data.len() < len {
-            return Err(column_error(COLUMN_NAMES[column], "ends early"));
-        }
-        let (taken, rest) = data.split_at(len);
-        self.cols[column] = rest;
-        Ok(taken)
-    }
-
-    fn byte(&mut self, column: usize) -> Result<u8, PayloadDecodeError> {
-        Ok(self.take(column, 1)?[0])
-    }
-
-    fn varint(&mut self, column: usize, bits: u32) -> Result<u128, PayloadDecodeError> {
-        varint::take(&mut self.cols[column], bits)
-            .map_err(|e| column_error(COLUMN_NAMES[column], e))
-    }
-
-    fn u64(&mut self, column: usize) -> Result<u64, PayloadDecodeError> {
-        Ok(self.varint(column, 64)? as u64)
-    }
-
-    fn u32(&mut self, column: usize) -> Result<u32, PayloadDecodeError> {
-        Ok(self.varint(column, 32)? as u32)
-    }
-
-    fn address_at(
-        &mut self,
-        column: usize,
-        addresses: &[Address],
-    ) -> Result<Address, PayloadDecodeError> {
-        let index = self.u32(column)? as usize;
-        addresses
-            .get(index)
-            .copied()
-            .ok_or_else(|| column_error(COLUMN_NAMES[column], "index beyond the address table"))
-    }
-
-    /// A varint length in `column`, then that many bytes of the same column.
-    fn sized(&mut self, column: usize) -> Result<&'a [u8], PayloadDecodeError> {
-        self.sized_at(column, column)
-    }
-
-    /// A varint length in `lengths`, then that many bytes of `data`.
-    fn sized_at(&mut self, lengths: usize, data: usize) -> Result<&'a [u8], PayloadDecodeError> {
-        let len = usize::try_from(self.u64(lengths)?).unwrap_or(usize::MAX);
-        self.take(data, len)
-    }
-
-    fn rlp<T: Decodable>(&mut self) -> Result<T, PayloadDecodeError> {
-        T::decode(&mut self.cols[col::LISTS]).map_err(|e| column_error("lists", e))
-    }
-}
-
-fn column_error(column: &'static str, reason: impl std::fmt::Display) -> PayloadDecodeError {
-    PayloadDecodeError::Column { column, reason: reason.to_string() }
 }
