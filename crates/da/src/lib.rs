@@ -13,8 +13,8 @@ pub use blob::{
 };
 pub use compress::{DecompressError, compress, decode_compressed, decompress, encode_compressed};
 pub use payload::{
-    AccountDiff, BlockDataBudget, BlocksPayload, Change, DaMode, PayloadBlock, PayloadDecodeError,
-    PayloadEncodeError, SenderTransaction, SlotDiff, SlotKey, StateDiffPayload,
+    AccountDiff, BlockDataBudget, BlocksPayload, Change, ChangeValue, DaMode, PayloadBlock,
+    PayloadDecodeError, PayloadEncodeError, SenderTransaction, SlotDiff, SlotKey, StateDiffPayload,
     UnsignedTransaction, decode_blocks, decode_state_diff, encode_blocks, encode_state_diff,
     mapping_slot, max_block_payload_bytes,
 };

@@ -1,0 +1,57 @@
+//! Batches of L2 blocks (docs/da.md): the DA payload of a run of stored blocks, in `blocks` mode
+//! (the blocks without signatures) or `state-diff` mode (the net state change), and the leaves of
+//! the batch's L1-message tree. Reads one consistent view of the database; writes nothing.
+
+mod apply;
+mod blocks;
+mod messages;
+mod state_diff;
+
+pub use apply::state_changes;
+pub use blocks::blocks_payload;
+pub use messages::l1_message_leaves;
+pub use state_diff::state_diff_payload;
+
+use basalt_storage::StorageError;
+
+/// Why a batch's payload could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The range names a block the database does not hold (or no blocks at all).
+    #[error("block {0} is not in the canonical chain")]
+    MissingBlock(u64),
+    /// Block 0 is the genesis; batches start after it.
+    #[error("a batch cannot hold the genesis block")]
+    Genesis,
+    #[error("block {number} is missing its {what}")]
+    Incomplete { number: u64, what: &'static str },
+    /// A privileged transaction after an ordinary one: the payload's layout (privileged first,
+    /// by count) cannot carry the block, which L2 rules never produce.
+    #[error("block {0} has a privileged transaction after an ordinary one")]
+    PrivilegedNotFirst(u64),
+    /// A transaction type an L2 block never holds (blob transactions).
+    #[error("block {number} holds a transaction of type {ty}, which a payload cannot carry")]
+    UnsupportedTransaction { number: u64, ty: u8 },
+    #[error("the code with hash {0} is not stored")]
+    MissingCode(alloy_primitives::B256),
+    #[error("block {0} holds an L1 message with an id above 2^64")]
+    MessageIdTooLarge(u64),
+    /// Reading the previous state failed while applying a state diff.
+    #[error("reading the previous state: {0}")]
+    StateRead(String),
+    /// A state diff's delta does not fit the state it is applied to.
+    #[error("the state diff's {what} change of {address} does not fit the previous state")]
+    DiffDoesNotApply { address: alloy_primitives::Address, what: &'static str },
+    #[error(transparent)]
+    Encode(#[from] basalt_da::PayloadEncodeError),
+}
+
+/// The canonical hash of block `number`, or [`BatchError::MissingBlock`].
+fn canonical_hash(
+    view: &basalt_storage::ReadView,
+    number: u64,
+) -> Result<alloy_primitives::B256, BatchError> {
+    view.canonical_hash(number)?.ok_or(BatchError::MissingBlock(number))
+}
