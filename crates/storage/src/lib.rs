@@ -103,6 +103,12 @@ pub enum StorageError {
          privileged transactions are included in queue order, each exactly once"
     )]
     PrivilegedTxOutOfOrder { block: u64, expected: u64, found: u64 },
+    #[error(
+        "block {block} includes privileged transaction {id} with hash {included}, but the queue \
+         read from L1 holds {queued} under that id: a privileged transaction is included exactly \
+         as the L1 bridge queued it"
+    )]
+    PrivilegedTxMismatch { block: u64, id: u64, queued: B256, included: B256 },
 }
 
 macro_rules! from_redb {

@@ -175,7 +175,10 @@ impl WriteBatch<'_> {
     }
 
     /// Moves the included-privileged cursor past the privileged transactions of `block`, which
-    /// must continue it exactly ([`StorageError::PrivilegedTxOutOfOrder`] otherwise). Called by
+    /// must continue it exactly ([`StorageError::PrivilegedTxOutOfOrder`] otherwise) and, for
+    /// every id the queue holds, be the queued transaction byte for byte
+    /// ([`StorageError::PrivilegedTxMismatch`] otherwise; an id the queue lacks, as on a node
+    /// importing blocks without a watcher, is taken as it is). Called by
     /// [`WriteBatch::insert_canonical_block`], so the cursor lands with the block.
     pub(crate) fn include_privileged_txs(
         &mut self,
@@ -185,8 +188,26 @@ impl WriteBatch<'_> {
         if !transactions.iter().any(|tx| tx.is_privileged()) {
             return Ok(());
         }
+        let number = block.header.number;
         let mut meta = self.txn().open_table(META)?;
-        let next = advance_included(block.header.number, read_next_included(&meta)?, transactions)?;
+        let next = advance_included(number, read_next_included(&meta)?, transactions)?;
+        let queue = self.txn().open_table(PRIVILEGED_TXS)?;
+        for tx in transactions {
+            let Some(privileged) = tx.as_privileged() else { continue };
+            let (id, included) = (privileged.nonce, *tx.tx_hash());
+            if let Some(queued) = queue.get(id)? {
+                // The 2718 bytes hash to the transaction hash: equal hashes, equal transactions.
+                let queued = alloy_primitives::keccak256(queued.value());
+                if queued != included {
+                    return Err(StorageError::PrivilegedTxMismatch {
+                        block: number,
+                        id,
+                        queued,
+                        included,
+                    });
+                }
+            }
+        }
         meta.insert(META_NEXT_INCLUDED_PRIVILEGED, next.to_be_bytes().as_slice())?;
         Ok(())
     }
@@ -406,5 +427,46 @@ mod tests {
         assert_eq!(next(), 2);
         insert(&db, 2, &[2, 3]).unwrap();
         assert_eq!(next(), 4);
+    }
+
+    #[test]
+    fn an_included_transaction_must_be_the_queued_one_when_the_queue_holds_its_id() {
+        let db = Database::in_memory().unwrap();
+        queue(&db, 0..2, 10).unwrap();
+        // Id 0 as queued but minting one wei more: refused, naming the id and both hashes, and
+        // nothing of the block is written.
+        let mut forged = tx(0);
+        forged.mint += U256::from(1);
+        let mut block = block(1, &[]);
+        block.body.transactions = vec![basalt_primitives::BasaltTxEnvelope::Privileged(
+            alloy_consensus::Sealed::new(forged.clone()),
+        )];
+        let mut batch = db.write().unwrap();
+        let err = batch
+            .insert_canonical_block(&block, B256::with_last_byte(1), &[], &[forged.from])
+            .unwrap_err();
+        drop(batch);
+        let (queued, included) = (tx(0).tx_hash(), forged.tx_hash());
+        assert!(
+            matches!(
+                err,
+                StorageError::PrivilegedTxMismatch { block: 1, id: 0, queued: q, included: i }
+                    if q == queued && i == included
+            ),
+            "{err}"
+        );
+        let message = err.to_string();
+        for part in ["privileged transaction 0", &queued.to_string(), &included.to_string()] {
+            assert!(message.contains(part), "{part} missing from: {message}");
+        }
+        let view = db.read().unwrap();
+        assert!(view.canonical_hash(1).unwrap().is_none());
+        assert_eq!(view.next_included_privileged_id().unwrap(), 0);
+        drop(view);
+
+        // The queued bytes are accepted, and an id the queue does not hold yet (a node with
+        // no watcher, or one behind) is taken as the block has it.
+        insert(&db, 1, &[0, 1, 2]).unwrap();
+        assert_eq!(db.read().unwrap().next_included_privileged_id().unwrap(), 3);
     }
 }
