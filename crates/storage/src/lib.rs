@@ -59,19 +59,22 @@ pub enum SyncPolicy {
 }
 
 /// A storage failure: the node's own fault (I/O, damage, a race between writers), never a
-/// block's. The message says what failed and, for damage, what to do.
+/// block's. The message says what failed and, for damage, what to do. A variant wrapping a
+/// lower error prints it in its own message and does not also return it as its
+/// [`std::error::Error::source`], so a report that prints the chain of causes (`{:#}` of
+/// eyre) says each cause once.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("database error: {0}")]
-    Database(#[from] redb::Error),
-    #[error("cannot open database at {path}: {source}")]
-    Open { path: String, source: redb::DatabaseError },
+    Database(redb::Error),
+    #[error("cannot open database at {path}: {cause}")]
+    Open { path: String, cause: redb::DatabaseError },
     #[error("stored {what} is corrupt: {reason}")]
     Corrupt { what: &'static str, reason: String },
     #[error("trie: {0}")]
-    Trie(#[from] basalt_trie::TrieError),
-    #[error("trie node log {path}: {source}")]
-    NodeLogIo { path: String, source: std::io::Error },
+    Trie(basalt_trie::TrieError),
+    #[error("trie node log {path}: {cause}")]
+    NodeLogIo { path: String, cause: std::io::Error },
     #[error(
         "trie node log {path} is damaged at byte {offset}: {problem}; the file is left as it is: restore the datadir from a backup, or move it away and import the chain again"
     )]
@@ -121,12 +124,19 @@ macro_rules! from_redb {
     )*};
 }
 from_redb!(
+    redb::Error,
     redb::TransactionError,
     redb::TableError,
     redb::StorageError,
     redb::CommitError,
     redb::DatabaseError
 );
+
+impl From<basalt_trie::TrieError> for StorageError {
+    fn from(err: basalt_trie::TrieError) -> Self {
+        Self::Trie(err)
+    }
+}
 
 /// What the meta table says about the node log and the layout, read before the log is opened.
 #[derive(Default)]
@@ -176,12 +186,12 @@ impl Database {
     pub fn open(dir: &Path) -> Result<Self, StorageError> {
         std::fs::create_dir_all(dir).map_err(|e| StorageError::Open {
             path: dir.display().to_string(),
-            source: redb::DatabaseError::Storage(redb::StorageError::Io(e)),
+            cause: redb::DatabaseError::Storage(redb::StorageError::Io(e)),
         })?;
         let path = dir.join(REDB_FILE);
         let db = redb::Database::builder()
             .create(&path)
-            .map_err(|source| StorageError::Open { path: path.display().to_string(), source })?;
+            .map_err(|cause| StorageError::Open { path: path.display().to_string(), cause })?;
         let layout = StoredLayout::read(&db)?;
         if let Some(found) = layout.version.filter(|v| *v > LAYOUT_VERSION) {
             return Err(StorageError::NewerLayout { found, supported: LAYOUT_VERSION });

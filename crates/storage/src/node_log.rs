@@ -92,7 +92,7 @@ impl NodeLog {
         from: u64,
         committed: Option<u64>,
     ) -> Result<(Self, Scan), StorageError> {
-        let io = |source| StorageError::NodeLogIo { path: path.display().to_string(), source };
+        let io = |cause| StorageError::NodeLogIo { path: path.display().to_string(), cause };
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -135,8 +135,8 @@ impl NodeLog {
         self.inner.read().unwrap_or_else(|e| e.into_inner()).len
     }
 
-    fn io_error(&self, source: std::io::Error) -> StorageError {
-        StorageError::NodeLogIo { path: self.path.display().to_string(), source }
+    fn io_error(&self, cause: std::io::Error) -> StorageError {
+        StorageError::NodeLogIo { path: self.path.display().to_string(), cause }
     }
 
     /// Appends `nodes` in one write; returns where each landed.

@@ -244,3 +244,40 @@ fn flush_and_writers_take_turns_without_deadlock() {
     assert_eq!(view.recompute_state_root().unwrap(), root);
     assert!(view.trie_node(&root).unwrap().is_some());
 }
+
+/// The message and its causes as `{:#}` of eyre prints them at the binary's edge.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+#[test]
+fn an_open_failure_says_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"not a directory").unwrap();
+    let datadir = file.join("data");
+    let err = Database::open(&datadir).err().expect("a datadir under a file cannot be created");
+    let expected = format!(
+        "cannot open database at {}: I/O error: Not a directory (os error 20)",
+        datadir.display()
+    );
+    assert_eq!(err.to_string(), expected);
+    assert_eq!(with_causes(&err), expected);
+
+    // The redb file itself unreadable: a directory where the file should be.
+    let datadir = dir.path().join("data");
+    std::fs::create_dir_all(datadir.join(REDB_FILE)).unwrap();
+    let err = Database::open(&datadir).err().expect("a directory is not a database file");
+    let text = with_causes(&err);
+    assert!(
+        text.starts_with(&format!("cannot open database at {}", datadir.join(REDB_FILE).display())),
+        "{text}"
+    );
+    assert_eq!(text.matches("Is a directory").count(), 1, "{text}");
+}

@@ -36,9 +36,10 @@ pub enum WatcherError {
         "L1 blocks {from}..={to} hold privileged transaction {found} where {expected} comes next"
     )]
     IdOutOfOrder { from: u64, to: u64, expected: u64, found: u64 },
-    /// The node's own storage failed (retried).
+    /// The node's own storage failed (retried). The storage error is in the message, not
+    /// also the source, so a chain of causes says it once.
     #[error("storage: {0}")]
-    Storage(#[from] StorageError),
+    Storage(StorageError),
     /// The cursor's block is no longer canonical on L1: a reorg deeper than the confirmation
     /// depth. Critical: intake stops instead of guessing which deposits survived.
     #[error(
@@ -63,6 +64,12 @@ pub enum WatcherError {
     L1HashMismatch { id: u64, rebuilt: B256, queued: B256 },
 }
 
+impl From<StorageError> for WatcherError {
+    fn from(err: StorageError) -> Self {
+        Self::Storage(err)
+    }
+}
+
 impl WatcherError {
     /// Whether deposit intake must stop: retrying would queue from a chain or contract the
     /// watcher cannot trust.
@@ -77,4 +84,22 @@ impl WatcherError {
                 | Self::BadUrl { .. }
         )
     }
+}
+
+/// `error`'s message followed by those of its causes (`error: cause: cause`), each said once:
+/// a cause whose message the text already holds (a wrapper that prints its source) is left
+/// out. For a refused connection this ends in the OS's "Connection refused", which reqwest's
+/// own "error sending request" leaves to its sources.
+pub(crate) fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let message = cause.to_string();
+        if !message.is_empty() && !text.contains(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        source = cause.source();
+    }
+    text
 }

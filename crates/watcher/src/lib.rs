@@ -10,6 +10,7 @@ mod events;
 mod health;
 
 pub use error::WatcherError;
+use error::with_causes;
 pub use events::{QueuedTx, l1_hash, rebuild};
 pub use health::{Backoff, WatcherHealth};
 
@@ -418,14 +419,14 @@ impl L1Watcher {
     }
 
     /// One JSON-RPC call with the configured timeout; failures become retryable errors.
-    async fn call<T, E: std::fmt::Display>(
+    async fn call<T, E: std::error::Error + 'static>(
         &self,
         request: impl std::future::IntoFuture<Output = Result<T, E>>,
     ) -> Result<T, WatcherError> {
         let url = &self.config.l1_rpc_url;
         match tokio::time::timeout(self.config.rpc_timeout, request.into_future()).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(err)) => Err(WatcherError::Rpc { url: url.clone(), reason: err.to_string() }),
+            Ok(Err(err)) => Err(WatcherError::Rpc { url: url.clone(), reason: with_causes(&err) }),
             Err(_) => Err(WatcherError::Timeout {
                 url: url.clone(),
                 secs: self.config.rpc_timeout.as_secs(),
