@@ -285,7 +285,8 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
         } else {
             None
         };
-        let result = transact_commit(&mut self.evm, block_tx_env(tx, sender))
+        let env = block_tx_env(tx, sender, self.evm.ctx().chain());
+        let result = transact_commit(&mut self.evm, env)
             .map_err(|e| evm_error(index, e))?;
         let tx_gas_used = if oversized { self.header.gas_limit } else { result.tx_gas_used() };
         let gas_used =

@@ -174,7 +174,8 @@ impl<'s, S: StateReader + ?Sized> BlockReplay<'s, S> {
         tx: &BasaltTxEnvelope,
         sender: Address,
     ) -> Result<(), SimulationError> {
-        transact_commit(&mut self.evm, block_tx_env(tx, sender)).map_err(|err| {
+        let env = block_tx_env(tx, sender, &self.evm.ctx.chain);
+        transact_commit(&mut self.evm, env).map_err(|err| {
             SimulationError::BlockTransactionFailed {
                 index,
                 reason: simulation_error(err, sender).to_string(),
@@ -192,7 +193,7 @@ impl<'s, S: StateReader + ?Sized> BlockReplay<'s, S> {
         tx: &BasaltTxEnvelope,
         sender: Address,
     ) -> Result<Result<(GethTrace, EvmState), String>, SimulationError> {
-        let env = block_tx_env(tx, sender);
+        let env = block_tx_env(tx, sender, &self.evm.ctx.chain);
         let executed = inspect(&mut self.evm, env.clone());
         let traced = match executed {
             Ok((result, state)) => {

@@ -2,6 +2,7 @@
 //! Ethereum fields ([`TxEnv`]) plus, for a privileged (`0x7e`) transaction, what the L2 rules
 //! need ([`PrivilegedParts`]).
 
+use crate::rules::ChainRules;
 use alloy_consensus::Transaction;
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
@@ -85,13 +86,15 @@ pub fn tx_env(tx: &TxEnvelope, sender: Address) -> TxEnv {
 }
 
 /// The revm view of a block's transaction `tx` sent by `sender` (a privileged one is sent by
-/// its `from`, whatever `sender` says). A privileged transaction pays
+/// its `from`, whatever `sender` says) under the chain's `rules`. A privileged transaction pays
 /// no gas (price 0) and carries its nonce field (the bridge's transaction id), which the L2
-/// rules do not check.
-pub fn block_tx_env(tx: &BasaltTxEnvelope, sender: Address) -> BasaltTxEnv {
+/// rules do not check. A signed transaction's L1 data size is computed from its 2718 bytes
+/// under L2 rules only (the L1 data fee is its one user); under L1 rules it is 0 and the
+/// transaction is not encoded.
+pub fn block_tx_env(tx: &BasaltTxEnvelope, sender: Address, rules: &ChainRules) -> BasaltTxEnv {
     match tx {
         BasaltTxEnvelope::Ethereum(signed) => BasaltTxEnv {
-            l1_data_size: l1_data_size(&signed.encoded_2718()),
+            l1_data_size: if rules.is_l2() { l1_data_size(&signed.encoded_2718()) } else { 0 },
             ..tx_env(signed, sender).into()
         },
         BasaltTxEnvelope::Privileged(sealed) => {
@@ -202,5 +205,29 @@ impl SystemCallTx for BasaltTxEnv {
         data: Bytes,
     ) -> Self {
         TxEnv::new_system_tx_with_caller(caller, system_contract_address, data).into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{eip1559_tx, prague};
+    use basalt_primitives::RollupConfig;
+
+    #[test]
+    fn the_l1_data_size_is_computed_under_l2_rules_only() {
+        let tx = BasaltTxEnvelope::from(eip1559_tx(0, Address::repeat_byte(7), 1, 21_000));
+        let sender = Address::repeat_byte(1);
+        let l1 = block_tx_env(&tx, sender, &ChainRules::L1);
+        assert_eq!(l1.l1_data_size, 0, "nothing under L1 rules reads it");
+
+        let mut config = prague();
+        config.rollup =
+            Some(RollupConfig { bridge: Address::repeat_byte(2), fees: Default::default() });
+        let l2 = block_tx_env(&tx, sender, &ChainRules::of(&config, None));
+        let signed = tx.as_ethereum().unwrap();
+        assert_eq!(l2.l1_data_size, l1_data_size(&signed.encoded_2718()));
+        assert!(l2.l1_data_size > 0);
+        assert_eq!(l2.base, l1.base, "the rest is the same under both");
     }
 }
