@@ -166,6 +166,46 @@ fn privileged_transactions_are_executed_imported_and_served() {
     assert_eq!(trace["from"], format!("{FROM:#x}"));
     assert_eq!(trace["to"], format!("{WETH:#x}"));
     assert!(trace.get("error").is_none(), "{trace}");
+
+    // The deposit included as failed traces as a call refused before executing, with the gas
+    // its receipt charges and why, under each tracer.
+    let failed_hash = failed.tx_hash().to_string();
+    let trace =
+        node.result("debug_traceTransaction", json!([failed_hash, {"tracer": "callTracer"}]));
+    assert_eq!(trace["type"], "CALL", "{trace}");
+    assert_eq!(trace["from"], format!("{FROM:#x}"));
+    assert_eq!(trace["to"], format!("{WETH:#x}"));
+    assert_eq!(trace["value"], format!("{:#x}", 5 * ETHER));
+    assert_eq!(trace["gas"], "0x15f90");
+    assert_eq!(trace["gasUsed"], failed_receipt["gasUsed"]);
+    assert_eq!(trace["input"], "0xd0e30db0");
+    assert_eq!(trace["error"], "insufficient balance for transfer");
+    let logger = node.result("debug_traceTransaction", json!([failed_hash]));
+    assert_eq!(logger["failed"], true, "{logger}");
+    assert_eq!(logger["gas"], 90_000);
+    assert_eq!(logger["structLogs"], json!([]));
+    let diff = node.result(
+        "debug_traceTransaction",
+        json!([failed_hash, {"tracer": "prestateTracer", "tracerConfig": {"diffMode": true}}]),
+    );
+    let from = format!("{FROM:#x}");
+    // Before: what the first deposit left (2 ether minted, 1 sent); after: its 1-ether mint kept.
+    assert_eq!(diff["pre"][&from]["balance"], format!("{ETHER:#x}"), "{diff}");
+    assert_eq!(diff["pre"][&from]["nonce"], 1);
+    assert_eq!(diff["post"][&from]["balance"], format!("{:#x}", 2 * ETHER));
+    assert_eq!(diff["post"][&from]["nonce"], 2);
+    assert!(diff["post"].get(format!("{WETH:#x}")).is_none(), "nothing else moved: {diff}");
+
+    // The block's traces give it as tracing it alone does, between its neighbours' successes.
+    let block = node.result("debug_traceBlockByNumber", json!(["0x1", {"tracer": "callTracer"}]));
+    assert_eq!(block.as_array().map(Vec::len), Some(3), "{block}");
+    assert_eq!(block[1]["txHash"], failed_hash);
+    assert_eq!(block[1]["result"], trace);
+    for ok in [&block[0], &block[2]] {
+        assert!(ok["result"].get("error").is_none(), "{ok}");
+    }
+    let block = node.result("debug_traceBlockByNumber", json!(["0x1"]));
+    assert_eq!(block[1]["result"], logger);
 }
 
 /// A signed transfer on an L2 whose genesis charges an L1 data fee (scalar 10^15 ppm, so the

@@ -246,9 +246,8 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
         // docs/contracts.md "Privileged transactions on L2" §4: a queued transaction above the
         // block gas limit or the EIP-7825 cap is included alone in its block, as failed, using
         // the whole block gas limit (the handler fails it; the block accounting is here).
-        let oversized = tx.is_privileged()
-            && (tx.gas_limit() > self.header.gas_limit
-                || tx.gas_limit() > revm::context::Cfg::tx_gas_limit_cap(self.evm.ctx().cfg()));
+        let cap = revm::context::Cfg::tx_gas_limit_cap(self.evm.ctx().cfg());
+        let oversized = is_oversized_privileged(tx, self.header.gas_limit, cap);
         if oversized && self.gas_used != 0 {
             return Err(BlockExecutionError::AfterOversizedPrivileged { index });
         }
@@ -286,8 +285,7 @@ impl<'a, R: StateReader> BlockExecutor<'a, R> {
             None
         };
         let env = block_tx_env(tx, sender, self.evm.ctx().chain());
-        let result = transact_commit(&mut self.evm, env)
-            .map_err(|e| evm_error(index, e))?;
+        let result = transact_commit(&mut self.evm, env).map_err(|e| evm_error(index, e))?;
         let tx_gas_used = if oversized { self.header.gas_limit } else { result.tx_gas_used() };
         let gas_used =
             self.gas_used.checked_add(tx_gas_used).ok_or(BlockExecutionError::GasOverflow)?;
@@ -455,6 +453,17 @@ pub fn execute_block<R: StateReader>(
         executor.execute_transaction(index, tx, *sender, intermediate_root.as_mut())?;
     }
     executor.finish(input.withdrawals, input.ommers)
+}
+
+/// Whether `tx` is a privileged transaction whose gas limit is above the block gas limit or the
+/// EIP-7825 cap `tx_gas_cap`: it is included alone in its block, as failed, and charged the
+/// whole block gas limit (docs/contracts.md "Privileged transactions on L2" §4).
+pub(crate) fn is_oversized_privileged(
+    tx: &BasaltTxEnvelope,
+    block_gas_limit: u64,
+    tx_gas_cap: u64,
+) -> bool {
+    tx.is_privileged() && (tx.gas_limit() > block_gas_limit || tx.gas_limit() > tx_gas_cap)
 }
 
 fn has_code<E>(evm: &mut E, address: Address) -> Result<bool, BlockExecutionError>

@@ -14,6 +14,8 @@
 //! whole block, alone in it), no change but the mint and the nonce. A wrong chain id makes the
 //! block invalid.
 
+mod refused_frame;
+
 use crate::{l2_fees::split_fee, rules::ChainRules, tx_env::BasaltTxEnv};
 use basalt_primitives::fee_config::check_l1_gas;
 use revm::{
@@ -273,25 +275,19 @@ impl<EVM: BasaltEvmTr> Handler for BasaltHandler<EVM> {
         evm: &mut Self::Evm,
         error: Self::Error,
     ) -> Result<ExecutionResult<Self::HaltReason>, Self::Error> {
-        let privileged = evm.ctx().tx().privileged.clone();
-        let is_l2 = matches!(evm.ctx().chain(), ChainRules::L2(_));
+        let failed = failed_inclusion(evm.ctx(), &error);
         evm.ctx().local_mut().clear();
         evm.ctx().journal_mut().discard_tx();
         evm.frame_stack().clear();
-        // A wrong chain id is not the queue's transaction at all: the block is invalid.
-        let (Some(privileged), true, EVMError::Transaction(invalid)) = (privileged, is_l2, &error)
-        else {
+        let Some(reason) = failed else {
             return Err(error);
         };
-        if matches!(invalid, InvalidTransaction::InvalidChainId) {
-            return Err(error);
-        }
-        let reason = failed_inclusion_reason(invalid);
+        let mint = evm.ctx().tx().privileged.as_ref().map(|p| p.mint).unwrap_or_default();
         let ctx = evm.ctx();
         let (_, tx, _, journal, _, _) = ctx.all_mut();
         let gas_limit = tx.gas_limit();
         let mut caller = journal.load_account_with_code_mut(tx.caller())?.data;
-        credit_mint(&mut caller, privileged.mint);
+        credit_mint(&mut caller, mint);
         caller.bump_nonce();
         drop(caller);
         journal.commit_tx();
@@ -305,6 +301,41 @@ impl<EVM: BasaltEvmTr> Handler for BasaltHandler<EVM> {
 
 impl<EVM: BasaltEvmTr + InspectorEvmTr> InspectorHandler for BasaltHandler<EVM> {
     type IT = EthInterpreter;
+
+    /// As revm's, and a privileged transaction included as failed shows the inspector its top
+    /// frame refused before executing ([`refused_frame::report`]): tracers see the call with
+    /// its gas and failure, as geth's show a call refused before its code runs.
+    fn inspect_run(
+        &mut self,
+        evm: &mut Self::Evm,
+    ) -> Result<ExecutionResult<Self::HaltReason>, Self::Error> {
+        match self.inspect_run_without_catch_error(evm) {
+            Ok(output) => Ok(output),
+            Err(error) => {
+                // A failed state read while reporting is the node's failure and replaces the
+                // refusal; `catch_error` then clears the context all the same.
+                let error = match failed_inclusion(evm.ctx(), &error) {
+                    Some(reason) => refused_frame::report(evm, reason).err().unwrap_or(error),
+                    None => error,
+                };
+                self.catch_error(evm, error)
+            }
+        }
+    }
+}
+
+/// Why a transaction that `error` refused is included as failed instead: `Some` only for a
+/// privileged transaction under L2 rules refused as an invalid transaction, other than for a
+/// wrong chain id (not the queue's transaction at all: the block is invalid).
+fn failed_inclusion<CTX: BasaltContextTr>(
+    ctx: &CTX,
+    error: &BasaltEvmError<CTX>,
+) -> Option<HaltReason> {
+    let EVMError::Transaction(invalid) = error else { return None };
+    let included = ctx.tx().is_privileged()
+        && ctx.chain().is_l2()
+        && !matches!(invalid, InvalidTransaction::InvalidChainId);
+    included.then(|| failed_inclusion_reason(invalid))
 }
 
 /// The L1 data gas `L` of the context's transaction: `Some` for an ordinary transaction under

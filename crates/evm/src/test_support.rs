@@ -82,6 +82,11 @@ impl MemoryState {
         self
     }
 
+    pub(crate) fn set_nonce(&mut self, address: Address, nonce: u64) -> &mut Self {
+        self.accounts.entry(address).or_default().nonce = nonce;
+        self
+    }
+
     /// Deploys `code` at `address` (nonce 1, as EIP-161 gives contracts).
     pub(crate) fn deploy(&mut self, address: Address, code: &[u8]) -> &mut Self {
         let code_hash = if code.is_empty() { KECCAK256_EMPTY } else { keccak256(code) };

@@ -8,7 +8,7 @@ use crate::collision::{BasaltContext, basalt_context};
 use crate::{
     db::StateDb,
     evm_env::block_evm_env,
-    executor::apply_pre_block_calls,
+    executor::{apply_pre_block_calls, is_oversized_privileged},
     handler::{inspect, transact_commit},
     rules::ChainRules,
     simulate::{SimulationError, simulation_error},
@@ -19,7 +19,12 @@ use alloy_primitives::{Address, B256};
 use alloy_rpc_types_trace::geth::{GethDebugTracingOptions, GethTrace, TraceResult};
 use basalt_primitives::{BasaltTxEnvelope, ChainConfig, FeeConfig, StateReader};
 use revm::{
-    DatabaseCommit, MainBuilder, context::result::ResultAndState, handler::MainnetEvm,
+    DatabaseCommit, MainBuilder,
+    context::{
+        Cfg,
+        result::{ExecutionResult, ResultAndState},
+    },
+    handler::MainnetEvm,
     state::EvmState,
 };
 use revm_inspectors::tracing::{DebugInspector, DebugInspectorError, TransactionContext};
@@ -184,6 +189,23 @@ impl<'s, S: StateReader + ?Sized> BlockReplay<'s, S> {
         Ok(())
     }
 
+    /// `result` with the gas the block charges `tx`: the whole block gas limit for an oversized
+    /// privileged transaction (as the block executor and its receipt count it).
+    fn charged(&self, tx: &BasaltTxEnvelope, result: ExecutionResult) -> ExecutionResult {
+        let block_gas_limit = self.evm.ctx.block.gas_limit;
+        if !is_oversized_privileged(tx, block_gas_limit, self.evm.ctx.cfg.tx_gas_limit_cap()) {
+            return result;
+        }
+        match result {
+            ExecutionResult::Halt { reason, gas, logs } => ExecutionResult::Halt {
+                reason,
+                gas: gas.with_total_gas_spent(block_gas_limit),
+                logs,
+            },
+            other => other,
+        }
+    }
+
     /// Traces transaction `index` without committing it: the trace and the state it would leave,
     /// or why it could not run (the inner error). The outer error is a failure of the replay
     /// itself (state reads).
@@ -197,7 +219,7 @@ impl<'s, S: StateReader + ?Sized> BlockReplay<'s, S> {
         let executed = inspect(&mut self.evm, env.clone());
         let traced = match executed {
             Ok((result, state)) => {
-                let outcome = ResultAndState::new(result, state);
+                let outcome = ResultAndState::new(self.charged(tx, result), state);
                 let context = TransactionContext {
                     block_hash: Some(self.block_hash),
                     tx_index: Some(index),
@@ -229,5 +251,7 @@ impl<'s, S: StateReader + ?Sized> BlockReplay<'s, S> {
     }
 }
 
+#[cfg(test)]
+mod failed_inclusion_tests;
 #[cfg(test)]
 mod tests;
