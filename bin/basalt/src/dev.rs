@@ -75,7 +75,7 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
         L1_BALANCE_ETH,
     );
     let l1 = l1::start(&l1_args, &runtime)?;
-    l1.node.spawn_miner();
+    l1.node.service().spawn_miner();
     let l1_url = format!("http://{}", l1.addr);
 
     // The deployment files live in the datadir, or in a directory removed at exit.

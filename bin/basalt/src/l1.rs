@@ -5,14 +5,13 @@
 use alloy_primitives::{Address, U256};
 use basalt_chain::{
     Blockchain,
-    dev::{
-        DEV_MNEMONIC, DevChain, DevChainConfig, DevGenesis, DevLimits, MiningMode,
-        derive_dev_accounts,
-    },
+    anvil::{AnvilChain, AnvilLimits},
+    dev::{DEV_MNEMONIC, DevGenesis, derive_dev_accounts},
     genesis::init_from_spec,
+    service::{ChainServiceConfig, MiningMode},
 };
 use basalt_primitives::{GenesisSpec, Hardfork};
-use basalt_rpc::RpcConfig;
+use basalt_rpc::{RpcBackend, RpcConfig};
 use basalt_storage::{Database, SyncPolicy};
 use eyre::{WrapErr, bail};
 use std::{path::PathBuf, process::ExitCode, time::Duration};
@@ -88,9 +87,10 @@ pub struct L1Args {
     rpc_gas_cap: u64,
 }
 
-/// A running dev L1: the chain service and its JSON-RPC server (the miner not yet started).
+/// A running dev L1: the chain service under the anvil layer, and its JSON-RPC server (the
+/// miner not yet started).
 pub struct DevL1 {
-    pub node: std::sync::Arc<DevChain>,
+    pub node: std::sync::Arc<AnvilChain>,
     pub addr: std::net::SocketAddr,
     pub handle: basalt_rpc::ServerHandle,
     pub keys: Vec<alloy_primitives::B256>,
@@ -127,7 +127,7 @@ pub fn run(args: L1Args) -> eyre::Result<ExitCode> {
     let head = l1.node.chain().head()?;
     let config = l1.node.chain().config().clone();
     print_banner(&args, &l1.keys, &l1.addresses, &config, &head, l1.addr, l1.mining);
-    l1.node.spawn_miner();
+    l1.node.service().spawn_miner();
     runtime.block_on(async {
         tokio::select! {
             () = l1.handle.stopped() => {}
@@ -162,17 +162,14 @@ pub fn start(args: &L1Args, runtime: &tokio::runtime::Runtime) -> eyre::Result<D
         (false, Some(seconds)) => bail!("--block-time must be a positive number, got {seconds}"),
         (false, None) => MiningMode::Auto,
     };
-    let node = DevChain::new(
+    let node = AnvilChain::new(
         chain,
-        DevChainConfig {
+        ChainServiceConfig {
             gas_limit: args.gas_limit,
             slots_in_an_epoch: args.slots_in_an_epoch,
-            limits: DevLimits {
-                max_snapshots: args.max_snapshots,
-                max_impersonated: args.max_impersonated,
-            },
-            ..DevChainConfig::new(mining, keys.clone())
+            ..ChainServiceConfig::new(mining, keys.clone())
         },
+        AnvilLimits { max_snapshots: args.max_snapshots, max_impersonated: args.max_impersonated },
     )?;
 
     let rpc_config = RpcConfig {
@@ -184,7 +181,7 @@ pub fn start(args: &L1Args, runtime: &tokio::runtime::Runtime) -> eyre::Result<D
         ..RpcConfig::local(args.port)
     };
     let (addr, handle) = runtime
-        .block_on(basalt_rpc::start(node.clone(), &rpc_config))
+        .block_on(basalt_rpc::start(RpcBackend::DevL1(node.clone()), &rpc_config))
         .wrap_err_with(|| format!("cannot listen on {}", rpc_config.addr))?;
     Ok(DevL1 { node, addr, handle, keys, addresses, mining })
 }

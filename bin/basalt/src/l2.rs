@@ -6,9 +6,9 @@
 use alloy_primitives::{Address, B256};
 use basalt_chain::{
     Blockchain,
-    dev::{DevChain, DevChainConfig, MiningMode},
     genesis::init_from_spec,
     l2_producer::{BlockProducer, ProducerConfig},
+    service::{ChainService, ChainServiceConfig, MiningMode},
 };
 use basalt_contracts::Deployment;
 use basalt_primitives::GenesisSpec;
@@ -71,7 +71,7 @@ pub struct L2NodeConfig {
 
 /// A running L2 node (production and the watcher start with [`L2Node::run_in_background`]).
 pub struct L2Node {
-    pub node: Arc<DevChain>,
+    pub node: Arc<ChainService>,
     pub producer: Arc<BlockProducer>,
     pub watcher: Arc<L1Watcher>,
     pub addr: SocketAddr,
@@ -124,15 +124,15 @@ pub fn start(config: L2NodeConfig, runtime: &tokio::runtime::Runtime) -> eyre::R
     }
     let chain = Blockchain::new(db, spec.config.clone())?;
     let shared_db = chain.shared_db();
-    let node = DevChain::new(
+    let node = ChainService::new(
         chain,
-        DevChainConfig {
+        ChainServiceConfig {
             beneficiary: config.fee_recipient,
             name: "l2",
             refuse_blob_txs: true,
             max_block_tx_bytes: Some(max_block_tx_bytes(DEFAULT_MAX_BLOBS_PER_BATCH)),
             journal: config.datadir.as_ref().map(|dir| dir.join("pool.journal")),
-            ..DevChainConfig::new(MiningMode::Manual, config.dev_keys.clone())
+            ..ChainServiceConfig::new(MiningMode::Manual, config.dev_keys.clone())
         },
     )?;
     let producer = BlockProducer::new(node.clone(), ProducerConfig::new(config.block_time));
@@ -165,13 +165,11 @@ pub fn start(config: L2NodeConfig, runtime: &tokio::runtime::Runtime) -> eyre::R
         // Filled by the server at each call.
         fees: serde_json::Value::Null,
     };
-    let rpc_config = RpcConfig {
-        addr: config.rpc_addr,
-        backend: RpcBackend::L2(Box::new(rollup.clone())),
-        ..RpcConfig::local(config.rpc_addr.port())
-    };
+    let rpc_config =
+        RpcConfig { addr: config.rpc_addr, ..RpcConfig::local(config.rpc_addr.port()) };
+    let backend = RpcBackend::L2(node.clone(), Box::new(rollup.clone()));
     let (addr, handle) = runtime
-        .block_on(basalt_rpc::start(node.clone(), &rpc_config))
+        .block_on(basalt_rpc::start(backend, &rpc_config))
         .wrap_err_with(|| format!("cannot listen on {}", rpc_config.addr))?;
     Ok(L2Node { node, producer, watcher: Arc::new(watcher), addr, handle, rollup })
 }

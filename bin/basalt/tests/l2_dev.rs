@@ -143,8 +143,24 @@ fn basalt_dev_runs_both_chains_with_dev_accounts_funded_by_deposits() {
         config["l2ChainId"].as_u64().unwrap()
     );
 
-    // The dev controls are the L1's alone.
-    assert_eq!(rpc_call(dev.l2, "evm_mine", json!([]))["error"]["code"], -32601);
+    // The dev controls are the L1's alone (the L2's RPC backend has no anvil layer).
+    let someone = "0x00000000000000000000000000000000000a0a0a";
+    for (method, params) in [
+        ("evm_mine", json!([])),
+        ("evm_snapshot", json!([])),
+        ("evm_revert", json!(["0x0"])),
+        ("evm_increaseTime", json!([60])),
+        ("evm_setNextBlockTimestamp", json!([4_000_000_000u64])),
+        ("anvil_setBalance", json!([someone, "0x1"])),
+        ("anvil_impersonateAccount", json!([someone])),
+        ("anvil_rollback", json!([1])),
+    ] {
+        assert_eq!(rpc_call(dev.l2, method, params)["error"]["code"], -32601, "{method}");
+    }
+    // Without impersonation, the L2 refuses to send for an account it holds no key for.
+    let refused =
+        rpc_call(dev.l2, "eth_sendTransaction", json!([{ "from": someone, "to": someone }]));
+    assert_eq!(refused["error"]["code"], -32000, "{refused}");
     assert!(rpc_call(dev.l1, "evm_snapshot", json!([])).get("result").is_some());
 
     // A deposit with cast arrives within two L2 blocks of its L1 inclusion.

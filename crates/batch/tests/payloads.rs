@@ -9,8 +9,9 @@ use basalt_batch::{
 };
 use basalt_chain::{
     Blockchain,
-    dev::{DEV_MNEMONIC, DevChain, DevChainConfig, DevGenesis, MiningMode, derive_dev_accounts},
+    dev::{DEV_MNEMONIC, DevGenesis, derive_dev_accounts},
     genesis::init_from_spec,
+    service::{ChainService, ChainServiceConfig, MiningMode},
 };
 use basalt_contracts::formats::{L2_MESSENGER, l1_message_hash};
 use basalt_da::{SlotKey, StateDiffPayload, UnsignedTransaction, decode_blocks, decode_state_diff};
@@ -48,7 +49,7 @@ fn message_emitter(data: B256, id: u64) -> Bytes {
     code.into()
 }
 
-fn l2_node() -> Arc<DevChain> {
+fn l2_node() -> Arc<ChainService> {
     let address = address_of(&key()).unwrap();
     let json = DevGenesis {
         chain_id: CHAIN_ID,
@@ -75,9 +76,12 @@ fn l2_node() -> Arc<DevChain> {
     let spec = GenesisSpec::from_json(&json).unwrap();
     let db = Database::in_memory().unwrap();
     init_from_spec(&db, &spec, json.as_bytes()).unwrap();
-    DevChain::new(
+    ChainService::new(
         Blockchain::new(db, spec.config).unwrap(),
-        DevChainConfig { name: "l2", ..DevChainConfig::new(MiningMode::Manual, vec![key()]) },
+        ChainServiceConfig {
+            name: "l2",
+            ..ChainServiceConfig::new(MiningMode::Manual, vec![key()])
+        },
     )
     .unwrap()
 }
@@ -110,7 +114,7 @@ fn deposit(id: u64) -> TxPrivileged {
 }
 
 /// Three blocks: two calls and a transfer; a deposit then a message; a message from an impostor.
-fn chain_with_batch() -> Arc<DevChain> {
+fn chain_with_batch() -> Arc<ChainService> {
     let node = l2_node();
     node.submit(call(0, RECIPIENT, 5)).unwrap();
     node.submit(call(1, MAPPING_WRITER, 7)).unwrap();

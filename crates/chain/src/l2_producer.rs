@@ -1,12 +1,15 @@
 //! The L2 block producer (issue 10 §4): every block time it seals a block on the chain service
-//! ([`DevChain`]) holding the queued privileged transactions first, in queue order, then pool
+//! ([`ChainService`]) holding the queued privileged transactions first, in queue order, then pool
 //! transactions by tip. Privileged transactions per block are bounded by count, gas and bytes; a
 //! queued transaction that has waited longer than `overdue_after` stops ordinary inclusion
 //! until it is in; one whose gas limit is above the block gas limit or the EIP-7825 cap goes
 //! alone in its block (docs/contracts.md, "Privileged transactions on L2" §4). The queue itself
 //! is written by the L1 watcher; which ids are included is stored with each block.
 
-use crate::{builder::MinedBlock, dev::DevChain, dev::DevError};
+use crate::{
+    builder::MinedBlock,
+    service::{ChainService, ServiceError, Stall},
+};
 use alloy_eips::eip2718::Encodable2718;
 use basalt_primitives::TxPrivileged;
 use std::{
@@ -43,7 +46,7 @@ pub struct BlockPlan {
 
 /// The producer of one L2 chain.
 pub struct BlockProducer {
-    node: Arc<DevChain>,
+    node: Arc<ChainService>,
     config: ProducerConfig,
     /// When the queue was first seen to reach each length: (queue end, time), oldest first.
     /// The arrival of id `x` is the first entry whose end is above `x`. Kept in memory: after
@@ -52,22 +55,22 @@ pub struct BlockProducer {
 }
 
 impl BlockProducer {
-    pub fn new(node: Arc<DevChain>, config: ProducerConfig) -> Arc<Self> {
+    pub fn new(node: Arc<ChainService>, config: ProducerConfig) -> Arc<Self> {
         Arc::new(Self { node, config, arrivals: Mutex::new(VecDeque::new()) })
     }
 
-    pub fn node(&self) -> &Arc<DevChain> {
+    pub fn node(&self) -> &Arc<ChainService> {
         &self.node
     }
 
     /// Plans and mines the next block.
-    pub fn produce(&self) -> Result<Arc<MinedBlock>, DevError> {
+    pub fn produce(&self) -> Result<Arc<MinedBlock>, ServiceError> {
         let plan = self.plan(Instant::now())?;
         self.node.mine_with_privileged(plan.privileged, plan.ordinary)
     }
 
     /// What the next block holds, as of `now`.
-    pub fn plan(&self, now: Instant) -> Result<BlockPlan, DevError> {
+    pub fn plan(&self, now: Instant) -> Result<BlockPlan, ServiceError> {
         let view = self.node.chain().db().read()?;
         let next = view.next_included_privileged_id()?;
         let end = view.next_privileged_tx_id()?;
@@ -119,28 +122,14 @@ impl BlockProducer {
         arrivals.iter().find(|(queue_end, _)| *queue_end > id).map(|(_, at)| *at)
     }
 
-    /// Starts the producer thread: a block every `block_time`, measured from the previous
-    /// block's start, with or without transactions. A failed block is logged and retried at
-    /// the next tick; the thread never stops.
+    /// Starts the producer thread on the chain service's interval miner: a block every
+    /// `block_time`, measured from the previous block's start, with or without transactions;
+    /// after a stall it goes on from now instead of catching up. A failed block is logged and
+    /// retried at the next tick; the thread never stops.
     pub fn spawn(self: &Arc<Self>) -> std::io::Result<std::thread::JoinHandle<()>> {
         let producer = self.clone();
-        std::thread::Builder::new().name(format!("{}-producer", self.node.name())).spawn(
-            move || {
-                let every = producer.config.block_time;
-                let mut next = Instant::now() + every;
-                loop {
-                    std::thread::sleep(next.saturating_duration_since(Instant::now()));
-                    next += every;
-                    // After a long stall, do not fire a burst of catch-up blocks.
-                    next = next.max(Instant::now());
-                    if let Err(err) = producer.produce() {
-                        tracing::error!(
-                            chain = producer.node.name(),
-                            "block production failed: {err}"
-                        );
-                    }
-                }
-            },
-        )
+        let name = format!("{}-producer", self.node.name());
+        self.node
+            .spawn_interval(name, self.config.block_time, Stall::Skip, move || producer.produce())
     }
 }

@@ -1,5 +1,8 @@
-//! Chain logic: genesis, header and body validation, and block import onto the head.
+//! Chain logic: genesis, header and body validation, block import onto the head, block
+//! building, the chain service (pool, journal, block production) that both the dev L1 and the
+//! L2 node run, the anvil controls layered on the dev L1's service, and the L2 block producer.
 
+pub mod anvil;
 mod blockchain;
 pub mod builder;
 pub mod dev;
@@ -7,6 +10,7 @@ pub mod error;
 pub mod genesis;
 pub mod header_rules;
 pub mod l2_producer;
+pub mod service;
 pub mod system_contracts;
 #[cfg(test)]
 mod test_support;

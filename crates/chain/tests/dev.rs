@@ -7,7 +7,8 @@ use alloy_consensus::TxLegacy;
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use basalt_chain::{
     Blockchain,
-    dev::{DEV_MNEMONIC, DevChain, derive_dev_accounts},
+    anvil::AnvilChain,
+    dev::{DEV_MNEMONIC, derive_dev_accounts},
     genesis::init_from_spec,
 };
 use basalt_primitives::{
@@ -18,7 +19,7 @@ use basalt_storage::{Database, HistoricalState};
 use std::sync::Arc;
 use support::{assert_state_consistent, balance, transfer};
 
-fn dev_chain() -> (Arc<DevChain>, B256, Address) {
+fn dev_chain() -> (Arc<AnvilChain>, B256, Address) {
     support::dev_chain(Hardfork::Osaka, &[])
 }
 

@@ -8,12 +8,10 @@ use alloy_consensus::{Transaction, TxEip4844};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use basalt_chain::{
     Blockchain,
-    dev::{
-        DEV_MNEMONIC, DevChain, DevChainConfig, DevError, DevGenesis, MiningMode,
-        derive_dev_accounts,
-    },
+    dev::{DEV_MNEMONIC, DevGenesis, derive_dev_accounts},
     genesis::init_from_spec,
     l2_producer::{BlockProducer, ProducerConfig},
+    service::{ChainService, ChainServiceConfig, MiningMode, ServiceError},
 };
 use basalt_primitives::{GenesisSpec, Hardfork, TxPrivileged, sender::sign_transaction};
 use basalt_storage::{Database, L1Cursor};
@@ -34,7 +32,7 @@ fn key() -> B256 {
 }
 
 /// An L2 chain (genesis with the rollup section) served by a chain service, on `db`.
-fn l2_node(db: Database, journal: Option<&Path>) -> Arc<DevChain> {
+fn l2_node(db: Database, journal: Option<&Path>) -> Arc<ChainService> {
     let key = key();
     let address = basalt_primitives::sender::address_of(&key).unwrap();
     let json = DevGenesis {
@@ -54,14 +52,14 @@ fn l2_node(db: Database, journal: Option<&Path>) -> Arc<DevChain> {
     if db.read().unwrap().head_hash().unwrap().is_none() {
         init_from_spec(&db, &spec, json.as_bytes()).unwrap();
     }
-    DevChain::new(
+    ChainService::new(
         Blockchain::new(db, spec.config).unwrap(),
-        DevChainConfig {
+        ChainServiceConfig {
             name: "l2",
             refuse_blob_txs: true,
             max_block_tx_bytes: Some(4_000),
             journal: journal.map(Path::to_owned),
-            ..DevChainConfig::new(MiningMode::Manual, vec![key])
+            ..ChainServiceConfig::new(MiningMode::Manual, vec![key])
         },
     )
     .unwrap()
@@ -81,7 +79,7 @@ fn deposit(id: u64, gas_limit: u64) -> TxPrivileged {
 }
 
 /// Queues `deposits` as the watcher does, at L1 block `l1_block`.
-fn queue(node: &DevChain, deposits: &[TxPrivileged], l1_block: u64) {
+fn queue(node: &ChainService, deposits: &[TxPrivileged], l1_block: u64) {
     let mut batch = node.chain().db().write().unwrap();
     batch
         .queue_privileged_txs(
@@ -96,7 +94,7 @@ fn privileged_ids(block: &basalt_primitives::Block) -> Vec<u64> {
     block.body.transactions.iter().filter_map(|tx| tx.as_privileged()).map(|tx| tx.nonce).collect()
 }
 
-fn producer(node: &Arc<DevChain>, max: usize, overdue: Duration) -> Arc<BlockProducer> {
+fn producer(node: &Arc<ChainService>, max: usize, overdue: Duration) -> Arc<BlockProducer> {
     let mut config = ProducerConfig::new(Duration::from_secs(1));
     config.max_privileged_per_block = max;
     config.overdue_after = overdue;
@@ -230,6 +228,6 @@ fn blob_transactions_are_refused_with_a_clear_error() {
     let signed = sign_transaction(tx, &key()).unwrap();
     assert!(signed.blob_versioned_hashes().is_some());
     let err = node.submit(signed).unwrap_err();
-    assert!(matches!(err, DevError::BlobTxRefused), "{err}");
+    assert!(matches!(err, ServiceError::BlobTxRefused), "{err}");
     assert!(err.to_string().contains("blob transactions (type 0x3) are not accepted"), "{err}");
 }

@@ -5,7 +5,10 @@
 mod support;
 
 use alloy_primitives::{Address, Bytes, U256, address};
-use basalt_chain::dev::{ChainEvent, DevError, UnwindError};
+use basalt_chain::{
+    anvil::{AnvilError, UnwindError},
+    service::ChainEvent,
+};
 use basalt_primitives::{Hardfork, StateReader};
 use basalt_storage::Database;
 use serde_json::json;
@@ -43,7 +46,7 @@ fn rollback_removes_blocks_and_restores_state_and_edits() {
 
     // Too deep is refused and changes nothing.
     let err = node.rollback(head.number + 1).unwrap_err();
-    assert!(matches!(err, DevError::Unwind(UnwindError::TooDeep { .. })), "{err}");
+    assert!(matches!(err, AnvilError::Unwind(UnwindError::TooDeep { .. })), "{err}");
     assert_eq!(node.chain().head().unwrap().hash_slow(), first.hash);
     // The chain goes on from there.
     node.submit(transfer(&key, 1, to, 1)).unwrap();
@@ -136,7 +139,7 @@ fn finalized_blocks_cannot_be_removed() {
     assert_eq!(node.safe_number(100), 68);
     for err in [node.revert(early).unwrap_err(), node.rollback(65).unwrap_err()] {
         assert!(
-            matches!(err, DevError::Unwind(UnwindError::Finalized { finalized: 36, .. })),
+            matches!(err, AnvilError::Unwind(UnwindError::Finalized { finalized: 36, .. })),
             "{err}"
         );
     }

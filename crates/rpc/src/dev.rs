@@ -3,18 +3,24 @@
 
 use crate::{
     RpcContext, blocking_method,
-    error::{RpcResult, invalid_params},
+    error::{RpcResult, invalid_params, server_error},
     send::dev_error,
     sync_method,
 };
 use alloy_primitives::{Address, B256, Bytes, U64, U256};
-use jsonrpsee::{RpcModule, types::Params};
+use basalt_chain::anvil::{AnvilChain, AnvilError, ReorgBlocks, UnwindError};
+use jsonrpsee::{
+    RpcModule,
+    types::{ErrorObjectOwned, Params},
+};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Most blocks one `anvil_mine` call produces.
 const MAX_MINE_BLOCKS: u64 = 100_000;
 
-pub fn register(module: &mut RpcModule<RpcContext>) {
+/// Registers the controls, which act on `anvil` (the dev L1's anvil layer).
+pub fn register(module: &mut RpcModule<RpcContext>, anvil: &Arc<AnvilChain>) {
     blocking_method(module, "evm_mine", |ctx, params| {
         let (blocks, timestamp) = mine_options(&params)?;
         ctx.mine(blocks, timestamp, None)?;
@@ -29,66 +35,88 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
     });
     // Everything below that takes the write lock runs on the blocking pool: it waits for a
     // block being mined, and must not hold up the async workers meanwhile.
-    blocking_method(module, "evm_snapshot", |ctx, _| {
-        Ok(U64::from(ctx.node.snapshot().map_err(dev_error)?))
+    let chain = anvil.clone();
+    blocking_method(module, "evm_snapshot", move |_, _| {
+        Ok(U64::from(chain.snapshot().map_err(anvil_error)?))
     });
-    blocking_method(module, "evm_revert", |ctx, params| {
+    let chain = anvil.clone();
+    blocking_method(module, "evm_revert", move |_, params| {
         let id: U64 = params.one()?;
-        ctx.node.revert(id.to()).map_err(dev_error)
+        chain.revert(id.to()).map_err(anvil_error)
     });
-    sync_method(module, "evm_increaseTime", |ctx, params| {
+    let chain = anvil.clone();
+    sync_method(module, "evm_increaseTime", move |_, params| {
         let seconds = quantity_param(&params)?;
-        let total = ctx.node.increase_time(seconds).map_err(dev_error)?;
+        let total = chain.increase_time(seconds).map_err(anvil_error)?;
         Ok(U64::from(u64::try_from(total).unwrap_or(u64::MAX)))
     });
-    sync_method(module, "evm_setNextBlockTimestamp", |ctx, params| {
+    let chain = anvil.clone();
+    sync_method(module, "evm_setNextBlockTimestamp", move |_, params| {
         let timestamp = quantity_param(&params)?;
-        ctx.node.set_next_block_timestamp(timestamp).map_err(dev_error)?;
+        chain.set_next_block_timestamp(timestamp).map_err(anvil_error)?;
         Ok(())
     });
-    blocking_method(module, "anvil_rollback", |ctx, params| {
+    let chain = anvil.clone();
+    blocking_method(module, "anvil_rollback", move |_, params| {
         let depth: Option<Value> = params.sequence().optional_next()?;
         let depth = match depth {
             None | Some(Value::Null) => 1,
             Some(value) => parse_quantity(&value)
                 .ok_or_else(|| invalid_params(format!("invalid depth {value}")))?,
         };
-        ctx.node.rollback(depth).map_err(dev_error)?;
+        chain.rollback(depth).map_err(anvil_error)?;
         Ok(())
     });
-    blocking_method(module, "anvil_reorg", |ctx, params| {
-        let (depth, blocks) = ctx.reorg_params(&params)?;
-        ctx.node.reorg(depth, blocks).map_err(dev_error)?;
+    let chain = anvil.clone();
+    blocking_method(module, "anvil_reorg", move |ctx, params| {
+        let (depth, blocks) = ctx.reorg_params(&chain, &params)?;
+        chain.reorg(depth, blocks).map_err(anvil_error)?;
         Ok(())
     });
-    blocking_method(module, "anvil_setBalance", |ctx, params| {
+    let chain = anvil.clone();
+    blocking_method(module, "anvil_setBalance", move |_, params| {
         let (address, balance): (Address, U256) = params.parse()?;
-        ctx.node.set_balance(address, balance).map_err(dev_error)?;
+        chain.set_balance(address, balance).map_err(anvil_error)?;
         Ok(())
     });
-    blocking_method(module, "anvil_setCode", |ctx, params| {
+    let chain = anvil.clone();
+    blocking_method(module, "anvil_setCode", move |_, params| {
         let (address, code): (Address, Bytes) = params.parse()?;
-        ctx.node.set_code(address, code).map_err(dev_error)?;
+        chain.set_code(address, code).map_err(anvil_error)?;
         Ok(())
     });
-    blocking_method(module, "anvil_setNonce", |ctx, params| {
+    let chain = anvil.clone();
+    blocking_method(module, "anvil_setNonce", move |_, params| {
         let (address, nonce): (Address, U64) = params.parse()?;
-        ctx.node.set_nonce(address, nonce.to()).map_err(dev_error)?;
+        chain.set_nonce(address, nonce.to()).map_err(anvil_error)?;
         Ok(())
     });
-    blocking_method(module, "anvil_setStorageAt", |ctx, params| {
+    let chain = anvil.clone();
+    blocking_method(module, "anvil_setStorageAt", move |_, params| {
         let (address, slot, value): (Address, U256, B256) = params.parse()?;
-        ctx.node.set_storage_at(address, slot, U256::from_be_bytes(value.0)).map_err(dev_error)?;
+        chain.set_storage_at(address, slot, U256::from_be_bytes(value.0)).map_err(anvil_error)?;
         Ok(true)
     });
-    sync_method(module, "anvil_impersonateAccount", |ctx, params| {
+    let chain = anvil.clone();
+    sync_method(module, "anvil_impersonateAccount", move |_, params| {
         let address: Address = params.one()?;
-        ctx.node.impersonate(address, true).map_err(dev_error)
+        chain.impersonate(address, true).map_err(anvil_error)
     });
-    sync_method(module, "anvil_stopImpersonatingAccount", |ctx, params| {
+    let chain = anvil.clone();
+    sync_method(module, "anvil_stopImpersonatingAccount", move |_, params| {
         let address: Address = params.one()?;
-        ctx.node.impersonate(address, false).map_err(dev_error)
+        chain.impersonate(address, false).map_err(anvil_error)
     });
+}
+
+/// An anvil control's failure as a JSON-RPC error: the chain service's as [`dev_error`]
+/// answers them; an unwind deeper than the chain is invalid params (-32602); the rest -32000.
+fn anvil_error(err: AnvilError) -> ErrorObjectOwned {
+    match err {
+        AnvilError::Service(err) => dev_error(*err),
+        AnvilError::Unwind(UnwindError::TooDeep { .. }) => invalid_params(err.to_string()),
+        other => server_error(other.to_string()),
+    }
 }
 
 /// A number given as a hex quantity or a JSON number (tools send both).
@@ -140,8 +168,9 @@ impl RpcContext {
     /// impersonated one; nonces counted from the common ancestor's state).
     fn reorg_params(
         &self,
+        anvil: &AnvilChain,
         params: &Params<'_>,
-    ) -> RpcResult<(u64, basalt_chain::dev::ReorgBlocks)> {
+    ) -> RpcResult<(u64, ReorgBlocks)> {
         let mut seq = params.sequence();
         let depth: Value = seq.next()?;
         let depth = parse_quantity(&depth)
@@ -189,7 +218,7 @@ impl RpcContext {
                     let request: alloy_rpc_types_eth::TransactionRequest =
                         serde_json::from_value(request)
                             .map_err(|e| invalid_params(format!("invalid transaction: {e}")))?;
-                    self.sign_reorg_request(request, common, &mut nonces)?
+                    self.sign_reorg_request(anvil, request, common, &mut nonces)?
                 }
             };
             let index = usize::try_from(offset).unwrap_or(usize::MAX);

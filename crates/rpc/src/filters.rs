@@ -12,7 +12,7 @@ use crate::{
 };
 use alloy_primitives::{B256, U128};
 use alloy_rpc_types_eth::{Filter, Log as RpcLog};
-use basalt_chain::dev::ChainEvent;
+use basalt_chain::service::ChainEvent;
 use jsonrpsee::RpcModule;
 use serde::Serialize;
 use std::{

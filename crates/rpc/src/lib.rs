@@ -33,7 +33,10 @@ pub use server::ServerHandle;
 
 use error::spec_shape;
 
-use basalt_chain::dev::{ChainEvent, DevChain};
+use basalt_chain::{
+    anvil::AnvilChain,
+    service::{ChainEvent, ChainService},
+};
 use jsonrpsee::RpcModule;
 use std::{net::SocketAddr, sync::Arc};
 use tokio::sync::broadcast;
@@ -55,26 +58,41 @@ pub struct RpcConfig {
     /// Most gas one `eth_call` / `eth_estimateGas` / `eth_createAccessList` may use (geth's
     /// `--rpc.gascap`, default 50,000,000).
     pub gas_cap: u64,
-    /// Which chain the server fronts.
-    pub backend: RpcBackend,
 }
 
 /// The chain behind a server, which decides the namespaces it has beyond the specification's.
-#[derive(Clone, Debug, Default)]
+/// Both hold the chain service the specification's methods run on; only the dev L1's has the
+/// anvil layer, so the `evm_*`/`anvil_*` controls cannot reach an L2 (-32601 there).
+#[derive(Clone)]
 pub enum RpcBackend {
-    /// The dev L1: the anvil-style `evm_*`/`anvil_*` controls.
-    #[default]
-    DevL1,
-    /// An L2 node: `basalt_rollupConfig`; no dev controls.
-    L2(Box<RollupConfigView>),
+    /// The dev L1: the chain service under the anvil layer; the `evm_*`/`anvil_*` controls.
+    DevL1(Arc<AnvilChain>),
+    /// An L2 node: the chain service alone, and `basalt_rollupConfig`.
+    L2(Arc<ChainService>, Box<RollupConfigView>),
 }
 
 impl RpcBackend {
     /// The chain's name in log lines (`l1`, `l2`).
     pub fn chain_name(&self) -> &'static str {
         match self {
-            Self::DevL1 => "l1",
-            Self::L2(_) => "l2",
+            Self::DevL1(_) => "l1",
+            Self::L2(..) => "l2",
+        }
+    }
+
+    /// The chain service the specification's methods run on.
+    pub fn service(&self) -> &Arc<ChainService> {
+        match self {
+            Self::DevL1(anvil) => anvil.service(),
+            Self::L2(service, _) => service,
+        }
+    }
+
+    /// The anvil layer, on the dev L1 only.
+    pub fn anvil(&self) -> Option<&Arc<AnvilChain>> {
+        match self {
+            Self::DevL1(anvil) => Some(anvil),
+            Self::L2(..) => None,
         }
     }
 }
@@ -90,14 +108,14 @@ impl RpcConfig {
             max_filters: 10_000,
             max_proof_keys: 1_024,
             gas_cap: 50_000_000,
-            backend: RpcBackend::DevL1,
         }
     }
 }
 
 /// What every method handler sees.
 pub struct RpcContext {
-    node: Arc<DevChain>,
+    /// The chain service (on the dev L1, the one under the anvil layer).
+    node: Arc<ChainService>,
     events: broadcast::Sender<ChainEvent>,
     filters: filters::Filters,
     client_version: String,
@@ -106,12 +124,13 @@ pub struct RpcContext {
     backend: RpcBackend,
 }
 
-/// Starts the server on `config.addr`; returns the bound address and the handle that stops
-/// it. Chain events reach subscriptions and filters from here on.
+/// Starts the server for `backend` on `config.addr`; returns the bound address and the handle
+/// that stops it. Chain events reach subscriptions and filters from here on.
 pub async fn start(
-    node: Arc<DevChain>,
+    backend: RpcBackend,
     config: &RpcConfig,
 ) -> std::io::Result<(SocketAddr, ServerHandle)> {
+    let node = backend.service().clone();
     // Recent events are kept until every subscriber has seen them; a subscriber more than
     // this many behind misses the oldest (and big blocks are not held for long).
     let (events, _) = broadcast::channel(256);
@@ -127,12 +146,12 @@ pub async fn start(
         client_version: format!("basalt/v{}", env!("CARGO_PKG_VERSION")),
         max_proof_keys: config.max_proof_keys,
         gas_cap: config.gas_cap,
-        backend: config.backend.clone(),
+        backend: backend.clone(),
     });
     filters::spawn_collector(context.clone());
-    let backend = config.backend.clone();
     let module = methods(context, &backend);
-    server::serve(module.into(), config, Arc::new(pubsub::HexIdProvider::default())).await
+    let ids = Arc::new(pubsub::HexIdProvider::default());
+    server::serve(module.into(), config, backend.chain_name(), ids).await
 }
 
 /// Every method of the server.
@@ -152,8 +171,8 @@ fn methods(context: Arc<RpcContext>, backend: &RpcBackend) -> RpcModule<RpcConte
     pubsub::register(&mut module);
     debug::register(&mut module);
     match backend {
-        RpcBackend::DevL1 => dev::register(&mut module),
-        RpcBackend::L2(_) => rollup::register(&mut module),
+        RpcBackend::DevL1(anvil) => dev::register(&mut module, anvil),
+        RpcBackend::L2(..) => rollup::register(&mut module),
     }
     txpool::register(&mut module);
     config::register(&mut module);

@@ -8,7 +8,7 @@ use crate::{
     logs::{block_logs, with_block_context},
 };
 use alloy_rpc_types_eth::{Filter, Log as RpcLog, pubsub::SubscriptionKind};
-use basalt_chain::dev::{ChainEvent, RemovedBlock};
+use basalt_chain::service::{ChainEvent, RemovedBlock};
 use jsonrpsee::{PendingSubscriptionSink, RpcModule, SubscriptionMessage};
 use serde::Serialize;
 use std::{

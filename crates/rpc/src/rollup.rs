@@ -58,7 +58,7 @@ fn fees_json(fees: &basalt_primitives::FeeConfig) -> serde_json::Value {
 
 pub fn register(module: &mut RpcModule<RpcContext>) {
     sync_method(module, "basalt_rollupConfig", |ctx, _| match &ctx.backend {
-        RpcBackend::L2(view) => {
+        RpcBackend::L2(_, view) => {
             let chain = ctx.node.chain();
             let state = chain.db().read().map_err(internal)?;
             let fees = chain.next_fee_config(&state).map_err(internal)?;
@@ -66,6 +66,6 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
             Ok(RollupConfigView { fees, ..(**view).clone() })
         }
         // Never registered on other backends.
-        RpcBackend::DevL1 => Err(internal("basalt_rollupConfig on a chain without a rollup")),
+        RpcBackend::DevL1(_) => Err(internal("basalt_rollupConfig on a chain without a rollup")),
     });
 }

@@ -18,7 +18,7 @@ use alloy_eips::{
 };
 use alloy_primitives::{Address, B256, Bytes, Signature, U256};
 use alloy_rpc_types_eth::TransactionRequest;
-use basalt_chain::dev::DevError;
+use basalt_chain::{anvil::AnvilChain, service::ServiceError};
 use basalt_primitives::{PRIVILEGED_TX_TYPE, StateReader, TxEnvelope, sender::sign_transaction};
 use jsonrpsee::{RpcModule, types::ErrorObjectOwned};
 use std::collections::HashMap;
@@ -57,16 +57,15 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
     });
 }
 
-/// Geth answers a refused transaction with -32000 and the pool's reason; a failure of the
-/// node's storage is an internal error (-32603), not a verdict on the transaction.
-pub fn dev_error(err: DevError) -> ErrorObjectOwned {
+/// A chain-service failure as a JSON-RPC error. Geth answers a refused transaction with
+/// -32000 and the pool's reason; a failure of the node's storage is an internal error
+/// (-32603), not a verdict on the transaction; a block timestamp not after the head's is
+/// invalid params (-32602).
+pub fn dev_error(err: ServiceError) -> ErrorObjectOwned {
     match err {
-        DevError::Pool(err @ basalt_txpool::PoolError::State(_)) => crate::error::internal(err),
-        DevError::Pool(err) => server_error(err.to_string()),
-        DevError::TimestampNotAfterHead { .. }
-        | DevError::Unwind(basalt_chain::dev::UnwindError::TooDeep { .. }) => {
-            invalid_params(err.to_string())
-        }
+        ServiceError::Pool(err @ basalt_txpool::PoolError::State(_)) => crate::error::internal(err),
+        ServiceError::Pool(err) => server_error(err.to_string()),
+        ServiceError::TimestampNotAfterHead { .. } => invalid_params(err.to_string()),
         other => server_error(other.to_string()),
     }
 }
@@ -165,13 +164,15 @@ impl RpcContext {
         let from = request.from.ok_or_else(|| invalid_params("missing `from` field"))?;
         // Refused before any estimation: the answer names the missing key, not a gas error.
         let key = self.node.dev_key(&from);
-        if key.is_none() && !self.node.is_impersonating(&from) {
+        let impersonated = self.backend.anvil().is_some_and(|anvil| anvil.is_impersonating(&from));
+        if key.is_none() && !impersonated {
             return Err(no_key(from));
         }
         let (from, typed) = self.fill_request(request)?;
         let added = match key {
             Some(key) => self.node.submit(sign_typed(typed, &key)?),
-            None => self.node.submit_impersonated(placeholder_signed(typed, from)?, from),
+            // Impersonated (the dev L1's anvil layer said so): the sender is trusted.
+            None => self.node.submit_as(placeholder_signed(typed, from)?, Some(from)),
         };
         Ok(added.map_err(dev_error)?.hash)
     }
@@ -181,13 +182,14 @@ impl RpcContext {
     /// on the common ancestor's state.
     pub(crate) fn sign_reorg_request(
         &self,
+        anvil: &AnvilChain,
         request: TransactionRequest,
         common: u64,
         nonces: &mut HashMap<Address, u64>,
     ) -> RpcResult<(TxEnvelope, Address)> {
         let from = request.from.ok_or_else(|| invalid_params("missing `from` field"))?;
         let key = self.node.dev_key(&from);
-        if key.is_none() && !self.node.is_impersonating(&from) {
+        if key.is_none() && !anvil.is_impersonating(&from) {
             return Err(no_key(from));
         }
         let at = BlockId::number(common);

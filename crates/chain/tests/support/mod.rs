@@ -1,4 +1,5 @@
-//! A dev chain in memory for the chain tests: one funded dev account, manual mining.
+//! A dev L1 in memory for the chain tests (the chain service under the anvil layer): one
+//! funded dev account, manual mining.
 
 #![allow(dead_code)]
 
@@ -6,8 +7,10 @@ use alloy_consensus::TxEip1559;
 use alloy_primitives::{Address, B256, TxKind, U256};
 use basalt_chain::{
     Blockchain,
-    dev::{DEV_MNEMONIC, DevChain, DevChainConfig, DevGenesis, MiningMode, derive_dev_accounts},
+    anvil::{AnvilChain, AnvilLimits},
+    dev::{DEV_MNEMONIC, DevGenesis, derive_dev_accounts},
     genesis::init_from_spec,
+    service::{ChainService, ChainServiceConfig, MiningMode},
 };
 use basalt_primitives::{
     GenesisSpec, Hardfork, StateReader, TxEnvelope,
@@ -19,7 +22,7 @@ use std::sync::Arc;
 
 /// A dev chain under `fork` whose genesis also holds `extra` (address, geth alloc entry);
 /// returns it with the funded account's key and address.
-pub fn dev_chain(fork: Hardfork, extra: &[(Address, Value)]) -> (Arc<DevChain>, B256, Address) {
+pub fn dev_chain(fork: Hardfork, extra: &[(Address, Value)]) -> (Arc<AnvilChain>, B256, Address) {
     let db = Database::in_memory().unwrap();
     dev_chain_on(db, fork, extra)
 }
@@ -29,7 +32,7 @@ pub fn dev_chain_on(
     db: Database,
     fork: Hardfork,
     extra: &[(Address, Value)],
-) -> (Arc<DevChain>, B256, Address) {
+) -> (Arc<AnvilChain>, B256, Address) {
     let key = derive_dev_accounts(DEV_MNEMONIC, 1).unwrap()[0].key;
     let address = address_of(&key).unwrap();
     let json = DevGenesis {
@@ -52,7 +55,8 @@ pub fn dev_chain_on(
         init_from_spec(&db, &spec, json.as_bytes()).unwrap();
     }
     let chain = Blockchain::new(db, spec.config).unwrap();
-    let node = DevChain::new(chain, DevChainConfig::new(MiningMode::Manual, vec![key])).unwrap();
+    let config = ChainServiceConfig::new(MiningMode::Manual, vec![key]);
+    let node = AnvilChain::new(chain, config, AnvilLimits::default()).unwrap();
     (node, key, address)
 }
 
@@ -71,13 +75,13 @@ pub fn transfer(key: &B256, nonce: u64, to: Address, value: u64) -> TxEnvelope {
     sign_transaction(tx, key).unwrap()
 }
 
-pub fn balance(node: &DevChain, address: Address) -> U256 {
+pub fn balance(node: &ChainService, address: Address) -> U256 {
     let view = node.chain().db().read().unwrap();
     StateReader::account(&view, address).unwrap().unwrap_or_default().balance
 }
 
 /// The flat state rehashes to the root the chain says it has.
-pub fn assert_state_consistent(node: &DevChain) {
+pub fn assert_state_consistent(node: &ChainService) {
     let view = node.chain().db().read().unwrap();
     let expected =
         view.working_state_root().unwrap().unwrap_or(node.chain().head().unwrap().state_root);

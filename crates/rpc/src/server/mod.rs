@@ -28,6 +28,8 @@ use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 pub struct Shared {
     dispatcher: Dispatcher,
     config: RpcConfig,
+    /// The chain's name in log lines.
+    chain: &'static str,
     next_connection: AtomicUsize,
 }
 
@@ -49,11 +51,12 @@ impl ServerHandle {
     }
 }
 
-/// Binds `config.addr` and serves `methods`; returns the bound address and the handle.
-/// Subscriptions get ids from `id_provider`.
+/// Binds `config.addr` and serves `methods` of the chain named `chain` (in log lines);
+/// returns the bound address and the handle. Subscriptions get ids from `id_provider`.
 pub async fn serve(
     methods: Methods,
     config: &RpcConfig,
+    chain: &'static str,
     id_provider: Arc<dyn IdProvider>,
 ) -> std::io::Result<(SocketAddr, ServerHandle)> {
     let listener = TcpListener::bind(config.addr).await?;
@@ -65,6 +68,7 @@ pub async fn serve(
             id_provider,
         },
         config: config.clone(),
+        chain,
         next_connection: AtomicUsize::new(1),
     });
     let (stop, mut stopping) = watch::channel(false);
@@ -77,7 +81,7 @@ pub async fn serve(
                     Err(err) => {
                         // Out of file descriptors and the like: wait rather than spin.
                         tracing::warn!(
-                            chain = shared.config.backend.chain_name(),
+                            chain = shared.chain,
                             "accepting a connection failed: {err}"
                         );
                         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -88,7 +92,7 @@ pub async fn serve(
             };
             let Ok(permit) = connections.clone().try_acquire_owned() else {
                 tracing::warn!(
-                    chain = shared.config.backend.chain_name(),
+                    chain = shared.chain,
                     "connection refused: {} connections open",
                     shared.config.max_connections
                 );

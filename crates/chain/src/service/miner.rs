@@ -1,7 +1,7 @@
-//! Block production on the dev chain: which transactions go in, the timestamp, and the
-//! miner thread for automine and interval mining.
+//! Block production on the chain service: which transactions go in, the timestamp (from the
+//! service's [`super::BlockClock`]), and the miner thread for automine and interval mining.
 
-use super::{ChainEvent, DevChain, DevError, WriteState, lock, unix_now};
+use super::{ChainEvent, ChainService, ChainWriter, ServiceError, lock};
 use crate::builder::{BlockTemplate, MinedBlock};
 use alloy_consensus::Transaction;
 use alloy_eips::eip2718::Encodable2718;
@@ -11,6 +11,17 @@ use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
+
+/// What an interval miner does after a stall longer than its interval (a suspended laptop, a
+/// block that took long): [`ChainService::spawn_interval`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stall {
+    /// Mine the missed ticks at once, then keep the original schedule (the dev L1's
+    /// `--block-time`).
+    CatchUp,
+    /// Go on one interval after now: no burst of catch-up blocks (the L2 block producer).
+    Skip,
+}
 
 /// When blocks are produced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,17 +34,16 @@ pub enum MiningMode {
     Manual,
 }
 
-impl DevChain {
-    /// The timestamp the next block would get, without consuming a pending override.
+impl ChainService {
+    /// The timestamp the next block would get, without consuming a one-block setting.
     pub(super) fn next_timestamp_preview(&self, head_timestamp: u64) -> u64 {
-        let clock = *lock(&self.clock);
-        clock.next_timestamp.unwrap_or_else(|| {
-            clock_timestamp(clock.time_offset, head_timestamp).max(clock.floor.unwrap_or(0))
-        })
+        self.clock.peek(head_timestamp)
     }
 
-    /// Mines one block from the pool. `timestamp` overrides the clock for this block.
-    pub fn mine_one(&self, timestamp: Option<u64>) -> Result<Arc<MinedBlock>, DevError> {
+    /// Mines one block from the pool. `timestamp` overrides the clock for this block (a
+    /// one-block setting of the clock is used up either way). Errors: a timestamp not after
+    /// the head's ([`ServiceError::TimestampNotAfterHead`]), a failed build or write.
+    pub fn mine_one(&self, timestamp: Option<u64>) -> Result<Arc<MinedBlock>, ServiceError> {
         self.mine_next(timestamp, Vec::new(), true)
     }
 
@@ -44,7 +54,7 @@ impl DevChain {
         &self,
         privileged: Vec<TxPrivileged>,
         ordinary: bool,
-    ) -> Result<Arc<MinedBlock>, DevError> {
+    ) -> Result<Arc<MinedBlock>, ServiceError> {
         self.mine_next(None, privileged, ordinary)
     }
 
@@ -53,35 +63,27 @@ impl DevChain {
         timestamp: Option<u64>,
         privileged: Vec<TxPrivileged>,
         ordinary: bool,
-    ) -> Result<Arc<MinedBlock>, DevError> {
-        let mut write = self.write_state();
+    ) -> Result<Arc<MinedBlock>, ServiceError> {
+        let writer = self.writer();
         let head = self.chain.head()?;
-        let clock = {
-            let mut clock = lock(&self.clock);
-            let now = *clock;
-            clock.next_timestamp = None;
-            clock.floor = None;
-            now
-        };
-        let timestamp = match timestamp.or(clock.next_timestamp) {
-            Some(t) if t <= head.timestamp => {
-                return Err(DevError::TimestampNotAfterHead { requested: t, head: head.timestamp });
-            }
-            Some(t) => t,
-            None => {
-                clock_timestamp(clock.time_offset, head.timestamp).max(clock.floor.unwrap_or(0))
-            }
-        };
+        let from_clock = self.clock.take(head.timestamp);
+        let timestamp = timestamp.unwrap_or(from_clock);
+        if timestamp <= head.timestamp {
+            return Err(ServiceError::TimestampNotAfterHead {
+                requested: timestamp,
+                head: head.timestamp,
+            });
+        }
         let template = self.template_from_pool(&head, timestamp, privileged, ordinary)?;
-        self.mine_template(&mut write, template)
+        self.mine_template(&writer, template)
     }
 
-    /// Mines `template` as the new head; the caller holds the write lock (`_write`).
+    /// Mines `template` as the new head; the caller holds the write lock (`_writer`).
     pub(super) fn mine_template(
         &self,
-        _write: &mut WriteState,
+        _writer: &ChainWriter<'_>,
         template: BlockTemplate,
-    ) -> Result<Arc<MinedBlock>, DevError> {
+    ) -> Result<Arc<MinedBlock>, ServiceError> {
         let started = Instant::now();
         let mined = self.chain.mine_block(template)?;
         self.advance_finalized(mined.block.header.number);
@@ -99,7 +101,7 @@ impl DevChain {
         timestamp: u64,
         transactions: Vec<BasaltTxEnvelope>,
         senders: Vec<Address>,
-    ) -> Result<BlockTemplate, DevError> {
+    ) -> Result<BlockTemplate, ServiceError> {
         let ctx = self.context_for(head, timestamp);
         let fork = ctx.fork;
         Ok(BlockTemplate {
@@ -124,7 +126,7 @@ impl DevChain {
         timestamp: u64,
         privileged: Vec<TxPrivileged>,
         ordinary: bool,
-    ) -> Result<BlockTemplate, DevError> {
+    ) -> Result<BlockTemplate, ServiceError> {
         let config = self.chain.config();
         let ctx = self.context_for(head, timestamp);
         let fork = ctx.fork;
@@ -210,17 +212,46 @@ impl DevChain {
 
     /// Starts the miner thread for automine and interval modes; manual mode needs none.
     pub fn spawn_miner(self: &Arc<Self>) -> Option<std::thread::JoinHandle<()>> {
-        let chain = self.clone();
-        let mode = self.config.mining;
-        let run = move || match mode {
-            MiningMode::Auto => chain.automine_loop(),
-            MiningMode::Interval(every) => chain.interval_loop(every),
-            MiningMode::Manual => {}
-        };
-        match mode {
+        match self.config.mining {
+            MiningMode::Auto => {
+                let chain = self.clone();
+                let run = move || chain.automine_loop();
+                std::thread::Builder::new().name("miner".into()).spawn(run).ok()
+            }
+            MiningMode::Interval(every) => {
+                let chain = self.clone();
+                let mine = move || chain.mine_one(None);
+                self.spawn_interval("miner".into(), every, Stall::CatchUp, mine).ok()
+            }
             MiningMode::Manual => None,
-            _ => std::thread::Builder::new().name("miner".into()).spawn(run).ok(),
         }
+    }
+
+    /// Starts a thread named `name` that calls `mine` every `every`, measured from the previous
+    /// call's start, with or without transactions in the pool: interval mining, and the L2
+    /// block producer's blocks. A failed block is logged and the next tick comes as usual; the
+    /// thread never stops. Errors: the thread cannot be started.
+    pub fn spawn_interval(
+        &self,
+        name: String,
+        every: Duration,
+        stall: Stall,
+        mut mine: impl FnMut() -> Result<Arc<MinedBlock>, ServiceError> + Send + 'static,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
+        let chain = self.config.name;
+        std::thread::Builder::new().name(name).spawn(move || {
+            let mut next = Instant::now() + every;
+            loop {
+                std::thread::sleep(next.saturating_duration_since(Instant::now()));
+                next += every;
+                if stall == Stall::Skip {
+                    next = next.max(Instant::now());
+                }
+                if let Err(err) = mine() {
+                    tracing::error!(chain, "mining failed: {err}");
+                }
+            }
+        })
     }
 
     fn automine_loop(&self) {
@@ -251,21 +282,4 @@ impl DevChain {
             }
         }
     }
-
-    fn interval_loop(&self, every: Duration) {
-        let mut next = Instant::now() + every;
-        loop {
-            std::thread::sleep(next.saturating_duration_since(Instant::now()));
-            next += every;
-            if let Err(err) = self.mine_one(None) {
-                tracing::error!(chain = self.config.name, "mining failed: {err}");
-            }
-        }
-    }
-}
-
-/// The wall clock plus the offset, strictly after the head.
-fn clock_timestamp(offset: i128, head_timestamp: u64) -> u64 {
-    let now = i128::from(unix_now()).saturating_add(offset).clamp(0, i128::from(u64::MAX));
-    (now as u64).max(head_timestamp.saturating_add(1))
 }

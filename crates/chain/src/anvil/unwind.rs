@@ -1,25 +1,18 @@
-//! Moving the dev chain's head backwards: the beacon-style `safe` and `finalized` tags that
-//! bound how far it may go, and the one unwind that `evm_revert`, `anvil_rollback` and
-//! `anvil_reorg` share. Unwinding restores every account and slot that the removed blocks
-//! (and any edits since) touched to its value under the target state root, read from the
-//! append-only tries through the stored state history, then deletes the blocks, all in one
-//! write transaction. Subscribers hear of the removed blocks before any new ones.
+//! Moving the dev L1's head backwards: the one unwind that `evm_revert`, `anvil_rollback` and
+//! `anvil_reorg` share, never below the service's `finalized` block. Unwinding restores every
+//! account and slot that the removed blocks (and any edits since) touched to its value under
+//! the target state root, read from the append-only tries through the stored state history,
+//! then deletes the blocks, all in one write transaction. Subscribers hear of the removed
+//! blocks before any new ones.
 
-use super::{ChainEvent, DevChain, DevError, lock};
-use crate::ImportError;
+use super::{AnvilChain, AnvilError, lock};
+use crate::{
+    ImportError,
+    service::{BlockClock, ChainWriter, RemovedBlock},
+};
 use alloy_primitives::{Address, B256};
-use basalt_primitives::{BasaltReceipt, Block, TxEnvelope};
+use basalt_primitives::TxEnvelope;
 use basalt_storage::unwind_changes;
-use std::sync::{Arc, atomic::Ordering};
-
-/// A block taken off the canonical chain, as subscribers need it (its logs are announced
-/// again with `removed: true`).
-#[derive(Clone, Debug)]
-pub struct RemovedBlock {
-    pub block: Block,
-    pub hash: B256,
-    pub receipts: Vec<BasaltReceipt>,
-}
 
 /// The transactions (with their senders) of each new block of a reorg, in block order.
 pub type ReorgBlocks = Vec<Vec<(TxEnvelope, Address)>>;
@@ -39,40 +32,23 @@ pub enum UnwindError {
     History(#[from] basalt_storage::UnwindError),
 }
 
-impl DevChain {
-    /// The `safe` block: `slots_in_an_epoch` behind the head, as a beacon chain justifies an
-    /// epoch after one epoch (never behind `finalized`).
-    pub fn safe_number(&self, head: u64) -> u64 {
-        head.saturating_sub(self.config.slots_in_an_epoch).max(self.finalized_number())
-    }
-
-    /// The `finalized` block: two epochs behind the highest head seen, and never lower than
-    /// a block already reported as finalized (unwinding below it is refused).
-    pub fn finalized_number(&self) -> u64 {
-        self.finalized.load(Ordering::Acquire)
-    }
-
-    /// Raises the finalized block after the head moved to `head`.
-    pub(super) fn advance_finalized(&self, head: u64) {
-        let lag = self.config.slots_in_an_epoch.saturating_mul(2);
-        self.finalized.fetch_max(head.saturating_sub(lag), Ordering::AcqRel);
-    }
-
+impl AnvilChain {
     /// Takes the head back to canonical block `number` (hash `hash`) with the state whose
     /// root is `state_root` (the block's, or an edit of it taken by a snapshot). The caller
-    /// holds the write lock. Returns the removed blocks, oldest first.
+    /// holds the write lock (`writer`). Returns the removed blocks, oldest first.
     pub(super) fn unwind_to(
         &self,
+        writer: &ChainWriter<'_>,
         number: u64,
         hash: B256,
         state_root: B256,
-    ) -> Result<Vec<RemovedBlock>, DevError> {
-        let finalized = self.finalized_number();
+    ) -> Result<Vec<RemovedBlock>, AnvilError> {
+        let finalized = self.service.finalized_number();
         if number < finalized {
             return Err(UnwindError::Finalized { target: number, finalized }.into());
         }
-        let head = self.chain.head()?;
-        let view = self.chain.db().read()?;
+        let head = self.chain().head()?;
+        let view = self.chain().db().read()?;
         let mut removed = Vec::new();
         for (n, removed_hash) in view.canonical_range(number.saturating_add(1), head.number)? {
             let block = view.block(removed_hash)?.ok_or(UnwindError::MissingBlock(n))?;
@@ -84,7 +60,7 @@ impl DevChain {
         drop(view);
 
         let base = self.current_state_root()?;
-        let mut batch = self.chain.db().write()?;
+        let mut batch = self.chain().db().write()?;
         let root = batch.apply_unwind(base, &unwind.changes)?;
         if root != state_root {
             return Err(
@@ -100,25 +76,18 @@ impl DevChain {
         batch.set_edited_keys(edited.then_some(&unwind.keys))?;
         batch.commit()?;
 
-        let view = self.chain.db().read()?;
-        if let Err(err) = lock(&self.pool).prune(&view) {
-            tracing::warn!("pool prune after unwinding failed: {err}");
-        }
-        self.pending_changed();
-        if !removed.is_empty() {
-            self.emit(ChainEvent::Removed(Arc::new(removed.clone())));
-        }
+        writer.blocks_removed(&removed)?;
         Ok(removed)
     }
 
     /// Removes the newest `depth` blocks (anvil's `anvil_rollback`); their transactions are
     /// dropped, not returned to the pool.
-    pub fn rollback(&self, depth: u64) -> Result<(), DevError> {
-        let mut write = self.write_state();
+    pub fn rollback(&self, depth: u64) -> Result<(), AnvilError> {
+        let writer = self.service.writer();
         let (number, hash, root) = self.rollback_target(depth)?;
-        self.unwind_to(number, hash, root)?;
+        self.unwind_to(&writer, number, hash, root)?;
         // Snapshots of removed blocks name a chain that is gone: evm_revert no longer knows them.
-        write.snapshots.retain(|snapshot| snapshot.head_number() <= number);
+        lock(&self.snapshots).forget_above(number);
         tracing::info!("rolled back {depth} blocks to block {number}");
         Ok(())
     }
@@ -127,37 +96,35 @@ impl DevChain {
     /// `blocks[i]` (transactions with their senders) goes into the `i`-th new block, missing
     /// entries are empty blocks. The transactions of the replaced blocks are dropped. Each new
     /// block is later than the block it replaces, so every replaced hash changes.
-    pub fn reorg(&self, depth: u64, mut blocks: ReorgBlocks) -> Result<(), DevError> {
-        let mut write = self.write_state();
+    pub fn reorg(&self, depth: u64, mut blocks: ReorgBlocks) -> Result<(), AnvilError> {
+        let mut writer = self.service.writer();
         let (number, hash, root) = self.rollback_target(depth)?;
-        let removed = self.unwind_to(number, hash, root)?;
-        write.snapshots.retain(|snapshot| snapshot.head_number() <= number);
+        let removed = self.unwind_to(&writer, number, hash, root)?;
+        lock(&self.snapshots).forget_above(number);
         blocks.resize_with(removed.len(), Vec::new);
         for (replaced, transactions) in removed.iter().zip(blocks) {
-            let head = self.chain.head()?;
+            let head = self.chain().head()?;
             let timestamp = self
-                .next_timestamp_preview(head.timestamp)
+                .clock
+                .peek(head.timestamp)
                 .max(replaced.block.header.timestamp.saturating_add(1));
-            let (txs, senders): (Vec<TxEnvelope>, Vec<Address>) = transactions.into_iter().unzip();
-            let txs = txs.into_iter().map(Into::into).collect();
-            let template = self.template_with(&head, timestamp, txs, senders)?;
-            self.mine_template(&mut write, template)?;
+            writer.mine_transactions(timestamp, transactions)?;
         }
         tracing::info!(
-            chain = self.config.name,
+            chain = self.name(),
             "reorganised the newest {depth} blocks from block {number}"
         );
         Ok(())
     }
 
     /// Block number, hash and state root `depth` blocks below the head.
-    fn rollback_target(&self, depth: u64) -> Result<(u64, B256, B256), DevError> {
-        let head = self.chain.head()?;
+    fn rollback_target(&self, depth: u64) -> Result<(u64, B256, B256), AnvilError> {
+        let head = self.chain().head()?;
         let number = head
             .number
             .checked_sub(depth)
             .ok_or(UnwindError::TooDeep { depth, height: head.number })?;
-        let view = self.chain.db().read()?;
+        let view = self.chain().db().read()?;
         let hash = view.canonical_hash(number)?.ok_or(UnwindError::MissingBlock(number))?;
         let header = view.header(hash)?.ok_or(ImportError::NoGenesis)?;
         Ok((number, hash, header.state_root))

@@ -3,7 +3,7 @@
 //! its state), so `pending` means one thing everywhere. It is built on demand and kept until
 //! the pool, the head, the state or the clock changes.
 
-use super::{DevChain, DevError, lock};
+use super::{ChainService, ServiceError, lock};
 use crate::builder::BuiltBlock;
 use alloy_primitives::B256;
 use std::sync::{Arc, atomic::Ordering};
@@ -15,10 +15,10 @@ pub(super) struct CachedPending {
     block: Arc<BuiltBlock>,
 }
 
-impl DevChain {
+impl ChainService {
     /// The block the pool would give now. Its transactions are the pool's best that execute
     /// (those that do not are left out, as the miner would); its state is in memory only.
-    pub fn pending_block(&self) -> Result<Arc<BuiltBlock>, DevError> {
+    pub fn pending_block(&self) -> Result<Arc<BuiltBlock>, ServiceError> {
         let epoch = self.pending_epoch.load(Ordering::Acquire);
         let head = self.chain.head()?;
         let timestamp = self.next_timestamp_preview(head.timestamp);
