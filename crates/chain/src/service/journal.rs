@@ -9,12 +9,16 @@ use alloy_eips::eip2718::{Decodable2718, Encodable2718};
 use basalt_primitives::TxEnvelope;
 use std::{
     fs::{File, OpenOptions},
-    io::{self, Read, Write},
+    io::{self, BufWriter, Read, Write},
     path::{Path, PathBuf},
 };
 
 /// Largest record accepted when reading (the pool's own size limit is far below).
 const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
+
+/// Buffer of the compaction's writer: records go to the file in chunks of this size, so a
+/// compaction never holds more than one chunk (and one record) in memory.
+const REWRITE_BUFFER_BYTES: usize = 64 * 1024;
 
 /// An open journal: records are a 4-byte big-endian length, then the transaction's EIP-2718
 /// bytes.
@@ -46,7 +50,8 @@ impl PoolJournal {
 
     /// Appends `tx`; returns once the bytes are with the operating system.
     pub fn append(&mut self, tx: &TxEnvelope) -> io::Result<()> {
-        let record = encode_record(tx);
+        let mut record = Vec::new();
+        encode_record(tx, &mut record);
         self.file.write_all(&record)?;
         self.records += 1;
         Ok(())
@@ -57,8 +62,10 @@ impl PoolJournal {
         self.records
     }
 
-    /// Replaces the file with `transactions` (written to a temporary file, synced, then renamed
-    /// over the journal, so a crash leaves either the old or the new file whole). Appends go on
+    /// Replaces the file with `transactions`, streamed record by record through a buffered
+    /// writer into a temporary file, which is synced and renamed over the journal; the
+    /// directory is synced after, so a crash leaves either the old or the new file whole. On
+    /// failure the temporary file is removed and the journal stays as it was. Appends go on
     /// through the temporary file's own handle: nothing is reopened, so a failure after the
     /// rename cannot leave appends going to the replaced file.
     pub fn rewrite<'a>(
@@ -66,16 +73,15 @@ impl PoolJournal {
         transactions: impl Iterator<Item = &'a TxEnvelope>,
     ) -> io::Result<()> {
         let tmp = self.path.with_extension("tmp");
-        let mut out = Vec::new();
-        let mut records = 0;
-        for tx in transactions {
-            out.extend(encode_record(tx));
-            records += 1;
-        }
-        let mut file = OpenOptions::new().create(true).write(true).truncate(true).open(&tmp)?;
-        file.write_all(&out)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, &self.path)?;
+        let written = write_records(&tmp, transactions)
+            .and_then(|written| std::fs::rename(&tmp, &self.path).map(|()| written));
+        let (file, records) = match written {
+            Ok(written) => written,
+            Err(err) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(err);
+            }
+        };
         // The rename itself is durable once the directory is synced (best effort: not every
         // platform can open a directory).
         if let Some(dir) = self.path.parent().and_then(|dir| File::open(dir).ok()) {
@@ -88,13 +94,34 @@ impl PoolJournal {
     }
 }
 
-fn encode_record(tx: &TxEnvelope) -> Vec<u8> {
-    let encoded = tx.encoded_2718();
-    let mut record = Vec::with_capacity(4 + encoded.len());
+/// Writes `transactions` as records to a new file at `path` and syncs it; returns the file
+/// (positioned at its end) and its record count.
+fn write_records<'a>(
+    path: &Path,
+    transactions: impl Iterator<Item = &'a TxEnvelope>,
+) -> io::Result<(File, usize)> {
+    let file = OpenOptions::new().create(true).write(true).truncate(true).open(path)?;
+    let mut out = BufWriter::with_capacity(REWRITE_BUFFER_BYTES, file);
+    let mut records = 0;
+    let mut record = Vec::new();
+    for tx in transactions {
+        record.clear();
+        encode_record(tx, &mut record);
+        out.write_all(&record)?;
+        records += 1;
+    }
+    let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+    file.sync_all()?;
+    Ok((file, records))
+}
+
+/// Appends `tx`'s record to `out`.
+fn encode_record(tx: &TxEnvelope, out: &mut Vec<u8>) {
+    let len = tx.encode_2718_len();
+    out.reserve(4 + len);
     // The pool refuses transactions anywhere near 4 GiB.
-    record.extend_from_slice(&u32::try_from(encoded.len()).unwrap_or(u32::MAX).to_be_bytes());
-    record.extend_from_slice(&encoded);
-    record
+    out.extend_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_be_bytes());
+    tx.encode_2718(out);
 }
 
 fn decode_records(mut bytes: &[u8]) -> Vec<TxEnvelope> {
@@ -144,7 +171,8 @@ mod tests {
             }
         }
         // A crash in the middle of a fourth record.
-        let mut torn = encode_record(&tx(3));
+        let mut torn = Vec::new();
+        encode_record(&tx(3), &mut torn);
         torn.truncate(torn.len() - 5);
         OpenOptions::new().append(true).open(&path).unwrap().write_all(&torn).unwrap();
 
@@ -166,10 +194,43 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pool.journal");
         let mut bytes = vec![0, 0, 0, 3, 0xde, 0xad, 0xbe];
-        bytes.extend(encode_record(&tx(7)));
+        encode_record(&tx(7), &mut bytes);
         bytes.extend([0xff, 0xff, 0xff, 0xff, 1, 2]);
         std::fs::write(&path, bytes).unwrap();
         let (_, replay) = PoolJournal::open(&path).unwrap();
         assert_eq!(replay, vec![tx(7)]);
+    }
+
+    #[test]
+    fn a_rewrite_streams_every_record_and_appends_follow() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pool.journal");
+        let (mut journal, _) = PoolJournal::open(&path).unwrap();
+        // More records than the writer's buffer holds: it flushes many times.
+        let kept: Vec<TxEnvelope> = (0..5_000).map(tx).collect();
+        journal.rewrite(kept.iter()).unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() > 5 * REWRITE_BUFFER_BYTES as u64);
+        journal.append(&tx(9_999)).unwrap();
+        assert_eq!(journal.records(), 5_001);
+        drop(journal);
+        let (_, replay) = PoolJournal::open(&path).unwrap();
+        assert_eq!(replay.len(), 5_001);
+        assert_eq!(replay[..5_000], kept[..]);
+        assert_eq!(replay[5_000], tx(9_999));
+        assert!(!path.with_extension("tmp").exists());
+    }
+
+    #[test]
+    fn a_failed_rewrite_keeps_the_journal_and_its_appends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pool.journal");
+        let (mut journal, _) = PoolJournal::open(&path).unwrap();
+        journal.append(&tx(0)).unwrap();
+        // The temporary file cannot be created: a directory holds its name.
+        std::fs::create_dir(path.with_extension("tmp")).unwrap();
+        assert!(journal.rewrite([tx(5)].iter()).is_err());
+        journal.append(&tx(1)).unwrap();
+        drop(journal);
+        assert_eq!(PoolJournal::open(&path).unwrap().1, vec![tx(0), tx(1)]);
     }
 }

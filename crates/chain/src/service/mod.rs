@@ -326,17 +326,20 @@ impl ChainService {
     }
 
     /// Rewrites the journal to the pool's contents when it holds many more records than the
-    /// pool has transactions (or always, with `force`).
+    /// pool has transactions (or always, with `force`). The pool lock is held only to list its
+    /// transactions; the file is streamed out with the journal lock alone (admission waits for
+    /// it: it appends), so the pending block and pool reads go on meanwhile.
     fn compact_journal(&self, force: bool) -> Result<(), ServiceError> {
         let pool = lock(&self.pool);
         let mut journal = lock(&self.journal);
         let Some(journal) = journal.as_mut() else { return Ok(()) };
-        if force || journal.records() > pool.len().saturating_mul(2).saturating_add(1024) {
-            journal
-                .rewrite(pool.transactions().map(|pooled| &*pooled.tx))
-                .map_err(ServiceError::Journal)?;
+        if !force && journal.records() <= pool.len().saturating_mul(2).saturating_add(1024) {
+            return Ok(());
         }
-        Ok(())
+        let transactions: Vec<Arc<TxEnvelope>> =
+            pool.transactions().map(|pooled| pooled.tx.clone()).collect();
+        drop(pool);
+        journal.rewrite(transactions.iter().map(|tx| &**tx)).map_err(ServiceError::Journal)
     }
 
     /// Most bytes of encoded transactions in one block (None: no bound but gas).
