@@ -119,6 +119,14 @@ pub struct Added {
     pub evicted: Option<B256>,
 }
 
+/// A transaction found admissible, and what it displaces; nothing changed yet.
+struct Admission {
+    pooled: PooledTransaction,
+    account_nonce: u64,
+    replaced: Option<B256>,
+    evicted: Option<B256>,
+}
+
 /// Counts for `txpool_status`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PoolStatus {
@@ -180,6 +188,24 @@ impl TxPool {
         self.add_inner(tx, Some(sender), ctx, state)
     }
 
+    /// [`TxPool::add`] (with `sender` trusted when given, as [`TxPool::add_with_sender`]) that
+    /// runs `gate` on the transaction once the pool has found it admissible and before the pool
+    /// changes. If `gate` fails, its error is returned and the pool is as it was: nothing added,
+    /// replaced or evicted. The chain service's pool journal writes the transaction there, so
+    /// the pool never gives up a transaction for one that is not on disk.
+    pub fn add_gated<E: From<PoolError>>(
+        &mut self,
+        tx: TxEnvelope,
+        sender: Option<Address>,
+        ctx: &ValidationContext,
+        state: &impl StateReader,
+        gate: impl FnOnce(&TxEnvelope) -> Result<(), E>,
+    ) -> Result<Added, E> {
+        let admission = self.admission(tx, sender, ctx, state)?;
+        gate(&admission.pooled.tx)?;
+        Ok(self.insert(admission))
+    }
+
     fn add_inner(
         &mut self,
         tx: TxEnvelope,
@@ -187,17 +213,29 @@ impl TxPool {
         ctx: &ValidationContext,
         state: &impl StateReader,
     ) -> Result<Added, PoolError> {
+        let admission = self.admission(tx, sender, ctx, state)?;
+        Ok(self.insert(admission))
+    }
+
+    /// Validates `tx` and decides where it goes (a same-nonce transaction it replaces, one it
+    /// evicts), changing nothing.
+    fn admission(
+        &self,
+        tx: TxEnvelope,
+        sender: Option<Address>,
+        ctx: &ValidationContext,
+        state: &impl StateReader,
+    ) -> Result<Admission, PoolError> {
         if self.by_hash.contains_key(tx.tx_hash()) {
             return Err(PoolError::AlreadyKnown);
         }
-        let mut pooled = validate::validate(tx, sender, ctx, state)?;
-        pooled.sequence = self.next_sequence;
+        let pooled = validate::validate(tx, sender, ctx, state)?;
         let account_nonce =
             state.account(pooled.sender).map_err(PoolError::State)?.map_or(0, |a| a.nonce);
 
         let queue = self.by_sender.get(&pooled.sender);
-        let existing = queue.and_then(|q| q.get(&pooled.nonce)).cloned();
-        if let Some(old) = &existing {
+        let existing = queue.and_then(|q| q.get(&pooled.nonce));
+        if let Some(old) = existing {
             let bump = |old: u128| old.saturating_mul(100 + self.config.price_bump_percent) / 100;
             if pooled.max_fee < bump(old.max_fee)
                 || pooled.max_priority_fee < bump(old.max_priority_fee)
@@ -212,22 +250,29 @@ impl TxPool {
                 limit: self.config.max_per_sender,
             });
         }
-        let evicted = if existing.is_none() && self.by_hash.len() >= self.config.max_total {
-            Some(self.evict_for(&pooled, ctx.base_fee)?)
+        let replaced = existing.map(|old| old.hash);
+        let evicted = if replaced.is_none() && self.by_hash.len() >= self.config.max_total {
+            Some(self.eviction_victim(&pooled, ctx.base_fee)?)
         } else {
             None
         };
+        Ok(Admission { pooled, account_nonce, replaced, evicted })
+    }
 
+    /// Puts an admitted transaction in, in place of what it replaces or evicts.
+    fn insert(&mut self, admission: Admission) -> Added {
+        let Admission { mut pooled, account_nonce, replaced, evicted } = admission;
+        for hash in replaced.iter().chain(&evicted) {
+            self.remove(hash);
+        }
+        pooled.sequence = self.next_sequence;
         self.next_sequence += 1;
         let pooled = Arc::new(pooled);
         let (hash, sender, nonce) = (pooled.hash, pooled.sender, pooled.nonce);
-        if let Some(old) = &existing {
-            self.by_hash.remove(&old.hash);
-        }
         self.by_hash.insert(hash, pooled.clone());
         self.by_sender.entry(sender).or_default().insert(nonce, pooled);
         let pending = self.is_pending(sender, nonce, account_nonce);
-        Ok(Added { hash, pending, replaced: existing.map(|old| old.hash), evicted })
+        Added { hash, pending, replaced, evicted }
     }
 
     /// Whether every nonce from the account's up to `nonce` is in the pool.
@@ -236,10 +281,10 @@ impl TxPool {
         (account_nonce..=nonce).all(|n| queue.contains_key(&n))
     }
 
-    /// Makes room for `incoming`: drops the last (highest-nonce) transaction of the sender
+    /// Which transaction makes room for `incoming`: the last (highest-nonce) one of the sender
     /// whose last transaction pays the least, if it pays less than `incoming`.
-    fn evict_for(
-        &mut self,
+    fn eviction_victim(
+        &self,
         incoming: &PooledTransaction,
         base_fee: u64,
     ) -> Result<B256, PoolError> {
@@ -250,12 +295,10 @@ impl TxPool {
             .filter(|(sender, _)| **sender != incoming.sender)
             .filter_map(|(_, queue)| queue.values().next_back())
             .min_by_key(|tx| (tip_of(tx), std::cmp::Reverse(tx.sequence)))
-            .cloned()
             .ok_or(PoolError::PoolFull)?;
-        if tip_of(&victim) >= tip_of(incoming) {
+        if tip_of(victim) >= tip_of(incoming) {
             return Err(PoolError::PoolFull);
         }
-        self.remove(&victim.hash);
         Ok(victim.hash)
     }
 

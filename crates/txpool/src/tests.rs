@@ -328,3 +328,39 @@ fn l2_gas_limit_must_cover_the_l1_data_gas_and_the_refusal_says_so() {
     let mut l1_pool = TxPool::default();
     l1_pool.add(transfer_with_gas(21_000), &ctx(), &state).unwrap();
 }
+
+#[test]
+fn a_failed_gate_leaves_the_pool_as_it_was() {
+    let state = funded(2);
+    let config = PoolConfig { max_total: 2, ..PoolConfig::default() };
+    let mut pool = TxPool::new(config);
+    let first = pool.add(tx(0, 0, 2 * GWEI, GWEI), &ctx(), &state).unwrap();
+    let second = pool.add(tx(1, 0, 2 * GWEI, GWEI), &ctx(), &state).unwrap();
+    let contents = |pool: &TxPool| {
+        let mut hashes: Vec<B256> = pool.transactions().map(|t| t.hash).collect();
+        hashes.sort();
+        hashes
+    };
+    let before = contents(&pool);
+    let refuse = |_: &TxEnvelope| Err(PoolError::PoolFull);
+    // A replacement and a transaction that would evict: the gate sees each, nothing changes.
+    let replacement = tx(0, 0, 4 * GWEI, 2 * GWEI);
+    assert!(pool.add_gated(replacement.clone(), None, &ctx(), &state, refuse).is_err());
+    let evicting = tx(1, 1, 9 * GWEI, 3 * GWEI);
+    assert!(pool.add_gated(evicting, None, &ctx(), &state, refuse).is_err());
+    assert_eq!(contents(&pool), before);
+    // A refused transaction never reaches the gate.
+    let mut seen = 0;
+    let underpriced = tx(0, 0, 2 * GWEI + 1, GWEI);
+    let gate = |_: &TxEnvelope| -> Result<(), PoolError> {
+        seen += 1;
+        Ok(())
+    };
+    assert!(pool.add_gated(underpriced, None, &ctx(), &state, gate).is_err());
+    assert_eq!(seen, 0);
+    // A gate that lets it through: the replacement is in, in place of the first.
+    let added = pool.add_gated(replacement, None, &ctx(), &state, |_| Ok::<_, PoolError>(()));
+    assert_eq!(added.unwrap().replaced, Some(first.hash));
+    assert!(pool.get(&second.hash).is_some());
+    assert_eq!(pool.len(), 2);
+}

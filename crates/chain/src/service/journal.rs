@@ -92,6 +92,12 @@ impl PoolJournal {
         self.records = records;
         Ok(())
     }
+
+    /// Puts `file` in place of the journal's handle, for tests that make writes fail.
+    #[cfg(test)]
+    pub(crate) fn replace_file(&mut self, file: File) {
+        self.file = file;
+    }
 }
 
 /// Writes `transactions` as records to a new file at `path` and syncs it; returns the file

@@ -272,6 +272,10 @@ impl ChainService {
     /// the signature: the dev L1's impersonated accounts, whose transactions carry a placeholder
     /// signature. The pool keeps the sender with the transaction, and the mined block stores it
     /// with the block. Deciding who may send unsigned is the caller's business.
+    ///
+    /// With a journal, the transaction is appended to it once the pool has found it admissible
+    /// and before the pool changes: an append that fails is [`ServiceError::Journal`] with the
+    /// pool as it was (no transaction it held is replaced or evicted for one not on disk).
     pub fn submit_as(
         &self,
         tx: TxEnvelope,
@@ -291,17 +295,13 @@ impl ChainService {
         let ctx = self.validation_context_on(&view)?;
         let added = {
             let mut pool = lock(&self.pool);
-            let added = pool.add_with_sender(tx, sender, &ctx, &view)?;
-            // Journaled before the hash goes back; a transaction that cannot be journaled is
-            // not accepted.
-            if let Some(journal) = lock(&self.journal).as_mut()
-                && let Some(pooled) = pool.get(&added.hash)
-                && let Err(err) = journal.append(&pooled.tx)
-            {
-                pool.remove(&added.hash);
-                return Err(ServiceError::Journal(err));
-            }
-            added
+            let mut journal = lock(&self.journal);
+            // Journaled before the hash goes back, and before the pool changes: a transaction
+            // that cannot be journaled is refused, and nothing it would replace or evict is lost.
+            pool.add_gated(tx, Some(sender), &ctx, &view, |tx| match journal.as_mut() {
+                Some(journal) => journal.append(tx).map_err(ServiceError::Journal),
+                None => Ok(()),
+            })?
         };
         self.pending_changed();
         self.emit(ChainEvent::PendingTransaction(added.hash));
@@ -358,3 +358,6 @@ impl ChainService {
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
+
+#[cfg(test)]
+mod tests;
