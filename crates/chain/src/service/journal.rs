@@ -9,7 +9,7 @@ use alloy_eips::eip2718::{Decodable2718, Encodable2718};
 use basalt_primitives::TxEnvelope;
 use std::{
     fs::{File, OpenOptions},
-    io::{self, BufWriter, Read, Write},
+    io::{self, BufWriter, Read, Seek, SeekFrom, Write},
     path::{Path, PathBuf},
 };
 
@@ -24,15 +24,22 @@ const REWRITE_BUFFER_BYTES: usize = 64 * 1024;
 /// bytes.
 pub struct PoolJournal {
     path: PathBuf,
+    /// Written at `len`; opened for writing only (no `O_APPEND`), so cutting off a partial
+    /// record moves the position back with it.
     file: File,
+    /// Bytes of whole records in the file.
+    len: u64,
     /// Records in the file (appended since the last rewrite included).
     records: usize,
+    /// A partial record could not be cut off: the next compaction rewrites the file whatever
+    /// its size.
+    stale: bool,
 }
 
 impl PoolJournal {
     /// Opens (or creates) the journal at `path` and returns it with the transactions it holds,
     /// in file order. A torn last record (a crash during its write) and records that do not
-    /// decode are skipped, never fatal.
+    /// decode are skipped, never fatal; appends go after the last whole record.
     pub fn open(path: &Path) -> io::Result<(Self, Vec<TxEnvelope>)> {
         let mut bytes = Vec::new();
         match File::open(path) {
@@ -42,24 +49,56 @@ impl PoolJournal {
             Err(err) if err.kind() == io::ErrorKind::NotFound => {}
             Err(err) => return Err(err),
         }
-        let transactions = decode_records(&bytes);
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
-        let journal = Self { path: path.to_owned(), file, records: transactions.len() };
+        let (transactions, whole) = decode_records(&bytes);
+        let mut file = OpenOptions::new().create(true).write(true).truncate(false).open(path)?;
+        // A torn tail would swallow the next record's first bytes as its own: cut it off.
+        let len = whole as u64;
+        file.set_len(len)?;
+        file.seek(SeekFrom::Start(len))?;
+        let records = transactions.len();
+        let journal = Self { path: path.to_owned(), file, len, records, stale: false };
         Ok((journal, transactions))
     }
 
-    /// Appends `tx`; returns once the bytes are with the operating system.
+    /// Appends `tx`; returns once the bytes are with the operating system. A failed write
+    /// leaves no partial record: the file is cut back to its last whole record, so the records
+    /// appended after it still replay.
     pub fn append(&mut self, tx: &TxEnvelope) -> io::Result<()> {
         let mut record = Vec::new();
         encode_record(tx, &mut record);
-        self.file.write_all(&record)?;
+        if let Err(err) = self.file.write_all(&record) {
+            self.cut_partial_record();
+            return Err(err);
+        }
+        self.len += record.len() as u64;
         self.records += 1;
         Ok(())
+    }
+
+    /// Cuts the file back to its last whole record after a failed write. If the file cannot be
+    /// cut, the next append still starts there (overwriting the partial bytes) and the next
+    /// compaction rewrites the file.
+    fn cut_partial_record(&mut self) {
+        let cut =
+            self.file.set_len(self.len).and_then(|()| self.file.seek(SeekFrom::Start(self.len)));
+        if let Err(err) = cut {
+            tracing::error!(
+                "pool journal {}: cannot cut off a partial record: {err}",
+                self.path.display()
+            );
+            self.stale = true;
+        }
     }
 
     /// Records in the file.
     pub fn records(&self) -> usize {
         self.records
+    }
+
+    /// Whether the file may hold a partial record that could not be cut off: the next
+    /// compaction must rewrite it.
+    pub fn needs_rewrite(&self) -> bool {
+        self.stale
     }
 
     /// Replaces the file with `transactions`, streamed record by record through a buffered
@@ -75,7 +114,7 @@ impl PoolJournal {
         let tmp = self.path.with_extension("tmp");
         let written = write_records(&tmp, transactions)
             .and_then(|written| std::fs::rename(&tmp, &self.path).map(|()| written));
-        let (file, records) = match written {
+        let (file, len, records) = match written {
             Ok(written) => written,
             Err(err) => {
                 let _ = std::fs::remove_file(&tmp);
@@ -89,7 +128,9 @@ impl PoolJournal {
         }
         // Written to its end: later appends land after these records.
         self.file = file;
+        self.len = len;
         self.records = records;
+        self.stale = false;
         Ok(())
     }
 
@@ -101,24 +142,25 @@ impl PoolJournal {
 }
 
 /// Writes `transactions` as records to a new file at `path` and syncs it; returns the file
-/// (positioned at its end) and its record count.
+/// (positioned at its end), its length and its record count.
 fn write_records<'a>(
     path: &Path,
     transactions: impl Iterator<Item = &'a TxEnvelope>,
-) -> io::Result<(File, usize)> {
+) -> io::Result<(File, u64, usize)> {
     let file = OpenOptions::new().create(true).write(true).truncate(true).open(path)?;
     let mut out = BufWriter::with_capacity(REWRITE_BUFFER_BYTES, file);
-    let mut records = 0;
+    let (mut len, mut records) = (0u64, 0usize);
     let mut record = Vec::new();
     for tx in transactions {
         record.clear();
         encode_record(tx, &mut record);
         out.write_all(&record)?;
+        len += record.len() as u64;
         records += 1;
     }
     let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
     file.sync_all()?;
-    Ok((file, records))
+    Ok((file, len, records))
 }
 
 /// Appends `tx`'s record to `out`.
@@ -130,20 +172,23 @@ fn encode_record(tx: &TxEnvelope, out: &mut Vec<u8>) {
     tx.encode_2718(out);
 }
 
-fn decode_records(mut bytes: &[u8]) -> Vec<TxEnvelope> {
+/// The transactions of the whole records at the start of `bytes`, and those records' length
+/// in bytes (where a torn or absurd record begins).
+fn decode_records(bytes: &[u8]) -> (Vec<TxEnvelope>, usize) {
     let mut out = Vec::new();
-    while bytes.len() >= 4 {
-        let len = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
-        if len > MAX_RECORD_BYTES || bytes.len() - 4 < len {
+    let mut rest = bytes;
+    while rest.len() >= 4 {
+        let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+        if len > MAX_RECORD_BYTES || rest.len() - 4 < len {
             break;
         }
-        let mut record = &bytes[4..4 + len];
+        let mut record = &rest[4..4 + len];
         if let Ok(tx) = TxEnvelope::decode_2718(&mut record) {
             out.push(tx);
         }
-        bytes = &bytes[4 + len..];
+        rest = &rest[4 + len..];
     }
-    out
+    (out, bytes.len() - rest.len())
 }
 
 #[cfg(test)]
@@ -208,6 +253,24 @@ mod tests {
     }
 
     #[test]
+    fn appends_after_a_torn_tail_replay_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pool.journal");
+        let mut bytes = Vec::new();
+        encode_record(&tx(0), &mut bytes);
+        let mut torn = Vec::new();
+        encode_record(&tx(1), &mut torn);
+        bytes.extend_from_slice(&torn[..torn.len() - 3]);
+        std::fs::write(&path, bytes).unwrap();
+
+        let (mut journal, replay) = PoolJournal::open(&path).unwrap();
+        assert_eq!(replay, vec![tx(0)]);
+        journal.append(&tx(2)).unwrap();
+        drop(journal);
+        assert_eq!(PoolJournal::open(&path).unwrap().1, vec![tx(0), tx(2)]);
+    }
+
+    #[test]
     fn a_rewrite_streams_every_record_and_appends_follow() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pool.journal");
@@ -238,5 +301,28 @@ mod tests {
         journal.append(&tx(1)).unwrap();
         drop(journal);
         assert_eq!(PoolJournal::open(&path).unwrap().1, vec![tx(0), tx(1)]);
+    }
+
+    #[test]
+    fn a_failed_append_leaves_no_partial_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pool.journal");
+        let (mut journal, _) = PoolJournal::open(&path).unwrap();
+        journal.append(&tx(0)).unwrap();
+        let kept = journal.file.try_clone().unwrap();
+        // A full disk: every write fails with ENOSPC.
+        journal.replace_file(OpenOptions::new().write(true).open("/dev/full").unwrap());
+        assert!(journal.append(&tx(1)).is_err());
+        assert_eq!(journal.records(), 1);
+        journal.replace_file(kept);
+        // A write cut short: half a record reaches the file before the error.
+        let mut half = Vec::new();
+        encode_record(&tx(2), &mut half);
+        half.truncate(half.len() / 2);
+        journal.file.write_all(&half).unwrap();
+        journal.cut_partial_record();
+        journal.append(&tx(3)).unwrap();
+        drop(journal);
+        assert_eq!(PoolJournal::open(&path).unwrap().1, vec![tx(0), tx(3)]);
     }
 }

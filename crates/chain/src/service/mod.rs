@@ -326,14 +326,16 @@ impl ChainService {
     }
 
     /// Rewrites the journal to the pool's contents when it holds many more records than the
-    /// pool has transactions (or always, with `force`). The pool lock is held only to list its
+    /// pool has transactions, or holds a partial record it could not cut off (or always, with
+    /// `force`). The pool lock is held only to list its
     /// transactions; the file is streamed out with the journal lock alone (admission waits for
     /// it: it appends), so the pending block and pool reads go on meanwhile.
     fn compact_journal(&self, force: bool) -> Result<(), ServiceError> {
         let pool = lock(&self.pool);
         let mut journal = lock(&self.journal);
         let Some(journal) = journal.as_mut() else { return Ok(()) };
-        if !force && journal.records() <= pool.len().saturating_mul(2).saturating_add(1024) {
+        let grown = journal.records() > pool.len().saturating_mul(2).saturating_add(1024);
+        if !(force || grown || journal.needs_rewrite()) {
             return Ok(());
         }
         let transactions: Vec<Arc<TxEnvelope>> =
