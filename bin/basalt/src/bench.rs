@@ -46,6 +46,8 @@ enum BenchCommand {
         #[command(flatten)]
         shape: ChainShape,
     },
+    /// Transfers per blob in each DA mode, and encode/decode time per blob.
+    Da(crate::bench_da::DaBenchArgs),
 }
 
 fn parse_kinds(kind: &str) -> eyre::Result<Vec<TransferKind>> {
@@ -59,6 +61,7 @@ fn parse_kinds(kind: &str) -> eyre::Result<Vec<TransferKind>> {
 
 pub fn run(args: BenchArgs) -> eyre::Result<()> {
     let (blocks, txs, accounts, kinds) = match args.what {
+        BenchCommand::Da(args) => return crate::bench_da::run(args),
         BenchCommand::Import { shape: ChainShape { blocks, txs, accounts, kind } } => {
             (blocks, txs, accounts, parse_kinds(&kind)?)
         }

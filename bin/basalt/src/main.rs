@@ -1,6 +1,7 @@
 //! The `basalt` command line.
 
 mod bench;
+mod bench_da;
 mod deploy;
 mod dev;
 mod import;

@@ -38,9 +38,27 @@ pub enum TransferKind {
     Erc20,
 }
 
+/// How a workload's chain and transfers look beyond their kind. The default is the import
+/// benchmark's: an L1 chain, each account paying the next one, a token with balances at
+/// slot = holder address.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WorkloadOptions {
+    /// Recipients drawn at random from the funded accounts (never the sender), from this seed.
+    pub random_recipients: Option<u64>,
+    /// The genesis is a Basalt L2 (a `basalt` section, bridge at `0x…01ff`): L2 rules, a fee
+    /// config stored with each block.
+    pub l2: bool,
+    /// The token keeps balances as solc lays out `mapping(address => uint256)` at slot 0
+    /// (`keccak256(leftpad32(holder) ‖ 0)`), as deployed ERC20s do.
+    pub solidity_layout: bool,
+}
+
 /// Funded accounts and the genesis that funds them.
 pub struct Workload {
     pub kind: TransferKind,
+    options: WorkloadOptions,
+    /// xorshift64 state for random recipients.
+    rng: u64,
     keys: Vec<B256>,
     addresses: Vec<Address>,
     nonces: Vec<u64>,
@@ -51,6 +69,11 @@ pub struct Workload {
 impl Workload {
     /// `accounts` funded accounts with deterministic keys (keccak of their index).
     pub fn new(accounts: usize, kind: TransferKind) -> Self {
+        Self::with_options(accounts, kind, WorkloadOptions::default())
+    }
+
+    /// [`Workload::new`] shaped by `options`.
+    pub fn with_options(accounts: usize, kind: TransferKind, options: WorkloadOptions) -> Self {
         let keys: Vec<B256> =
             (0..accounts.max(2) as u64).map(|i| keccak256(i.to_be_bytes())).collect();
         let addresses: Vec<Address> =
@@ -67,15 +90,16 @@ impl Workload {
         for address in &addresses {
             alloc.insert(address.to_string(), json!({ "balance": format!("{balance:#x}") }));
             token_storage.insert(
-                B256::left_padding_from(address.as_slice()).to_string(),
+                balance_slot(*address, options.solidity_layout).to_string(),
                 json!(B256::from(balance).to_string()),
             );
         }
+        let code = if options.solidity_layout { solidity_token_code() } else { token_code() };
         alloc.insert(
             TOKEN_ADDRESS.to_string(),
-            json!({"balance": "0x0", "code": Bytes::from(token_code()).to_string(), "storage": token_storage}),
+            json!({"balance": "0x0", "code": Bytes::from(code).to_string(), "storage": token_storage}),
         );
-        let genesis = json!({
+        let mut genesis = json!({
             "config": {
                 "chainId": WORKLOAD_CHAIN_ID, "homesteadBlock": 0, "eip150Block": 0, "eip155Block": 0,
                 "eip158Block": 0, "byzantiumBlock": 0, "constantinopleBlock": 0, "petersburgBlock": 0,
@@ -91,8 +115,13 @@ impl Workload {
             "gasLimit": format!("{BLOCK_GAS_LIMIT:#x}"), "difficulty": "0x0", "timestamp": "0x0",
             "extraData": "0x", "baseFeePerGas": "0x3b9aca00", "alloc": alloc,
         });
+        if options.l2 {
+            genesis["config"]["basalt"] = json!({ "bridge": L2_BRIDGE });
+        }
         Self {
             kind,
+            options,
+            rng: options.random_recipients.unwrap_or(0) | 1,
             nonces: vec![0; keys.len()],
             keys,
             addresses,
@@ -130,7 +159,17 @@ impl Workload {
 
     fn next_transaction(&mut self) -> TxEnvelope {
         let sender = self.sent % self.keys.len();
-        let recipient = self.addresses[(sender + 1) % self.addresses.len()];
+        let count = self.addresses.len();
+        let recipient = match self.options.random_recipients {
+            None => self.addresses[(sender + 1) % count],
+            Some(_) => {
+                self.rng ^= self.rng << 13;
+                self.rng ^= self.rng >> 7;
+                self.rng ^= self.rng << 17;
+                // One of the others: an offset of 1..count from the sender.
+                self.addresses[(sender + 1 + (self.rng % (count as u64 - 1)) as usize) % count]
+            }
+        };
         self.sent += 1;
         let nonce = self.nonces[sender];
         self.nonces[sender] += 1;
@@ -141,6 +180,8 @@ impl Workload {
                 (TOKEN_ADDRESS, U256::ZERO, Bytes::from(call.abi_encode()), 80_000)
             }
         };
+        // Room for the L1 data gas an L2 charges on top of execution.
+        let gas_limit = if self.options.l2 { gas_limit + 100_000 } else { gas_limit };
         let tx = TxEip1559 {
             chain_id: WORKLOAD_CHAIN_ID,
             nonce,
@@ -183,6 +224,64 @@ impl Workload {
     }
 }
 
+/// The L2 bridge address of a workload L2 (RIP-7875's token-bridge address).
+const L2_BRIDGE: Address = address!("0x00000000000000000000000000000000000001ff");
+
+/// Where the token keeps `holder`'s balance: slot = holder, or the solc mapping layout.
+fn balance_slot(holder: Address, solidity_layout: bool) -> B256 {
+    let word = B256::left_padding_from(holder.as_slice());
+    if !solidity_layout {
+        return word;
+    }
+    let mut preimage = [0u8; 64];
+    preimage[..32].copy_from_slice(word.as_slice());
+    keccak256(preimage)
+}
+
+/// [`token_code`] with balances where solc puts `mapping(address => uint256)` at slot 0:
+/// `keccak256(leftpad32(holder) ‖ 0)`.
+pub fn solidity_token_code() -> Vec<u8> {
+    let mut code = vec![
+        0x60, 0x04, 0x35, // PUSH1 4 CALLDATALOAD                -> to
+        0x80, 0x60, 0x00, 0x52, // DUP1 PUSH1 0 MSTORE             mem[0..32] = to
+        0x60, 0x00, 0x60, 0x20, 0x52, // PUSH1 0 PUSH1 32 MSTORE   mem[32..64] = 0
+        0x60, 0x40, 0x60, 0x00, 0x20, // SHA3(0, 64)             -> tslot, to
+        0x33, 0x60, 0x00, 0x52, // CALLER PUSH1 0 MSTORE
+        0x60, 0x40, 0x60, 0x00, 0x20, // SHA3(0, 64)             -> cslot, tslot, to
+        0x60, 0x24, 0x35, // PUSH1 36 CALLDATALOAD               -> amount, cslot, tslot, to
+        0x81,
+        0x54, // DUP2 SLOAD                                -> bal, amount, cslot, tslot, to
+        0x81, 0x81, 0x10, // DUP2 DUP2 LT                        -> bal<amount, bal, …
+        0x60, 0x00,
+        0x57, // PUSH1 <revert> JUMPI (patched)      -> bal, amount, cslot, tslot, to
+        0x81, 0x90,
+        0x03, // DUP2 SWAP1 SUB                      -> bal-amount, amount, cslot, …
+        0x82, 0x55, // DUP3 SSTORE                               -> amount, cslot, tslot, to
+        0x82,
+        0x54, // DUP3 SLOAD                                -> tbal, amount, cslot, tslot, to
+        0x81, 0x01, // DUP2 ADD                                  -> tbal+amount, amount, …
+        0x83, 0x55, // DUP4 SSTORE                               -> amount, cslot, tslot, to
+        0x60, 0x00, 0x52, // PUSH1 0 MSTORE                      -> cslot, tslot, to
+        0x50, 0x50, // POP POP                                   -> to
+    ];
+    end_transfer(&mut code, 35);
+    code
+}
+
+/// Appends what both tokens end with: the `Transfer` log (stack: to), `true` returned, and
+/// the revert target, whose offset goes into the `PUSH1` operand at `jump_operand`.
+fn end_transfer(code: &mut Vec<u8>, jump_operand: usize) {
+    code.extend_from_slice(&[0x33, 0x7f]); // CALLER PUSH32 Transfer topic -> topic, caller, to
+    code.extend_from_slice(TRANSFER_TOPIC.as_slice());
+    code.extend_from_slice(&[
+        0x60, 0x20, 0x60, 0x00, 0xa3, // LOG3(0, 32, topic, caller, to)
+        0x60, 0x01, 0x60, 0x00, 0x52, // MSTORE(0, 1)
+        0x60, 0x20, 0x60, 0x00, 0xf3, // RETURN(0, 32)
+    ]);
+    code[jump_operand] = code.len() as u8;
+    code.extend_from_slice(&[0x5b, 0x60, 0x00, 0x80, 0xfd]); // JUMPDEST PUSH1 0 DUP1 REVERT
+}
+
 /// A minimal ERC20-style token: `transfer(to, amount)` with balances at slot = holder address,
 /// a `Transfer` log, and `true` returned; reverts on insufficient balance.
 pub fn token_code() -> Vec<u8> {
@@ -198,18 +297,8 @@ pub fn token_code() -> Vec<u8> {
         0x81, 0x01, // DUP2 ADD                              -> to_bal+amount, amount, to
         0x82, 0x55, // DUP3 SSTORE                           -> amount, to
         0x60, 0x00, 0x52, // PUSH1 0 MSTORE                  -> to
-        0x33, // CALLER                                      -> caller, to
-        0x7f, // PUSH32 Transfer topic
     ];
-    code.extend_from_slice(TRANSFER_TOPIC.as_slice());
-    code.extend_from_slice(&[
-        0x60, 0x20, 0x60, 0x00, 0xa3, // LOG3(0, 32, topic, caller, to)
-        0x60, 0x01, 0x60, 0x00, 0x52, // MSTORE(0, 1)
-        0x60, 0x20, 0x60, 0x00, 0xf3, // RETURN(0, 32)
-    ]);
-    let revert_at = code.len() as u8;
-    code.extend_from_slice(&[0x5b, 0x60, 0x00, 0x80, 0xfd]); // JUMPDEST PUSH1 0 DUP1 REVERT
-    code[12] = revert_at;
+    end_transfer(&mut code, 12);
     code
 }
 
@@ -231,6 +320,36 @@ mod tests {
         let slot = U256::from_be_slice(workload.addresses[0].as_slice());
         let balance = view.storage(TOKEN_ADDRESS, slot).unwrap();
         assert_eq!(balance, U256::from(10u128.pow(24)) - U256::from(1_000u64));
+    }
+
+    #[test]
+    fn the_solidity_layout_token_on_an_l2_moves_mapping_balances_to_random_recipients() {
+        let options =
+            WorkloadOptions { random_recipients: Some(7), l2: true, solidity_layout: true };
+        let mut workload = Workload::with_options(5, TransferKind::Erc20, options);
+        let code = solidity_token_code();
+        assert_eq!((code[34], code[36]), (0x60, 0x57), "PUSH1 <revert> JUMPI");
+        let chain = workload.new_chain().unwrap();
+        assert!(chain.config().rollup.is_some(), "an L2 genesis");
+        let blocks = workload.extend_chain(&chain, 2, 5).unwrap();
+        let view = chain.db().read().unwrap();
+        let receipts = view.receipts(blocks[1].header.hash_slow()).unwrap().unwrap();
+        assert!(receipts.iter().all(|r| r.status() && r.logs().len() == 1));
+        // Every account sent twice; what each holds is its start, less 2,000, plus what it got.
+        let start = U256::from(10u128.pow(24));
+        let mut total = U256::ZERO;
+        let mut received_any = 0;
+        for address in &workload.addresses {
+            let balance = view
+                .storage(TOKEN_ADDRESS, U256::from_be_bytes(balance_slot(*address, true).0))
+                .unwrap();
+            assert!(balance >= start - U256::from(2_000u64));
+            received_any += usize::from(balance > start - U256::from(2_000u64));
+            total += balance;
+        }
+        assert_eq!(total, start * U256::from(5), "tokens are moved, not made");
+        assert!(received_any >= 2, "recipients vary");
+        assert!(view.fee_config(blocks[1].header.hash_slow()).unwrap().is_some());
     }
 
     #[test]
