@@ -54,6 +54,11 @@ pub struct DevArgs {
     /// transaction ask for is bounded by it). Only for a new chain.
     #[arg(long, default_value_t = basalt_contracts::deploy::DEFAULT_L2_BLOCK_GAS_LIMIT)]
     l2_gas_limit: u64,
+    /// Most EIP-4844 blobs one batch commit carries (1 to 6, the most one L1 blob transaction
+    /// holds). Every L2 block is kept small enough for one batch of this many blobs.
+    #[arg(long, default_value_t = l2::DEFAULT_MAX_BLOBS_PER_BATCH,
+          value_parser = clap::value_parser!(u8).range(1..=i64::from(l2::MAX_BLOBS_PER_BATCH)))]
+    max_blobs_per_batch: u8,
 }
 
 pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
@@ -115,6 +120,7 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
             rpc_addr: std::net::SocketAddr::from(([127, 0, 0, 1], args.l2_port)),
             dev_keys: l1.keys.clone(),
             fee_recipient: l1.addresses[0],
+            max_blobs_per_batch: args.max_blobs_per_batch,
         },
         &runtime,
     )?;

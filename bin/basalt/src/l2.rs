@@ -33,19 +33,11 @@ pub fn block_time(flag: &str, seconds: f64) -> eyre::Result<Duration> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
-/// Usable bytes of one EIP-4844 blob: 4,096 field elements of 31 bytes each.
-pub const BLOB_DATA_BYTES: usize = 4_096 * 31;
-/// Blobs one batch commit carries at most (`--max-blobs-per-batch` of the batch issue): the
-/// most one L1 blob transaction may hold.
-pub const DEFAULT_MAX_BLOBS_PER_BATCH: usize = 6;
-/// Room kept in a batch for its own framing (header, block boundaries).
-const BATCH_FRAMING_BYTES: usize = 4_096;
-
-/// Most bytes of encoded transactions in one L2 block: what `max_blobs` blobs carry, less the
-/// batch's framing. Counted before compression, so a block always fits one batch.
-pub fn max_block_tx_bytes(max_blobs: usize) -> usize {
-    (max_blobs * BLOB_DATA_BYTES).saturating_sub(BATCH_FRAMING_BYTES)
-}
+/// Blobs one batch commit carries by default (`--max-blobs-per-batch`): the most one L1 blob
+/// transaction may hold, and the most `OnChainProposer.commitBatch` accepts.
+pub const DEFAULT_MAX_BLOBS_PER_BATCH: u8 = 6;
+/// The largest `--max-blobs-per-batch`.
+pub const MAX_BLOBS_PER_BATCH: u8 = 6;
 
 /// What the L2 node needs.
 pub struct L2NodeConfig {
@@ -67,6 +59,9 @@ pub struct L2NodeConfig {
     pub dev_keys: Vec<B256>,
     /// The coinbase of L2 blocks (receives priority fees).
     pub fee_recipient: Address,
+    /// Blobs one batch may span (1 to [`MAX_BLOBS_PER_BATCH`]): every block is kept within
+    /// [`basalt_da::max_block_payload_bytes`] of it.
+    pub max_blobs_per_batch: u8,
 }
 
 /// A running L2 node (production and the watcher start with [`L2Node::run_in_background`]).
@@ -130,7 +125,9 @@ pub fn start(config: L2NodeConfig, runtime: &tokio::runtime::Runtime) -> eyre::R
             beneficiary: config.fee_recipient,
             name: "l2",
             refuse_blob_txs: true,
-            max_block_tx_bytes: Some(max_block_tx_bytes(DEFAULT_MAX_BLOBS_PER_BATCH)),
+            max_block_payload_bytes: Some(basalt_da::max_block_payload_bytes(usize::from(
+                config.max_blobs_per_batch,
+            ))),
             journal: config.datadir.as_ref().map(|dir| dir.join("pool.journal")),
             ..ChainServiceConfig::new(MiningMode::Manual, config.dev_keys.clone())
         },

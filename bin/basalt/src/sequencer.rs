@@ -41,6 +41,11 @@ pub struct SequencerArgs {
     /// Receives the priority fees of L2 blocks (default: the deployer).
     #[arg(long)]
     fee_recipient: Option<alloy_primitives::Address>,
+    /// Most EIP-4844 blobs one batch commit carries (1 to 6, the most one L1 blob transaction
+    /// holds). Every L2 block is kept small enough for one batch of this many blobs.
+    #[arg(long, default_value_t = l2::DEFAULT_MAX_BLOBS_PER_BATCH,
+          value_parser = clap::value_parser!(u8).range(1..=i64::from(l2::MAX_BLOBS_PER_BATCH)))]
+    max_blobs_per_batch: u8,
 }
 
 pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
@@ -78,6 +83,7 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
             datadir: Some(args.datadir.clone()),
             genesis_json,
             fee_recipient: args.fee_recipient.unwrap_or(deployment.deployer),
+            max_blobs_per_batch: args.max_blobs_per_batch,
             deployment: deployment.clone(),
             l1_rpc_url: args.l1_rpc_url.clone(),
             l1_confirmations: args.l1_confirmations,

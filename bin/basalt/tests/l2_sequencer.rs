@@ -917,4 +917,18 @@ fn bad_configuration_is_one_error_line_and_a_failing_exit() {
         ]),
         &["4242", "31337", "--l1-rpc-url"],
     );
+
+    // A batch cannot span more blobs than one L1 blob transaction holds.
+    let (success, _, stderr) = sequencer_exit(&[
+        "--l1-rpc-url",
+        &l1.anvil.url,
+        "--deployment",
+        deploy_json,
+        "--datadir",
+        datadir,
+        "--max-blobs-per-batch",
+        "7",
+    ]);
+    assert!(!success, "{stderr}");
+    assert!(stderr.contains("--max-blobs-per-batch") && stderr.contains("1..=6"), "{stderr}");
 }

@@ -1,6 +1,8 @@
 //! The L2 block producer (issue 10 §4): every block time it seals a block on the chain service
 //! ([`ChainService`]) holding the queued privileged transactions first, in queue order, then pool
-//! transactions by tip. Privileged transactions per block are bounded by count, gas and bytes; a
+//! transactions by tip. Privileged transactions per block are bounded by count and gas (a batch
+//! carries only their count, so they cost its data nothing); pool transactions also by the
+//! block's data bound (docs/da.md, "Block data bound"); a
 //! queued transaction that has waited longer than `overdue_after` stops ordinary inclusion
 //! until it is in; one whose gas limit is above the block gas limit or the EIP-7825 cap goes
 //! alone in its block (docs/contracts.md, "Privileged transactions on L2" §4). The queue itself
@@ -10,7 +12,6 @@ use crate::{
     builder::MinedBlock,
     service::{ChainService, ServiceError, Stall},
 };
-use alloy_eips::eip2718::Encodable2718;
 use basalt_primitives::TxPrivileged;
 use std::{
     collections::VecDeque,
@@ -81,7 +82,8 @@ impl BlockProducer {
         let candidates = view.privileged_txs(next..next.saturating_add(count))?;
         drop(view);
 
-        let mut bytes_left = self.node.max_block_tx_bytes().unwrap_or(usize::MAX);
+        // Gas and the per-block count bound deposits; they cost a batch's data nothing (it
+        // carries only their count, a follower reads them from L1).
         let mut gas_left = block_gas;
         let mut privileged = Vec::new();
         let mut alone = false;
@@ -94,12 +96,10 @@ impl BlockProducer {
                 }
                 break;
             }
-            let size = tx.encode_2718_len();
-            if tx.gas_limit > gas_left || (size > bytes_left && !privileged.is_empty()) {
+            if tx.gas_limit > gas_left {
                 break;
             }
             gas_left -= tx.gas_limit;
-            bytes_left = bytes_left.saturating_sub(size);
             privileged.push(tx);
         }
         let first_left = next.saturating_add(privileged.len() as u64);

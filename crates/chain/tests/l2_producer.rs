@@ -26,6 +26,8 @@ const L2_CHAIN_ID: u64 = 31337;
 const BRIDGE: Address =
     Address::new([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff]);
 const GAS_LIMIT: u64 = 30_000_000;
+/// The test chain's block data bound, in payload bytes (docs/da.md, "Block data bound").
+const PAYLOAD_LIMIT: usize = 4_000;
 
 fn key() -> B256 {
     derive_dev_accounts(DEV_MNEMONIC, 1).unwrap()[0].key
@@ -57,7 +59,7 @@ fn l2_node(db: Database, journal: Option<&Path>) -> Arc<ChainService> {
         ChainServiceConfig {
             name: "l2",
             refuse_blob_txs: true,
-            max_block_tx_bytes: Some(4_000),
+            max_block_payload_bytes: Some(PAYLOAD_LIMIT),
             journal: journal.map(Path::to_owned),
             ..ChainServiceConfig::new(MiningMode::Manual, vec![key])
         },
@@ -158,7 +160,7 @@ fn a_backlog_is_bounded_per_block_and_an_overdue_deposit_stops_ordinary_inclusio
 }
 
 #[test]
-fn gas_and_bytes_bound_the_deposits_of_a_block_and_an_oversized_one_goes_alone() {
+fn gas_bounds_the_deposits_of_a_block_and_an_oversized_one_goes_alone() {
     let node = l2_node(Database::in_memory().unwrap(), None);
     let producer = producer(&node, 256, Duration::from_secs(600));
     // Three of 10M gas fit a 30M block, the fourth waits.
@@ -177,13 +179,62 @@ fn gas_and_bytes_bound_the_deposits_of_a_block_and_an_oversized_one_goes_alone()
     assert_eq!(privileged_ids(&next.block), vec![5]);
     assert_eq!(next.block.body.transactions.len(), 2);
 
-    // Large calldata: the 4,000-byte bound takes one 3,000-byte deposit per block.
-    let wide: Vec<_> = (6..8)
+    // Deposits cost a batch's data nothing (it carries their count): three with 3,000 bytes
+    // of calldata each share a block whose data bound is 4,000 bytes.
+    let wide: Vec<_> = (6..9)
         .map(|id| TxPrivileged { input: Bytes::from(vec![1u8; 3_000]), ..deposit(id, 200_000) })
         .collect();
     queue(&node, &wide, 3);
-    assert_eq!(privileged_ids(&producer.produce().unwrap().block), vec![6]);
-    assert_eq!(privileged_ids(&producer.produce().unwrap().block), vec![7]);
+    assert_eq!(privileged_ids(&producer.produce().unwrap().block), vec![6, 7, 8]);
+}
+
+/// A signed call from the test key carrying `len` bytes of calldata.
+fn call_with_data(nonce: u64, len: usize) -> alloy_consensus::TxEnvelope {
+    let tx = alloy_consensus::TxEip1559 {
+        chain_id: L2_CHAIN_ID,
+        nonce,
+        gas_limit: 200_000,
+        max_fee_per_gas: 10_000_000_000,
+        max_priority_fee_per_gas: 1,
+        to: TxKind::Call(Address::with_last_byte(9)),
+        input: Bytes::from(vec![0xab; len]),
+        ..Default::default()
+    };
+    sign_transaction(tx, &key()).unwrap()
+}
+
+#[test]
+fn the_block_data_bound_splits_pool_transactions_across_blocks_and_refuses_what_never_fits() {
+    let node = l2_node(Database::in_memory().unwrap(), None);
+    let producer = producer(&node, 256, Duration::from_secs(600));
+    let sender = basalt_primitives::sender::address_of(&key()).unwrap();
+    let calls: Vec<_> = (0..12).map(|nonce| call_with_data(nonce, 500)).collect();
+    for tx in &calls {
+        node.submit(tx.clone()).unwrap();
+    }
+    // The producer takes exactly what the bound admits, replayed here from the same fee config.
+    let fees = node.chain().next_fee_config(&node.chain().db().read().unwrap()).unwrap().unwrap();
+    let mut budget = basalt_da::BlockDataBudget::new(PAYLOAD_LIMIT, Address::ZERO, &fees).unwrap();
+    let fit = calls.iter().take_while(|tx| budget.try_add(sender, *tx)).count();
+    assert!((1..12).contains(&fit), "{fit} of 12 calls of 500 bytes fit 4,000 bytes");
+    let first = producer.produce().unwrap();
+    assert_eq!(first.block.body.transactions.len(), fit);
+    let stored = node.chain().db().read().unwrap().fee_config(first.hash).unwrap();
+    assert_eq!(stored.as_ref(), Some(&fees), "the block runs under the counted fee config");
+    let mut included = fit;
+    while included < calls.len() {
+        let block = producer.produce().unwrap();
+        assert!(!block.block.body.transactions.is_empty());
+        assert!(block.block.body.transactions.len() <= fit);
+        included += block.block.body.transactions.len();
+    }
+    assert_eq!(included, calls.len());
+
+    // One that cannot fit even an empty block is refused at the door, not left in the pool.
+    let err = node.submit(call_with_data(12, PAYLOAD_LIMIT)).unwrap_err();
+    assert!(matches!(err, ServiceError::ExceedsBlockData { .. }), "{err}");
+    assert!(err.to_string().starts_with("oversized data: "), "{err}");
+    assert!(node.with_pool(|pool| pool.len()) == 0);
 }
 
 #[test]

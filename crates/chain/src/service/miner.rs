@@ -4,7 +4,6 @@
 use super::{ChainEvent, ChainService, ChainWriter, ServiceError, lock};
 use crate::builder::{BlockTemplate, MinedBlock};
 use alloy_consensus::Transaction;
-use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256};
 use basalt_primitives::{BasaltTxEnvelope, Hardfork, TxPrivileged};
 use std::{
@@ -119,7 +118,10 @@ impl ChainService {
     }
 
     /// `privileged` first, then (when `ordinary`) pending transactions in fee order that fit
-    /// the block's gas, blob and byte limits after them.
+    /// the block's gas and blob limits after them and, on an L2 with a payload bound, the
+    /// block's data bound ([`basalt_da::BlockDataBudget`]; privileged transactions cost it
+    /// nothing, a batch carries only their count). An L2 template names the fee config the
+    /// bound was counted under, so the block runs under that one.
     pub(super) fn template_from_pool(
         &self,
         head: &alloy_consensus::Header,
@@ -132,17 +134,17 @@ impl ChainService {
         let fork = ctx.fork;
         let gas_limit = self.config.gas_limit.unwrap_or(ctx.block_gas_limit);
         let max_blob_gas = config.blob_params(fork).map_or(0, |p| p.max_blob_gas_per_block());
-        let mut bytes_left = self.config.max_block_tx_bytes.unwrap_or(usize::MAX);
         let (mut gas_left, mut blob_gas_left) = (gas_limit, max_blob_gas);
         let mut transactions = Vec::new();
         let mut senders = Vec::new();
         for tx in privileged {
             gas_left = gas_left.saturating_sub(tx.gas_limit);
-            bytes_left = bytes_left.saturating_sub(tx.encode_2718_len());
             senders.push(tx.from);
             transactions.push(BasaltTxEnvelope::Privileged(alloy_consensus::Sealed::new(tx)));
         }
         let view = self.chain.db().read()?;
+        let fees = self.chain.next_fee_config(&view)?;
+        let mut budget = self.block_data_budget(fees.as_ref());
         let best = if ordinary { lock(&self.pool).best(ctx.base_fee, &view)? } else { Vec::new() };
         // A sender whose transaction does not fit cannot have later nonces in this block.
         let mut skipped = std::collections::HashSet::new();
@@ -153,18 +155,19 @@ impl ChainService {
             let blob_gas = pooled.tx.blob_gas_used().unwrap_or_default();
             if pooled.tx.gas_limit() > gas_left
                 || blob_gas > blob_gas_left
-                || pooled.size > bytes_left
+                || budget.as_mut().is_some_and(|budget| !budget.try_add(pooled.sender, &*pooled.tx))
             {
                 skipped.insert(pooled.sender);
                 continue;
             }
             gas_left -= pooled.tx.gas_limit();
             blob_gas_left -= blob_gas;
-            bytes_left -= pooled.size;
             transactions.push((*pooled.tx).clone().into());
             senders.push(pooled.sender);
         }
-        self.template_with(head, timestamp, transactions, senders)
+        let mut template = self.template_with(head, timestamp, transactions, senders)?;
+        template.fees = fees;
+        Ok(template)
     }
 
     /// Drops what the block used or rejected from the pool and logs the block.

@@ -51,9 +51,12 @@ pub struct ChainServiceConfig {
     pub name: &'static str,
     /// Refuse EIP-4844 blob transactions at submission (an L2 has no blobs of its own).
     pub refuse_blob_txs: bool,
-    /// Most bytes of EIP-2718 encoded transactions in one block (an L2 block must fit the data
-    /// one batch can carry); None: gas alone bounds a block.
-    pub max_block_tx_bytes: Option<usize>,
+    /// L2 only: most bytes one block may add to a batch's `blocks` payload
+    /// ([`basalt_da::max_block_payload_bytes`] of `--max-blobs-per-batch`), kept with
+    /// [`basalt_da::BlockDataBudget`] so every block fits one batch's blobs; transactions that
+    /// could not fit even an empty block are refused at submission. None (and on a chain
+    /// without rollup rules): gas alone bounds a block.
+    pub max_block_payload_bytes: Option<usize>,
     /// Pool journal file ([`PoolJournal`]): accepted transactions survive a crash. None keeps
     /// the pool in memory only.
     pub journal: Option<std::path::PathBuf>,
@@ -73,7 +76,7 @@ impl ChainServiceConfig {
             slots_in_an_epoch: 32,
             name: "l1",
             refuse_blob_txs: false,
-            max_block_tx_bytes: None,
+            max_block_payload_bytes: None,
             journal: None,
         }
     }
@@ -99,6 +102,12 @@ pub enum ServiceError {
     BlobTxRefused,
     #[error("cannot write the pool journal: {0}")]
     Journal(#[source] std::io::Error),
+    /// The transaction's data bound exceeds what an empty L2 block may add to a batch.
+    #[error(
+        "oversized data: the transaction does not fit the batch data one L2 block may carry \
+         ({max} bytes besides the block's own fields)"
+    )]
+    ExceedsBlockData { max: usize },
 }
 
 impl From<basalt_storage::StorageError> for ServiceError {
@@ -293,6 +302,11 @@ impl ChainService {
         };
         let view = self.chain.db().read()?;
         let ctx = self.validation_context_on(&view)?;
+        if let Some(mut budget) = self.block_data_budget(ctx.fees.as_ref())
+            && !budget.try_add(sender, &tx)
+        {
+            return Err(ServiceError::ExceedsBlockData { max: budget.remaining() });
+        }
         let added = {
             let mut pool = lock(&self.pool);
             let mut journal = lock(&self.journal);
@@ -344,9 +358,18 @@ impl ChainService {
         journal.rewrite(transactions.iter().map(|tx| &**tx)).map_err(ServiceError::Journal)
     }
 
-    /// Most bytes of encoded transactions in one block (None: no bound but gas).
-    pub fn max_block_tx_bytes(&self) -> Option<usize> {
-        self.config.max_block_tx_bytes
+    /// The data bound of an empty block under `fees` (the next L2 block's fee config): None
+    /// on an L1 or without `max_block_payload_bytes`. A limit too small for the block's own
+    /// fields gives a budget with no room, so nothing ordinary fits.
+    pub(super) fn block_data_budget(
+        &self,
+        fees: Option<&basalt_primitives::FeeConfig>,
+    ) -> Option<basalt_da::BlockDataBudget> {
+        let (limit, fees) = (self.config.max_block_payload_bytes?, fees?);
+        Some(
+            basalt_da::BlockDataBudget::new(limit, self.config.beneficiary, fees)
+                .unwrap_or_else(basalt_da::BlockDataBudget::exhausted),
+        )
     }
 
     /// The chain's name in log lines.

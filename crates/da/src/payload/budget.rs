@@ -80,6 +80,18 @@ impl BlockDataBudget {
         budget.take(block).then_some(budget)
     }
 
+    /// A bound with no room: no transaction fits (a limit too small for the block's own
+    /// fields, where [`BlockDataBudget::new`] gives None).
+    pub fn exhausted() -> Self {
+        Self {
+            limit: 0,
+            bytes: 0,
+            index_len: 1,
+            addresses: HashMap::new(),
+            next_nonce: HashMap::new(),
+        }
+    }
+
     /// Bytes counted so far.
     pub fn bytes(&self) -> usize {
         self.bytes

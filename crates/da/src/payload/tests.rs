@@ -360,6 +360,9 @@ fn a_full_budget_refuses_and_stays_as_it_was() {
     assert!(!add(&mut budget, &transfer(1, nonce, 2, 5)));
     assert_eq!((budget.bytes(), budget.remaining()), (full.bytes(), full.remaining()));
     assert_eq!(budget.bytes() + budget.remaining(), limit);
+    let mut exhausted = BlockDataBudget::exhausted();
+    assert!(!add(&mut exhausted, &transfer(1, 0, 2, 5)));
+    assert_eq!((exhausted.bytes(), exhausted.remaining()), (0, 0));
 }
 
 proptest! {
