@@ -101,12 +101,11 @@ impl ChainService {
         transactions: Vec<BasaltTxEnvelope>,
         senders: Vec<Address>,
     ) -> Result<BlockTemplate, ServiceError> {
-        let ctx = self.context_for(head, timestamp);
-        let fork = ctx.fork;
+        let fork = self.chain.config().fork_at(head.number.saturating_add(1), timestamp);
         Ok(BlockTemplate {
             timestamp,
             beneficiary: self.config.beneficiary,
-            gas_limit: Some(self.config.gas_limit.unwrap_or(ctx.block_gas_limit)),
+            gas_limit: Some(self.config.gas_limit.unwrap_or(head.gas_limit)),
             transactions,
             withdrawals: (fork >= Hardfork::Shanghai).then(Vec::new),
             mix_hash: B256::ZERO,
@@ -130,7 +129,8 @@ impl ChainService {
         ordinary: bool,
     ) -> Result<BlockTemplate, ServiceError> {
         let config = self.chain.config();
-        let ctx = self.context_for(head, timestamp);
+        let view = self.chain.db().read()?;
+        let ctx = self.context_for(head, timestamp, &view);
         let fork = ctx.fork;
         let gas_limit = self.config.gas_limit.unwrap_or(ctx.block_gas_limit);
         let max_blob_gas = config.blob_params(fork).map_or(0, |p| p.max_blob_gas_per_block());
@@ -142,7 +142,6 @@ impl ChainService {
             senders.push(tx.from);
             transactions.push(BasaltTxEnvelope::Privileged(alloy_consensus::Sealed::new(tx)));
         }
-        let view = self.chain.db().read()?;
         let fees = self.chain.next_fee_config(&view)?;
         let mut budget = self.block_data_budget(fees.as_ref());
         let best = if ordinary { lock(&self.pool).best(ctx.base_fee, &view)? } else { Vec::new() };

@@ -238,12 +238,19 @@ impl ChainService {
     ) -> Result<ValidationContext, ServiceError> {
         let head = view.head_header()?.ok_or(ImportError::NoGenesis)?;
         let timestamp = self.next_timestamp_preview(head.timestamp);
-        Ok(self.context_for(&head, timestamp))
+        Ok(self.context_for(&head, timestamp, view))
     }
 
     /// The rules of a block at `timestamp` on `head`. A head whose base fee cannot grow
     /// (an overflowing fee) admits nothing: no transaction could pay it.
-    fn context_for(&self, head: &alloy_consensus::Header, timestamp: u64) -> ValidationContext {
+    /// `view` is the snapshot the caller already holds (opening one costs a table lookup per
+    /// table, a noticeable share of admission).
+    pub(super) fn context_for(
+        &self,
+        head: &alloy_consensus::Header,
+        timestamp: u64,
+        view: &basalt_storage::ReadView,
+    ) -> ValidationContext {
         let config = self.chain.config();
         let fork = config.fork_at(head.number.saturating_add(1), timestamp);
         let fees =
@@ -261,12 +268,7 @@ impl ChainService {
             // L2: the next block's fee config; if the store cannot be read, the chain's
             // defaults (the block builder still applies the real one).
             fees: config.rollup.as_ref().map(|rollup| {
-                let stored = self
-                    .chain
-                    .db()
-                    .read()
-                    .ok()
-                    .and_then(|view| self.chain.next_fee_config(&view).ok().flatten());
+                let stored = self.chain.next_fee_config(view).ok().flatten();
                 stored.unwrap_or_else(|| basalt_evm::default_fee_config(rollup))
             }),
         }
