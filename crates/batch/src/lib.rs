@@ -1,15 +1,18 @@
 //! Batches of L2 blocks (docs/da.md): the DA payload of a run of stored blocks, in `blocks` mode
 //! (the blocks without signatures) or `state-diff` mode (the net state change), and the leaves of
-//! the batch's L1-message tree. Reads one consistent view of the database; writes nothing.
+//! the batch's L1-message tree, and the KZG sidecar of its blobs. Reads one consistent view of the
+//! database; writes nothing.
 
 mod apply;
 mod blocks;
 mod messages;
+mod sidecar;
 mod state_diff;
 
 pub use apply::state_changes;
 pub use blocks::blocks_payload;
 pub use messages::l1_message_leaves;
+pub use sidecar::{BlobProofs, SidecarError, blob_sidecar};
 pub use state_diff::state_diff_payload;
 
 use basalt_storage::StorageError;
