@@ -59,8 +59,8 @@ pub struct L2NodeConfig {
     pub dev_keys: Vec<B256>,
     /// The coinbase of L2 blocks (receives priority fees).
     pub fee_recipient: Address,
-    /// Blobs one batch may span (1 to [`MAX_BLOBS_PER_BATCH`]): every block is kept within
-    /// [`basalt_da::max_block_payload_bytes`] of it.
+    /// Blobs one batch may span (1 to [`MAX_BLOBS_PER_BATCH`]): every block fits a batch of
+    /// that many (docs/l2-node.md, "Data bound").
     pub max_blobs_per_batch: u8,
 }
 
@@ -125,9 +125,7 @@ pub fn start(config: L2NodeConfig, runtime: &tokio::runtime::Runtime) -> eyre::R
             beneficiary: config.fee_recipient,
             name: "l2",
             refuse_blob_txs: true,
-            max_block_payload_bytes: Some(basalt_da::max_block_payload_bytes(usize::from(
-                config.max_blobs_per_batch,
-            ))),
+            max_blobs_per_batch: Some(usize::from(config.max_blobs_per_batch)),
             journal: config.datadir.as_ref().map(|dir| dir.join("pool.journal")),
             ..ChainServiceConfig::new(MiningMode::Manual, config.dev_keys.clone())
         },

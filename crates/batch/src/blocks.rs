@@ -2,9 +2,7 @@
 //! its privileged-transaction count, and its ordinary transactions without signatures.
 
 use crate::{BatchError, canonical_hash};
-use alloy_consensus::TxEnvelope;
-use basalt_da::{BlocksPayload, PayloadBlock, SenderTransaction, UnsignedTransaction};
-use basalt_primitives::BasaltTxEnvelope;
+use basalt_da::{BlocksPayload, PayloadBlock, PayloadTxError, payload_transactions};
 use basalt_storage::ReadView;
 
 /// The `blocks` payload of canonical blocks `first..=last` of the chain with id `chain_id`.
@@ -27,33 +25,16 @@ pub fn blocks_payload(
             view.senders(hash)?.ok_or(BatchError::Incomplete { number, what: "senders" })?;
         let fees =
             view.fee_config(hash)?.ok_or(BatchError::Incomplete { number, what: "fee config" })?;
-        if senders.len() != block.body.transactions.len() {
-            return Err(BatchError::Incomplete { number, what: "senders" });
-        }
-        let mut privileged_count = 0u64;
-        let mut transactions = Vec::new();
-        for (tx, sender) in block.body.transactions.iter().zip(senders) {
-            let signed = match tx {
-                BasaltTxEnvelope::Privileged(_) if transactions.is_empty() => {
-                    privileged_count += 1;
-                    continue;
+        let (privileged_count, transactions) =
+            payload_transactions(&block.body.transactions, &senders).map_err(|e| match e {
+                PayloadTxError::PrivilegedNotFirst => BatchError::PrivilegedNotFirst(number),
+                PayloadTxError::UnsupportedTransaction(ty) => {
+                    BatchError::UnsupportedTransaction { number, ty }
                 }
-                BasaltTxEnvelope::Privileged(_) => {
-                    return Err(BatchError::PrivilegedNotFirst(number));
+                PayloadTxError::SenderCount { .. } => {
+                    BatchError::Incomplete { number, what: "senders" }
                 }
-                BasaltTxEnvelope::Ethereum(signed) => signed,
-            };
-            let transaction = match signed {
-                TxEnvelope::Legacy(tx) => UnsignedTransaction::Legacy(tx.tx().clone()),
-                TxEnvelope::Eip2930(tx) => UnsignedTransaction::Eip2930(tx.tx().clone()),
-                TxEnvelope::Eip1559(tx) => UnsignedTransaction::Eip1559(tx.tx().clone()),
-                TxEnvelope::Eip7702(tx) => UnsignedTransaction::Eip7702(tx.tx().clone()),
-                TxEnvelope::Eip4844(_) => {
-                    return Err(BatchError::UnsupportedTransaction { number, ty: 3 });
-                }
-            };
-            transactions.push(SenderTransaction { sender, transaction });
-        }
+            })?;
         let header = block.header;
         blocks.push(PayloadBlock {
             timestamp: header.timestamp,

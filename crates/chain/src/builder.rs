@@ -39,6 +39,12 @@ pub struct BlockTemplate {
     /// On an L2 chain, the fee config the block runs under and is stored with
     /// (docs/l2-fees.md); None: [`Blockchain::next_fee_config`]. Ignored on an L1.
     pub fees: Option<FeeConfig>,
+    /// On an L2 block filled past the proven data bound (the chain service's miner): how many
+    /// leading `transactions` the bound covers without compression. The rest were admitted
+    /// because the block's compressed payload fits its batch; if execution leaves any
+    /// transaction out, that payload changes, so [`Blockchain::mine_block`] builds the block from
+    /// these leading transactions alone instead.
+    pub data_proven: Option<usize>,
 }
 
 /// A sealed block (not stored), what its execution produced, and the candidate
@@ -165,7 +171,16 @@ impl Blockchain {
     pub fn mine_block(&self, template: BlockTemplate) -> Result<MinedBlock, BuildError> {
         let _writer = self.lock_writer();
         let view = self.db().read().map_err(ImportError::from)?;
-        let executed = self.execute_template(&view, &view, template)?;
+        let fallback = template
+            .data_proven
+            .filter(|&proven| proven < template.transactions.len())
+            .map(|proven| proven_prefix(&template, proven));
+        let mut executed = self.execute_template(&view, &view, template)?;
+        if let Some(prefix) = fallback
+            && !executed.rejected.is_empty()
+        {
+            executed = self.execute_template(&view, &view, prefix)?;
+        }
         drop(view);
         let mut batch = self.db().write().map_err(ImportError::from)?;
         let parent = executed.header.parent_hash;
@@ -316,6 +331,26 @@ impl Blockchain {
 
 /// Fills in the header fields that commit to the execution results (the state root is set
 /// by the caller) and assembles the block.
+/// `template` with only its first `len` transactions (and senders).
+fn proven_prefix(template: &BlockTemplate, len: usize) -> BlockTemplate {
+    BlockTemplate {
+        timestamp: template.timestamp,
+        beneficiary: template.beneficiary,
+        gas_limit: template.gas_limit,
+        transactions: template.transactions[..len].to_vec(),
+        withdrawals: template.withdrawals.clone(),
+        mix_hash: template.mix_hash,
+        parent_beacon_block_root: template.parent_beacon_block_root,
+        extra_data: template.extra_data.clone(),
+        senders: template
+            .senders
+            .as_ref()
+            .map(|senders| senders[..len.min(senders.len())].to_vec()),
+        fees: template.fees,
+        data_proven: None,
+    }
+}
+
 fn seal(executed: ExecutedTemplate) -> (Block, Vec<BasaltReceipt>) {
     let ExecutedTemplate { mut header, transactions, output, withdrawals, .. } = executed;
     header.transactions_root = calculate_transaction_root(&transactions);

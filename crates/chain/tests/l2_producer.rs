@@ -8,12 +8,15 @@ use alloy_consensus::{Transaction, TxEip4844};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use basalt_chain::{
     Blockchain,
+    builder::BlockTemplate,
     dev::{DEV_MNEMONIC, DevGenesis, derive_dev_accounts},
     genesis::init_from_spec,
     l2_producer::{BlockProducer, ProducerConfig},
     service::{ChainService, ChainServiceConfig, MiningMode, ServiceError},
 };
-use basalt_primitives::{GenesisSpec, Hardfork, TxPrivileged, sender::sign_transaction};
+use basalt_primitives::{
+    BasaltTxEnvelope, GenesisSpec, Hardfork, TxPrivileged, sender::sign_transaction,
+};
 use basalt_storage::{Database, L1Cursor};
 use std::{
     path::Path,
@@ -26,8 +29,8 @@ const L2_CHAIN_ID: u64 = 31337;
 const BRIDGE: Address =
     Address::new([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff]);
 const GAS_LIMIT: u64 = 30_000_000;
-/// The test chain's block data bound, in payload bytes (docs/da.md, "Block data bound").
-const PAYLOAD_LIMIT: usize = 4_000;
+/// Blobs one batch of the test chain spans: its blocks are bounded by one blob's data.
+const MAX_BLOBS: usize = 1;
 
 fn key() -> B256 {
     derive_dev_accounts(DEV_MNEMONIC, 1).unwrap()[0].key
@@ -59,7 +62,7 @@ fn l2_node(db: Database, journal: Option<&Path>) -> Arc<ChainService> {
         ChainServiceConfig {
             name: "l2",
             refuse_blob_txs: true,
-            max_block_payload_bytes: Some(PAYLOAD_LIMIT),
+            max_blobs_per_batch: Some(MAX_BLOBS),
             journal: journal.map(Path::to_owned),
             ..ChainServiceConfig::new(MiningMode::Manual, vec![key])
         },
@@ -179,62 +182,179 @@ fn gas_bounds_the_deposits_of_a_block_and_an_oversized_one_goes_alone() {
     assert_eq!(privileged_ids(&next.block), vec![5]);
     assert_eq!(next.block.body.transactions.len(), 2);
 
-    // Deposits cost a batch's data nothing (it carries their count): three with 3,000 bytes
-    // of calldata each share a block whose data bound is 4,000 bytes.
+    // Deposits cost a batch's data nothing (it carries their count): three with 100,000 bytes
+    // of calldata each share a block whose data is bounded by one blob (130,048 bytes).
     let wide: Vec<_> = (6..9)
-        .map(|id| TxPrivileged { input: Bytes::from(vec![1u8; 3_000]), ..deposit(id, 200_000) })
+        .map(|id| TxPrivileged { input: Bytes::from(vec![1u8; 100_000]), ..deposit(id, 9_000_000) })
         .collect();
     queue(&node, &wide, 3);
     assert_eq!(privileged_ids(&producer.produce().unwrap().block), vec![6, 7, 8]);
 }
 
-/// A signed call from the test key carrying `len` bytes of calldata.
-fn call_with_data(nonce: u64, len: usize) -> alloy_consensus::TxEnvelope {
+/// A signed call from the test key carrying `input` as calldata.
+fn call_with_data(nonce: u64, input: Vec<u8>) -> alloy_consensus::TxEnvelope {
     let tx = alloy_consensus::TxEip1559 {
         chain_id: L2_CHAIN_ID,
         nonce,
-        gas_limit: 200_000,
+        // Intrinsic and floor calldata gas (at most 40 per byte), L1 data gas, room to spare.
+        gas_limit: 100_000 + 48 * input.len() as u64,
         max_fee_per_gas: 10_000_000_000,
         max_priority_fee_per_gas: 1,
         to: TxKind::Call(Address::with_last_byte(9)),
-        input: Bytes::from(vec![0xab; len]),
+        input: Bytes::from(input),
         ..Default::default()
     };
     sign_transaction(tx, &key()).unwrap()
 }
 
+/// `len` bytes that do not compress.
+fn noise(seed: u64, len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + 32);
+    let mut word = alloy_primitives::keccak256(seed.to_be_bytes());
+    while out.len() < len {
+        out.extend_from_slice(word.as_slice());
+        word = alloy_primitives::keccak256(word);
+    }
+    out.truncate(len);
+    out
+}
+
+/// Blobs the block's own payload needs when compressed at the producer's quality and at the
+/// sealer's (docs/da.md, "Batch data and the block data bound").
+fn blobs_of(node: &ChainService, mined: &basalt_chain::builder::MinedBlock) -> (usize, usize) {
+    let view = node.chain().db().read().unwrap();
+    let fees = view.fee_config(mined.hash).unwrap().unwrap();
+    let block = &mined.block;
+    let (privileged_count, transactions) =
+        basalt_da::payload_transactions(&block.body.transactions, &mined.senders).unwrap();
+    let payload = basalt_da::encode_blocks(&basalt_da::BlocksPayload {
+        chain_id: L2_CHAIN_ID,
+        first_block: block.header.number,
+        blocks: vec![basalt_da::PayloadBlock {
+            timestamp: block.header.timestamp,
+            gas_limit: block.header.gas_limit,
+            beneficiary: block.header.beneficiary,
+            fees,
+            transactions_root: block.header.transactions_root,
+            privileged_count,
+            transactions,
+        }],
+    })
+    .unwrap();
+    (
+        basalt_da::blobs_needed(basalt_da::encode_compressed_fast(&payload).len()),
+        basalt_da::blobs_needed(basalt_da::encode_compressed(&payload).len()),
+    )
+}
+
+/// The ordinary transactions of `count` calls the proven (uncompressed) bound admits.
+fn proven_count(node: &ChainService, calls: &[alloy_consensus::TxEnvelope]) -> usize {
+    let sender = basalt_primitives::sender::address_of(&key()).unwrap();
+    let fees = node.chain().next_fee_config(&node.chain().db().read().unwrap()).unwrap().unwrap();
+    let limit = basalt_da::max_block_payload_bytes(MAX_BLOBS);
+    let mut budget = basalt_da::BlockDataBudget::new(limit, Address::ZERO, &fees).unwrap();
+    calls.iter().take_while(|tx| budget.try_add(sender, *tx)).count()
+}
+
 #[test]
-fn the_block_data_bound_splits_pool_transactions_across_blocks_and_refuses_what_never_fits() {
+fn incompressible_calldata_is_bounded_by_the_blob_and_every_block_fits_one_batch() {
     let node = l2_node(Database::in_memory().unwrap(), None);
     let producer = producer(&node, 256, Duration::from_secs(600));
-    let sender = basalt_primitives::sender::address_of(&key()).unwrap();
-    let calls: Vec<_> = (0..12).map(|nonce| call_with_data(nonce, 500)).collect();
+    let calls: Vec<_> = (0..60).map(|nonce| call_with_data(nonce, noise(nonce, 5_000))).collect();
     for tx in &calls {
         node.submit(tx.clone()).unwrap();
     }
-    // The producer takes exactly what the bound admits, replayed here from the same fee config.
-    let fees = node.chain().next_fee_config(&node.chain().db().read().unwrap()).unwrap().unwrap();
-    let mut budget = basalt_da::BlockDataBudget::new(PAYLOAD_LIMIT, Address::ZERO, &fees).unwrap();
-    let fit = calls.iter().take_while(|tx| budget.try_add(sender, *tx)).count();
-    assert!((1..12).contains(&fit), "{fit} of 12 calls of 500 bytes fit 4,000 bytes");
-    let first = producer.produce().unwrap();
-    assert_eq!(first.block.body.transactions.len(), fit);
-    let stored = node.chain().db().read().unwrap().fee_config(first.hash).unwrap();
-    assert_eq!(stored.as_ref(), Some(&fees), "the block runs under the counted fee config");
-    let mut included = fit;
+    let proven = proven_count(&node, &calls);
+    assert!((10..40).contains(&proven), "{proven} calls of 5,000 bytes under one blob's bound");
+    let mut included = 0;
     while included < calls.len() {
         let block = producer.produce().unwrap();
-        assert!(!block.block.body.transactions.is_empty());
-        assert!(block.block.body.transactions.len() <= fit);
-        included += block.block.body.transactions.len();
+        let count = block.block.body.transactions.len();
+        assert!(count > 0);
+        assert_eq!(
+            blobs_of(&node, &block).0,
+            1,
+            "block {} fits one blob",
+            block.block.header.number
+        );
+        // Random bytes do not compress: little room past the proven bound.
+        assert!(count <= proven + proven / 10, "{count} of {proven}");
+        included += count;
     }
     assert_eq!(included, calls.len());
 
     // One that cannot fit even an empty block is refused at the door, not left in the pool.
-    let err = node.submit(call_with_data(12, PAYLOAD_LIMIT)).unwrap_err();
+    let err = node.submit(call_with_data(60, noise(60, 129_900))).unwrap_err();
     assert!(matches!(err, ServiceError::ExceedsBlockData { .. }), "{err}");
     assert!(err.to_string().starts_with("oversized data: "), "{err}");
     assert!(node.with_pool(|pool| pool.len()) == 0);
+}
+
+#[test]
+fn compressible_calldata_fills_a_block_past_the_uncompressed_bound_and_still_fits() {
+    let node = l2_node(Database::in_memory().unwrap(), None);
+    let producer = producer(&node, 256, Duration::from_secs(600));
+    // ERC20-like calldata: a selector, then mostly zeros and a few varying bytes.
+    let calls: Vec<_> = (0..120u64)
+        .map(|nonce| {
+            let mut input = vec![0u8; 5_000];
+            input[..4].copy_from_slice(&[0xa9, 0x05, 0x9c, 0xbb]);
+            input[100..108].copy_from_slice(&nonce.to_be_bytes());
+            call_with_data(nonce, input)
+        })
+        .collect();
+    for tx in &calls {
+        node.submit(tx.clone()).unwrap();
+    }
+    let proven = proven_count(&node, &calls);
+    let first = producer.produce().unwrap();
+    let count = first.block.body.transactions.len();
+    assert!(count > 2 * proven, "{count} calls in the block, {proven} under the proven bound");
+    assert_eq!(blobs_of(&node, &first), (1, 1), "the block's payload fits one blob compressed");
+    let stored = node.chain().db().read().unwrap().fee_config(first.hash).unwrap();
+    let fees = node.chain().next_fee_config(&node.chain().db().read().unwrap()).unwrap();
+    assert_eq!(stored, fees, "the block runs under the fee config it was counted with");
+}
+
+#[test]
+fn a_block_past_the_proven_bound_that_rejects_a_transaction_keeps_only_the_proven_prefix() {
+    let node = l2_node(Database::in_memory().unwrap(), None);
+    let to = Address::with_last_byte(9);
+    // The third cannot execute (a nonce gap), so the block's payload is not the one checked.
+    let txs: Vec<BasaltTxEnvelope> =
+        [0, 1, 7].iter().map(|&nonce| transfer(&key(), nonce, to, 5).into()).collect();
+    let mine = |data_proven: Option<usize>| {
+        let head = node.chain().head().unwrap();
+        node.chain()
+            .mine_block(BlockTemplate {
+                timestamp: head.timestamp + 1,
+                transactions: txs.clone(),
+                withdrawals: Some(Vec::new()),
+                parent_beacon_block_root: Some(B256::ZERO),
+                data_proven,
+                ..Default::default()
+            })
+            .unwrap()
+    };
+    let prefix = mine(Some(1));
+    assert_eq!(prefix.block.body.transactions.len(), 1, "only the proven prefix");
+    assert_eq!(prefix.block.body.transactions[0], txs[0]);
+    // Without the marker the builder keeps everything that executed.
+    let txs_after: Vec<BasaltTxEnvelope> =
+        [1, 2, 9].iter().map(|&nonce| transfer(&key(), nonce, to, 5).into()).collect();
+    let head = node.chain().head().unwrap();
+    let all = node
+        .chain()
+        .mine_block(BlockTemplate {
+            timestamp: head.timestamp + 1,
+            transactions: txs_after,
+            withdrawals: Some(Vec::new()),
+            parent_beacon_block_root: Some(B256::ZERO),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(all.block.body.transactions.len(), 2);
+    assert_eq!(all.rejected.len(), 1);
 }
 
 #[test]

@@ -7,6 +7,9 @@ use std::io::Write;
 
 /// Brotli quality: 11 is the densest; sealing a batch is rare enough to afford it.
 const QUALITY: u32 = 11;
+/// Brotli quality of [`encode_compressed_fast`]: fast enough for the block producer to run on
+/// every full block (tens of milliseconds for a megabyte).
+const FAST_QUALITY: u32 = 5;
 /// log2 of the window: 24 bits (16 MiB), brotli's largest standard window.
 const WINDOW_BITS: u32 = 24;
 /// Internal buffer size of the encoder and decoder, in bytes.
@@ -33,7 +36,20 @@ pub const CODEC_BROTLI: u8 = 1;
 /// So the result is never longer than the payload plus one byte, which the block data bound
 /// relies on (`payload::max_block_payload_bytes`).
 pub fn encode_compressed(payload: &[u8]) -> Vec<u8> {
-    let compressed = compress(payload);
+    with_codec(payload, compress(payload))
+}
+
+/// [`encode_compressed`] at brotli quality 5 instead of 11: what the block producer checks a
+/// block's own payload against when it fills the block past the uncompressed bound. The decoder
+/// does not depend on the quality, so a batch sealed this way reads like any other; sealing
+/// falls back to it for a one-block batch that quality 11 happens to make longer, so every
+/// block the producer checked fits a batch (docs/da.md, "Batch data and the block data bound").
+pub fn encode_compressed_fast(payload: &[u8]) -> Vec<u8> {
+    with_codec(payload, compress_at(payload, FAST_QUALITY))
+}
+
+/// The codec byte and the shorter of `compressed` and `payload` itself.
+fn with_codec(payload: &[u8], compressed: Vec<u8>) -> Vec<u8> {
     let (codec, body) = if compressed.len() < payload.len() {
         (CODEC_BROTLI, &compressed[..])
     } else {
@@ -59,10 +75,14 @@ pub fn decode_compressed(data: &[u8], max: usize) -> Result<Vec<u8>, DecompressE
 
 /// `payload` compressed with brotli (quality 11, 2^24-byte window).
 pub fn compress(payload: &[u8]) -> Vec<u8> {
+    compress_at(payload, QUALITY)
+}
+
+fn compress_at(payload: &[u8], quality: u32) -> Vec<u8> {
     let mut out = Vec::with_capacity(payload.len() / 2);
     {
         let mut writer =
-            brotli::CompressorWriter::new(&mut out, BUFFER_BYTES, QUALITY, WINDOW_BITS);
+            brotli::CompressorWriter::new(&mut out, BUFFER_BYTES, quality, WINDOW_BITS);
         // Writing into a Vec cannot fail.
         let _ = writer.write_all(payload);
     }
@@ -181,9 +201,11 @@ mod tests {
     proptest! {
         #[test]
         fn batch_data_round_trips(payload in prop::collection::vec(any::<u8>(), 0..5_000)) {
-            let data = encode_compressed(&payload);
-            prop_assert!(data.len() <= payload.len() + 1);
-            prop_assert_eq!(decode_compressed(&data, payload.len()).unwrap(), payload);
+            // The producer's fast quality reads back through the same decoder.
+            for data in [encode_compressed(&payload), encode_compressed_fast(&payload)] {
+                prop_assert!(data.len() <= payload.len() + 1);
+                prop_assert_eq!(&decode_compressed(&data, payload.len()).unwrap(), &payload);
+            }
         }
 
         #[test]

@@ -9,12 +9,15 @@ pub mod varint;
 
 pub use blob::{
     BLOB_BYTES, BlobDecodeError, BlobEncodeError, FIELD_ELEMENTS_PER_BLOB, PAYLOAD_BYTES_PER_BLOB,
-    decode_blobs, encode_blobs,
+    blobs_needed, decode_blobs, encode_blobs,
 };
-pub use compress::{DecompressError, compress, decode_compressed, decompress, encode_compressed};
+pub use compress::{
+    DecompressError, compress, decode_compressed, decompress, encode_compressed,
+    encode_compressed_fast,
+};
 pub use payload::{
     AccountDiff, BlockDataBudget, BlocksPayload, Change, ChangeValue, DaMode, PayloadBlock,
-    PayloadDecodeError, PayloadEncodeError, SenderTransaction, SlotDiff, SlotKey, StateDiffPayload,
-    UnsignedTransaction, decode_blocks, decode_state_diff, encode_blocks, encode_state_diff,
-    mapping_slot, max_block_payload_bytes,
+    PayloadDecodeError, PayloadEncodeError, PayloadTxError, SenderTransaction, SlotDiff, SlotKey,
+    StateDiffPayload, UnsignedTransaction, decode_blocks, decode_state_diff, encode_blocks,
+    encode_state_diff, mapping_slot, max_block_payload_bytes, payload_transactions,
 };

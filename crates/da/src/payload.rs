@@ -13,6 +13,7 @@
 mod budget;
 mod column_io;
 mod columns;
+mod from_block;
 mod state_diff;
 #[cfg(test)]
 mod tests;
@@ -20,6 +21,8 @@ mod tests;
 use alloy_consensus::{TxEip1559, TxEip2930, TxEip7702, TxLegacy};
 use alloy_primitives::{Address, B256};
 use basalt_primitives::FeeConfig;
+
+pub use from_block::{PayloadTxError, payload_transactions};
 
 /// First byte of every payload.
 pub const PAYLOAD_VERSION: u8 = 1;

@@ -125,6 +125,7 @@ fn an_l2_node_can_mine_on_it() {
         extra_data: Default::default(),
         senders: None,
         fees: None,
+        data_proven: None,
     };
     chain.mine_block(template).unwrap();
     assert_eq!(chain.head().unwrap().number, 1);

@@ -76,6 +76,7 @@ impl RpcContext {
             extra_data,
             senders: candidates.senders,
             fees: None,
+            data_proven: None,
         };
         let built =
             self.node.chain().build_block(template).map_err(|e| server_error(e.to_string()))?;

@@ -1,7 +1,11 @@
 //! Block production on the chain service: which transactions go in, the timestamp (from the
 //! service's [`super::BlockClock`]), and the miner thread for automine and interval mining.
 
-use super::{ChainEvent, ChainService, ChainWriter, ServiceError, lock};
+use super::{
+    ChainEvent, ChainService, ChainWriter, ServiceError,
+    block_data::{self, BlockDataFill, BlockFields},
+    lock,
+};
 use crate::builder::{BlockTemplate, MinedBlock};
 use alloy_consensus::Transaction;
 use alloy_primitives::{Address, B256};
@@ -113,6 +117,7 @@ impl ChainService {
             extra_data: Default::default(),
             senders: Some(senders),
             fees: None,
+            data_proven: None,
         })
     }
 
@@ -143,7 +148,14 @@ impl ChainService {
             transactions.push(BasaltTxEnvelope::Privileged(alloy_consensus::Sealed::new(tx)));
         }
         let fees = self.chain.next_fee_config(&view)?;
-        let mut budget = self.block_data_budget(fees.as_ref());
+        let privileged_count = transactions.len();
+        let mut data = match (
+            self.block_data_budget(fees.as_ref(), 1),
+            self.block_data_budget(fees.as_ref(), block_data::OPTIMISTIC_SCALE),
+        ) {
+            (Some(proven), Some(optimistic)) => Some(BlockDataFill::new(proven, optimistic)),
+            _ => None,
+        };
         let best = if ordinary { lock(&self.pool).best(ctx.base_fee, &view)? } else { Vec::new() };
         // A sender whose transaction does not fit cannot have later nonces in this block.
         let mut skipped = std::collections::HashSet::new();
@@ -154,7 +166,7 @@ impl ChainService {
             let blob_gas = pooled.tx.blob_gas_used().unwrap_or_default();
             if pooled.tx.gas_limit() > gas_left
                 || blob_gas > blob_gas_left
-                || budget.as_mut().is_some_and(|budget| !budget.try_add(pooled.sender, &*pooled.tx))
+                || data.as_mut().is_some_and(|data| !data.admit(pooled.sender, &*pooled.tx))
             {
                 skipped.insert(pooled.sender);
                 continue;
@@ -164,8 +176,36 @@ impl ChainService {
             transactions.push((*pooled.tx).clone().into());
             senders.push(pooled.sender);
         }
+        // Past the proven bound: keep what the block's compressed payload still fits.
+        let mut data_proven = None;
+        if let (Some(data), Some(fee_config), Some(max_blobs)) =
+            (&data, &fees, self.config.max_blobs_per_batch)
+            && !data.all_proven()
+        {
+            let fields = BlockFields {
+                chain_id: config.chain_id,
+                number: head.number.saturating_add(1),
+                timestamp,
+                gas_limit,
+                beneficiary: self.config.beneficiary,
+                fees: fee_config,
+                max_blobs,
+            };
+            let proven = privileged_count + data.proven_count();
+            let len = block_data::fitting_len(
+                &fields,
+                &transactions,
+                &senders,
+                privileged_count,
+                data.proven_count(),
+            );
+            transactions.truncate(len);
+            senders.truncate(len);
+            data_proven = (len > proven).then_some(proven);
+        }
         let mut template = self.template_with(head, timestamp, transactions, senders)?;
         template.fees = fees;
+        template.data_proven = data_proven;
         Ok(template)
     }
 

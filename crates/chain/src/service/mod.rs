@@ -7,6 +7,7 @@
 //! chain holds one lock ([`ChainService::writer`]), so blocks and other writes never
 //! interleave; the pool has its own lock so transactions keep arriving while a block is built.
 
+mod block_data;
 mod clock;
 mod events;
 mod finality;
@@ -51,12 +52,13 @@ pub struct ChainServiceConfig {
     pub name: &'static str,
     /// Refuse EIP-4844 blob transactions at submission (an L2 has no blobs of its own).
     pub refuse_blob_txs: bool,
-    /// L2 only: most bytes one block may add to a batch's `blocks` payload
-    /// ([`basalt_da::max_block_payload_bytes`] of `--max-blobs-per-batch`), kept with
-    /// [`basalt_da::BlockDataBudget`] so every block fits one batch's blobs; transactions that
+    /// L2 only: blobs one batch may span (`--max-blobs-per-batch`). Every block fits a batch of
+    /// that many: the producer fills it under [`basalt_da::BlockDataBudget`] of
+    /// [`basalt_da::max_block_payload_bytes`], and past that bound only while the block's own
+    /// payload, compressed ([`basalt_da::encode_compressed_fast`]), still fits; transactions that
     /// could not fit even an empty block are refused at submission. None (and on a chain
     /// without rollup rules): gas alone bounds a block.
-    pub max_block_payload_bytes: Option<usize>,
+    pub max_blobs_per_batch: Option<usize>,
     /// Pool journal file ([`PoolJournal`]): accepted transactions survive a crash. None keeps
     /// the pool in memory only.
     pub journal: Option<std::path::PathBuf>,
@@ -76,7 +78,7 @@ impl ChainServiceConfig {
             slots_in_an_epoch: 32,
             name: "l1",
             refuse_blob_txs: false,
-            max_block_payload_bytes: None,
+            max_blobs_per_batch: None,
             journal: None,
         }
     }
@@ -304,7 +306,7 @@ impl ChainService {
         };
         let view = self.chain.db().read()?;
         let ctx = self.validation_context_on(&view)?;
-        if let Some(mut budget) = self.block_data_budget(ctx.fees.as_ref())
+        if let Some(mut budget) = self.block_data_budget(ctx.fees.as_ref(), 1)
             && !budget.try_add(sender, &tx)
         {
             return Err(ServiceError::ExceedsBlockData { max: budget.remaining() });
@@ -360,14 +362,17 @@ impl ChainService {
         journal.rewrite(transactions.iter().map(|tx| &**tx)).map_err(ServiceError::Journal)
     }
 
-    /// The data bound of an empty block under `fees` (the next L2 block's fee config): None
-    /// on an L1 or without `max_block_payload_bytes`. A limit too small for the block's own
-    /// fields gives a budget with no room, so nothing ordinary fits.
+    /// The data bound of an empty block under `fees` (the next L2 block's fee config) against
+    /// `scale` times [`basalt_da::max_block_payload_bytes`]: None on an L1 or without
+    /// `max_blobs_per_batch`. A limit too small for the block's own fields gives a budget with
+    /// no room, so nothing ordinary fits.
     pub(super) fn block_data_budget(
         &self,
         fees: Option<&basalt_primitives::FeeConfig>,
+        scale: usize,
     ) -> Option<basalt_da::BlockDataBudget> {
-        let (limit, fees) = (self.config.max_block_payload_bytes?, fees?);
+        let (blobs, fees) = (self.config.max_blobs_per_batch?, fees?);
+        let limit = basalt_da::max_block_payload_bytes(blobs).saturating_mul(scale);
         Some(
             basalt_da::BlockDataBudget::new(limit, self.config.beneficiary, fees)
                 .unwrap_or_else(basalt_da::BlockDataBudget::exhausted),
