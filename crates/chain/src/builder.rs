@@ -329,8 +329,6 @@ impl Blockchain {
     }
 }
 
-/// Fills in the header fields that commit to the execution results (the state root is set
-/// by the caller) and assembles the block.
 /// `template` with only its first `len` transactions (and senders).
 fn proven_prefix(template: &BlockTemplate, len: usize) -> BlockTemplate {
     BlockTemplate {
@@ -351,6 +349,8 @@ fn proven_prefix(template: &BlockTemplate, len: usize) -> BlockTemplate {
     }
 }
 
+/// Fills in the header fields that commit to the execution results (the state root is set
+/// by the caller) and assembles the block.
 fn seal(executed: ExecutedTemplate) -> (Block, Vec<BasaltReceipt>) {
     let ExecutedTemplate { mut header, transactions, output, withdrawals, .. } = executed;
     header.transactions_root = calculate_transaction_root(&transactions);
