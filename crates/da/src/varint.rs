@@ -22,15 +22,19 @@ pub fn put(out: &mut Vec<u8>, mut value: u128) {
     out.push(value as u8);
 }
 
-/// Reads a LEB128 value of at most `bits` bits from the front of `input`, advancing it.
+/// Reads a LEB128 value of at most `bits` bits from the front of `input`, advancing it. A
+/// `bits` above 128 reads as 128 (the widest value there is).
 pub fn take(input: &mut &[u8], bits: u32) -> Result<u128, VarintError> {
+    let bits = bits.min(128);
     let mut value = 0u128;
     let mut shift = 0u32;
     loop {
         let (&byte, rest) = input.split_first().ok_or(VarintError::Truncated)?;
         *input = rest;
         let group = u128::from(byte & 0x7f);
-        if shift >= bits || (shift > 0 && group >> (bits - shift).min(127) != 0) {
+        // The group's bits from `bits - shift` up would not fit (with 7 or more bits to go,
+        // none of a group's 7 is past the width).
+        if shift >= bits || group >> (bits - shift).min(127) != 0 {
             return Err(VarintError::Overflow(bits));
         }
         value |= group << shift;
@@ -67,6 +71,20 @@ mod tests {
         put(&mut top, u128::MAX);
         assert_eq!(take(&mut &top[..], 128), Ok(u128::MAX));
         assert!(take(&mut &[0xff; 20][..], 128).is_err());
+    }
+
+    /// Found by the fuzz test (tests/fuzz): under 7 bits the first group went unchecked, and
+    /// past 128 bits a long varint shifted a group out of the u128 (an overflow panic).
+    #[test]
+    fn narrow_widths_are_checked_in_the_first_group_and_wide_ones_read_as_128_bits() {
+        assert_eq!(take(&mut &[0x4b][..], 2), Err(VarintError::Overflow(2)));
+        assert_eq!(take(&mut &[0x03][..], 2), Ok(3));
+        assert_eq!(take(&mut &[0x04][..], 2), Err(VarintError::Overflow(2)));
+        assert_eq!(take(&mut &[0x00][..], 0), Err(VarintError::Overflow(0)));
+        let mut top = Vec::new();
+        put(&mut top, u128::MAX);
+        assert_eq!(take(&mut &top[..], 200), Ok(u128::MAX));
+        assert_eq!(take(&mut &[0xff; 20][..], 255), Err(VarintError::Overflow(128)));
     }
 
     proptest! {
