@@ -68,7 +68,14 @@ pub fn decode_blobs<B: AsRef<[u8]>>(blobs: &[B]) -> Result<Vec<u8>, BlobDecodeEr
     if blobs.is_empty() {
         return Err(BlobDecodeError::Empty);
     }
-    let mut stream = Vec::with_capacity(blobs.len().saturating_mul(PAYLOAD_BYTES_PER_BLOB));
+    // Sizes first: the stream is allocated for blobs that are really there, so a long list of
+    // short slices cannot ask for 130,048 bytes each.
+    if let Some((index, blob)) =
+        blobs.iter().enumerate().find(|(_, blob)| blob.as_ref().len() != BLOB_BYTES)
+    {
+        return Err(BlobDecodeError::WrongBlobSize { index, len: blob.as_ref().len() });
+    }
+    let mut stream = Vec::with_capacity(blobs.len() * PAYLOAD_BYTES_PER_BLOB);
     for (index, blob) in blobs.iter().enumerate() {
         unpack_blob(index, blob.as_ref(), &mut stream)?;
     }
@@ -106,11 +113,9 @@ fn pack_blob(chunk: &[u8]) -> Vec<u8> {
     blob
 }
 
-/// The inverse of [`pack_blob`], appending the 130,048 stream bytes to `stream`.
+/// The inverse of [`pack_blob`], appending the 130,048 stream bytes of a [`BLOB_BYTES`]-long
+/// `blob` to `stream`.
 fn unpack_blob(index: usize, blob: &[u8], stream: &mut Vec<u8>) -> Result<(), BlobDecodeError> {
-    if blob.len() != BLOB_BYTES {
-        return Err(BlobDecodeError::WrongBlobSize { index, len: blob.len() });
-    }
     for (group, elements) in blob.chunks_exact(128).enumerate() {
         let mut writer = BitWriter::default();
         for (offset, element) in elements.chunks_exact(32).enumerate() {

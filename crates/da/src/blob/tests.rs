@@ -64,6 +64,20 @@ fn layouts_encode_would_not_produce_are_refused() {
     assert!(matches!(decode_blobs(&long), Err(BlobDecodeError::LengthTooLarge { .. })));
 }
 
+/// Found by the fuzz test (tests/fuzz): the stream was allocated for 130,048 bytes per blob
+/// before any blob's size was checked, so a million empty slices asked for 130 GB.
+#[test]
+fn a_long_list_of_short_blobs_is_refused_before_anything_is_allocated_for_it() {
+    let empty: Vec<[u8; 0]> = vec![[]; 1 << 20];
+    assert_eq!(decode_blobs(&empty), Err(BlobDecodeError::WrongBlobSize { index: 0, len: 0 }));
+    let mut last_short = vec![vec![0u8; BLOB_BYTES]; 3];
+    last_short[2].pop();
+    assert_eq!(
+        decode_blobs(&last_short),
+        Err(BlobDecodeError::WrongBlobSize { index: 2, len: BLOB_BYTES - 1 })
+    );
+}
+
 proptest! {
     #[test]
     fn payloads_round_trip(payload in prop::collection::vec(any::<u8>(), 0..300_000)) {
