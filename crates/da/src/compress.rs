@@ -92,9 +92,13 @@ fn compress_at(payload: &[u8], quality: u32) -> Vec<u8> {
 /// The bytes `compressed` stands for, at most `max` of them. Refuses input that is not exactly
 /// one complete brotli stream (truncated, corrupt, or followed by more bytes, which would be
 /// data hidden in the payload) and output beyond `max`, stopping as soon as it passes `max`.
-/// The decoder's own memory is bounded by brotli's largest standard window (16 MiB).
+/// The decoder's own memory is bounded by brotli's largest standard window (16 MiB): streams
+/// in the large-window extension (windows up to 1 GiB, which [`compress`] never writes) are
+/// refused at their header.
 pub fn decompress(compressed: &[u8], max: usize) -> Result<Vec<u8>, DecompressError> {
-    let mut state = BrotliState::new(
+    // `new` would accept the large-window extension: 8 bytes declaring a 2^30 window made the
+    // decoder allocate 1 GiB for its ring buffer.
+    let mut state = BrotliState::new_strict(
         StandardAlloc::default(),
         StandardAlloc::default(),
         StandardAlloc::default(),
@@ -196,6 +200,23 @@ mod tests {
         );
         assert_eq!(decode_compressed(&[2, 0], 10), Err(DecompressError::UnknownCodec(2)));
         assert!(decode_compressed(&[], 10).is_err());
+    }
+
+    /// Found by the fuzz test (tests/fuzz): a stream in brotli's large-window extension (first
+    /// byte 0x11) declaring a 2^30-byte window, then the start of a metablock, made the decoder
+    /// allocate a 1 GiB ring buffer from 8 bytes of input. Refused at the header now.
+    #[test]
+    fn a_large_window_stream_is_refused_at_its_header() {
+        let gib_window = [0x11, 0x9e, 0x00, 0xb7, 0x10, 0x29, 0x4a, 0x2e];
+        assert_eq!(
+            decompress(&gib_window, 1 << 20),
+            Err(DecompressError::Invalid("corrupt stream".into()))
+        );
+        // What we write declares the largest standard window (WBITS 24: low nibble 0xf), and reads.
+        let payload = b"a standard window".repeat(100);
+        let compressed = compress(&payload);
+        assert_eq!(compressed[0] & 0x0f, 0x0f);
+        assert_eq!(decompress(&compressed, payload.len()).unwrap(), payload);
     }
 
     proptest! {
