@@ -1,7 +1,8 @@
-//! Mutational fuzzing of every public decoder of `basalt-da` (docs/da.md, "Fuzzing"), on the
-//! stable toolchain: no coverage instrumentation, a seeded random generator, a seed corpus of
-//! real payloads from the crate's own encoders, and an outcome-guided corpus (an input that
-//! decodes, or is refused for a reason not seen before, is kept and mutated further).
+//! Mutational fuzzing of every public decoder of `basalt-da` (docs/da.md, "Fuzzing the
+//! decoders"), on the stable toolchain: no coverage instrumentation, a seeded random generator,
+//! a seed corpus of real payloads from the crate's own encoders, and an outcome-guided corpus
+//! (an input that decodes, or is refused for a reason not seen before, is kept and mutated
+//! further).
 //!
 //! Each decoder must return a value or an error on every input: never panic, and never hold
 //! more memory than its input (or its explicit output limit) accounts for, which the global
