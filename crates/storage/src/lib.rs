@@ -4,6 +4,7 @@
 //! a block, and writers are serialized. This crate stores and computes roots; it does not
 //! execute or validate.
 
+mod blobs;
 mod fee_configs;
 mod historical;
 mod node_cache;
@@ -19,6 +20,7 @@ mod tables;
 mod verify;
 mod write;
 
+pub use blobs::{BlobKzgProof, StoredBlob};
 pub use historical::HistoricalState;
 pub use node_log::LogDamage;
 pub use overlay::{OverlayNodes, StateOverlay};
@@ -112,6 +114,8 @@ pub enum StorageError {
          as the L1 bridge queued it"
     )]
     PrivilegedTxMismatch { block: u64, id: u64, queued: B256, included: B256 },
+    #[error("the blob sidecar given for transaction {tx} is not its own: {reason}")]
+    BlobSidecarMismatch { tx: B256, reason: String },
 }
 
 macro_rules! from_redb {
@@ -234,6 +238,7 @@ impl Database {
             txn.open_table(tables::STATE_HISTORY)?;
             txn.open_table(tables::PRIVILEGED_TXS)?;
             txn.open_table(tables::L2_FEE_CONFIGS)?;
+            txn.open_table(tables::BLOBS)?;
             // Before the root was stored, the flat state was the working state, or the head's.
             let has_flat_root =
                 txn.open_table(tables::META)?.get(tables::META_STATE_ROOT)?.is_some();

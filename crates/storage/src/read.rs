@@ -50,6 +50,8 @@ pub struct ReadView {
     privileged_txs: ReadOnlyTable<u64, &'static [u8]>,
     pub(crate) fee_configs: ReadOnlyTable<[u8; 32], &'static [u8]>,
     meta: ReadOnlyTable<&'static str, &'static [u8]>,
+    /// The snapshot itself, for tables few reads need (opened when read, not with every view).
+    pub(crate) txn: ReadTransaction,
 }
 
 pub(crate) fn decode<T: Decodable>(
@@ -100,6 +102,7 @@ impl ReadView {
             privileged_txs: txn.open_table(PRIVILEGED_TXS)?,
             fee_configs: txn.open_table(L2_FEE_CONFIGS)?,
             meta: txn.open_table(META)?,
+            txn,
         })
     }
 

@@ -56,6 +56,11 @@ pub const PRIVILEGED_TXS: TableDefinition<u64, &[u8]> = TableDefinition::new("pr
 /// L2 block hash -> the fee config it ran under (`basalt_primitives::FeeConfig::encode`:
 /// version byte, then RLP), written in the block's transaction (docs/l2-fees.md).
 pub const L2_FEE_CONFIGS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("l2_fee_configs");
+/// Blob versioned hash ‖ hash of a transaction in a canonical block that carried the blob ->
+/// the blob with its KZG commitment and proof(s) from the transaction's sidecar (see `blobs`).
+/// The dev L1 writes them with the block and deletes them with it, so only blobs of canonical
+/// blocks are kept; a blob two transactions carried is stored under each.
+pub const BLOBS: TableDefinition<[u8; 64], &[u8]> = TableDefinition::new("blobs");
 /// Named single values (see the `META_*` keys).
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 

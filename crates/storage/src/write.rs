@@ -282,9 +282,9 @@ impl<'db> WriteBatch<'db> {
         Ok(())
     }
 
-    /// Deletes the canonical blocks above `number` with their receipts, senders and index
-    /// entries (dev L1 `evm_revert`). The state is restored separately, by applying the
-    /// reverse changes; the head must be moved by the caller.
+    /// Deletes the canonical blocks above `number` with their receipts, senders, index
+    /// entries and kept blobs (dev L1 `evm_revert`). The state is restored separately, by
+    /// applying the reverse changes; the head must be moved by the caller.
     pub fn remove_blocks_above(&mut self, number: u64) -> Result<(), StorageError> {
         let mut canonical = self.txn.open_table(CANONICAL)?;
         let removed: Vec<(u64, [u8; 32])> = canonical
@@ -304,6 +304,7 @@ impl<'db> WriteBatch<'db> {
         let mut history = self.txn.open_table(STATE_HISTORY)?;
         let mut first_removed_privileged: Option<u64> = None;
         let mut fee_configs = self.txn.open_table(L2_FEE_CONFIGS)?;
+        let mut blobs = self.txn.open_table(BLOBS)?;
         for (n, hash) in removed {
             canonical.remove(n)?;
             history.remove(hash)?;
@@ -317,6 +318,7 @@ impl<'db> WriteBatch<'db> {
                 let body: basalt_primitives::BlockBody = decode("body", body.value())?;
                 for tx in &body.transactions {
                     locations.remove(tx.tx_hash().0)?;
+                    crate::blobs::remove_transaction_blobs(&mut blobs, tx)?;
                     if let Some(privileged) = tx.as_privileged() {
                         first_removed_privileged = Some(
                             first_removed_privileged
@@ -336,7 +338,7 @@ impl<'db> WriteBatch<'db> {
             }
         }
         drop((canonical, headers, bodies, receipts_table, senders, base_roots, numbers));
-        drop((locations, log_context, addresses, topics, history, fee_configs));
+        drop((locations, log_context, addresses, topics, history, fee_configs, blobs));
         if let Some(id) = first_removed_privileged {
             self.rewind_included_privileged(id)?;
         }
