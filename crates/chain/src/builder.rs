@@ -2,16 +2,18 @@
 //! whose header commits to the results (roots, gas, bloom, blob gas, requests).
 //! [`Blockchain::build_block`] returns the block for the caller to import like any other;
 //! [`Blockchain::mine_block`] (the dev L1 and the sequencer) stores it directly, executing
-//! once and computing the state root while writing the tries. A candidate that cannot execute
-//! is left out; a failure of the node (a state read, the EVM) aborts the block instead, so no
-//! transaction is ever blamed, or dropped, for it.
+//! once and computing the state root while writing the tries, and
+//! [`Blockchain::mine_block_with_blobs`] stores the blobs of its blob transactions with it. A
+//! candidate that cannot execute is left out; a failure of the node (a state read, the EVM)
+//! aborts the block instead, so no transaction is ever blamed, or dropped, for it.
 
 use crate::{Blockchain, error::ImportError};
 use alloy_consensus::{
     EMPTY_OMMER_ROOT_HASH, Header,
     proofs::{calculate_receipt_root, calculate_transaction_root, calculate_withdrawals_root},
 };
-use alloy_primitives::{Address, B64, B256, Bloom, Bytes};
+use alloy_eips::eip7594::BlobTransactionSidecarVariant;
+use alloy_primitives::{Address, B64, B256, Bloom, Bytes, map::B256Map};
 use basalt_evm::{BlockExecutionError, BlockExecutor, BlockOutput, IntermediateRoot};
 use basalt_primitives::{
     BasaltReceipt, BasaltTxEnvelope, Block, BlockBody, FeeConfig, Hardfork, StateReadError,
@@ -46,6 +48,10 @@ pub struct BlockTemplate {
     /// these leading transactions alone instead.
     pub data_proven: Option<usize>,
 }
+
+/// Blob sidecars by transaction hash: what [`Blockchain::mine_block_with_blobs`] stores for the
+/// blob transactions the block includes (EIP-4844 blob proofs or EIP-7594 cell proofs).
+pub type BlobSidecars = B256Map<std::sync::Arc<BlobTransactionSidecarVariant>>;
 
 /// A sealed block (not stored), what its execution produced, and the candidate
 /// transactions left out of it.
@@ -169,6 +175,19 @@ impl Blockchain {
     /// stale parent. When the flat state was edited outside a block (dev L1), the block builds
     /// on that edited state and its state root commits to it.
     pub fn mine_block(&self, template: BlockTemplate) -> Result<MinedBlock, BuildError> {
+        self.mine_block_with_blobs(template, &BlobSidecars::default())
+    }
+
+    /// [`Blockchain::mine_block`] that also stores, in the block's write transaction, the blobs
+    /// (with commitments and proofs) of each included blob transaction whose sidecar `sidecars`
+    /// holds; the dev L1 serves them (`anvil_getBlobsByTransactionHash`). Sidecars of
+    /// transactions left out are not stored. Errors: those of [`Blockchain::mine_block`], and
+    /// a sidecar that is not its transaction's (a storage error: nothing is written).
+    pub fn mine_block_with_blobs(
+        &self,
+        template: BlockTemplate,
+        sidecars: &BlobSidecars,
+    ) -> Result<MinedBlock, BuildError> {
         let _writer = self.lock_writer();
         let view = self.db().read().map_err(ImportError::from)?;
         let fallback = template
@@ -203,6 +222,11 @@ impl Blockchain {
         batch
             .insert_canonical_block(&block, hash, &receipts, &senders)
             .map_err(ImportError::from)?;
+        if !sidecars.is_empty() {
+            batch
+                .insert_block_blobs(&block, |tx| sidecars.get(tx).map(|sidecar| &**sidecar))
+                .map_err(ImportError::from)?;
+        }
         if let Some(fees) = &fees {
             batch.insert_fee_config(hash, fees).map_err(ImportError::from)?;
         }

@@ -75,7 +75,7 @@ fn reorg_replaces_blocks_and_announces_the_removed_ones_first() {
         vec![],
         vec![(transfer(&key, 1, to, 5), support_sender(&key))],
     ];
-    node.reorg(3, new_blocks).unwrap();
+    node.reorg(3, new_blocks, &Default::default()).unwrap();
     let head = node.chain().head().unwrap();
     assert_eq!(head.number, replaced[2].block.header.number);
     let view = node.chain().db().read().unwrap();

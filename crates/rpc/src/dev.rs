@@ -8,7 +8,10 @@ use crate::{
     sync_method,
 };
 use alloy_primitives::{Address, B256, Bytes, U64, U256};
-use basalt_chain::anvil::{AnvilChain, AnvilError, ReorgBlocks, UnwindError};
+use basalt_chain::{
+    anvil::{AnvilChain, AnvilError, ReorgBlocks, UnwindError},
+    builder::BlobSidecars,
+};
 use jsonrpsee::{
     RpcModule,
     types::{ErrorObjectOwned, Params},
@@ -69,8 +72,8 @@ pub fn register(module: &mut RpcModule<RpcContext>, anvil: &Arc<AnvilChain>) {
     });
     let chain = anvil.clone();
     blocking_method(module, "anvil_reorg", move |ctx, params| {
-        let (depth, blocks) = ctx.reorg_params(&chain, &params)?;
-        chain.reorg(depth, blocks).map_err(anvil_error)?;
+        let (depth, blocks, sidecars) = ctx.reorg_params(&chain, &params)?;
+        chain.reorg(depth, blocks, &sidecars).map_err(anvil_error)?;
         Ok(())
     });
     let chain = anvil.clone();
@@ -164,13 +167,14 @@ const MAX_REORG_TRANSACTIONS: usize = 10_000;
 
 impl RpcContext {
     /// `anvil_reorg`'s parameters, as anvil takes them: `[depth, [[tx, blockOffset], …]]`,
-    /// each `tx` a signed raw transaction or a request the node signs (a dev account or an
-    /// impersonated one; nonces counted from the common ancestor's state).
+    /// each `tx` a signed raw transaction (a blob transaction in the network form, its sidecar
+    /// verified and returned by transaction hash) or a request the node signs (a dev account
+    /// or an impersonated one; nonces counted from the common ancestor's state).
     fn reorg_params(
         &self,
         anvil: &AnvilChain,
         params: &Params<'_>,
-    ) -> RpcResult<(u64, ReorgBlocks)> {
+    ) -> RpcResult<(u64, ReorgBlocks, BlobSidecars)> {
         let mut seq = params.sequence();
         let depth: Value = seq.next()?;
         let depth = parse_quantity(&depth)
@@ -191,6 +195,7 @@ impl RpcContext {
         let capacity = usize::try_from(depth).unwrap_or(usize::MAX).min(pairs.len());
         let mut blocks: Vec<Vec<_>> = Vec::with_capacity(capacity);
         let mut nonces = std::collections::HashMap::new();
+        let mut sidecars = BlobSidecars::default();
         let mut sorted: Vec<(u64, Value)> = Vec::with_capacity(pairs.len());
         for (tx, offset) in pairs {
             let offset = parse_quantity(&offset)
@@ -209,7 +214,10 @@ impl RpcContext {
                 Value::String(_) => {
                     let raw: Bytes = serde_json::from_value(tx)
                         .map_err(|e| invalid_params(format!("invalid raw transaction: {e}")))?;
-                    let tx = crate::send::decode_raw_transaction(&raw)?;
+                    let (tx, sidecar) = crate::send::decode_network_transaction(&raw)?;
+                    if let Some(sidecar) = sidecar {
+                        sidecars.insert(*tx.tx_hash(), Arc::new(sidecar));
+                    }
                     let sender = basalt_primitives::sender::recover_sender(&tx, false)
                         .map_err(|e| invalid_params(format!("invalid signature: {e}")))?;
                     (tx, sender)
@@ -227,7 +235,7 @@ impl RpcContext {
             }
             blocks[index].push(signed);
         }
-        Ok((depth, blocks))
+        Ok((depth, blocks, sidecars))
     }
 
     fn mine(&self, blocks: u64, timestamp: Option<u64>, interval: Option<u64>) -> RpcResult<()> {

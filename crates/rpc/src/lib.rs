@@ -4,6 +4,7 @@
 //! execution-apis specification; the `evm_*`/`anvil_*` methods exist only on the dev L1, the
 //! `basalt_*` methods only on an L2 node ([`RpcBackend`]).
 
+mod blobs;
 mod call;
 mod capabilities;
 mod config;
@@ -171,7 +172,10 @@ fn methods(context: Arc<RpcContext>, backend: &RpcBackend) -> RpcModule<RpcConte
     pubsub::register(&mut module);
     debug::register(&mut module);
     match backend {
-        RpcBackend::DevL1(anvil) => dev::register(&mut module, anvil),
+        RpcBackend::DevL1(anvil) => {
+            dev::register(&mut module, anvil);
+            blobs::register(&mut module);
+        }
         RpcBackend::L2(..) => rollup::register(&mut module),
     }
     txpool::register(&mut module);

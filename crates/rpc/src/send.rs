@@ -1,6 +1,6 @@
 //! Transaction submission: `eth_sendRawTransaction` (including blob transactions with their
-//! sidecars, verified by KZG before they reach the pool) and `eth_sendTransaction` for the
-//! dev accounts and impersonated accounts.
+//! sidecars, verified by KZG before they reach the pool, which keeps them) and
+//! `eth_sendTransaction` for the dev accounts and impersonated accounts.
 
 use crate::{
     RpcContext, async_method, blocking_method,
@@ -41,13 +41,13 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
     async_method(module, "eth_sendRawTransaction", |ctx, params| async move {
         let raw: Bytes = params.one()?;
         let tx = decode_unchecked(&raw)?;
-        let (tx, _) = match tx {
+        let (tx, sidecar) = match tx {
             EthereumTxEnvelope::Eip4844(_) => tokio::task::spawn_blocking(move || verified(tx))
                 .await
                 .map_err(crate::error::internal)??,
             tx => verified(tx)?,
         };
-        let added = ctx.node.submit(tx).map_err(dev_error)?;
+        let added = ctx.node.submit_with_sidecar(tx, sidecar).map_err(dev_error)?;
         Ok(added.hash)
     });
     // Fills and estimates gas by executing: the blocking pool.
@@ -70,13 +70,8 @@ pub fn dev_error(err: ServiceError) -> ErrorObjectOwned {
     }
 }
 
-/// Decodes the EIP-2718 network form. Blob transactions must carry their sidecar, whose
-/// blobs must match the versioned hashes and the KZG proofs.
-pub fn decode_raw_transaction(raw: &[u8]) -> RpcResult<TxEnvelope> {
-    decode_network_transaction(raw).map(|(tx, _)| tx)
-}
-
-/// [`decode_raw_transaction`], keeping a blob transaction's (verified) sidecar.
+/// Decodes the EIP-2718 network form. A blob transaction must carry its sidecar, whose blobs
+/// must match the versioned hashes and the KZG proofs; it is returned with the transaction.
 pub fn decode_network_transaction(
     raw: &[u8],
 ) -> RpcResult<(TxEnvelope, Option<BlobTransactionSidecarVariant>)> {

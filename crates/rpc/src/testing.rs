@@ -11,7 +11,7 @@ use crate::{
 };
 use alloy_consensus::Transaction as _;
 use alloy_eips::eip7594::BlobTransactionSidecarVariant;
-use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_primitives::{Address, B256, Bytes, U256, map::B256Map};
 use alloy_rpc_types_engine::{
     BlobsBundleV2, ExecutionPayloadEnvelopeV5, ExecutionPayloadV3, PayloadAttributes,
 };
@@ -30,11 +30,11 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
     });
 }
 
-/// The transactions to build with, their senders and blob sidecars.
+/// The transactions to build with, their senders and blob sidecars (by transaction hash).
 struct Candidates {
     transactions: Vec<TxEnvelope>,
     senders: Option<Vec<Address>>,
-    sidecars: Vec<BlobTransactionSidecarVariant>,
+    sidecars: B256Map<BlobTransactionSidecarVariant>,
     /// Given by the caller: each must be included, or the call fails.
     required: bool,
 }
@@ -63,7 +63,11 @@ impl RpcContext {
         }
         let candidates = match transactions {
             Some(raw) => decode_candidates(&raw)?,
-            None => self.pool_candidates(&view)?,
+            None => {
+                let config = self.node.chain().config();
+                let fork = config.fork_at(head.number.saturating_add(1), attributes.timestamp);
+                self.pool_candidates(&view, fork)?
+            }
         };
         let template = BlockTemplate {
             timestamp: attributes.timestamp,
@@ -102,28 +106,35 @@ impl RpcContext {
         Ok(ExecutionPayloadEnvelopeV5 {
             execution_payload: ExecutionPayloadV3::from_block_unchecked(built.hash, block),
             block_value,
-            blobs_bundle: blobs_bundle(candidates.sidecars)?,
+            blobs_bundle: blobs_bundle(block, candidates.sidecars)?,
             should_override_builder: false,
             execution_requests: built.requests.clone().unwrap_or_default(),
         })
     }
 
-    /// The pool's best transactions. Blob transactions stay out: the pool keeps no sidecars,
-    /// so their blobs could not be bundled.
-    fn pool_candidates(&self, view: &basalt_storage::ReadView) -> RpcResult<Candidates> {
+    /// The pool's best transactions, blob transactions with the sidecars the pool keeps for
+    /// them (one whose proofs `fork`, the block's, does not take stays out, as the miner leaves
+    /// it).
+    fn pool_candidates(
+        &self,
+        view: &basalt_storage::ReadView,
+        fork: basalt_primitives::Hardfork,
+    ) -> RpcResult<Candidates> {
         let base_fee = self.node.validation_context().or_internal()?.base_fee;
         let best = self.node.with_pool(|pool| pool.best(base_fee, view)).or_internal()?;
-        let (transactions, senders) = best
-            .into_iter()
-            .filter(|pooled| pooled.tx.blob_versioned_hashes().is_none())
-            .map(|pooled| ((*pooled.tx).clone(), pooled.sender))
-            .unzip();
-        Ok(Candidates {
-            transactions,
-            senders: Some(senders),
-            sidecars: Vec::new(),
-            required: false,
-        })
+        let (mut transactions, mut senders) = (Vec::new(), Vec::new());
+        let mut sidecars = B256Map::default();
+        for pooled in best {
+            if let Some(sidecar) = &pooled.sidecar {
+                if !basalt_txpool::sidecar_fits(sidecar, fork) {
+                    continue;
+                }
+                sidecars.insert(pooled.hash, (**sidecar).clone());
+            }
+            transactions.push((*pooled.tx).clone());
+            senders.push(pooled.sender);
+        }
+        Ok(Candidates { transactions, senders: Some(senders), sidecars, required: false })
     }
 }
 
@@ -131,21 +142,27 @@ impl RpcContext {
 /// the blobs bundle.
 fn decode_candidates(raw: &[Bytes]) -> RpcResult<Candidates> {
     let mut transactions = Vec::with_capacity(raw.len());
-    let mut sidecars = Vec::new();
+    let mut sidecars = B256Map::default();
     for (index, bytes) in raw.iter().enumerate() {
         let (tx, sidecar) = decode_network_transaction(bytes)
             .map_err(|e| invalid_params(format!("transaction {index}: {}", e.message())))?;
+        if let Some(sidecar) = sidecar {
+            sidecars.insert(*tx.tx_hash(), sidecar);
+        }
         transactions.push(tx);
-        sidecars.extend(sidecar);
     }
     Ok(Candidates { transactions, senders: None, sidecars, required: true })
 }
 
-/// The blobs, commitments and cell proofs (EIP-7594) of the block's blob transactions, in
-/// order; sidecars given with per-blob proofs get their cell proofs computed.
-fn blobs_bundle(sidecars: Vec<BlobTransactionSidecarVariant>) -> RpcResult<BlobsBundleV2> {
+/// The blobs, commitments and cell proofs (EIP-7594) of `block`'s blob transactions, in
+/// order, from `sidecars` (candidates left out of the block have none in the bundle);
+/// sidecars given with per-blob proofs get their cell proofs computed.
+fn blobs_bundle(
+    block: &basalt_primitives::Block,
+    mut sidecars: B256Map<BlobTransactionSidecarVariant>,
+) -> RpcResult<BlobsBundleV2> {
     let mut bundle = BlobsBundleV2::default();
-    for sidecar in sidecars {
+    for sidecar in block.body.transactions.iter().filter_map(|tx| sidecars.remove(tx.tx_hash())) {
         let cells =
             match sidecar.try_convert_into_eip7594().map_err(|e| server_error(e.to_string()))? {
                 BlobTransactionSidecarVariant::Eip7594(cells) => cells,

@@ -1,13 +1,21 @@
 //! The transaction pool: admission (see [`validate`]), per-sender nonce queues split into
 //! pending (executable now) and queued (waiting for a nonce gap to close), replacement with a
 //! minimum fee bump, per-sender and global limits with eviction, and the order in which the
-//! block builder takes transactions (highest effective tip first, nonces in order). It does
+//! block builder takes transactions (highest effective tip first, nonces in order). A blob
+//! transaction (EIP-4844) is kept with its sidecar, which leaves the pool with it. It does
 //! not execute anything; the builder does, and reports back through [`TxPool::prune`].
 
 mod validate;
 
 pub use validate::ValidationContext;
 
+/// Whether blocks and pools of `fork` take `sidecar`'s proofs: EIP-4844 blob proofs before
+/// Osaka, EIP-7594 cell proofs from Osaka on.
+pub fn sidecar_fits(sidecar: &BlobTransactionSidecarVariant, fork: Hardfork) -> bool {
+    validate::sidecar_kind(sidecar, fork).is_ok()
+}
+
+use alloy_eips::eip7594::BlobTransactionSidecarVariant;
 use alloy_primitives::{Address, B256, U256};
 use basalt_primitives::{Hardfork, StateReadError, StateReader, TxEnvelope};
 use std::{
@@ -37,6 +45,27 @@ pub enum PoolError {
     NoBlobs,
     #[error("max fee per blob gas less than blob base fee: {fee_cap} < {blob_base_fee}")]
     BlobFeeCapTooLow { fee_cap: u128, blob_base_fee: u128 },
+    #[error(
+        "blob transaction without its sidecar: send it in the network form (the transaction \
+         followed by its blobs, commitments and proofs)"
+    )]
+    MissingBlobSidecar,
+    #[error("blob sidecar does not match the transaction: {0}")]
+    BlobSidecarMismatch(&'static str),
+    /// EIP-7594: from Osaka on, L1 pools take cell proofs only (as reth and geth do).
+    #[error(
+        "blob sidecar with EIP-4844 blob proofs at fork {fork}: from Osaka on a blob \
+         transaction carries EIP-7594 cell proofs (128 per blob)"
+    )]
+    BlobProofsAfterOsaka { fork: Hardfork },
+    /// Before Osaka, L1 pools take one EIP-4844 proof per blob only.
+    #[error(
+        "blob sidecar with EIP-7594 cell proofs at fork {fork}: before Osaka a blob \
+         transaction carries one EIP-4844 proof per blob"
+    )]
+    CellProofsBeforeOsaka { fork: Hardfork },
+    #[error("the pool holds {held} blobs and takes at most {limit}")]
+    BlobLimit { held: usize, limit: usize },
     #[error("EIP-7702 transaction has an empty authorization list")]
     EmptyAuthorizationList,
     #[error("invalid sender: {0}")]
@@ -78,11 +107,19 @@ pub struct PooledTransaction {
     /// gas limit × max fee + value + blob gas × max blob fee.
     pub cost: U256,
     pub size: usize,
+    /// A blob transaction's sidecar (blobs, commitments, proofs), checked against its versioned
+    /// hashes; the block that includes the transaction stores it. None for other types.
+    pub sidecar: Option<Arc<BlobTransactionSidecarVariant>>,
     /// Arrival order; breaks ties between equal tips.
     sequence: u64,
 }
 
 impl PooledTransaction {
+    /// Blobs the transaction carries (0 unless EIP-4844).
+    pub fn blob_count(&self) -> usize {
+        self.sidecar.as_ref().map_or(0, |sidecar| sidecar.blobs().len())
+    }
+
     /// EIP-1559 effective tip at `base_fee`, None when the fee cap is below it.
     pub fn effective_tip(&self, base_fee: u64) -> Option<u128> {
         let base_fee = u128::from(base_fee);
@@ -99,11 +136,14 @@ pub struct PoolConfig {
     pub max_total: usize,
     /// Minimum fee increase, in percent, for a same-nonce replacement.
     pub price_bump_percent: u128,
+    /// Most blobs the pool's blob transactions may carry in all (each blob is 128 KiB, kept in
+    /// memory with its proofs).
+    pub max_blobs: usize,
 }
 
 impl Default for PoolConfig {
     fn default() -> Self {
-        Self { max_per_sender: 1024, max_total: 65_536, price_bump_percent: 10 }
+        Self { max_per_sender: 1024, max_total: 65_536, price_bump_percent: 10, max_blobs: 1024 }
     }
 }
 
@@ -141,6 +181,8 @@ pub struct TxPool {
     by_hash: HashMap<B256, Arc<PooledTransaction>>,
     by_sender: HashMap<Address, BTreeMap<u64, Arc<PooledTransaction>>>,
     next_sequence: u64,
+    /// Blobs carried by the pool's transactions.
+    blobs: usize,
 }
 
 impl TxPool {
@@ -167,13 +209,28 @@ impl TxPool {
     }
 
     /// Validates `tx` against the next block's rules and the current `state`, then adds it.
+    /// A blob transaction needs its sidecar: [`TxPool::add_with_sidecar`].
     pub fn add(
         &mut self,
         tx: TxEnvelope,
         ctx: &ValidationContext,
         state: &impl StateReader,
     ) -> Result<Added, PoolError> {
-        self.add_inner(tx, None, ctx, state)
+        self.add_inner(tx, None, None, ctx, state)
+    }
+
+    /// [`TxPool::add`] for a blob transaction with its sidecar. The sidecar's KZG proofs must
+    /// have been verified (the RPC layer does, off the pool's lock); the pool checks that it
+    /// lists the transaction's versioned hashes and has the proofs the next block's fork takes
+    /// (EIP-4844 blob proofs before Osaka, EIP-7594 cell proofs from Osaka on).
+    pub fn add_with_sidecar(
+        &mut self,
+        tx: TxEnvelope,
+        sidecar: Option<BlobTransactionSidecarVariant>,
+        ctx: &ValidationContext,
+        state: &impl StateReader,
+    ) -> Result<Added, PoolError> {
+        self.add_inner(tx, None, sidecar, ctx, state)
     }
 
     /// Like [`TxPool::add`] for a transaction whose sender is known without its signature
@@ -185,23 +242,25 @@ impl TxPool {
         ctx: &ValidationContext,
         state: &impl StateReader,
     ) -> Result<Added, PoolError> {
-        self.add_inner(tx, Some(sender), ctx, state)
+        self.add_inner(tx, Some(sender), None, ctx, state)
     }
 
-    /// [`TxPool::add`] (with `sender` trusted when given, as [`TxPool::add_with_sender`]) that
-    /// runs `gate` on the transaction once the pool has found it admissible and before the pool
-    /// changes. If `gate` fails, its error is returned and the pool is as it was: nothing added,
-    /// replaced or evicted. The chain service's pool journal writes the transaction there, so
-    /// the pool never gives up a transaction for one that is not on disk.
+    /// [`TxPool::add_with_sidecar`] (with `sender` trusted when given, as
+    /// [`TxPool::add_with_sender`]) that runs `gate` on the transaction once the pool has found
+    /// it admissible and before the pool changes. If `gate` fails, its error is returned and the
+    /// pool is as it was: nothing added, replaced or evicted. The chain service's pool journal
+    /// writes the transaction there, so the pool never gives up a transaction for one that is
+    /// not on disk.
     pub fn add_gated<E: From<PoolError>>(
         &mut self,
         tx: TxEnvelope,
         sender: Option<Address>,
+        sidecar: Option<BlobTransactionSidecarVariant>,
         ctx: &ValidationContext,
         state: &impl StateReader,
         gate: impl FnOnce(&TxEnvelope) -> Result<(), E>,
     ) -> Result<Added, E> {
-        let admission = self.admission(tx, sender, ctx, state)?;
+        let admission = self.admission(tx, sender, sidecar, ctx, state)?;
         gate(&admission.pooled.tx)?;
         Ok(self.insert(admission))
     }
@@ -210,10 +269,11 @@ impl TxPool {
         &mut self,
         tx: TxEnvelope,
         sender: Option<Address>,
+        sidecar: Option<BlobTransactionSidecarVariant>,
         ctx: &ValidationContext,
         state: &impl StateReader,
     ) -> Result<Added, PoolError> {
-        let admission = self.admission(tx, sender, ctx, state)?;
+        let admission = self.admission(tx, sender, sidecar, ctx, state)?;
         Ok(self.insert(admission))
     }
 
@@ -223,13 +283,14 @@ impl TxPool {
         &self,
         tx: TxEnvelope,
         sender: Option<Address>,
+        sidecar: Option<BlobTransactionSidecarVariant>,
         ctx: &ValidationContext,
         state: &impl StateReader,
     ) -> Result<Admission, PoolError> {
         if self.by_hash.contains_key(tx.tx_hash()) {
             return Err(PoolError::AlreadyKnown);
         }
-        let pooled = validate::validate(tx, sender, ctx, state)?;
+        let pooled = validate::validate(tx, sender, sidecar, ctx, state)?;
         let account_nonce =
             state.account(pooled.sender).map_err(PoolError::State)?.map_or(0, |a| a.nonce);
 
@@ -251,6 +312,11 @@ impl TxPool {
             });
         }
         let replaced = existing.map(|old| old.hash);
+        // What a replacement frees counts; an eviction's does not (it is decided below).
+        let held = self.blobs - existing.map_or(0, |old| old.blob_count());
+        if pooled.blob_count() > 0 && held + pooled.blob_count() > self.config.max_blobs {
+            return Err(PoolError::BlobLimit { held: self.blobs, limit: self.config.max_blobs });
+        }
         let evicted = if replaced.is_none() && self.by_hash.len() >= self.config.max_total {
             Some(self.eviction_victim(&pooled, ctx.base_fee)?)
         } else {
@@ -268,6 +334,7 @@ impl TxPool {
         pooled.sequence = self.next_sequence;
         self.next_sequence += 1;
         let pooled = Arc::new(pooled);
+        self.blobs += pooled.blob_count();
         let (hash, sender, nonce) = (pooled.hash, pooled.sender, pooled.nonce);
         self.by_hash.insert(hash, pooled.clone());
         self.by_sender.entry(sender).or_default().insert(nonce, pooled);
@@ -314,9 +381,15 @@ impl TxPool {
         next
     }
 
-    /// Removes one transaction.
+    /// Blobs carried by the pool's transactions.
+    pub fn blob_count(&self) -> usize {
+        self.blobs
+    }
+
+    /// Removes one transaction (with its sidecar).
     pub fn remove(&mut self, hash: &B256) -> Option<Arc<PooledTransaction>> {
         let tx = self.by_hash.remove(hash)?;
+        self.blobs -= tx.blob_count();
         if let Some(queue) = self.by_sender.get_mut(&tx.sender) {
             queue.remove(&tx.nonce);
             if queue.is_empty() {
@@ -324,6 +397,23 @@ impl TxPool {
             }
         }
         Some(tx)
+    }
+
+    /// Removes the blob transactions whose sidecar's proofs `fork` does not take (the fork
+    /// changed while they waited: see [`TxPool::add_with_sidecar`]). Returns their hashes.
+    pub fn remove_sidecars_unfit_for(&mut self, fork: Hardfork) -> Vec<B256> {
+        let unfit: Vec<B256> = self
+            .by_hash
+            .values()
+            .filter(|pooled| {
+                pooled.sidecar.as_ref().is_some_and(|s| validate::sidecar_kind(s, fork).is_err())
+            })
+            .map(|pooled| pooled.hash)
+            .collect();
+        for hash in &unfit {
+            self.remove(hash);
+        }
+        unfit
     }
 
     /// Drops every transaction whose nonce the chain has used (after a block). Returns them.

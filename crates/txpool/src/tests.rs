@@ -1,6 +1,7 @@
 use super::*;
 use alloy_consensus::{TxEip1559, TxLegacy};
 use alloy_eips::eip2718::Encodable2718;
+use alloy_eips::eip7594::BlobTransactionSidecarVariant;
 use alloy_primitives::{Bytes, TxKind};
 use basalt_primitives::{
     Account, FeeConfig, StateReadError,
@@ -196,7 +197,7 @@ fn admission_rules_reject_with_named_errors() {
 #[test]
 fn limits_and_eviction() {
     let state = funded(3);
-    let config = PoolConfig { max_per_sender: 2, max_total: 3, price_bump_percent: 10 };
+    let config = PoolConfig { max_per_sender: 2, max_total: 3, ..PoolConfig::default() };
     let mut pool = TxPool::new(config);
     pool.add(tx(0, 0, 2 * GWEI, GWEI), &ctx(), &state).unwrap();
     pool.add(tx(0, 1, 2 * GWEI, GWEI), &ctx(), &state).unwrap();
@@ -345,9 +346,9 @@ fn a_failed_gate_leaves_the_pool_as_it_was() {
     let refuse = |_: &TxEnvelope| Err(PoolError::PoolFull);
     // A replacement and a transaction that would evict: the gate sees each, nothing changes.
     let replacement = tx(0, 0, 4 * GWEI, 2 * GWEI);
-    assert!(pool.add_gated(replacement.clone(), None, &ctx(), &state, refuse).is_err());
+    assert!(pool.add_gated(replacement.clone(), None, None, &ctx(), &state, refuse).is_err());
     let evicting = tx(1, 1, 9 * GWEI, 3 * GWEI);
-    assert!(pool.add_gated(evicting, None, &ctx(), &state, refuse).is_err());
+    assert!(pool.add_gated(evicting, None, None, &ctx(), &state, refuse).is_err());
     assert_eq!(contents(&pool), before);
     // A refused transaction never reaches the gate.
     let mut seen = 0;
@@ -356,11 +357,147 @@ fn a_failed_gate_leaves_the_pool_as_it_was() {
         seen += 1;
         Ok(())
     };
-    assert!(pool.add_gated(underpriced, None, &ctx(), &state, gate).is_err());
+    assert!(pool.add_gated(underpriced, None, None, &ctx(), &state, gate).is_err());
     assert_eq!(seen, 0);
     // A gate that lets it through: the replacement is in, in place of the first.
-    let added = pool.add_gated(replacement, None, &ctx(), &state, |_| Ok::<_, PoolError>(()));
+    let added = pool.add_gated(replacement, None, None, &ctx(), &state, |_| Ok::<_, PoolError>(()));
     assert_eq!(added.unwrap().replaced, Some(first.hash));
     assert!(pool.get(&second.hash).is_some());
     assert_eq!(pool.len(), 2);
+}
+
+/// A real sidecar of one blob per byte of `fill` (every field element's last byte is it):
+/// EIP-7594 cell proofs with `cells`, else EIP-4844 blob proofs.
+fn sidecar(fill: &[u8], cells: bool) -> BlobTransactionSidecarVariant {
+    use alloy_eips::eip4844::{Blob, BlobTransactionSidecar, env_settings::EnvKzgSettings};
+    let blobs: Vec<Blob> = fill
+        .iter()
+        .map(|byte| {
+            let mut blob = Blob::ZERO;
+            blob.chunks_exact_mut(32).for_each(|element| element[31] = *byte);
+            blob
+        })
+        .collect();
+    let settings = EnvKzgSettings::Default.get();
+    if cells {
+        let sidecar =
+            alloy_eips::eip7594::BlobTransactionSidecarEip7594::try_from_blobs_with_settings(
+                blobs, settings,
+            );
+        BlobTransactionSidecarVariant::Eip7594(sidecar.unwrap())
+    } else {
+        let sidecar = BlobTransactionSidecar::try_from_blobs_with_settings(blobs, settings);
+        BlobTransactionSidecarVariant::Eip4844(sidecar.unwrap())
+    }
+}
+
+/// A blob transaction of `sender` listing `sidecar`'s versioned hashes, tipping half its fee cap.
+fn blob_tx(
+    sender: u64,
+    nonce: u64,
+    max_fee: u128,
+    sidecar: &BlobTransactionSidecarVariant,
+) -> TxEnvelope {
+    let tx = alloy_consensus::TxEip4844 {
+        chain_id: CHAIN_ID,
+        nonce,
+        gas_limit: 21_000,
+        max_fee_per_gas: max_fee,
+        max_priority_fee_per_gas: max_fee / 2,
+        to: Address::repeat_byte(0xee),
+        blob_versioned_hashes: sidecar.versioned_hashes().collect(),
+        max_fee_per_blob_gas: 10,
+        ..Default::default()
+    };
+    sign_transaction(tx, &key(sender)).unwrap()
+}
+
+fn osaka() -> ValidationContext {
+    ValidationContext { fork: Hardfork::Osaka, ..ctx() }
+}
+
+#[test]
+fn a_blob_transaction_is_kept_with_its_sidecar_and_leaves_with_it() {
+    let state = funded(1);
+    let mut pool = TxPool::default();
+    let carried = sidecar(&[1, 2], true);
+    let added = pool
+        .add_with_sidecar(
+            blob_tx(0, 0, 2 * GWEI, &carried),
+            Some(carried.clone()),
+            &osaka(),
+            &state,
+        )
+        .unwrap();
+    let pooled = pool.get(&added.hash).unwrap();
+    assert_eq!(pooled.sidecar.as_deref(), Some(&carried));
+    assert_eq!(pool.blob_count(), 2);
+    drop(pooled);
+    // A replacement takes the place of the first one's sidecar.
+    let other = sidecar(&[3], true);
+    let replacement = blob_tx(0, 0, 4 * GWEI, &other);
+    let added = pool.add_with_sidecar(replacement, Some(other.clone()), &osaka(), &state).unwrap();
+    assert_eq!(pool.blob_count(), 1);
+    assert_eq!(pool.get(&added.hash).unwrap().sidecar.as_deref(), Some(&other));
+    let removed = pool.remove(&added.hash).unwrap();
+    assert_eq!(pool.blob_count(), 0);
+    // The pool holds no reference to it any more: the sidecar goes with the last one out.
+    assert_eq!(Arc::strong_count(removed.sidecar.as_ref().unwrap()), 1);
+}
+
+#[test]
+fn a_blob_transaction_needs_its_own_sidecar() {
+    let state = funded(1);
+    let mut pool = TxPool::default();
+    let (own, other) = (sidecar(&[1], true), sidecar(&[2], true));
+    let tx = blob_tx(0, 0, 2 * GWEI, &own);
+    assert_eq!(pool.add(tx.clone(), &osaka(), &state), Err(PoolError::MissingBlobSidecar));
+    let err = pool.add_with_sidecar(tx.clone(), Some(other), &osaka(), &state).unwrap_err();
+    assert!(matches!(err, PoolError::BlobSidecarMismatch(_)), "{err}");
+    // A sidecar for a transaction without blobs is refused too.
+    let err = pool
+        .add_with_sidecar(self::tx(0, 0, 2 * GWEI, GWEI), Some(own), &osaka(), &state)
+        .unwrap_err();
+    assert!(matches!(err, PoolError::BlobSidecarMismatch(_)), "{err}");
+    assert!(pool.is_empty());
+}
+
+#[test]
+fn blob_proofs_are_taken_before_osaka_and_cell_proofs_from_osaka_on() {
+    let state = funded(2);
+    let mut pool = TxPool::default();
+    let (blob_proofs, cell_proofs) = (sidecar(&[1], false), sidecar(&[1], true));
+    let early = blob_tx(0, 0, 2 * GWEI, &blob_proofs);
+    let late = blob_tx(1, 0, 2 * GWEI, &cell_proofs);
+    let err = pool.add_with_sidecar(early.clone(), Some(blob_proofs.clone()), &osaka(), &state);
+    assert_eq!(err, Err(PoolError::BlobProofsAfterOsaka { fork: Hardfork::Osaka }));
+    let err = pool.add_with_sidecar(late.clone(), Some(cell_proofs.clone()), &ctx(), &state);
+    assert_eq!(err, Err(PoolError::CellProofsBeforeOsaka { fork: Hardfork::Prague }));
+    assert!(err.unwrap_err().to_string().contains("one EIP-4844 proof per blob"));
+
+    // Both sidecars list the same versioned hash: the commitment is the blob's either way.
+    let prague = pool.add_with_sidecar(early, Some(blob_proofs), &ctx(), &state).unwrap();
+    // Osaka arrives while it waits: it leaves the pool, the other kind stays.
+    let osaka = pool.add_with_sidecar(late, Some(cell_proofs), &osaka(), &state).unwrap();
+    assert_eq!(pool.remove_sidecars_unfit_for(Hardfork::Osaka), vec![prague.hash]);
+    assert!(pool.get(&osaka.hash).is_some());
+    assert_eq!(pool.blob_count(), 1);
+}
+
+#[test]
+fn the_pool_holds_at_most_max_blobs() {
+    let state = funded(3);
+    let mut pool = TxPool::new(PoolConfig { max_blobs: 3, ..PoolConfig::default() });
+    let two = sidecar(&[1, 2], true);
+    pool.add_with_sidecar(blob_tx(0, 0, 2 * GWEI, &two), Some(two.clone()), &osaka(), &state)
+        .unwrap();
+    let err = pool
+        .add_with_sidecar(blob_tx(1, 0, 2 * GWEI, &two), Some(two.clone()), &osaka(), &state)
+        .unwrap_err();
+    assert_eq!(err, PoolError::BlobLimit { held: 2, limit: 3 });
+    // Ordinary transactions still get in; so does a replacement that frees its own blobs.
+    pool.add(tx(1, 0, 2 * GWEI, GWEI), &osaka(), &state).unwrap();
+    let three = sidecar(&[4, 5, 6], true);
+    pool.add_with_sidecar(blob_tx(0, 0, 4 * GWEI, &three), Some(three), &osaka(), &state).unwrap();
+    assert_eq!(pool.blob_count(), 3);
 }

@@ -2,7 +2,10 @@
 
 use crate::{PoolError, PooledTransaction};
 use alloy_consensus::Transaction;
-use alloy_eips::{eip2718::Encodable2718, eip7702::constants::EIP7702_DELEGATION_DESIGNATOR};
+use alloy_eips::{
+    eip2718::Encodable2718, eip7594::BlobTransactionSidecarVariant,
+    eip7702::constants::EIP7702_DELEGATION_DESIGNATOR,
+};
 use alloy_primitives::U256;
 use basalt_evm::{spec_id, tx_env};
 use basalt_primitives::{
@@ -31,10 +34,50 @@ pub struct ValidationContext {
     pub fees: Option<FeeConfig>,
 }
 
-/// Checks `tx` and returns it ready for the pool.
+/// Whether `fork`'s pools take `sidecar`'s proofs: EIP-4844 blob proofs before Osaka, EIP-7594
+/// cell proofs from Osaka on (the rule reth's and geth's pools apply).
+pub(crate) fn sidecar_kind(
+    sidecar: &BlobTransactionSidecarVariant,
+    fork: Hardfork,
+) -> Result<(), PoolError> {
+    match (sidecar, fork >= Hardfork::Osaka) {
+        (BlobTransactionSidecarVariant::Eip4844(_), true) => {
+            Err(PoolError::BlobProofsAfterOsaka { fork })
+        }
+        (BlobTransactionSidecarVariant::Eip7594(_), false) => {
+            Err(PoolError::CellProofsBeforeOsaka { fork })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Checks `sidecar` against `tx`: a blob transaction has one listing its versioned hashes,
+/// with the proofs `fork` takes; no other transaction has one. KZG proofs are not verified here.
+fn check_sidecar(
+    tx: &TxEnvelope,
+    sidecar: Option<&BlobTransactionSidecarVariant>,
+    fork: Hardfork,
+) -> Result<(), PoolError> {
+    match (tx.blob_versioned_hashes(), sidecar) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(PoolError::BlobSidecarMismatch("the transaction carries no blobs")),
+        (Some(_), None) => Err(PoolError::MissingBlobSidecar),
+        (Some(hashes), Some(sidecar)) => {
+            if !sidecar.versioned_hashes().eq(hashes.iter().copied()) {
+                return Err(PoolError::BlobSidecarMismatch(
+                    "its commitments are not the transaction's versioned hashes",
+                ));
+            }
+            sidecar_kind(sidecar, fork)
+        }
+    }
+}
+
+/// Checks `tx` (and a blob transaction's `sidecar`) and returns it ready for the pool.
 pub(crate) fn validate(
     tx: TxEnvelope,
     known_sender: Option<alloy_primitives::Address>,
+    sidecar: Option<BlobTransactionSidecarVariant>,
     ctx: &ValidationContext,
     state: &impl StateReader,
 ) -> Result<PooledTransaction, PoolError> {
@@ -92,6 +135,7 @@ pub(crate) fn validate(
             return Err(PoolError::BlobFeeCapTooLow { fee_cap: blob_fee_cap, blob_base_fee });
         }
     }
+    check_sidecar(&tx, sidecar.as_ref(), ctx.fork)?;
     if tx.authorization_list().is_some_and(|list| list.is_empty()) {
         return Err(PoolError::EmptyAuthorizationList);
     }
@@ -144,6 +188,7 @@ pub(crate) fn validate(
         max_priority_fee,
         cost,
         size,
+        sidecar: sidecar.map(std::sync::Arc::new),
         sequence: 0,
         tx: std::sync::Arc::new(tx),
     })

@@ -2,12 +2,13 @@
 //! `anvil_reorg` share, never below the service's `finalized` block. Unwinding restores every
 //! account and slot that the removed blocks (and any edits since) touched to its value under
 //! the target state root, read from the append-only tries through the stored state history,
-//! then deletes the blocks, all in one write transaction. Subscribers hear of the removed
-//! blocks before any new ones.
+//! then deletes the blocks (with the blobs kept for their transactions), all in one write
+//! transaction. Subscribers hear of the removed blocks before any new ones.
 
 use super::{AnvilChain, AnvilError, lock};
 use crate::{
     ImportError,
+    builder::BlobSidecars,
     service::{BlockClock, ChainWriter, RemovedBlock},
 };
 use alloy_primitives::{Address, B256};
@@ -94,9 +95,16 @@ impl AnvilChain {
 
     /// Replaces the newest `depth` blocks with `depth` new ones (anvil's `anvil_reorg`):
     /// `blocks[i]` (transactions with their senders) goes into the `i`-th new block, missing
-    /// entries are empty blocks. The transactions of the replaced blocks are dropped. Each new
-    /// block is later than the block it replaces, so every replaced hash changes.
-    pub fn reorg(&self, depth: u64, mut blocks: ReorgBlocks) -> Result<(), AnvilError> {
+    /// entries are empty blocks. The transactions of the replaced blocks are dropped (with the
+    /// blobs kept for them); a new blob transaction whose sidecar `sidecars` holds has its
+    /// blobs stored with its new block. Each new block is later than the block it replaces, so
+    /// every replaced hash changes.
+    pub fn reorg(
+        &self,
+        depth: u64,
+        mut blocks: ReorgBlocks,
+        sidecars: &BlobSidecars,
+    ) -> Result<(), AnvilError> {
         let mut writer = self.service.writer();
         let (number, hash, root) = self.rollback_target(depth)?;
         let removed = self.unwind_to(&writer, number, hash, root)?;
@@ -108,7 +116,7 @@ impl AnvilChain {
                 .clock
                 .peek(head.timestamp)
                 .max(replaced.block.header.timestamp.saturating_add(1));
-            writer.mine_transactions(timestamp, transactions)?;
+            writer.mine_transactions(timestamp, transactions, sidecars)?;
         }
         tracing::info!(
             chain = self.name(),

@@ -6,7 +6,7 @@ use super::{
     block_data::{self, BlockDataFill, BlockFields},
     lock,
 };
-use crate::builder::{BlockTemplate, MinedBlock};
+use crate::builder::{BlobSidecars, BlockTemplate, MinedBlock};
 use alloy_consensus::Transaction;
 use alloy_primitives::{Address, B256};
 use basalt_primitives::{BasaltTxEnvelope, Hardfork, TxPrivileged};
@@ -77,18 +77,21 @@ impl ChainService {
                 head: head.timestamp,
             });
         }
-        let template = self.template_from_pool(&head, timestamp, privileged, ordinary)?;
-        self.mine_template(&writer, template)
+        let (template, sidecars) =
+            self.template_from_pool(&head, timestamp, privileged, ordinary)?;
+        self.mine_template(&writer, template, &sidecars)
     }
 
-    /// Mines `template` as the new head; the caller holds the write lock (`_writer`).
+    /// Mines `template` as the new head, storing the blobs of its blob transactions from
+    /// `sidecars` with it; the caller holds the write lock (`_writer`).
     pub(super) fn mine_template(
         &self,
         _writer: &ChainWriter<'_>,
         template: BlockTemplate,
+        sidecars: &BlobSidecars,
     ) -> Result<Arc<MinedBlock>, ServiceError> {
         let started = Instant::now();
-        let mined = self.chain.mine_block(template)?;
+        let mined = self.chain.mine_block_with_blobs(template, sidecars)?;
         self.advance_finalized(mined.block.header.number);
         self.pending_changed();
         self.after_block(&mined, started.elapsed());
@@ -125,14 +128,16 @@ impl ChainService {
     /// the block's gas and blob limits after them and, on an L2 with a payload bound, the
     /// block's data bound ([`basalt_da::BlockDataBudget`]; privileged transactions cost it
     /// nothing, a batch carries only their count). An L2 template names the fee config the
-    /// bound was counted under, so the block runs under that one.
+    /// bound was counted under, so the block runs under that one. Returns the template with
+    /// the sidecars of its blob transactions; a blob transaction whose sidecar's proofs the
+    /// block's fork does not take (the fork changed while it waited) stays out.
     pub(super) fn template_from_pool(
         &self,
         head: &alloy_consensus::Header,
         timestamp: u64,
         privileged: Vec<TxPrivileged>,
         ordinary: bool,
-    ) -> Result<BlockTemplate, ServiceError> {
+    ) -> Result<(BlockTemplate, BlobSidecars), ServiceError> {
         let config = self.chain.config();
         let view = self.chain.db().read()?;
         let ctx = self.context_for(head, timestamp, &view);
@@ -142,6 +147,7 @@ impl ChainService {
         let (mut gas_left, mut blob_gas_left) = (gas_limit, max_blob_gas);
         let mut transactions = Vec::new();
         let mut senders = Vec::new();
+        let mut sidecars = BlobSidecars::default();
         for tx in privileged {
             gas_left = gas_left.saturating_sub(tx.gas_limit);
             senders.push(tx.from);
@@ -164,7 +170,12 @@ impl ChainService {
                 continue;
             }
             let blob_gas = pooled.tx.blob_gas_used().unwrap_or_default();
-            if pooled.tx.gas_limit() > gas_left
+            let unfit_sidecar = pooled
+                .sidecar
+                .as_ref()
+                .is_some_and(|sidecar| !basalt_txpool::sidecar_fits(sidecar, fork));
+            if unfit_sidecar
+                || pooled.tx.gas_limit() > gas_left
                 || blob_gas > blob_gas_left
                 || data.as_mut().is_some_and(|data| !data.admit(pooled.sender, &*pooled.tx))
             {
@@ -175,6 +186,9 @@ impl ChainService {
             blob_gas_left -= blob_gas;
             transactions.push((*pooled.tx).clone().into());
             senders.push(pooled.sender);
+            if let Some(sidecar) = &pooled.sidecar {
+                sidecars.insert(pooled.hash, sidecar.clone());
+            }
         }
         // Past the proven bound: keep what the block's compressed payload still fits.
         let mut data_proven = None;
@@ -206,7 +220,7 @@ impl ChainService {
         let mut template = self.template_with(head, timestamp, transactions, senders)?;
         template.fees = fees;
         template.data_proven = data_proven;
-        Ok(template)
+        Ok((template, sidecars))
     }
 
     /// Drops what the block used or rejected from the pool and logs the block.
@@ -219,6 +233,18 @@ impl ChainService {
             }
             if let Err(err) = pool.prune(&view) {
                 tracing::warn!(chain = self.config.name, "pool prune failed: {err}");
+            }
+            // A fork that changes the blob proofs pools take leaves the other kind unminable.
+            let header = &mined.block.header;
+            let fork = self.chain.config().fork_at(
+                header.number.saturating_add(1),
+                self.next_timestamp_preview(header.timestamp),
+            );
+            for hash in pool.remove_sidecars_unfit_for(fork) {
+                tracing::warn!(
+                    chain = self.config.name,
+                    "  dropped tx {hash}: its blob sidecar's proofs are not taken at fork {fork}"
+                );
             }
         }
         if let Err(err) = self.compact_journal(false) {

@@ -24,6 +24,7 @@ pub use miner::{MiningMode, Stall};
 pub use writer::ChainWriter;
 
 use crate::{Blockchain, ImportError, builder::BuildError};
+use alloy_eips::eip7594::BlobTransactionSidecarVariant;
 use alloy_primitives::{Address, B256};
 use basalt_primitives::{
     StateReadError, TxEnvelope,
@@ -60,7 +61,8 @@ pub struct ChainServiceConfig {
     /// without rollup rules): gas alone bounds a block.
     pub max_blobs_per_batch: Option<usize>,
     /// Pool journal file ([`PoolJournal`]): accepted transactions survive a crash. None keeps
-    /// the pool in memory only.
+    /// the pool in memory only. A blob transaction's sidecar is not journaled, so one would not
+    /// be restored (the chain that takes blob transactions, the dev L1, runs without a journal).
     pub journal: Option<std::path::PathBuf>,
 }
 
@@ -276,9 +278,23 @@ impl ChainService {
         }
     }
 
-    /// Validates and adds a signed transaction; in automine mode a block follows.
+    /// Validates and adds a signed transaction; in automine mode a block follows. A blob
+    /// transaction needs its sidecar: [`ChainService::submit_with_sidecar`].
     pub fn submit(&self, tx: TxEnvelope) -> Result<Added, ServiceError> {
-        self.submit_as(tx, None)
+        self.submit_inner(tx, None, None)
+    }
+
+    /// [`ChainService::submit`] for a blob transaction (EIP-4844) with its sidecar, whose KZG
+    /// proofs the caller has verified. The pool keeps the sidecar with the transaction (it must
+    /// list the transaction's versioned hashes and carry the proofs the next block's fork takes:
+    /// [`basalt_txpool::TxPool::add_with_sidecar`]); the block that includes the transaction
+    /// stores its blobs. A chain that refuses blob transactions refuses it first.
+    pub fn submit_with_sidecar(
+        &self,
+        tx: TxEnvelope,
+        sidecar: Option<BlobTransactionSidecarVariant>,
+    ) -> Result<Added, ServiceError> {
+        self.submit_inner(tx, None, sidecar)
     }
 
     /// [`ChainService::submit`] with `sender` (when given) trusted instead of recovered from
@@ -293,6 +309,15 @@ impl ChainService {
         &self,
         tx: TxEnvelope,
         sender: Option<Address>,
+    ) -> Result<Added, ServiceError> {
+        self.submit_inner(tx, sender, None)
+    }
+
+    fn submit_inner(
+        &self,
+        tx: TxEnvelope,
+        sender: Option<Address>,
+        sidecar: Option<BlobTransactionSidecarVariant>,
     ) -> Result<Added, ServiceError> {
         if self.config.refuse_blob_txs && tx.is_eip4844() {
             return Err(ServiceError::BlobTxRefused);
@@ -316,7 +341,7 @@ impl ChainService {
             let mut journal = lock(&self.journal);
             // Journaled before the hash goes back, and before the pool changes: a transaction
             // that cannot be journaled is refused, and nothing it would replace or evict is lost.
-            pool.add_gated(tx, Some(sender), &ctx, &view, |tx| match journal.as_mut() {
+            pool.add_gated(tx, Some(sender), sidecar, &ctx, &view, |tx| match journal.as_mut() {
                 Some(journal) => journal.append(tx).map_err(ServiceError::Journal),
                 None => Ok(()),
             })?

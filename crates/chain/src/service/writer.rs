@@ -4,7 +4,7 @@
 //! the pool, the pending block and subscribers follow.
 
 use super::{ChainEvent, ChainService, RemovedBlock, ServiceError, lock};
-use crate::builder::MinedBlock;
+use crate::builder::{BlobSidecars, MinedBlock};
 use alloy_primitives::Address;
 use basalt_primitives::TxEnvelope;
 use std::sync::{Arc, MutexGuard};
@@ -25,18 +25,21 @@ impl ChainService {
 
 impl ChainWriter<'_> {
     /// Mines a block on the head at `timestamp` holding exactly `transactions` (each with its
-    /// sender, trusted), in order; a transaction that does not execute is left out. Errors:
-    /// what [`ChainService::mine_one`] returns, except a timestamp check (the caller chose it).
+    /// sender, trusted), in order; a transaction that does not execute is left out. The blobs
+    /// of included blob transactions whose sidecar `sidecars` holds are stored with the block.
+    /// Errors: what [`ChainService::mine_one`] returns, except a timestamp check (the caller
+    /// chose it).
     pub fn mine_transactions(
         &mut self,
         timestamp: u64,
         transactions: Vec<(TxEnvelope, Address)>,
+        sidecars: &BlobSidecars,
     ) -> Result<Arc<MinedBlock>, ServiceError> {
         let head = self.service.chain.head()?;
         let (txs, senders): (Vec<TxEnvelope>, Vec<Address>) = transactions.into_iter().unzip();
         let txs = txs.into_iter().map(Into::into).collect();
         let template = self.service.template_with(&head, timestamp, txs, senders)?;
-        self.service.mine_template(self, template)
+        self.service.mine_template(self, template, sidecars)
     }
 
     /// The state changed outside a block (a direct edit committed by the caller): the pending

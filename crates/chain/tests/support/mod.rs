@@ -33,6 +33,19 @@ pub fn dev_chain_on(
     fork: Hardfork,
     extra: &[(Address, Value)],
 ) -> (Arc<AnvilChain>, B256, Address) {
+    dev_chain_with(db, fork, |genesis| {
+        for (address, entry) in extra {
+            genesis["alloc"][address.to_string()] = entry.clone();
+        }
+    })
+}
+
+/// [`dev_chain_on`] whose genesis JSON `edit` changes first (a later fork, more accounts).
+pub fn dev_chain_with(
+    db: Database,
+    fork: Hardfork,
+    edit: impl FnOnce(&mut Value),
+) -> (Arc<AnvilChain>, B256, Address) {
     let key = derive_dev_accounts(DEV_MNEMONIC, 1).unwrap()[0].key;
     let address = address_of(&key).unwrap();
     let json = DevGenesis {
@@ -46,9 +59,7 @@ pub fn dev_chain_on(
     }
     .to_json();
     let mut genesis: Value = serde_json::from_str(&json).unwrap();
-    for (address, entry) in extra {
-        genesis["alloc"][address.to_string()] = entry.clone();
-    }
+    edit(&mut genesis);
     let json = genesis.to_string();
     let spec = GenesisSpec::from_json(&json).unwrap();
     if db.read().unwrap().head_hash().unwrap().is_none() {
