@@ -59,11 +59,16 @@ pub struct DevArgs {
     #[arg(long, default_value_t = l2::DEFAULT_MAX_BLOBS_PER_BATCH,
           value_parser = clap::value_parser!(u8).range(1..=i64::from(l2::MAX_BLOBS_PER_BATCH)))]
     max_blobs_per_batch: u8,
+    /// Seconds between sealed batches; a batch whose blocks would overflow its blobs is sealed
+    /// sooner, and a run of only empty blocks waits for a transaction.
+    #[arg(long, default_value_t = 1.0)]
+    commit_interval: f64,
 }
 
 pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
     let started = Instant::now();
     let block_time = l2::block_time("--block-time", args.block_time)?;
+    let commit_interval = l2::commit_interval(args.commit_interval)?;
     if let Some(seconds) = args.l1_block_time
         && !(seconds > 0.0 && seconds <= l2::MAX_BLOCK_TIME_SECS)
     {
@@ -121,6 +126,7 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
             dev_keys: l1.keys.clone(),
             fee_recipient: l1.addresses[0],
             max_blobs_per_batch: args.max_blobs_per_batch,
+            commit_interval,
         },
         &runtime,
     )?;

@@ -1,16 +1,18 @@
 //! The L2 node that `basalt dev` and `basalt sequencer` run: the L2 chain from its genesis (in
 //! a datadir or in memory), the chain service with the pool journal, the block producer, the
-//! L1 deposit watcher writing into the same database, and the JSON-RPC server with the
-//! `basalt_*` methods and without the dev L1's controls.
+//! L1 deposit watcher writing into the same database, the batch sealer, and the JSON-RPC server
+//! with the `basalt_*` methods and without the dev L1's controls.
 
 use alloy_primitives::{Address, B256};
+use basalt_batch::{BatchConfig, BatchSealer};
 use basalt_chain::{
     Blockchain,
     genesis::init_from_spec,
     l2_producer::{BlockProducer, ProducerConfig},
     service::{ChainService, ChainServiceConfig, MiningMode},
 };
-use basalt_contracts::Deployment;
+use basalt_contracts::{DaModeName, Deployment};
+use basalt_da::DaMode;
 use basalt_primitives::GenesisSpec;
 use basalt_rpc::{RollupConfigView, RpcBackend, RpcConfig, ServerHandle};
 use basalt_storage::{Database, SyncPolicy};
@@ -62,6 +64,20 @@ pub struct L2NodeConfig {
     /// Blobs one batch may span (1 to [`MAX_BLOBS_PER_BATCH`]): every block fits a batch of
     /// that many (docs/l2-node.md, "Data bound").
     pub max_blobs_per_batch: u8,
+    /// Time between sealed batches (`--commit-interval`); a batch whose blocks would overflow
+    /// its blobs is sealed sooner.
+    pub commit_interval: Duration,
+}
+
+/// Parses a `--commit-interval` in seconds: above 0 and at most an hour.
+pub fn commit_interval(seconds: f64) -> eyre::Result<Duration> {
+    if !(seconds > 0.0 && seconds <= MAX_BLOCK_TIME_SECS) {
+        bail!(
+            "--commit-interval must be a number of seconds above 0 and at most \
+             {MAX_BLOCK_TIME_SECS}, got {seconds}"
+        );
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 /// A running L2 node (production and the watcher start with [`L2Node::run_in_background`]).
@@ -69,6 +85,7 @@ pub struct L2Node {
     pub node: Arc<ChainService>,
     pub producer: Arc<BlockProducer>,
     pub watcher: Arc<L1Watcher>,
+    pub sealer: Arc<BatchSealer>,
     pub addr: SocketAddr,
     pub handle: ServerHandle,
     pub rollup: RollupConfigView,
@@ -119,6 +136,16 @@ pub fn start(config: L2NodeConfig, runtime: &tokio::runtime::Runtime) -> eyre::R
     }
     let chain = Blockchain::new(db, spec.config.clone())?;
     let shared_db = chain.shared_db();
+    let batch_config = BatchConfig {
+        chain_id: deployment.l2_chain_id,
+        mode: match deployment.da_mode {
+            DaModeName::Blocks => DaMode::Blocks,
+            DaModeName::StateDiff => DaMode::StateDiff,
+        },
+        validium: deployment.validium,
+        max_blobs: usize::from(config.max_blobs_per_batch),
+    };
+    let sealer = BatchSealer::new(shared_db.clone(), batch_config, config.commit_interval, "l2");
     let node = ChainService::new(
         chain,
         ChainServiceConfig {
@@ -166,14 +193,16 @@ pub fn start(config: L2NodeConfig, runtime: &tokio::runtime::Runtime) -> eyre::R
     let (addr, handle) = runtime
         .block_on(basalt_rpc::start(backend, &rpc_config))
         .wrap_err_with(|| format!("cannot listen on {}", rpc_config.addr))?;
-    Ok(L2Node { node, producer, watcher: Arc::new(watcher), addr, handle, rollup })
+    Ok(L2Node { node, producer, watcher: Arc::new(watcher), sealer, addr, handle, rollup })
 }
 
 impl L2Node {
-    /// Starts the block producer's thread and the watcher's loop. A watcher that stops on a
-    /// critical error (a reorg deeper than the confirmations) has logged it; blocks go on.
+    /// Starts the block producer's and the batch sealer's threads and the watcher's loop. A
+    /// watcher that stops on a critical error (a reorg deeper than the confirmations) has
+    /// logged it; blocks go on.
     pub fn run_in_background(&self, runtime: &tokio::runtime::Runtime) -> eyre::Result<()> {
         self.producer.spawn().wrap_err("cannot start the block producer")?;
+        self.sealer.spawn().wrap_err("cannot start the batch sealer")?;
         let watcher = self.watcher.clone();
         runtime.spawn(async move {
             if watcher.run(std::future::pending()).await.is_err() {

@@ -46,10 +46,15 @@ pub struct SequencerArgs {
     #[arg(long, default_value_t = l2::DEFAULT_MAX_BLOBS_PER_BATCH,
           value_parser = clap::value_parser!(u8).range(1..=i64::from(l2::MAX_BLOBS_PER_BATCH)))]
     max_blobs_per_batch: u8,
+    /// Seconds between sealed batches; a batch whose blocks would overflow its blobs is sealed
+    /// sooner, and a run of only empty blocks waits for a transaction.
+    #[arg(long, default_value_t = 60.0)]
+    commit_interval: f64,
 }
 
 pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
     let block_time = l2::block_time("--block-time", args.block_time)?;
+    let commit_interval = l2::commit_interval(args.commit_interval)?;
     if !(args.l1_poll_interval > 0.0 && args.l1_poll_interval <= l2::MAX_BLOCK_TIME_SECS) {
         bail!(
             "--l1-poll-interval must be a number of seconds above 0 and at most {}, got {}",
@@ -84,6 +89,7 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
             genesis_json,
             fee_recipient: args.fee_recipient.unwrap_or(deployment.deployer),
             max_blobs_per_batch: args.max_blobs_per_batch,
+            commit_interval,
             deployment: deployment.clone(),
             l1_rpc_url: args.l1_rpc_url.clone(),
             l1_confirmations: args.l1_confirmations,

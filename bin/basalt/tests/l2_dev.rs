@@ -204,6 +204,32 @@ fn basalt_dev_runs_both_chains_with_dev_accounts_funded_by_deposits() {
     ]))
     .unwrap();
     assert_eq!(receipt["status"], "0x1");
+
+    // The transfer's block is sealed into a batch within a few seconds (commit interval 1 s),
+    // whose blob versioned hash and commitments the RPC serves.
+    let block = quantity(&receipt["blockNumber"]) as u64;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let batch = loop {
+        let sealed = quantity(&dev.result(dev.l2, "basalt_batchNumber", json!([]))["sealed"]);
+        let found = (1..=sealed as u64).rev().find_map(|n| {
+            let batch = dev.result(dev.l2, "basalt_getBatchByNumber", json!([n, true]));
+            let (first, last) = (quantity(&batch["firstBlock"]), quantity(&batch["lastBlock"]));
+            ((first as u64..=last as u64).contains(&block)).then_some(batch)
+        });
+        if let Some(batch) = found {
+            break batch;
+        }
+        assert!(Instant::now() < deadline, "block {block} never sealed:\n{}", dev.output());
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(batch["status"], "sealed");
+    assert_eq!(batch["daMode"], "blocks");
+    assert_eq!(batch["blobVersionedHashes"].as_array().unwrap().len(), 1);
+    assert!(quantity(&batch["nonPrivilegedTxCount"]) >= 1);
+    let data = batch["data"].as_str().unwrap();
+    assert_eq!((data.len() as u128 - 2) / 2, quantity(&batch["compressedBytes"]));
+    assert!(dev.result(dev.l2, "basalt_getBatchByNumber", json!([100_000])).is_null());
+
     let script = format!(
         "import {{ ethers }} from 'ethers';\
          const provider = new ethers.JsonRpcProvider('{l2_url}');\
@@ -272,11 +298,27 @@ fn a_restarted_basalt_dev_resumes_both_chains_and_keeps_accepted_transactions() 
     assert!(before < 9_999 * ETHER && before > 9_998 * ETHER, "{before}");
     let l1_head = quantity(&dev.result(dev.l1, "eth_blockNumber", json!([])));
     let l2_head = dev.l2_block();
+    // The sealer (every second) seals the funding deposits' blocks.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let sealed_before = loop {
+        let sealed = quantity(&dev.result(dev.l2, "basalt_batchNumber", json!([]))["sealed"]);
+        if sealed >= 1 {
+            break sealed;
+        }
+        assert!(Instant::now() < deadline, "no batch sealed:\n{}", dev.output());
+        std::thread::sleep(Duration::from_millis(200));
+    };
     dev.kill9();
 
-    // Resumed: the same balances, heads not behind, no second funding.
+    // Resumed: the same balances, heads not behind, no second funding, the sealed batches kept.
     let dev = Dev::start(dir.path(), &["--datadir", data, "--block-time", "10"]);
     assert!(dev.output().contains("ready in "));
+    let sealed = quantity(&dev.result(dev.l2, "basalt_batchNumber", json!([]))["sealed"]);
+    assert!(
+        sealed >= sealed_before && sealed_before >= 1,
+        "{sealed_before} then {sealed}:\n{}",
+        dev.output()
+    );
     assert_eq!(dev.l2_balance(ACCOUNT_1), before);
     assert!(quantity(&dev.result(dev.l1, "eth_blockNumber", json!([]))) >= l1_head);
     assert!(dev.l2_block() >= l2_head);

@@ -1,17 +1,23 @@
 //! Batches of L2 blocks (docs/da.md): the DA payload of a run of stored blocks, in `blocks` mode
-//! (the blocks without signatures) or `state-diff` mode (the net state change), and the leaves of
-//! the batch's L1-message tree, and the KZG sidecar of its blobs. Reads one consistent view of the
-//! database; writes nothing.
+//! (the blocks without signatures) or `state-diff` mode (the net state change), the leaves of
+//! the batch's L1-message tree, the KZG sidecar of its blobs, and the sealer that stores each
+//! batch with its commitments in one write transaction.
 
 mod apply;
 mod blocks;
+mod fit;
 mod messages;
+mod seal;
+mod sealer;
 mod sidecar;
 mod state_diff;
 
 pub use apply::state_changes;
 pub use blocks::blocks_payload;
+pub use fit::largest_fitting;
 pub use messages::l1_message_leaves;
+pub use seal::{BatchConfig, batch_payload, build_batch, fitting_last_block, has_transactions};
+pub use sealer::BatchSealer;
 pub use sidecar::{BlobProofs, SidecarError, blob_sidecar};
 pub use state_diff::state_diff_payload;
 
@@ -49,6 +55,16 @@ pub enum BatchError {
     DiffDoesNotApply { address: alloy_primitives::Address, what: &'static str },
     #[error(transparent)]
     Encode(#[from] basalt_da::PayloadEncodeError),
+    /// A lone block whose data does not fit the batch's blobs, which the block producer's data
+    /// bound rules out.
+    #[error("block {number} alone needs {bytes} bytes of batch data, more than the blobs hold")]
+    BlockTooLarge { number: u64, bytes: usize },
+    #[error("blocks {first}..={last} need {bytes} bytes of data, more than {max} blobs hold")]
+    TooManyBlobs { first: u64, last: u64, bytes: usize, max: usize },
+    #[error("{0} privileged transactions, more than one batch may hold")]
+    TooManyPrivilegedTxs(usize),
+    #[error("KZG commitment: {0}")]
+    Kzg(String),
 }
 
 /// The canonical hash of block `number`, or [`BatchError::MissingBlock`].

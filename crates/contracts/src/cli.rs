@@ -7,7 +7,7 @@ use alloy_primitives::Address;
 use crate::{
     deploy::{
         DEFAULT_DEPOSIT_GAS_LIMIT, DEFAULT_INCLUSION_PERIOD_SECS, DEFAULT_L2_BLOCK_GAS_LIMIT,
-        DEFAULT_L2_CHAIN_ID, DEFAULT_MAX_L2_GAS_LIMIT, DEFAULT_PROVING_ALLOWANCE_SECS,
+        DEFAULT_L2_CHAIN_ID, DEFAULT_MAX_L2_GAS_LIMIT, DEFAULT_PROVING_ALLOWANCE_SECS, DaModeName,
         DeployConfig, Deployment, deploy,
     },
     profile::Profile,
@@ -32,6 +32,10 @@ pub struct DeployArgs {
     /// Validium: batches are committed without a blob (data kept off L1).
     #[arg(long)]
     pub validium: bool,
+    /// What rollup batches publish in their blobs: `blocks` (anyone can re-execute) or
+    /// `state-diff` (the most transfers per blob; docs/da.md). Recorded in the deployment.
+    #[arg(long, value_enum, default_value_t = DaModeName::Blocks)]
+    pub da_mode: DaModeName,
     /// Development chain: allow verifying batches with no proof verifier.
     #[arg(long)]
     pub dev_no_verifier: bool,
@@ -94,6 +98,7 @@ impl DeployArgs {
         DeployConfig {
             profile: self.profile,
             validium: self.validium,
+            da_mode: self.da_mode,
             dev_no_verifier: self.dev_no_verifier,
             attesters: self.attesters.clone(),
             threshold: self.threshold,
@@ -149,7 +154,11 @@ pub fn summary(d: &Deployment, out: &std::path::Path) -> String {
     s.push_str(&format!(
         "  L2 chain id {}, {} mode\n",
         d.l2_chain_id,
-        if d.validium { "validium" } else { "rollup (blobs)" }
+        match (d.validium, d.da_mode) {
+            (true, _) => "validium",
+            (false, DaModeName::Blocks) => "rollup (blobs of blocks)",
+            (false, DaModeName::StateDiff) => "rollup (blobs of state diffs)",
+        }
     ));
     match d.l2_genesis_hash {
         Some(hash) => s.push_str(&format!(

@@ -84,6 +84,8 @@ pub struct DeployConfig {
     pub profile: Profile,
     /// Validium: batches carry no blob.
     pub validium: bool,
+    /// What a rollup batch's blobs publish (ignored in validium mode).
+    pub da_mode: DaModeName,
     /// Development chain: allow verifying batches with no verifier.
     pub dev_no_verifier: bool,
     /// Attestation signers (the prover committee).
@@ -139,6 +141,7 @@ impl DeployConfig {
             private_key: private_key.into(),
             profile: Profile::Dev,
             validium: false,
+            da_mode: DaModeName::Blocks,
             dev_no_verifier: false,
             attesters: Vec::new(),
             threshold: None,
@@ -206,6 +209,16 @@ pub struct Implementations {
     pub attestation_verifier: Option<Address>,
 }
 
+/// What the blobs of a rollup's batches publish, chosen at deploy time (docs/da.md): the batch's
+/// blocks, which anyone can re-execute, or its state diff, the most transfers per blob.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum DaModeName {
+    #[default]
+    Blocks,
+    StateDiff,
+}
+
 /// A deployment as written to (and read back from) the deployment JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deployment {
@@ -237,6 +250,10 @@ pub struct Deployment {
     /// Validium mode.
     #[serde(default)]
     pub validium: bool,
+    /// The DA payload mode of rollup batches (docs/da.md); `blocks` in files written before it
+    /// was recorded.
+    #[serde(default)]
+    pub da_mode: DaModeName,
     /// Development chain without mandatory verifier.
     #[serde(default)]
     pub dev_no_verifier: bool,
@@ -833,6 +850,7 @@ pub async fn deploy(config: DeployConfig) -> Result<Deployment, DeployError> {
         l2_chain_id: config.l2_chain_id,
         profile: config.profile,
         validium: config.validium,
+        da_mode: config.da_mode,
         dev_no_verifier: config.dev_no_verifier,
         genesis_state_root: config.genesis_state_root(),
         l2_genesis_hash: config.l2_genesis.as_ref().map(|g| g.block_hash),

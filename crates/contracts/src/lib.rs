@@ -28,6 +28,6 @@ pub mod revert;
 #[cfg(feature = "rpc")]
 pub use cli::{DeployArgs, run_deploy, run_deploy_blocking};
 #[cfg(feature = "rpc")]
-pub use deploy::{DeployConfig, DeployError, Deployment, deploy};
+pub use deploy::{DaModeName, DeployConfig, DeployError, Deployment, deploy};
 #[cfg(feature = "rpc")]
 pub use profile::Profile;

@@ -47,6 +47,23 @@ pub struct TxPrivileged {
 }
 
 impl TxPrivileged {
+    /// The hash the L1 bridge stores for this transaction's id (`BasaltFormats.privilegedTxHash`,
+    /// docs/contracts.md), which batches chain into their privileged rolling hash. The bridge
+    /// never queues a creation; one is hashed with a zero `to`, which matches nothing it stores.
+    pub fn l1_hash(&self) -> B256 {
+        basalt_contracts::formats::PrivilegedTxFields {
+            chain_id: self.chain_id,
+            from: self.from,
+            to: self.to.to().copied().unwrap_or_default(),
+            transaction_id: self.nonce,
+            mint: self.mint,
+            value: self.value,
+            gas_limit: self.gas_limit,
+            data: self.input.to_vec(),
+        }
+        .l1_hash()
+    }
+
     fn fields_len(&self) -> usize {
         self.chain_id.length()
             + self.nonce.length()

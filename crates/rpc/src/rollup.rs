@@ -1,11 +1,93 @@
 //! The `basalt_*` namespace of an L2 node: `basalt_rollupConfig`, what a wallet, bridge UI or
 //! follower needs to know about the rollup (both chain ids, the L1 contracts, where the L1
-//! watcher starts, the block time and the fee parameters).
+//! watcher starts, the block time and the fee parameters); `basalt_batchNumber` and
+//! `basalt_getBatchByNumber`, the sealed batches and how far L1 has them (docs/da.md).
 
 use crate::{RpcBackend, RpcContext, error::internal, sync_method};
-use alloy_primitives::Address;
+use alloy_primitives::{Address, B256, Bytes, U64};
+use basalt_storage::{BatchNumbers, BatchStatus, SealedBatch};
 use jsonrpsee::RpcModule;
 use serde::Serialize;
+
+/// The answer of `basalt_batchNumber`: the last sealed, committed and verified batch numbers
+/// (hex quantities, 0 before the first).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BatchNumbersView {
+    pub sealed: U64,
+    pub committed: U64,
+    pub verified: U64,
+}
+
+impl From<BatchNumbers> for BatchNumbersView {
+    fn from(n: BatchNumbers) -> Self {
+        Self {
+            sealed: U64::from(n.sealed),
+            committed: U64::from(n.committed),
+            verified: U64::from(n.verified),
+        }
+    }
+}
+
+/// The answer of `basalt_getBatchByNumber`: a sealed batch, where it is on L1, and its
+/// commitments. Numbers and byte counts are hex quantities.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchView {
+    pub number: U64,
+    pub first_block: U64,
+    pub last_block: U64,
+    /// `sealed`, `committed` or `verified`.
+    pub status: &'static str,
+    /// The L1 transaction that committed it, when known.
+    pub commit_tx_hash: Option<B256>,
+    /// `blocks` or `state-diff`; `validium` when the batch publishes no data.
+    pub da_mode: &'static str,
+    pub blob_versioned_hashes: Vec<B256>,
+    /// Bytes of the DA payload before compression.
+    pub payload_bytes: U64,
+    /// Bytes of the compressed data the blobs carry (codec byte included).
+    pub compressed_bytes: U64,
+    pub state_root: B256,
+    pub l1_messages_root: B256,
+    pub privileged_rolling_hash: B256,
+    pub last_block_hash: B256,
+    pub non_privileged_tx_count: U64,
+    pub privileged_tx_count: U64,
+    /// Unix seconds.
+    pub sealed_at: U64,
+    /// The compressed data itself, only when asked for (second parameter `true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<Bytes>,
+}
+
+impl BatchView {
+    fn new(batch: SealedBatch, status: BatchStatus, tx: Option<B256>, with_data: bool) -> Self {
+        let da_mode = match (batch.versioned_hashes.is_empty(), batch.mode) {
+            (true, _) => "validium",
+            (false, 0) => "blocks",
+            (false, _) => "state-diff",
+        };
+        Self {
+            number: U64::from(batch.number),
+            first_block: U64::from(batch.first_block),
+            last_block: U64::from(batch.last_block),
+            status: status.as_str(),
+            commit_tx_hash: tx,
+            da_mode,
+            blob_versioned_hashes: batch.versioned_hashes,
+            payload_bytes: U64::from(batch.payload_len),
+            compressed_bytes: U64::from(batch.data.len()),
+            state_root: batch.state_root,
+            l1_messages_root: batch.l1_messages_root,
+            privileged_rolling_hash: batch.privileged_rolling_hash,
+            last_block_hash: batch.last_block_hash,
+            non_privileged_tx_count: U64::from(batch.non_privileged_txs),
+            privileged_tx_count: U64::from(batch.privileged_txs),
+            sealed_at: U64::from(batch.sealed_at),
+            data: with_data.then_some(batch.data),
+        }
+    }
+}
 
 /// The answer of `basalt_rollupConfig`. Numbers are JSON numbers (as OP Stack's
 /// `optimism_rollupConfig`), addresses are checksummed hex.
@@ -67,5 +149,22 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
         }
         // Never registered on other backends.
         RpcBackend::DevL1(_) => Err(internal("basalt_rollupConfig on a chain without a rollup")),
+    });
+    sync_method(module, "basalt_batchNumber", |ctx, _| {
+        let batches = ctx.node.chain().db().read_batches().map_err(internal)?;
+        Ok(BatchNumbersView::from(batches.numbers().map_err(internal)?))
+    });
+    sync_method(module, "basalt_getBatchByNumber", |ctx, params| {
+        let mut params = params.sequence();
+        let number: U64 = params.next()?;
+        let with_data: Option<bool> = params.optional_next()?;
+        let batches = ctx.node.chain().db().read_batches().map_err(internal)?;
+        let number = number.to::<u64>();
+        let Some(batch) = batches.batch(number).map_err(internal)? else { return Ok(None) };
+        let (status, tx) = batches
+            .status(number)
+            .map_err(internal)?
+            .ok_or_else(|| internal("batch vanished between two reads of one snapshot"))?;
+        Ok(Some(BatchView::new(batch, status, tx, with_data.unwrap_or(false))))
     });
 }

@@ -4,6 +4,7 @@
 //! a block, and writers are serialized. This crate stores and computes roots; it does not
 //! execute or validate.
 
+mod batches;
 mod blobs;
 mod fee_configs;
 mod historical;
@@ -20,6 +21,7 @@ mod tables;
 mod verify;
 mod write;
 
+pub use batches::{BatchNumbers, BatchStatus, BatchView, SealedBatch};
 pub use blobs::{BlobKzgProof, StoredBlob};
 pub use historical::HistoricalState;
 pub use node_log::LogDamage;
@@ -116,6 +118,13 @@ pub enum StorageError {
     PrivilegedTxMismatch { block: u64, id: u64, queued: B256, included: B256 },
     #[error("the blob sidecar given for transaction {tx} is not its own: {reason}")]
     BlobSidecarMismatch { tx: B256, reason: String },
+    #[error(
+        "batch {number} (blocks {}..={}) does not continue the sealed batches: the next is batch \
+         {expected} from block {first_block}", blocks.0, blocks.1
+    )]
+    BatchOutOfOrder { expected: u64, first_block: u64, number: u64, blocks: (u64, u64) },
+    #[error("batch {number} is not sealed (the last sealed is {sealed})")]
+    BatchNotSealed { number: u64, sealed: u64 },
 }
 
 macro_rules! from_redb {
@@ -239,6 +248,8 @@ impl Database {
             txn.open_table(tables::PRIVILEGED_TXS)?;
             txn.open_table(tables::L2_FEE_CONFIGS)?;
             txn.open_table(tables::BLOBS)?;
+            txn.open_table(tables::BATCHES)?;
+            txn.open_table(tables::BATCH_COMMITS)?;
             // Before the root was stored, the flat state was the working state, or the head's.
             let has_flat_root =
                 txn.open_table(tables::META)?.get(tables::META_STATE_ROOT)?.is_some();

@@ -61,6 +61,11 @@ pub const L2_FEE_CONFIGS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::ne
 /// The dev L1 writes them with the block and deletes them with it, so only blobs of canonical
 /// blocks are kept; a blob two transactions carried is stored under each.
 pub const BLOBS: TableDefinition<[u8; 64], &[u8]> = TableDefinition::new("blobs");
+/// Batch number -> sealed batch (version byte, then RLP of `SealedBatch`), from 1; each sealed in
+/// one write transaction (docs/da.md, "Batches").
+pub const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
+/// Batch number -> hash of the L1 transaction that committed it.
+pub const BATCH_COMMITS: TableDefinition<u64, [u8; 32]> = TableDefinition::new("batch_commits");
 /// Named single values (see the `META_*` keys).
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
@@ -94,6 +99,11 @@ pub const META_NEXT_INCLUDED_PRIVILEGED: &str = "next_included_privileged";
 /// Accounts and slots edited outside a block since the head block (same encoding as
 /// [`STATE_HISTORY`]); the next block's record takes them in.
 pub const META_EDITED_KEYS: &str = "edited_keys";
+
+/// The last batch committed on L1 (u64 big-endian; absent: none).
+pub const META_LAST_COMMITTED_BATCH: &str = "last_committed_batch";
+/// The last batch verified on L1 (u64 big-endian; absent: none).
+pub const META_LAST_VERIFIED_BATCH: &str = "last_verified_batch";
 
 /// Key of one storage slot in [`STORAGE`].
 pub fn storage_key(address: Address, slot: U256) -> [u8; 52] {

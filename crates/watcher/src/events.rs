@@ -5,7 +5,7 @@
 use crate::WatcherError;
 use alloy::rpc::types::Log;
 use alloy_primitives::{B256, TxKind};
-use basalt_contracts::{bindings::CommonBridge::PrivilegedTxSent, formats::PrivilegedTxFields};
+use basalt_contracts::bindings::CommonBridge::PrivilegedTxSent;
 use basalt_primitives::TxPrivileged;
 
 /// A rebuilt privileged transaction with the L1 hash its fields give.
@@ -44,21 +44,5 @@ pub fn rebuild(log: &Log, chain_id: u64) -> Result<QueuedTx, WatcherError> {
         input: event.data,
         from: event.from,
     };
-    Ok(QueuedTx { l1_hash: l1_hash(&tx), tx })
-}
-
-/// The hash the L1 bridge stores for `tx` (`BasaltFormats.privilegedTxHash`). The bridge never
-/// queues a creation; one is hashed with a zero `to`, which matches nothing the bridge stores.
-pub fn l1_hash(tx: &TxPrivileged) -> B256 {
-    PrivilegedTxFields {
-        chain_id: tx.chain_id,
-        from: tx.from,
-        to: tx.to.to().copied().unwrap_or_default(),
-        transaction_id: tx.nonce,
-        mint: tx.mint,
-        value: tx.value,
-        gas_limit: tx.gas_limit,
-        data: tx.input.to_vec(),
-    }
-    .l1_hash()
+    Ok(QueuedTx { l1_hash: tx.l1_hash(), tx })
 }

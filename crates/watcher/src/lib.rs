@@ -11,7 +11,7 @@ mod health;
 
 pub use error::WatcherError;
 use error::with_causes;
-pub use events::{QueuedTx, l1_hash, rebuild};
+pub use events::{QueuedTx, rebuild};
 pub use health::{Backoff, WatcherHealth};
 
 use alloy::{
@@ -326,7 +326,7 @@ impl L1Watcher {
                 let hash = self
                     .call(bridge.privilegedTxHash(U256::from(tx.nonce)).block(at_head).call())
                     .await?;
-                if hash != l1_hash(tx) {
+                if hash != tx.l1_hash() {
                     intact = false;
                     break;
                 }

@@ -141,7 +141,7 @@ async fn assert_queue_matches_bridge(l1: &L1, db: &Database, n: u64) -> Vec<TxPr
     assert_eq!(txs.iter().map(|tx| tx.nonce).collect::<Vec<_>>(), (0..n).collect::<Vec<_>>());
     for tx in &txs {
         assert_eq!(tx.chain_id, l1.deployment.l2_chain_id);
-        assert_eq!(basalt_watcher::l1_hash(tx), l1.queued_hash(tx.nonce).await, "id {}", tx.nonce);
+        assert_eq!(tx.l1_hash(), l1.queued_hash(tx.nonce).await, "id {}", tx.nonce);
     }
     assert_eq!(db.read().unwrap().next_privileged_tx_id().unwrap(), n);
     txs

@@ -1,0 +1,116 @@
+//! The batch sealer: a thread that turns the L2's new blocks into sealed batches, one write
+//! transaction each. A batch is sealed when `--commit-interval` has passed since the last one,
+//! or sooner when the blocks waiting would overflow the batch's blobs; a run of only empty
+//! blocks waits for a block with a transaction (docs/da.md, "Batches").
+
+use crate::{
+    BatchError,
+    seal::{BatchConfig, build_batch, fitting_last_block, has_transactions},
+};
+use basalt_storage::{Database, SealedBatch};
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+/// Longest pause between two looks at the chain: how soon an overflowing backlog is sealed
+/// when the commit interval is long.
+const MAX_TICK: Duration = Duration::from_secs(1);
+
+/// Seals the batches of one chain's database.
+pub struct BatchSealer {
+    db: Arc<Database>,
+    config: BatchConfig,
+    commit_interval: Duration,
+    /// When the last batch was sealed (or the sealer started).
+    last_sealed: Mutex<Instant>,
+    /// The chain's name in log lines (`l2`).
+    chain: &'static str,
+}
+
+impl BatchSealer {
+    /// A sealer over `db` sealing every `commit_interval` (counted from now).
+    pub fn new(
+        db: Arc<Database>,
+        config: BatchConfig,
+        commit_interval: Duration,
+        chain: &'static str,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            db,
+            config,
+            commit_interval,
+            last_sealed: Mutex::new(Instant::now()),
+            chain,
+        })
+    }
+
+    /// Seals what is due as of `now`: everything after the last batch when the commit interval
+    /// has passed (split into as many batches as the blobs need), else only the batches whose
+    /// data would overflow the blobs, and nothing while the waiting blocks are all empty.
+    /// Returns the batches sealed, in order. Each is one write transaction; an error leaves the
+    /// ones before it sealed and nothing of it.
+    pub fn seal_due(&self, now: Instant) -> Result<Vec<SealedBatch>, BatchError> {
+        let mut sealed = Vec::new();
+        loop {
+            let view = self.db.read()?;
+            let last = self.db.read_batches()?.last_sealed()?;
+            let (number, first) = last.map_or((1, 1), |b| (b.number + 1, b.last_block + 1));
+            let head = view.head_header()?.map_or(0, |h| h.number);
+            if first > head || !has_transactions(&view, first, head)? {
+                break;
+            }
+            let due = now.duration_since(*self.lock()) >= self.commit_interval;
+            let last_block = fitting_last_block(&view, &self.config, first, head)?;
+            if last_block == head && !due {
+                break;
+            }
+            let batch = build_batch(&view, &self.config, number, first, last_block, unix_now())?;
+            drop(view);
+            let mut write = self.db.write()?;
+            write.seal_batch(&batch)?;
+            write.commit()?;
+            *self.lock() = now;
+            tracing::info!(
+                chain = self.chain,
+                batch = batch.number,
+                blocks = %format_args!("{}..={}", batch.first_block, batch.last_block),
+                txs = batch.non_privileged_txs + batch.privileged_txs,
+                payload_bytes = batch.payload_len,
+                data_bytes = batch.data.len(),
+                blobs = batch.versioned_hashes.len(),
+                "sealed batch"
+            );
+            let reached_head = batch.last_block == head;
+            sealed.push(batch);
+            if reached_head {
+                break;
+            }
+        }
+        Ok(sealed)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Instant> {
+        self.last_sealed.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts the sealer's thread (`{chain}-sealer`): it looks every commit interval (every
+    /// second at most) and seals what is due. An error is logged and tried again at the next
+    /// look; the thread never stops.
+    pub fn spawn(self: &Arc<Self>) -> std::io::Result<std::thread::JoinHandle<()>> {
+        let sealer = self.clone();
+        let tick = self.commit_interval.min(MAX_TICK);
+        std::thread::Builder::new().name(format!("{}-sealer", self.chain)).spawn(move || {
+            loop {
+                std::thread::sleep(tick);
+                if let Err(error) = sealer.seal_due(Instant::now()) {
+                    tracing::error!(chain = sealer.chain, %error, "cannot seal a batch");
+                }
+            }
+        })
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
