@@ -38,10 +38,58 @@ pub fn free_port() -> u16 {
 /// Waits until something listens on `port`.
 pub fn wait_for_port(port: u16, timeout: Duration) {
     let deadline = Instant::now() + timeout;
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+    while !listening(port) {
         assert!(Instant::now() < deadline, "nothing listened on port {port} within {timeout:?}");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Whether a server listens on `port`. A connection from the port to itself does not count:
+/// free ports sit in the ephemeral range, so with nothing listening Linux can pick the same
+/// port as the source and complete a TCP simultaneous open with itself.
+fn listening(port: u16) -> bool {
+    TcpStream::connect(("127.0.0.1", port))
+        .is_ok_and(|stream| stream.local_addr().ok() != stream.peer_addr().ok())
+}
+
+/// Waits until `child` answers JSON-RPC (`eth_chainId`) on `port`. `Err` when the child exits
+/// first (another process took the port between [`free_port`] and its bind) or on timeout, so
+/// that a caller can retry on a new port instead of talking to someone else's server.
+pub fn wait_until_serving(child: &mut Child, port: u16, timeout: Duration) -> Result<(), String> {
+    let deadline = Instant::now() + timeout;
+    let body = br#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}"#;
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("the server on port {port} exited ({status}) before it served"));
+        }
+        if listening(port) && try_http_post(port, body).is_some_and(|(status, _)| status == 200) {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(format!("nothing served JSON-RPC on port {port} within {timeout:?}"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Starts a server with `spawn(port)` on a free port and waits until it serves; retries on
+/// a new port (up to 5 times) when the process exits first, as it does when it loses the
+/// port to a concurrent test.
+fn start_serving(mut spawn: impl FnMut(u16) -> Child) -> (Child, u16) {
+    let mut last = String::new();
+    for _ in 0..5 {
+        let port = free_port();
+        let mut child = spawn(port);
+        match wait_until_serving(&mut child, port, Duration::from_secs(30)) {
+            Ok(()) => return (child, port),
+            Err(error) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                last = error;
+            }
+        }
+    }
+    panic!("no server came up in 5 tries: {last}");
 }
 
 /// An anvil child process on a free local port, killed (by its pid) when dropped.
@@ -54,20 +102,28 @@ pub struct Anvil {
 impl Anvil {
     /// Starts anvil with `extra` arguments.
     pub fn start(extra: &[&str]) -> Self {
-        Self::start_on(free_port(), extra)
+        let (child, port) = start_serving(|port| Self::spawn(port, extra));
+        Self { child, port, url: format!("http://127.0.0.1:{port}") }
     }
 
     /// Starts anvil on `port` (a restart on the port of an earlier one) with `extra` arguments.
     pub fn start_on(port: u16, extra: &[&str]) -> Self {
-        let child = Command::new(npm_bin("anvil"))
+        let mut child = Self::spawn(port, extra);
+        if let Err(error) = wait_until_serving(&mut child, port, Duration::from_secs(30)) {
+            let _ = child.kill();
+            panic!("anvil: {error}");
+        }
+        Self { child, port, url: format!("http://127.0.0.1:{port}") }
+    }
+
+    fn spawn(port: u16, extra: &[&str]) -> Child {
+        Command::new(npm_bin("anvil"))
             .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--silent"])
             .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start anvil");
-        wait_for_port(port, Duration::from_secs(30));
-        Self { child, port, url: format!("http://127.0.0.1:{port}") }
+            .expect("start anvil")
     }
 }
 
@@ -103,19 +159,19 @@ pub struct BasaltL1 {
 impl BasaltL1 {
     /// Starts `binary l1` with `extra` arguments and waits until it answers.
     pub fn start(binary: &std::path::Path, extra: &[&str]) -> Self {
-        let port = free_port();
         let dir = tempfile::tempdir().expect("temp dir");
         let log_path = dir.path().join("l1.log");
-        let log = std::fs::File::create(&log_path).expect("log file");
-        let child = Command::new(binary)
-            .args(["l1", "--port", &port.to_string()])
-            .args(extra)
-            .env("NO_COLOR", "1")
-            .stdout(log.try_clone().expect("log handle"))
-            .stderr(log)
-            .spawn()
-            .expect("start basalt l1");
-        wait_for_port(port, Duration::from_secs(30));
+        let (child, port) = start_serving(|port| {
+            let log = std::fs::File::create(&log_path).expect("log file");
+            Command::new(binary)
+                .args(["l1", "--port", &port.to_string()])
+                .args(extra)
+                .env("NO_COLOR", "1")
+                .stdout(log.try_clone().expect("log handle"))
+                .stderr(log)
+                .spawn()
+                .expect("start basalt l1")
+        });
         Self {
             child,
             port,
@@ -158,14 +214,19 @@ impl Drop for BasaltL1 {
 /// and the response body. Raw on purpose: tests send malformed input a client library would
 /// refuse to produce.
 pub fn http_post(port: u16, body: &[u8]) -> (u16, String) {
+    try_http_post(port, body).expect("connect and send the request")
+}
+
+/// [`http_post`], `None` when the connection or the request's head fails.
+fn try_http_post(port: u16, body: &[u8]) -> Option<(u16, String)> {
     use std::io::{Read, Write};
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(60))).expect("timeout");
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
     let head = format!(
         "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
-    stream.write_all(head.as_bytes()).expect("write head");
+    stream.write_all(head.as_bytes()).ok()?;
     // A server may answer (413) and close before taking an oversized body: a failed write is
     // then expected, and the answer is still there to read.
     let _ = stream.write_all(body);
@@ -175,7 +236,7 @@ pub fn http_post(port: u16, body: &[u8]) -> (u16, String) {
     let status =
         text.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or_default();
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
-    (status, dechunk(&body))
+    Some((status, dechunk(&body)))
 }
 
 /// Undoes HTTP chunked transfer encoding when present.
