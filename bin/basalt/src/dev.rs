@@ -11,6 +11,7 @@ use crate::{
 use alloy::sol_types::SolCall;
 use alloy_consensus::TxEip1559;
 use alloy_primitives::{TxKind, U256};
+use basalt_chain::dev::{DEV_MNEMONIC, derive_dev_accounts};
 use basalt_contracts::{
     DeployConfig, Deployment,
     bindings::{CommonBridge, L2Bridge},
@@ -28,6 +29,11 @@ const L1_BALANCE_ETH: u64 = 20_000;
 const DEPOSIT_ETH: u64 = 10_000;
 /// L1 gas limit of one funding deposit (it uses about a third).
 const DEPOSIT_TX_GAS: u64 = 300_000;
+/// Index of the committer's account under the dev mnemonic: the one after the ten dev
+/// accounts, so that commits never take a nonce a user's transaction wants.
+const COMMITTER_ACCOUNT: u32 = 10;
+/// Seconds before a stuck commit is replaced on the dev L1.
+const DEV_RESUBMIT_AFTER_SECS: f64 = 12.0;
 
 #[derive(clap::Args, Debug)]
 pub struct DevArgs {
@@ -63,12 +69,20 @@ pub struct DevArgs {
     /// sooner, and a run of only empty blocks waits for a transaction.
     #[arg(long, default_value_t = 1.0)]
     commit_interval: f64,
+    /// Seconds a commit may wait for inclusion before it is replaced with bumped fees.
+    #[arg(long, default_value_t = DEV_RESUBMIT_AFTER_SECS)]
+    commit_resubmit_after: f64,
+    /// DA throttling: when sealed batches waiting for L1 hold this many blobs, blocks shrink
+    /// until the backlog drains (0: never).
+    #[arg(long, default_value_t = l2::DEFAULT_DA_THROTTLE_BLOBS)]
+    da_throttle_blobs: usize,
 }
 
 pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
     let started = Instant::now();
     let block_time = l2::block_time("--block-time", args.block_time)?;
     let commit_interval = l2::commit_interval(args.commit_interval)?;
+    let resubmit_after = l2::resubmit_after(args.commit_resubmit_after)?;
     if let Some(seconds) = args.l1_block_time
         && !(seconds > 0.0 && seconds <= l2::MAX_BLOCK_TIME_SECS)
     {
@@ -78,12 +92,17 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
         );
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let l1_args = L1Args::for_dev(
+    let committer = derive_dev_accounts(DEV_MNEMONIC, COMMITTER_ACCOUNT + 1)
+        .wrap_err("deriving the committer's dev account")?
+        .pop()
+        .ok_or_else(|| eyre::eyre!("no committer account derived"))?;
+    let mut l1_args = L1Args::for_dev(
         args.l1_port,
         args.datadir.as_ref().map(|dir| dir.join("l1")),
         args.l1_block_time,
         L1_BALANCE_ETH,
     );
+    l1_args.extra_funded = vec![committer.address];
     let l1 = l1::start(&l1_args, &runtime)?;
     l1.node.service().spawn_miner();
     let l1_url = format!("http://{}", l1.addr);
@@ -104,6 +123,8 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
     deploy.receipt_poll_interval = Some(Duration::from_millis(5));
     deploy.l2_chain_id = args.l2_chain_id;
     deploy.l2_block_gas_limit = args.l2_gas_limit;
+    // The deployer stays a sequencer, so commits can also be made by hand from account 0.
+    deploy.sequencers = vec![l1.addresses[0], committer.address];
     deploy.out = deploy_dir.join("deploy.json");
     basalt_l2_genesis::attach_to(&mut deploy, unix_now())?;
     let genesis_path = deploy.l2_genesis_path();
@@ -127,6 +148,12 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
             fee_recipient: l1.addresses[0],
             max_blobs_per_batch: args.max_blobs_per_batch,
             commit_interval,
+            committer: Some(l2::CommitterSettings {
+                key: committer.key,
+                resubmit_after,
+                poll_interval: Duration::from_millis(250),
+                throttle_blobs: args.da_throttle_blobs,
+            }),
         },
         &runtime,
     )?;
@@ -252,6 +279,11 @@ fn print_banner(l1: &l1::DevL1, l2: &L2Node, deployment: &Deployment, args: &Dev
     println!("OnChainProposer:   {}", deployment.rollup);
     println!("CommonBridge:      {}", deployment.bridge);
     println!("Timelock:          {}", deployment.timelock);
+    if let Some(committer) = l2.committer_address {
+        println!(
+            "Committer:         {committer} (dev account {COMMITTER_ACCOUNT}, commits batches)"
+        );
+    }
     println!();
     println!("L2 (rollup)");
     println!("==================");

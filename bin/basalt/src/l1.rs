@@ -85,6 +85,10 @@ pub struct L1Args {
     /// Most gas one `eth_call`, `eth_estimateGas` or `eth_createAccessList` may use.
     #[arg(long, default_value_t = 50_000_000)]
     rpc_gas_cap: u64,
+    /// Accounts a fresh chain also funds with `balance` that are not dev accounts (`basalt
+    /// dev`'s committer).
+    #[arg(skip)]
+    pub extra_funded: Vec<Address>,
 }
 
 /// A running dev L1: the chain service under the anvil layer, and its JSON-RPC server (the
@@ -190,6 +194,7 @@ pub fn start(args: &L1Args, runtime: &tokio::runtime::Runtime) -> eyre::Result<D
 /// the dev genesis.
 fn open_chain(db: Database, args: &L1Args, addresses: &[Address]) -> eyre::Result<Blockchain> {
     let stored = db.read()?.chain_json()?;
+    let funded: Vec<Address> = addresses.iter().chain(&args.extra_funded).copied().collect();
     let genesis_text = match (&args.genesis, stored) {
         (Some(path), _) => std::fs::read_to_string(path)
             .wrap_err_with(|| format!("cannot read genesis file {}", path.display()))?,
@@ -202,7 +207,7 @@ fn open_chain(db: Database, args: &L1Args, addresses: &[Address]) -> eyre::Resul
             timestamp: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
-            accounts: addresses,
+            accounts: &funded,
             balance: U256::from(args.balance).saturating_mul(U256::from(10u128.pow(18))),
         }
         .to_json(),

@@ -11,6 +11,7 @@ use basalt_chain::{
     l2_producer::{BlockProducer, ProducerConfig},
     service::{ChainService, ChainServiceConfig, MiningMode},
 };
+use basalt_committer::{Committer, CommitterConfig};
 use basalt_contracts::{DaModeName, Deployment};
 use basalt_da::DaMode;
 use basalt_primitives::GenesisSpec;
@@ -67,6 +68,35 @@ pub struct L2NodeConfig {
     /// Time between sealed batches (`--commit-interval`); a batch whose blocks would overflow
     /// its blobs is sealed sooner.
     pub commit_interval: Duration,
+    /// How batches reach L1; None seals them without committing.
+    pub committer: Option<CommitterSettings>,
+}
+
+/// The L1 committer's settings (`--committer-key`, `--commit-resubmit-after`,
+/// `--da-throttle-blobs`).
+pub struct CommitterSettings {
+    /// Key of an L1 account the proposer lists as a sequencer, used for nothing else.
+    pub key: B256,
+    /// A commit not included after this long is replaced with bumped fees.
+    pub resubmit_after: Duration,
+    /// Pause between the committer's polls of L1.
+    pub poll_interval: Duration,
+    /// DA throttling starts when sealed, uncommitted batches hold this many blobs (0: never).
+    pub throttle_blobs: usize,
+}
+
+/// Default `--da-throttle-blobs`: four full commits waiting.
+pub const DEFAULT_DA_THROTTLE_BLOBS: usize = 24;
+
+/// Parses a `--commit-resubmit-after` in seconds: at least 1 and at most an hour.
+pub fn resubmit_after(seconds: f64) -> eyre::Result<Duration> {
+    if !(1.0..=MAX_BLOCK_TIME_SECS).contains(&seconds) {
+        bail!(
+            "--commit-resubmit-after must be between 1 and {MAX_BLOCK_TIME_SECS} seconds, got \
+             {seconds}"
+        );
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 /// Parses a `--commit-interval` in seconds: above 0 and at most an hour.
@@ -86,6 +116,10 @@ pub struct L2Node {
     pub producer: Arc<BlockProducer>,
     pub watcher: Arc<L1Watcher>,
     pub sealer: Arc<BatchSealer>,
+    /// Taken by [`L2Node::run_in_background`], which runs it.
+    committer: std::sync::Mutex<Option<Committer>>,
+    /// The committer's L1 account, when committing.
+    pub committer_address: Option<Address>,
     pub addr: SocketAddr,
     pub handle: ServerHandle,
     pub rollup: RollupConfigView,
@@ -169,9 +203,33 @@ pub fn start(config: L2NodeConfig, runtime: &tokio::runtime::Runtime) -> eyre::R
                 deployment.l2_chain_id,
             )
         },
-        shared_db,
+        shared_db.clone(),
     )
     .map_err(|e| eyre!("{e}"))?;
+    let committer = match &config.committer {
+        Some(settings) => {
+            let committer_config = CommitterConfig {
+                l1_deploy_block: deployment.l1_deploy_block,
+                validium: deployment.validium,
+                poll_interval: settings.poll_interval,
+                resubmit_after: settings.resubmit_after,
+                throttle_blobs: settings.throttle_blobs,
+                ..CommitterConfig::new(
+                    config.l1_rpc_url.clone(),
+                    deployment.rollup,
+                    settings.key,
+                    deployment.chain_id,
+                )
+            };
+            let throttled = node.clone();
+            let committer = Committer::new(committer_config, shared_db.clone())
+                .map_err(|e| eyre!("--committer-key: {e}"))?
+                .on_throttle(Box::new(move |on| throttled.set_data_throttle(on)));
+            Some(committer)
+        }
+        None => None,
+    };
+    let committer_address = committer.as_ref().map(Committer::address);
     let rollup = RollupConfigView {
         l1_chain_id: deployment.chain_id,
         l2_chain_id: deployment.l2_chain_id,
@@ -193,13 +251,23 @@ pub fn start(config: L2NodeConfig, runtime: &tokio::runtime::Runtime) -> eyre::R
     let (addr, handle) = runtime
         .block_on(basalt_rpc::start(backend, &rpc_config))
         .wrap_err_with(|| format!("cannot listen on {}", rpc_config.addr))?;
-    Ok(L2Node { node, producer, watcher: Arc::new(watcher), sealer, addr, handle, rollup })
+    Ok(L2Node {
+        node,
+        producer,
+        watcher: Arc::new(watcher),
+        sealer,
+        committer: std::sync::Mutex::new(committer),
+        committer_address,
+        addr,
+        handle,
+        rollup,
+    })
 }
 
 impl L2Node {
-    /// Starts the block producer's and the batch sealer's threads and the watcher's loop. A
-    /// watcher that stops on a critical error (a reorg deeper than the confirmations) has
-    /// logged it; blocks go on.
+    /// Starts the block producer's and the batch sealer's threads and the watcher's and the
+    /// committer's loops. A watcher or committer that stops on a critical error (a reorg deeper
+    /// than the confirmations, a batch L1 can never accept) has logged it; blocks go on.
     pub fn run_in_background(&self, runtime: &tokio::runtime::Runtime) -> eyre::Result<()> {
         self.producer.spawn().wrap_err("cannot start the block producer")?;
         self.sealer.spawn().wrap_err("cannot start the batch sealer")?;
@@ -212,6 +280,20 @@ impl L2Node {
                 );
             }
         });
+        let committer = self.committer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(mut committer) = committer {
+            let node = self.node.clone();
+            runtime.spawn(async move {
+                if committer.run(std::future::pending()).await.is_err() {
+                    // Stopped, it would leave blocks throttled for good.
+                    node.set_data_throttle(false);
+                    tracing::error!(
+                        chain = "l2",
+                        "committing stopped; L2 blocks go on, sealed batches wait (see above)"
+                    );
+                }
+            });
+        }
         Ok(())
     }
 

@@ -50,11 +50,25 @@ pub struct SequencerArgs {
     /// sooner, and a run of only empty blocks waits for a transaction.
     #[arg(long, default_value_t = 60.0)]
     commit_interval: f64,
+    /// Private key of the L1 account that commits batches (`commitBatch` in blob
+    /// transactions); the deployment's proposer must list it as a sequencer, and nothing else
+    /// should send from it. Without it batches are sealed but not committed.
+    #[arg(long, env = "BASALT_COMMITTER_KEY", value_name = "KEY", hide_env_values = true)]
+    committer_key: Option<alloy_primitives::B256>,
+    /// Seconds a commit may wait for inclusion before it is replaced with bumped fees (+10% on
+    /// the gas fees, x2 on the blob fee).
+    #[arg(long, default_value_t = 36.0)]
+    commit_resubmit_after: f64,
+    /// DA throttling: when sealed batches waiting for L1 hold this many blobs, blocks shrink
+    /// until the backlog drains (0: never).
+    #[arg(long, default_value_t = l2::DEFAULT_DA_THROTTLE_BLOBS)]
+    da_throttle_blobs: usize,
 }
 
 pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
     let block_time = l2::block_time("--block-time", args.block_time)?;
     let commit_interval = l2::commit_interval(args.commit_interval)?;
+    let resubmit_after = l2::resubmit_after(args.commit_resubmit_after)?;
     if !(args.l1_poll_interval > 0.0 && args.l1_poll_interval <= l2::MAX_BLOCK_TIME_SECS) {
         bail!(
             "--l1-poll-interval must be a number of seconds above 0 and at most {}, got {}",
@@ -97,6 +111,12 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
             block_time,
             rpc_addr: std::net::SocketAddr::new(args.host, args.http_port),
             dev_keys: Vec::new(),
+            committer: args.committer_key.map(|key| l2::CommitterSettings {
+                key,
+                resubmit_after,
+                poll_interval: Duration::from_secs_f64(args.l1_poll_interval),
+                throttle_blobs: args.da_throttle_blobs,
+            }),
         },
         &runtime,
     )?;
@@ -108,6 +128,12 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
     println!("OnChainProposer:   {}", deployment.rollup);
     println!("L2 chain ID:       {}", deployment.l2_chain_id);
     println!("Head:              block {} {}", head.number, head.hash_slow());
+    match l2.committer_address {
+        Some(address) => println!("Committer:         {address}"),
+        None => println!(
+            "Committer:         off (batches are sealed, not committed: pass --committer-key)"
+        ),
+    }
     println!("Datadir:           {}", args.datadir.display());
     println!("ready: L2 RPC http://{}", l2.addr);
     runtime.block_on(async {

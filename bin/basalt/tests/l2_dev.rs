@@ -105,6 +105,12 @@ fn cast(args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
+/// The receipt of a transfer of `value` (cast's units) from account 1 to `to` on `url`.
+fn send_ether(url: &str, to: &str, value: &str) -> Value {
+    let sent = cast(&["send", to, "--value", value, "--private-key", KEY_1, "-r", url, "--json"]);
+    serde_json::from_str(&sent).unwrap()
+}
+
 #[test]
 fn basalt_dev_runs_both_chains_with_dev_accounts_funded_by_deposits() {
     let dir = tempfile::tempdir().unwrap();
@@ -191,18 +197,7 @@ fn basalt_dev_runs_both_chains_with_dev_accounts_funded_by_deposits() {
 
     // Transfers on the L2 with cast and with ethers.
     let sink = "0x000000000000000000000000000000000000dEaD";
-    let receipt: Value = serde_json::from_str(&cast(&[
-        "send",
-        sink,
-        "--value",
-        "1ether",
-        "--private-key",
-        KEY_1,
-        "-r",
-        &l2_url,
-        "--json",
-    ]))
-    .unwrap();
+    let receipt = send_ether(&l2_url, sink, "1ether");
     assert_eq!(receipt["status"], "0x1");
 
     // The transfer's block is sealed into a batch within a few seconds (commit interval 1 s),
@@ -222,7 +217,7 @@ fn basalt_dev_runs_both_chains_with_dev_accounts_funded_by_deposits() {
         assert!(Instant::now() < deadline, "block {block} never sealed:\n{}", dev.output());
         std::thread::sleep(Duration::from_millis(200));
     };
-    assert_eq!(batch["status"], "sealed");
+    assert!(["sealed", "committed"].contains(&batch["status"].as_str().unwrap()), "{batch}");
     assert_eq!(batch["daMode"], "blocks");
     assert_eq!(batch["blobVersionedHashes"].as_array().unwrap().len(), 1);
     assert!(quantity(&batch["nonPrivilegedTxCount"]) >= 1);
@@ -275,6 +270,92 @@ fn basalt_dev_runs_both_chains_with_dev_accounts_funded_by_deposits() {
         &l2_url,
     ]);
     assert!(aggregated.starts_with("[(true, 0x"), "{aggregated}");
+}
+
+/// L2 traffic on `basalt dev` reaches the dev L1: every batch is committed in one blob
+/// transaction (type 3) from the committer's own account to the proposer, and its blobs, read
+/// back with anvil's `anvil_getBlobsByTransactionHash`, decode to exactly the L2's blocks.
+#[test]
+fn basalt_dev_commits_batches_in_blob_transactions_that_decode_to_the_l2_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let dev = Dev::start(dir.path(), &[]);
+    let (l1_url, l2_url) = (dev.l1_url(), dev.l2_url());
+    let sink = "0x000000000000000000000000000000000000bEEF";
+    let mut last_tx_block = 0;
+    for value in ["1", "2", "3"] {
+        let receipt = send_ether(&l2_url, sink, &format!("{value}ether"));
+        last_tx_block = quantity(&receipt["blockNumber"]) as u64;
+    }
+    let proposer = dev.result(dev.l2, "basalt_rollupConfig", json!([]))["onChainProposer"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Committed up to the last transfer's block within a few seconds.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let committed = loop {
+        let committed = quantity(&dev.result(dev.l2, "basalt_batchNumber", json!([]))["committed"]);
+        if committed > 0 {
+            let batch = dev.result(dev.l2, "basalt_getBatchByNumber", json!([committed]));
+            if quantity(&batch["lastBlock"]) as u64 >= last_tx_block {
+                break committed as u64;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "block {last_tx_block} never committed:\n{}",
+            dev.output()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let on_l1 = cast(&["call", &proposer, "lastCommittedBatch()(uint256)", "-r", &l1_url]);
+    assert!(on_l1.parse::<u64>().unwrap() >= committed, "{on_l1}");
+
+    let mut next_block = 1;
+    let mut committers = std::collections::HashSet::new();
+    for number in 1..=committed {
+        let batch = dev.result(dev.l2, "basalt_getBatchByNumber", json!([number, true]));
+        assert_eq!(batch["status"], "committed", "{batch}");
+        assert_eq!(quantity(&batch["firstBlock"]) as u64, next_block, "batches leave no gap");
+        next_block = quantity(&batch["lastBlock"]) as u64 + 1;
+        let hash = batch["commitTxHash"].as_str().expect("commit transaction known").to_string();
+        let tx = dev.result(dev.l1, "eth_getTransactionByHash", json!([hash]));
+        assert_eq!(tx["type"], "0x3", "a blob transaction: {tx}");
+        assert_eq!(tx["to"].as_str().unwrap().to_lowercase(), proposer.to_lowercase());
+        assert_eq!(tx["blobVersionedHashes"], batch["blobVersionedHashes"]);
+        committers.insert(tx["from"].as_str().unwrap().to_lowercase());
+        let receipt = dev.result(dev.l1, "eth_getTransactionReceipt", json!([hash]));
+        assert_eq!(receipt["status"], "0x1");
+
+        let blobs: Vec<Vec<u8>> = serde_json::from_value::<Vec<alloy_primitives::Bytes>>(
+            dev.result(dev.l1, "anvil_getBlobsByTransactionHash", json!([hash])),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|blob| blob.to_vec())
+        .collect();
+        let data = basalt_da::decode_blobs(&blobs).unwrap();
+        let expected: alloy_primitives::Bytes =
+            serde_json::from_value(batch["data"].clone()).unwrap();
+        assert_eq!(data, expected.to_vec(), "batch {number}: blobs carry the batch data");
+        let payload =
+            basalt_da::decode_compressed(&data, quantity(&batch["payloadBytes"]) as usize).unwrap();
+        let blocks = basalt_da::decode_blocks(&payload).unwrap();
+        assert_eq!(blocks.first_block, quantity(&batch["firstBlock"]) as u64);
+        assert_eq!(blocks.blocks.len() as u64, next_block - blocks.first_block);
+        for (offset, block) in blocks.blocks.iter().enumerate() {
+            let number = blocks.first_block + offset as u64;
+            let l2 =
+                dev.result(dev.l2, "eth_getBlockByNumber", json!([format!("0x{number:x}"), false]));
+            assert_eq!(quantity(&l2["timestamp"]) as u64, block.timestamp, "block {number}");
+            assert_eq!(l2["transactionsRoot"], json!(block.transactions_root), "block {number}");
+            let count = l2["transactions"].as_array().unwrap().len() as u64;
+            assert_eq!(block.privileged_count + block.transactions.len() as u64, count);
+        }
+    }
+    assert!(next_block > last_tx_block);
+    assert_eq!(committers.len(), 1, "one committer account: {committers:?}");
+    assert!(!committers.contains(&ACCOUNT_1.to_lowercase()));
 }
 
 #[test]

@@ -155,9 +155,12 @@ impl ChainService {
         }
         let fees = self.chain.next_fee_config(&view)?;
         let privileged_count = transactions.len();
+        // Throttled, both bounds are the same small one: every admitted transaction is proven
+        // to fit and the compressed check below is skipped.
+        let throttled = self.data_throttled();
         let mut data = match (
-            self.block_data_budget(fees.as_ref(), 1),
-            self.block_data_budget(fees.as_ref(), block_data::OPTIMISTIC_SCALE),
+            self.block_data_budget(fees.as_ref(), 1, throttled),
+            self.block_data_budget(fees.as_ref(), block_data::OPTIMISTIC_SCALE, throttled),
         ) {
             (Some(proven), Some(optimistic)) => Some(BlockDataFill::new(proven, optimistic)),
             _ => None,

@@ -31,7 +31,10 @@ use basalt_primitives::{
     sender::{address_of, recover_sender},
 };
 use basalt_txpool::{Added, PoolConfig, PoolError, TxPool, ValidationContext};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, atomic::AtomicU64};
+use std::sync::{
+    Arc, Condvar, Mutex, MutexGuard,
+    atomic::{AtomicBool, AtomicU64, Ordering},
+};
 
 /// Largest encoded transaction the pool accepts (geth's 128 KiB, plus room for blobs, which
 /// arrive as separate sidecar bytes and are checked there).
@@ -141,7 +144,14 @@ pub struct ChainService {
     wake: (Mutex<bool>, Condvar),
     /// The pool journal, when configured.
     journal: Mutex<Option<PoolJournal>>,
+    /// DA throttling (L2): while set, blocks carry at most [`THROTTLED_BLOCK_PAYLOAD_BYTES`].
+    data_throttled: AtomicBool,
 }
+
+/// The data bound of one L2 block while DA throttling is on, in payload bytes: about an
+/// eighth of a blob, so a backlog of batches drains at any L1 rate a commit can follow
+/// (the OP Stack's batcher throttles blocks to ~21 KB the same way).
+pub const THROTTLED_BLOCK_PAYLOAD_BYTES: usize = 16 * 1024;
 
 impl ChainService {
     /// The chain service over `chain`, its blocks stamped by the wall clock. With a journal
@@ -198,6 +208,7 @@ impl ChainService {
             write: Mutex::new(()),
             clock,
             listener: Mutex::new(None),
+            data_throttled: AtomicBool::new(false),
             finalized: AtomicU64::new(0),
             pending_epoch: AtomicU64::new(0),
             pending: Mutex::new(None),
@@ -331,7 +342,7 @@ impl ChainService {
         };
         let view = self.chain.db().read()?;
         let ctx = self.validation_context_on(&view)?;
-        if let Some(mut budget) = self.block_data_budget(ctx.fees.as_ref(), 1)
+        if let Some(mut budget) = self.block_data_budget(ctx.fees.as_ref(), 1, false)
             && !budget.try_add(sender, &tx)
         {
             return Err(ServiceError::ExceedsBlockData { max: budget.remaining() });
@@ -387,17 +398,37 @@ impl ChainService {
         journal.rewrite(transactions.iter().map(|tx| &**tx)).map_err(ServiceError::Journal)
     }
 
+    /// Turns DA throttling on or off (the committer does, from the uncommitted backlog): while
+    /// on, new blocks carry at most [`THROTTLED_BLOCK_PAYLOAD_BYTES`] of payload, and what does
+    /// not fit waits in the pool. Admission is unchanged. No effect without
+    /// `max_blobs_per_batch`.
+    pub fn set_data_throttle(&self, on: bool) {
+        if self.data_throttled.swap(on, Ordering::Relaxed) != on {
+            self.pending_changed();
+        }
+    }
+
+    /// Whether DA throttling is on.
+    pub fn data_throttled(&self) -> bool {
+        self.data_throttled.load(Ordering::Relaxed)
+    }
+
     /// The data bound of an empty block under `fees` (the next L2 block's fee config) against
-    /// `scale` times [`basalt_da::max_block_payload_bytes`]: None on an L1 or without
+    /// `scale` times [`basalt_da::max_block_payload_bytes`], or at most
+    /// [`THROTTLED_BLOCK_PAYLOAD_BYTES`] when `throttled`: None on an L1 or without
     /// `max_blobs_per_batch`. A limit too small for the block's own fields gives a budget with
     /// no room, so nothing ordinary fits.
     pub(super) fn block_data_budget(
         &self,
         fees: Option<&basalt_primitives::FeeConfig>,
         scale: usize,
+        throttled: bool,
     ) -> Option<basalt_da::BlockDataBudget> {
         let (blobs, fees) = (self.config.max_blobs_per_batch?, fees?);
-        let limit = basalt_da::max_block_payload_bytes(blobs).saturating_mul(scale);
+        let mut limit = basalt_da::max_block_payload_bytes(blobs).saturating_mul(scale);
+        if throttled {
+            limit = limit.min(THROTTLED_BLOCK_PAYLOAD_BYTES);
+        }
         Some(
             basalt_da::BlockDataBudget::new(limit, self.config.beneficiary, fees)
                 .unwrap_or_else(basalt_da::BlockDataBudget::exhausted),
