@@ -316,6 +316,36 @@ fn compressible_calldata_fills_a_block_past_the_uncompressed_bound_and_still_fit
     assert_eq!(stored, fees, "the block runs under the fee config it was counted with");
 }
 
+/// DA throttling (the committer turns it on while the uncommitted backlog is large): blocks
+/// carry at most `THROTTLED_BLOCK_PAYLOAD_BYTES` of payload, the rest waits in the pool, and
+/// blocks are full size again once it is off. Admission does not change.
+#[test]
+fn a_throttled_producer_keeps_blocks_small_until_throttling_ends() {
+    let node = l2_node(Database::in_memory().unwrap(), None);
+    let producer = producer(&node, 256, Duration::from_secs(600));
+    let calls: Vec<_> = (0..40).map(|nonce| call_with_data(nonce, noise(nonce, 5_000))).collect();
+    for tx in &calls {
+        node.submit(tx.clone()).unwrap();
+    }
+    node.set_data_throttle(true);
+    assert!(node.data_throttled());
+    let limit = basalt_chain::service::THROTTLED_BLOCK_PAYLOAD_BYTES;
+    let throttled = producer.produce().unwrap();
+    let count = throttled.block.body.transactions.len();
+    // 5,000-byte calls: at most three fit 16 KiB with the block's own fields.
+    assert!((1..=limit / 5_000).contains(&count), "{count} calls in a throttled block");
+    let second = producer.produce().unwrap();
+    assert_eq!(second.block.body.transactions.len(), count, "still throttled");
+
+    node.set_data_throttle(false);
+    let full = producer.produce().unwrap();
+    assert!(
+        full.block.body.transactions.len() > 3 * count,
+        "{} calls once throttling is off",
+        full.block.body.transactions.len()
+    );
+}
+
 #[test]
 fn a_block_past_the_proven_bound_that_rejects_a_transaction_keeps_only_the_proven_prefix() {
     let node = l2_node(Database::in_memory().unwrap(), None);

@@ -585,7 +585,10 @@ impl Committer {
         let commits: Vec<(u64, Option<B256>)> = (numbers.committed.saturating_add(1)..=l1_last)
             .map(|n| (n, txs.iter().find(|(b, _)| *b == n).map(|(_, tx)| *tx)))
             .collect();
-        info!(chain = "l1", "committer: L1 holds batches up to {l1_last}");
+        // Our own commit is logged when its receipt is read; anything else is news.
+        if self.in_flight.as_ref().is_none_or(|f| f.batch != l1_last) {
+            info!(chain = "l1", "committer: L1 holds batches up to {l1_last}");
+        }
         self.record_commits(&commits)
     }
 
@@ -747,4 +750,69 @@ enum SendError {
     /// The pool holds another transaction at the nonce and wants higher fees to replace it.
     Underpriced(String),
     Failed(CommitterError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use basalt_storage::SealedBatch;
+    use std::sync::Mutex;
+
+    fn batch(number: u64, blobs: usize) -> SealedBatch {
+        SealedBatch {
+            number,
+            first_block: number,
+            last_block: number,
+            mode: 0,
+            payload_len: 1,
+            data: Bytes::from(vec![0]),
+            versioned_hashes: vec![B256::repeat_byte(1); blobs],
+            state_root: B256::repeat_byte(2),
+            l1_messages_root: B256::ZERO,
+            privileged_rolling_hash: B256::ZERO,
+            last_block_hash: B256::repeat_byte(3),
+            non_privileged_txs: 1,
+            privileged_txs: 0,
+            sealed_at: 0,
+        }
+    }
+
+    #[test]
+    fn throttling_follows_the_blobs_of_uncommitted_batches() {
+        let db = Arc::new(Database::in_memory().unwrap());
+        let config = CommitterConfig {
+            throttle_blobs: 6,
+            ..CommitterConfig::new("http://127.0.0.1:1", Address::ZERO, B256::repeat_byte(7), 1)
+        };
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let seen = calls.clone();
+        let mut committer = Committer::new(config, db.clone())
+            .unwrap()
+            .on_throttle(Box::new(move |on| seen.lock().unwrap().push(on)));
+        let seal = |b: SealedBatch| {
+            let mut write = db.write().unwrap();
+            write.seal_batch(&b).unwrap();
+            write.commit().unwrap();
+        };
+        seal(batch(1, 3));
+        seal(batch(2, 2));
+        committer.update_throttle().unwrap();
+        assert!(calls.lock().unwrap().is_empty(), "5 blobs wait: below 6");
+        seal(batch(3, 1));
+        committer.update_throttle().unwrap();
+        committer.update_throttle().unwrap();
+        assert_eq!(*calls.lock().unwrap(), [true], "6 blobs wait: on, said once");
+        committer.record_commits(&[(1, None)]).unwrap();
+        committer.update_throttle().unwrap();
+        assert_eq!(*calls.lock().unwrap(), [true, false], "batch 1 committed: 3 blobs wait");
+    }
+
+    #[test]
+    fn a_bad_url_or_key_is_refused_before_anything_is_contacted() {
+        let db = Arc::new(Database::in_memory().unwrap());
+        let bad_url = CommitterConfig::new("not a url", Address::ZERO, B256::repeat_byte(7), 1);
+        assert!(matches!(Committer::new(bad_url, db.clone()), Err(CommitterError::BadUrl { .. })));
+        let bad_key = CommitterConfig::new("http://127.0.0.1:1", Address::ZERO, B256::ZERO, 1);
+        assert!(matches!(Committer::new(bad_key, db), Err(CommitterError::BadKey)));
+    }
 }
