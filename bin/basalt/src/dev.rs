@@ -13,7 +13,7 @@ use alloy_consensus::TxEip1559;
 use alloy_primitives::{TxKind, U256};
 use basalt_chain::dev::{DEV_MNEMONIC, derive_dev_accounts};
 use basalt_contracts::{
-    DeployConfig, Deployment,
+    DaModeName, DeployConfig, Deployment,
     bindings::{CommonBridge, L2Bridge},
 };
 use eyre::{WrapErr, bail};
@@ -76,6 +76,10 @@ pub struct DevArgs {
     /// until the backlog drains (0: never).
     #[arg(long, default_value_t = l2::DEFAULT_DA_THROTTLE_BLOBS)]
     da_throttle_blobs: usize,
+    /// What each batch's blobs publish: the blocks (followers re-execute them) or the state
+    /// diff (the most transfers per blob). Only for a new chain (docs/da.md).
+    #[arg(long, value_enum, default_value_t = DaModeName::Blocks)]
+    da_mode: DaModeName,
 }
 
 pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
@@ -123,6 +127,7 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
     deploy.receipt_poll_interval = Some(Duration::from_millis(5));
     deploy.l2_chain_id = args.l2_chain_id;
     deploy.l2_block_gas_limit = args.l2_gas_limit;
+    deploy.da_mode = args.da_mode;
     // The deployer stays a sequencer, so commits can also be made by hand from account 0.
     deploy.sequencers = vec![l1.addresses[0], committer.address];
     deploy.out = deploy_dir.join("deploy.json");
@@ -290,6 +295,11 @@ fn print_banner(l1: &l1::DevL1, l2: &L2Node, deployment: &Deployment, args: &Dev
     println!("RPC URL:           http://{}", l2.addr);
     println!("Chain ID:          {}", deployment.l2_chain_id);
     println!("Block time:        {} s", args.block_time);
+    let da_mode = match deployment.da_mode {
+        DaModeName::Blocks => "blocks",
+        DaModeName::StateDiff => "state-diff",
+    };
+    println!("DA mode:           {da_mode} (batches committed to the L1 in blobs)");
     println!("L2 bridge:         {}", l2.rollup.l2_bridge);
     println!("WETH:              0x4200000000000000000000000000000000000006");
     println!(

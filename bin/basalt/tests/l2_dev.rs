@@ -80,6 +80,23 @@ impl Dev {
         quantity(&self.result(self.l2, "eth_blockNumber", json!([]))) as u64
     }
 
+    /// Waits until a committed batch holds L2 block `block`; the last committed batch number.
+    fn wait_until_committed(&self, block: u64) -> u64 {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let numbers = self.result(self.l2, "basalt_batchNumber", json!([]));
+            let committed = quantity(&numbers["committed"]) as u64;
+            if committed > 0 {
+                let batch = self.result(self.l2, "basalt_getBatchByNumber", json!([committed]));
+                if quantity(&batch["lastBlock"]) as u64 >= block {
+                    return committed;
+                }
+            }
+            assert!(Instant::now() < deadline, "block {block} never committed:\n{}", self.output());
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     fn kill9(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -292,22 +309,7 @@ fn basalt_dev_commits_batches_in_blob_transactions_that_decode_to_the_l2_blocks(
         .to_string();
 
     // Committed up to the last transfer's block within a few seconds.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let committed = loop {
-        let committed = quantity(&dev.result(dev.l2, "basalt_batchNumber", json!([]))["committed"]);
-        if committed > 0 {
-            let batch = dev.result(dev.l2, "basalt_getBatchByNumber", json!([committed]));
-            if quantity(&batch["lastBlock"]) as u64 >= last_tx_block {
-                break committed as u64;
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "block {last_tx_block} never committed:\n{}",
-            dev.output()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let committed = dev.wait_until_committed(last_tx_block);
     let on_l1 = cast(&["call", &proposer, "lastCommittedBatch()(uint256)", "-r", &l1_url]);
     assert!(on_l1.parse::<u64>().unwrap() >= committed, "{on_l1}");
 
@@ -356,6 +358,68 @@ fn basalt_dev_commits_batches_in_blob_transactions_that_decode_to_the_l2_blocks(
     assert!(next_block > last_tx_block);
     assert_eq!(committers.len(), 1, "one committer account: {committers:?}");
     assert!(!committers.contains(&ACCOUNT_1.to_lowercase()));
+}
+
+/// `basalt dev --da-mode state-diff`: the committed blobs decode to exactly the L2's changes:
+/// applied to the L2 state before each batch, every account's diff gives its nonce, balance and
+/// slots after the batch's last block, and the transfers' recipient is among them.
+#[test]
+fn basalt_dev_in_state_diff_mode_commits_blobs_that_decode_to_the_l2_state_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let dev = Dev::start(dir.path(), &["--da-mode", "state-diff"]);
+    assert!(dev.output().contains("DA mode:           state-diff"), "{}", dev.output());
+    let sink = "0x000000000000000000000000000000000000bEEF";
+    let receipt = send_ether(&dev.l2_url(), sink, "5ether");
+    let tx_block = quantity(&receipt["blockNumber"]) as u64;
+    let committed = dev.wait_until_committed(tx_block);
+    let tag = |block: u64| format!("0x{block:x}");
+    let mut saw_sink = false;
+    for number in 1..=committed {
+        let batch = dev.result(dev.l2, "basalt_getBatchByNumber", json!([number, true]));
+        assert_eq!(batch["daMode"], "state-diff");
+        let hash = batch["commitTxHash"].as_str().unwrap();
+        let blobs: Vec<alloy_primitives::Bytes> = serde_json::from_value(dev.result(
+            dev.l1,
+            "anvil_getBlobsByTransactionHash",
+            json!([hash]),
+        ))
+        .unwrap();
+        let data = basalt_da::decode_blobs(&blobs).unwrap();
+        let payload =
+            basalt_da::decode_compressed(&data, quantity(&batch["payloadBytes"]) as usize).unwrap();
+        let diff = basalt_da::decode_state_diff(&payload).unwrap();
+        let (first, last) =
+            (quantity(&batch["firstBlock"]) as u64, quantity(&batch["lastBlock"]) as u64);
+        assert_eq!((diff.first_block, diff.block_count), (first, last - first + 1));
+        let (before, after) = (tag(first - 1), tag(last));
+        for account in &diff.accounts {
+            assert!(!account.removed);
+            let address = account.address.to_string();
+            let value = |method: &str, block: &str| {
+                let answer = dev.result(dev.l2, method, json!([address, block]));
+                serde_json::from_value::<alloy_primitives::U256>(answer).unwrap()
+            };
+            if let Some(change) = account.balance {
+                let old = value("eth_getBalance", &before);
+                assert_eq!(change.apply(old), Some(value("eth_getBalance", &after)), "{address}");
+            }
+            if let Some(change) = account.nonce {
+                let old = value("eth_getTransactionCount", &before).to::<u64>();
+                let new = value("eth_getTransactionCount", &after).to::<u64>();
+                assert_eq!(change.apply(old), Some(new), "nonce of {address}");
+            }
+            for slot in &account.storage {
+                let key = slot.key.resolve();
+                let read = |block: &str| {
+                    let word = dev.result(dev.l2, "eth_getStorageAt", json!([address, key, block]));
+                    serde_json::from_value::<alloy_primitives::U256>(word).unwrap()
+                };
+                assert_eq!(slot.value.apply(read(&before)), Some(read(&after)), "{address} {key}");
+            }
+            saw_sink |= account.address.to_string().eq_ignore_ascii_case(sink);
+        }
+    }
+    assert!(saw_sink, "the transfer's recipient is in a committed state diff");
 }
 
 #[test]
