@@ -198,3 +198,43 @@ fn sixty_seconds_of_dead_l1_queue_batches_that_are_committed_after() {
     assert_committed_in_blobs(&l1, &sequencer, last);
     assert_eq!(committer_nonce(&l1) - nonce_before, last, "one commit per batch");
 }
+
+/// A committer key the proposer does not list: the simulated commit's revert is logged by its
+/// contract error name (`NotSequencer` with the caller), nothing is sent, and blocks go on.
+#[test]
+fn a_committer_that_is_not_a_sequencer_logs_the_named_revert_and_sends_nothing() {
+    let l1 = L1::start();
+    let dir = tempfile::tempdir().unwrap();
+    // anvil's account 1 (ALICE): funded, but not a sequencer.
+    let alice_key = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+    let nonce =
+        |l1: &L1| quantity(&l1_rpc(l1, "eth_getTransactionCount", json!([ALICE, "latest"])));
+    let sequencer = Sequencer::start(
+        &SequencerArgs {
+            l1_url: &l1.anvil.url,
+            deployment: &l1.deploy_json(),
+            datadir: &dir.path().join("data"),
+            confirmations: 0,
+            block_time: 1.0,
+            extra: &["--committer-key", alice_key, "--commit-interval", "1"],
+        },
+        "sequencer.log",
+    );
+    let before = nonce(&l1);
+    let account = cast(&["wallet", "address", "--private-key", L2_KEY]);
+    l1.deposit(DAVE, &account, 10 * MILLI_ETHER);
+    sequencer.wait_for_balance(&account, U256::from(10 * MILLI_ETHER), Duration::from_secs(20));
+    let log = wait_until("the named revert in the log", Duration::from_secs(30), || {
+        let log = sequencer.log();
+        log.contains("OnChainProposer.NotSequencer").then_some(log)
+    });
+    let line = log.lines().find(|line| line.contains("NotSequencer")).unwrap();
+    assert!(line.contains("commitBatch(1) would revert"), "{line}");
+    assert!(line.to_lowercase().contains(&ALICE.to_lowercase()[2..]), "names the caller: {line}");
+    let lines = log.lines().filter(|line| line.contains("NotSequencer")).count();
+    assert_eq!(lines, 1, "logged once, not per retry:\n{log}");
+    let head = sequencer.block_number();
+    sequencer.wait_for_block(head + 2);
+    assert_eq!(nonce(&l1), before, "no commit transaction sent");
+    assert_eq!(batch_numbers(&sequencer).1, 0);
+}

@@ -807,6 +807,54 @@ mod tests {
         assert_eq!(*calls.lock().unwrap(), [true, false], "batch 1 committed: 3 blobs wait");
     }
 
+    /// An `eth_estimateGas` error carrying `revert` as its data, as geth, reth and anvil send it.
+    fn reverted(revert: Vec<u8>) -> RpcError<TransportErrorKind> {
+        let data = serde_json::value::to_raw_value(&Bytes::from(revert).to_string()).unwrap();
+        RpcError::ErrorResp(alloy_json_rpc::ErrorPayload {
+            code: 3,
+            message: "execution reverted".into(),
+            data: Some(data),
+        })
+    }
+
+    #[test]
+    fn a_simulated_revert_is_named_and_only_a_never_committable_one_is_critical() {
+        use alloy::sol_types::SolError;
+        use basalt_contracts::bindings::OnChainProposer::{
+            ForcedInclusionRequired, NotSequencer, PrivilegedHashMismatch, UnexpectedBatchNumber,
+        };
+        let db = Arc::new(Database::in_memory().unwrap());
+        let config =
+            CommitterConfig::new("http://127.0.0.1:1", Address::ZERO, B256::repeat_byte(7), 1);
+        let committer = Committer::new(config, db).unwrap();
+        let mismatch = PrivilegedHashMismatch { expected: B256::repeat_byte(1), got: B256::ZERO };
+        let err = committer.simulation_error(4, reverted(mismatch.abi_encode()));
+        assert!(err.is_critical(), "{err}");
+        assert!(err.to_string().contains("PrivilegedHashMismatch"), "{err}");
+        let forced = ForcedInclusionRequired { batchNumber: U256::from(4) };
+        assert!(committer.simulation_error(4, reverted(forced.abi_encode())).is_critical());
+
+        let caller = Address::repeat_byte(0xca);
+        let err = committer.simulation_error(4, reverted(NotSequencer { caller }.abi_encode()));
+        assert!(!err.is_critical());
+        assert!(
+            err.to_string().contains("NotSequencer") && err.to_string().contains("commitBatch(4)")
+        );
+        let stale = UnexpectedBatchNumber { expected: U256::from(5), got: U256::from(4) };
+        assert!(!committer.simulation_error(4, reverted(stale.abi_encode())).is_critical());
+
+        // Not a revert at all: an endpoint error, retried.
+        let err = committer.simulation_error(
+            4,
+            RpcError::ErrorResp(alloy_json_rpc::ErrorPayload {
+                code: -32000,
+                message: "insufficient funds for gas * price + value".into(),
+                data: None,
+            }),
+        );
+        assert!(matches!(err, CommitterError::Rpc { .. }), "{err}");
+    }
+
     #[test]
     fn a_bad_url_or_key_is_refused_before_anything_is_contacted() {
         let db = Arc::new(Database::in_memory().unwrap());
