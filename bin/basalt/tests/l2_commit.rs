@@ -2,7 +2,8 @@
 //! batches are committed as blob transactions (type 3) that decode back to the batch data;
 //! `kill -9` while a commit sits in anvil's pool, then a base-fee spike that strands it: the
 //! restarted sequencer replaces it and no batch is lost or committed twice; the L1 endpoint
-//! dead for 60 s: batches queue and are all committed once it is back.
+//! dead for 60 s: batches queue and are all committed once it is back; a key the proposer does
+//! not list gets its revert logged by name; a Prague L1 gets EIP-4844 blob proofs.
 
 mod rollup;
 
@@ -237,4 +238,17 @@ fn a_committer_that_is_not_a_sequencer_logs_the_named_revert_and_sends_nothing()
     sequencer.wait_for_block(head + 2);
     assert_eq!(nonce(&l1), before, "no commit transaction sent");
     assert_eq!(batch_numbers(&sequencer).1, 0);
+}
+
+/// An L1 before Osaka (anvil `--hardfork prague`, whose `eth_config` lists no P256VERIFY)
+/// takes EIP-4844 blob proofs, one per blob: the committer sends those and the commit lands.
+#[test]
+fn a_prague_l1_gets_blob_proofs_and_accepts_the_commit() {
+    let l1 = L1::deploy_on(basalt_test_harness::Anvil::start(&["--hardfork", "prague"]));
+    let dir = tempfile::tempdir().unwrap();
+    let sequencer = start_sequencer(&l1, &l1.anvil.url, &dir.path().join("data"), "seq.log");
+    fund_l2_key(&l1, &sequencer);
+    let last = wait_until_all_committed(&l1, &sequencer, 1, Duration::from_secs(30));
+    assert_committed_in_blobs(&l1, &sequencer, last);
+    assert!(!sequencer.log().contains("refused the commit"), "{}", sequencer.log());
 }
