@@ -252,3 +252,49 @@ fn a_prague_l1_gets_blob_proofs_and_accepts_the_commit() {
     assert_committed_in_blobs(&l1, &sequencer, last);
     assert!(!sequencer.log().contains("refused the commit"), "{}", sequencer.log());
 }
+
+/// A base-fee spike strands a commit this process sent: after `--commit-resubmit-after` it is
+/// replaced (same nonce, fees above the spike, blob fee at least doubled) and the replacement
+/// is what commits the batch.
+#[test]
+fn a_base_fee_spike_strands_a_commit_and_the_replacement_commits_the_batch() {
+    let l1 = L1::start();
+    let dir = tempfile::tempdir().unwrap();
+    let nonce_before = committer_nonce(&l1);
+    let sequencer = start_sequencer(&l1, &l1.anvil.url, &dir.path().join("data"), "seq.log");
+    fund_l2_key(&l1, &sequencer);
+    let first = wait_until_all_committed(&l1, &sequencer, 1, Duration::from_secs(30));
+
+    // Mining paused, the commit is sent at today's prices; then the next block's base fee is
+    // 500 gwei, and blocks come every second.
+    l1_rpc(&l1, "evm_setAutomine", json!([false]));
+    l2_transfer(&sequencer, "0x00000000000000000000000000000000000e0001");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let sent = wait_until("the commit sent", Duration::from_secs(31), || {
+        let log = sequencer.log();
+        assert!(Instant::now() < deadline, "no commit of batch {}:\n{log}", first + 1);
+        let line = log.lines().rfind(|l| l.contains("committer: sent commitBatch"))?;
+        line.contains(&format!("batch={}", first + 1)).then(|| line.to_string())
+    });
+    let stuck_hash = sent.split("tx=").nth(1).unwrap().split_whitespace().next().unwrap();
+    let stuck = l1_rpc(&l1, "eth_getTransactionByHash", json!([stuck_hash]));
+    l1_rpc(&l1, "anvil_setNextBlockBaseFeePerGas", json!(["0x746a528800"]));
+    l1_rpc(&l1, "evm_setIntervalMining", json!([1]));
+
+    let last = wait_until_all_committed(&l1, &sequencer, first + 1, Duration::from_secs(60));
+    let batch = sequencer.result("basalt_getBatchByNumber", json!([first + 1]));
+    let commit = batch["commitTxHash"].as_str().unwrap();
+    assert_ne!(commit, stuck_hash, "the replacement committed it:\n{}", sequencer.log());
+    let replacement = l1_rpc(&l1, "eth_getTransactionByHash", json!([commit]));
+    assert_eq!(replacement["nonce"], stuck["nonce"]);
+    let fee = |tx: &Value, field: &str| u128::from(quantity(&tx[field]));
+    assert!(fee(&replacement, "maxFeePerGas") >= 500_000_000_000 * 7 / 8, "{replacement}");
+    assert!(fee(&replacement, "maxFeePerGas") * 10 >= fee(&stuck, "maxFeePerGas") * 11);
+    assert!(
+        fee(&replacement, "maxPriorityFeePerGas") * 10 >= fee(&stuck, "maxPriorityFeePerGas") * 11
+    );
+    assert!(fee(&replacement, "maxFeePerBlobGas") >= 2 * fee(&stuck, "maxFeePerBlobGas"));
+    assert!(sequencer.log().contains("replaced a stuck commit"));
+    assert_committed_in_blobs(&l1, &sequencer, last);
+    assert_eq!(committer_nonce(&l1) - nonce_before, last, "one mined commit per batch");
+}

@@ -680,13 +680,22 @@ impl Committer {
         self.timed(call).await?.map_err(|e| self.rpc(e))
     }
 
-    /// Fees for a commit sent now.
+    /// Fees for a commit sent now, from the larger of the latest block's base fee and the next
+    /// block's (the last entry of `eth_feeHistory`, what pools check a new transaction against).
     async fn current_fees(&self) -> Result<CommitFees, CommitterError> {
         let block = self.timed(self.provider.get_block_by_number(BlockNumberOrTag::Latest)).await?;
-        let base_fee = block
+        let latest = block
             .map_err(|e| self.rpc(e))?
             .and_then(|block| block.header.base_fee_per_gas)
+            .map(u128::from)
             .unwrap_or_default();
+        let history =
+            self.timed(self.provider.get_fee_history(1, BlockNumberOrTag::Latest, &[])).await;
+        let next = match history {
+            Ok(Ok(history)) => history.base_fee_per_gas.last().copied().unwrap_or_default(),
+            _ => 0,
+        };
+        let base_fee = latest.max(next);
         let priority = match self.timed(self.provider.get_max_priority_fee_per_gas()).await {
             Ok(Ok(fee)) => fee,
             _ => fees::FALLBACK_PRIORITY_FEE,
@@ -696,8 +705,7 @@ impl Committer {
         } else {
             self.timed(self.provider.get_blob_base_fee()).await?.map_err(|e| self.rpc(e))?
         };
-        let prices =
-            L1Prices { base_fee: u128::from(base_fee), priority_fee: priority, blob_base_fee };
+        let prices = L1Prices { base_fee, priority_fee: priority, blob_base_fee };
         Ok(CommitFees::from_prices(prices, !self.config.validium))
     }
 
