@@ -16,7 +16,10 @@ pub use apply::state_changes;
 pub use blocks::blocks_payload;
 pub use fit::largest_fitting;
 pub use messages::l1_message_leaves;
-pub use seal::{BatchConfig, batch_payload, build_batch, fitting_last_block, has_transactions};
+pub use seal::{
+    BatchConfig, BatchFit, batch_payload, build_batch, build_batch_with_data, fitting_batch,
+    fitting_last_block, has_transactions,
+};
 pub use sealer::BatchSealer;
 pub use sidecar::{BlobProofs, SidecarError, blob_sidecar};
 pub use state_diff::state_diff_payload;

@@ -75,42 +75,73 @@ pub fn has_transactions(view: &ReadView, first: u64, last: u64) -> Result<bool, 
     Ok(false)
 }
 
+/// Where the next batch ends: its last block, and its data when finding that compressed it
+/// (so sealing does not compress the same run again).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchFit {
+    /// The last block of the batch.
+    pub last_block: u64,
+    /// The batch's data (codec byte and brotli-11 payload) and the payload's length in bytes,
+    /// when the search compressed exactly this run.
+    pub data: Option<(Vec<u8>, usize)>,
+}
+
 /// The last block of the largest batch from block `first` (to `head` at most) whose data fits
-/// `config.max_blobs` blobs, and whether it reaches `head`. A lone block always fits (the
-/// producer bounds every block; [`BatchError::BlockTooLarge`] if one does not). In validium
-/// mode every run fits.
+/// `config.max_blobs` blobs. A lone block always fits (the producer bounds every block;
+/// [`BatchError::BlockTooLarge`] if one does not). In validium mode every run fits.
 pub fn fitting_last_block(
     view: &ReadView,
     config: &BatchConfig,
     first: u64,
     head: u64,
 ) -> Result<u64, BatchError> {
+    Ok(fitting_batch(view, config, first, head)?.last_block)
+}
+
+/// [`fitting_last_block`] with the data of the run it chose, when it compressed that run.
+pub fn fitting_batch(
+    view: &ReadView,
+    config: &BatchConfig,
+    first: u64,
+    head: u64,
+) -> Result<BatchFit, BatchError> {
     if config.validium {
-        return Ok(head);
+        return Ok(BatchFit { last_block: head, data: None });
     }
     let fits = |len: usize| blobs_needed(len) <= config.max_blobs;
     let capacity = config.max_blobs * PAYLOAD_BYTES_PER_BLOB;
-    let length = |last: u64| -> Result<usize, BatchError> {
+    // The largest fitting run compressed so far: the search's answer is always one it probed
+    // (or `head`, or `first`).
+    let mut best: Option<(u64, Vec<u8>, usize)> = None;
+    let mut length = |last: u64| -> Result<usize, BatchError> {
         let payload = batch_payload(view, config.chain_id, config.mode, first, last)?;
         // Data is never longer than the payload plus its codec byte: a payload that fits
         // uncompressed needs no compression to decide.
         if fits(payload.len() + 1) {
             return Ok(payload.len() + 1);
         }
-        Ok(encode_compressed(&payload).len())
+        let data = encode_compressed(&payload);
+        let len = data.len();
+        if fits(len) && best.as_ref().is_none_or(|(at, _, _)| *at < last) {
+            best = Some((last, data, payload.len()));
+        }
+        Ok(len)
     };
     let whole = length(head)?;
-    if fits(whole) {
-        return Ok(head);
-    }
-    let (data, _) = batch_data(view, config, first, first)?;
-    if !fits(data.len()) {
-        return Err(BatchError::BlockTooLarge { number: first, bytes: data.len() });
-    }
-    largest_fitting((first, data.len()), (head, whole), capacity, |last| {
-        let len = length(last)?;
-        Ok((len, fits(len)))
-    })
+    let last_block = if fits(whole) {
+        head
+    } else {
+        let (data, _) = batch_data(view, config, first, first)?;
+        if !fits(data.len()) {
+            return Err(BatchError::BlockTooLarge { number: first, bytes: data.len() });
+        }
+        largest_fitting((first, data.len()), (head, whole), capacity, |last| {
+            let len = length(last)?;
+            Ok::<_, BatchError>((len, fits(len)))
+        })?
+    };
+    let data = best.filter(|(at, _, _)| *at == last_block).map(|(_, data, len)| (data, len));
+    Ok(BatchFit { last_block, data })
 }
 
 /// Batch `number` of blocks `first..=last`, sealed at `sealed_at` (Unix seconds). Errors: a
@@ -124,8 +155,25 @@ pub fn build_batch(
     last: u64,
     sealed_at: u64,
 ) -> Result<SealedBatch, BatchError> {
-    let (data, payload_len) =
-        if config.validium { (Vec::new(), 0) } else { batch_data(view, config, first, last)? };
+    build_batch_with_data(view, config, number, first, last, sealed_at, None)
+}
+
+/// [`build_batch`] with the batch's data (codec byte and compressed payload, and the payload's
+/// length) already made, as [`fitting_batch`] gives it.
+pub fn build_batch_with_data(
+    view: &ReadView,
+    config: &BatchConfig,
+    number: u64,
+    first: u64,
+    last: u64,
+    sealed_at: u64,
+    data: Option<(Vec<u8>, usize)>,
+) -> Result<SealedBatch, BatchError> {
+    let (data, payload_len) = match data {
+        _ if config.validium => (Vec::new(), 0),
+        Some(data) => data,
+        None => batch_data(view, config, first, last)?,
+    };
     let versioned_hashes = if config.validium {
         Vec::new()
     } else {

@@ -5,7 +5,7 @@
 
 use crate::{
     BatchError,
-    seal::{BatchConfig, build_batch, fitting_last_block, has_transactions},
+    seal::{BatchConfig, build_batch_with_data, fitting_batch, has_transactions},
 };
 use basalt_storage::{Database, SealedBatch};
 use std::{
@@ -61,11 +61,20 @@ impl BatchSealer {
                 break;
             }
             let due = now.duration_since(*self.lock()) >= self.commit_interval;
-            let last_block = fitting_last_block(&view, &self.config, first, head)?;
-            if last_block == head && !due {
+            let fit = fitting_batch(&view, &self.config, first, head)?;
+            if fit.last_block == head && !due {
                 break;
             }
-            let batch = build_batch(&view, &self.config, number, first, last_block, unix_now())?;
+            let (last_block, data) = (fit.last_block, fit.data);
+            let batch = build_batch_with_data(
+                &view,
+                &self.config,
+                number,
+                first,
+                last_block,
+                unix_now(),
+                data,
+            )?;
             drop(view);
             let mut write = self.db.write()?;
             write.seal_batch(&batch)?;

@@ -47,6 +47,11 @@ fn bulky(nonce: u64, len: usize) -> basalt_primitives::TxEnvelope {
             state as u8
         })
         .collect();
+    with_calldata(nonce, input)
+}
+
+/// A signed call to [`RECIPIENT`] carrying `input`.
+fn with_calldata(nonce: u64, input: Vec<u8>) -> basalt_primitives::TxEnvelope {
     let tx = TxEip1559 {
         chain_id: CHAIN_ID,
         nonce,
@@ -152,6 +157,29 @@ fn blocks_that_overflow_the_blobs_are_sealed_before_the_interval_in_batches_that
     }
     let sealed = sealer.seal_due(Instant::now() + INTERVAL).unwrap();
     assert_eq!(sealed.iter().map(|b| (b.first_block, b.last_block)).collect::<Vec<_>>(), [(5, 5)]);
+}
+
+/// The data the fit search compressed is the data sealing would make: reusing it (as the
+/// sealer does, to compress each run once) gives the same batch.
+#[test]
+fn the_fit_searchs_compressed_data_is_the_batchs_data() {
+    let node = l2_node();
+    // 60 KB of calldata per block that compresses well: five blocks are too long for one blob
+    // uncompressed, so deciding that they fit compresses them.
+    for nonce in 0..5 {
+        node.submit(with_calldata(nonce, vec![nonce as u8; 60_000])).unwrap();
+        node.mine_one(None).unwrap();
+    }
+    let view = node.chain().db().read().unwrap();
+    let config = config(DaMode::Blocks, 1);
+    let fit = basalt_batch::fitting_batch(&view, &config, 1, 5).unwrap();
+    assert_eq!(fit.last_block, 5);
+    let data = fit.data.clone().expect("the chosen run was compressed");
+    let reused = basalt_batch::build_batch_with_data(&view, &config, 1, 1, 5, 7, Some(data));
+    assert_eq!(reused.unwrap(), basalt_batch::build_batch(&view, &config, 1, 1, 5, 7).unwrap());
+    // A run whose payload fits uncompressed is decided without compressing.
+    let roomy = basalt_batch::fitting_batch(&view, &config, 1, 1).unwrap();
+    assert_eq!(roomy, basalt_batch::BatchFit { last_block: 1, data: None });
 }
 
 #[test]
