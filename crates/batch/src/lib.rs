@@ -18,7 +18,7 @@ pub use fit::largest_fitting;
 pub use messages::l1_message_leaves;
 pub use seal::{
     BatchConfig, BatchFit, batch_payload, build_batch, build_batch_with_data, fitting_batch,
-    fitting_last_block, has_transactions,
+    fitting_last_block, has_transactions, surely_fits,
 };
 pub use sealer::BatchSealer;
 pub use sidecar::{BlobProofs, SidecarError, blob_sidecar};

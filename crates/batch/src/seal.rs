@@ -75,6 +75,25 @@ pub fn has_transactions(view: &ReadView, first: u64, last: u64) -> Result<bool, 
     Ok(false)
 }
 
+/// True when blocks `first..=last` surely fit `config.max_blobs` blobs: their payload fits
+/// uncompressed, or compressed at brotli's fast quality. Cheap next to the quality-11
+/// compression sealing does, so the sealer asks this each second of a long commit interval
+/// and searches for the largest fitting run only when the answer is no (quality 11 almost
+/// always compresses smaller still, so a no here only costs the search).
+pub fn surely_fits(
+    view: &ReadView,
+    config: &BatchConfig,
+    first: u64,
+    last: u64,
+) -> Result<bool, BatchError> {
+    if config.validium {
+        return Ok(true);
+    }
+    let payload = batch_payload(view, config.chain_id, config.mode, first, last)?;
+    let fits = |len: usize| blobs_needed(len) <= config.max_blobs;
+    Ok(fits(payload.len() + 1) || fits(encode_compressed_fast(&payload).len()))
+}
+
 /// Where the next batch ends: its last block, and its data when finding that compressed it
 /// (so sealing does not compress the same run again).
 #[derive(Clone, Debug, PartialEq, Eq)]

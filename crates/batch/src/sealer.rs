@@ -5,7 +5,7 @@
 
 use crate::{
     BatchError,
-    seal::{BatchConfig, build_batch_with_data, fitting_batch, has_transactions},
+    seal::{BatchConfig, build_batch_with_data, fitting_batch, has_transactions, surely_fits},
 };
 use basalt_storage::{Database, SealedBatch};
 use std::{
@@ -61,6 +61,10 @@ impl BatchSealer {
                 break;
             }
             let due = now.duration_since(*self.lock()) >= self.commit_interval;
+            // Not due and surely not overflowing: no need for the costly search yet.
+            if !due && surely_fits(&view, &self.config, first, head)? {
+                break;
+            }
             let fit = fitting_batch(&view, &self.config, first, head)?;
             if fit.last_block == head && !due {
                 break;

@@ -144,6 +144,10 @@ fn blocks_that_overflow_the_blobs_are_sealed_before_the_interval_in_batches_that
         node.submit(bulky(nonce, 50_000)).unwrap();
         node.mine_one(None).unwrap();
     }
+    let view = node.chain().db().read().unwrap();
+    assert!(!basalt_batch::surely_fits(&view, &config(DaMode::Blocks, 1), 1, 5).unwrap());
+    assert!(basalt_batch::surely_fits(&view, &config(DaMode::Blocks, 1), 5, 5).unwrap());
+    drop(view);
     let sealer = sealer(&node, config(DaMode::Blocks, 1));
     let sealed = sealer.seal_due(Instant::now()).unwrap();
     let ranges: Vec<_> = sealed.iter().map(|b| (b.number, b.first_block, b.last_block)).collect();
@@ -172,6 +176,7 @@ fn the_fit_searchs_compressed_data_is_the_batchs_data() {
     }
     let view = node.chain().db().read().unwrap();
     let config = config(DaMode::Blocks, 1);
+    assert!(basalt_batch::surely_fits(&view, &config, 1, 5).unwrap(), "fast compression fits");
     let fit = basalt_batch::fitting_batch(&view, &config, 1, 5).unwrap();
     assert_eq!(fit.last_block, 5);
     let data = fit.data.clone().expect("the chosen run was compressed");
