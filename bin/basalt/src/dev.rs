@@ -286,7 +286,7 @@ fn print_banner(l1: &l1::DevL1, l2: &L2Node, deployment: &Deployment, args: &Dev
     println!("Timelock:          {}", deployment.timelock);
     if let Some(committer) = l2.committer_address {
         println!(
-            "Committer:         {committer} (dev account {COMMITTER_ACCOUNT}, commits batches)"
+            "Committer:         {committer} (mnemonic index {COMMITTER_ACCOUNT}, commits batches)"
         );
     }
     println!();
