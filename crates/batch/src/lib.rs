@@ -15,10 +15,10 @@ mod state_diff;
 pub use apply::state_changes;
 pub use blocks::blocks_payload;
 pub use fit::largest_fitting;
-pub use messages::l1_message_leaves;
+pub use messages::{block_l1_message_leaves, l1_message_leaves};
 pub use seal::{
-    BatchConfig, BatchFit, batch_payload, build_batch, build_batch_with_data, fitting_batch,
-    fitting_last_block, has_transactions, surely_fits,
+    BatchConfig, BatchFit, batch_payload, blob_versioned_hashes, build_batch,
+    build_batch_with_data, fitting_batch, fitting_last_block, has_transactions, surely_fits,
 };
 pub use sealer::BatchSealer;
 pub use sidecar::{BlobProofs, SidecarError, blob_sidecar};

@@ -199,7 +199,7 @@ pub fn build_batch_with_data(
         let blobs = encode_blobs(&data, config.max_blobs).map_err(|_| {
             BatchError::TooManyBlobs { first, last, bytes: data.len(), max: config.max_blobs }
         })?;
-        versioned_hashes(&blobs)?
+        blob_versioned_hashes(&blobs)?
     };
     let mut privileged = Vec::new();
     let mut non_privileged_txs = 0u64;
@@ -239,8 +239,10 @@ pub fn build_batch_with_data(
 
 /// EIP-4844 versioned hashes (`0x01 ‖ sha256(commitment)[1..]`) of `blobs`, each committed with
 /// c-kzg under the Ethereum ceremony's trusted setup; the proofs come later, with the commit
-/// transaction, in the form the L1's fork wants.
-fn versioned_hashes(blobs: &[Vec<u8>]) -> Result<Vec<B256>, BatchError> {
+/// transaction, in the form the L1's fork wants. A follower checks the blobs it read from L1
+/// against the commit transaction's list with it. Errors: a blob c-kzg refuses (wrong length,
+/// a field element not below the BLS modulus).
+pub fn blob_versioned_hashes(blobs: &[Vec<u8>]) -> Result<Vec<B256>, BatchError> {
     let settings = EnvKzgSettings::Default.get();
     blobs
         .iter()

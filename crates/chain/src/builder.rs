@@ -249,39 +249,13 @@ impl Blockchain {
         let base_state_root =
             view.working_state_root().map_err(ImportError::from)?.unwrap_or(parent.state_root);
         let config = self.config();
-        let number = parent.number.saturating_add(1);
-        let fork = config.fork_at(number, template.timestamp);
-
-        let fees = config.next_block_fees(&parent, template.timestamp)?;
+        let fork = config.fork_at(parent.number.saturating_add(1), template.timestamp);
         let fee_config = match (&config.rollup, template.fees) {
             (None, _) => None,
             (Some(_), Some(given)) => Some(given),
             (Some(_), None) => self.next_fee_config(view)?,
         };
-        let withdrawals =
-            (fork >= Hardfork::Shanghai).then(|| template.withdrawals.clone().unwrap_or_default());
-        let header = Header {
-            parent_hash: parent.hash_slow(),
-            ommers_hash: EMPTY_OMMER_ROOT_HASH,
-            beneficiary: template.beneficiary,
-            number,
-            gas_limit: template.gas_limit.unwrap_or(parent.gas_limit),
-            timestamp: template.timestamp,
-            extra_data: template.extra_data.clone(),
-            mix_hash: template.mix_hash,
-            nonce: B64::ZERO,
-            difficulty: if fork >= Hardfork::Paris {
-                Default::default()
-            } else {
-                parent.difficulty
-            },
-            base_fee_per_gas: fees.base_fee_per_gas,
-            withdrawals_root: withdrawals.as_ref().map(|w| calculate_withdrawals_root(w)),
-            excess_blob_gas: fees.excess_blob_gas,
-            parent_beacon_block_root: (fork >= Hardfork::Cancun)
-                .then(|| template.parent_beacon_block_root.unwrap_or_default()),
-            ..Default::default()
-        };
+        let (header, withdrawals) = next_header(config, &parent, &template)?;
 
         // Candidates that cannot be executed (bad signature, wrong nonce, no funds, no room
         // left) are left out and reported; the block holds the rest in the given order.
@@ -353,6 +327,54 @@ impl Blockchain {
     }
 }
 
+/// The header of the block after `parent` built from `template`, without the fields execution
+/// decides (roots of transactions, receipts and state, gas used, bloom, blob gas used, requests
+/// hash), with the withdrawals it holds (Shanghai and later). Errors: the base fee overflows.
+pub(crate) fn next_header(
+    config: &basalt_primitives::ChainConfig,
+    parent: &Header,
+    template: &BlockTemplate,
+) -> Result<(Header, Option<Vec<Withdrawal>>), basalt_primitives::BaseFeeOverflow> {
+    let number = parent.number.saturating_add(1);
+    let fork = config.fork_at(number, template.timestamp);
+    let fees = config.next_block_fees(parent, template.timestamp)?;
+    let withdrawals =
+        (fork >= Hardfork::Shanghai).then(|| template.withdrawals.clone().unwrap_or_default());
+    let header = Header {
+        parent_hash: parent.hash_slow(),
+        ommers_hash: EMPTY_OMMER_ROOT_HASH,
+        beneficiary: template.beneficiary,
+        number,
+        gas_limit: template.gas_limit.unwrap_or(parent.gas_limit),
+        timestamp: template.timestamp,
+        extra_data: template.extra_data.clone(),
+        mix_hash: template.mix_hash,
+        nonce: B64::ZERO,
+        difficulty: if fork >= Hardfork::Paris { Default::default() } else { parent.difficulty },
+        base_fee_per_gas: fees.base_fee_per_gas,
+        withdrawals_root: withdrawals.as_ref().map(|w| calculate_withdrawals_root(w)),
+        excess_blob_gas: fees.excess_blob_gas,
+        parent_beacon_block_root: (fork >= Hardfork::Cancun)
+            .then(|| template.parent_beacon_block_root.unwrap_or_default()),
+        ..Default::default()
+    };
+    Ok((header, withdrawals))
+}
+
+/// Fills in the header fields that commit to the execution results, except the state root:
+/// gas used, receipts root, bloom, blob gas used and requests hash.
+pub(crate) fn commit_to_output(header: &mut Header, output: &BlockOutput) {
+    header.gas_used = output.gas_used;
+    header.receipts_root = calculate_receipt_root(&output.receipts);
+    let mut bloom = Bloom::default();
+    for receipt in &output.receipts {
+        bloom.accrue_bloom(receipt.logs_bloom());
+    }
+    header.logs_bloom = bloom;
+    header.blob_gas_used = header.excess_blob_gas.map(|_| output.blob_gas_used);
+    header.requests_hash = output.requests.as_ref().map(|r| r.requests_hash());
+}
+
 /// `template` with only its first `len` transactions (and senders).
 fn proven_prefix(template: &BlockTemplate, len: usize) -> BlockTemplate {
     BlockTemplate {
@@ -378,15 +400,7 @@ fn proven_prefix(template: &BlockTemplate, len: usize) -> BlockTemplate {
 fn seal(executed: ExecutedTemplate) -> (Block, Vec<BasaltReceipt>) {
     let ExecutedTemplate { mut header, transactions, output, withdrawals, .. } = executed;
     header.transactions_root = calculate_transaction_root(&transactions);
-    header.gas_used = output.gas_used;
-    header.receipts_root = calculate_receipt_root(&output.receipts);
-    let mut bloom = Bloom::default();
-    for receipt in &output.receipts {
-        bloom.accrue_bloom(receipt.logs_bloom());
-    }
-    header.logs_bloom = bloom;
-    header.blob_gas_used = header.excess_blob_gas.map(|_| output.blob_gas_used);
-    header.requests_hash = output.requests.as_ref().map(|r| r.requests_hash());
+    commit_to_output(&mut header, &output);
     let block = Block {
         header,
         body: BlockBody { transactions, ommers: vec![], withdrawals: withdrawals.map(Into::into) },

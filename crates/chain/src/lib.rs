@@ -10,6 +10,7 @@ pub mod error;
 pub mod genesis;
 pub mod header_rules;
 pub mod l2_producer;
+pub mod replay;
 pub mod service;
 pub mod system_contracts;
 #[cfg(test)]

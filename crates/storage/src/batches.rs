@@ -170,6 +170,12 @@ impl BatchView {
         Ok(Some((status, tx)))
     }
 
+    /// The DA mode byte of a datadir rebuilt from L1 (`basalt reconstruct`), None for a chain
+    /// this node produced (or an empty datadir). See [`WriteBatch::set_follower`].
+    pub fn follower(&self) -> Result<Option<u8>, StorageError> {
+        Ok(self.meta.get(META_FOLLOWER)?.map(|v| v.value().first().copied().unwrap_or(0)))
+    }
+
     /// The sealed batch holding L2 block `block`, None when no sealed batch does.
     pub fn batch_of_block(&self, block: u64) -> Result<Option<SealedBatch>, StorageError> {
         // Batches are few and ordered by blocks as by number: bisect on the number.
@@ -240,6 +246,13 @@ impl WriteBatch<'_> {
         if meta_u64(&meta, META_LAST_COMMITTED_BATCH)? < number {
             meta.insert(META_LAST_COMMITTED_BATCH, number.to_be_bytes().as_slice())?;
         }
+        Ok(())
+    }
+
+    /// Marks the datadir as a follower's (rebuilt from L1 by `basalt reconstruct`) of a chain
+    /// whose batches are in DA mode `mode` (`basalt_da::DaMode` as its byte).
+    pub fn set_follower(&mut self, mode: u8) -> Result<(), StorageError> {
+        self.txn().open_table(META)?.insert(META_FOLLOWER, [mode].as_slice())?;
         Ok(())
     }
 

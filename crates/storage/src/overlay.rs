@@ -48,6 +48,29 @@ impl OverlayNodes {
         self.root
     }
 
+    /// The state after applying `changes` on top of this overlay (read over `view`): the nodes
+    /// and code of both. A follower executes the blocks of one batch this way, each on the
+    /// state after the one before, before it writes any of them.
+    pub fn then(&self, view: &ReadView, changes: &StateChanges) -> Result<Self, StorageError> {
+        let state = self.on(view);
+        let update = plan_state_update(
+            &state,
+            |address| trie_account(&state, self.root, address),
+            self.root,
+            changes,
+        )?;
+        let mut next = self.clone();
+        next.root = update.root;
+        next.nodes.extend(update.new_nodes);
+        next.code.extend(changes.code.iter().cloned());
+        Ok(next)
+    }
+
+    /// An empty overlay over the stored state with root `root`.
+    pub fn over(root: B256) -> Self {
+        Self { root, ..Self::default() }
+    }
+
     /// The overlay's state, read over `view`.
     pub fn on<'a>(&'a self, view: &'a ReadView) -> StateOverlay<'a> {
         StateOverlay { view, parts: self }

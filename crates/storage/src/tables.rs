@@ -104,6 +104,8 @@ pub const META_EDITED_KEYS: &str = "edited_keys";
 pub const META_LAST_COMMITTED_BATCH: &str = "last_committed_batch";
 /// The last batch verified on L1 (u64 big-endian; absent: none).
 pub const META_LAST_VERIFIED_BATCH: &str = "last_verified_batch";
+/// Set in a datadir rebuilt from L1 (`basalt reconstruct`): the DA mode byte it follows.
+pub const META_FOLLOWER: &str = "follower";
 
 /// Key of one storage slot in [`STORAGE`].
 pub fn storage_key(address: Address, slot: U256) -> [u8; 52] {

@@ -119,6 +119,26 @@ impl<'db> WriteBatch<'db> {
         self.write_state(state_root, changes, true)
     }
 
+    /// Applies `changes` (a follower's state diff, docs/da.md "Rebuilding the L2 from L1") on
+    /// top of the flat state, which must have root `state_root`, as [`WriteBatch::apply_state`]
+    /// does but without recording the touched keys: no block holds them. Returns the new root.
+    pub fn apply_state_diff(
+        &mut self,
+        state_root: B256,
+        changes: &StateChanges,
+    ) -> Result<B256, StorageError> {
+        self.write_state(state_root, changes, false)
+    }
+
+    /// Ends the block this batch stored ([`WriteBatch::insert_canonical_block`]): writes its
+    /// history record (the keys its state changes touched), so the same write transaction can
+    /// store the next block (a follower stores a whole L1 batch of blocks at once).
+    pub fn end_block(&mut self) -> Result<(), StorageError> {
+        self.record_history()?;
+        self.inserted_block = None;
+        Ok(())
+    }
+
     /// Applies the change set that unwinds the chain (see [`crate::unwind_changes`]) without
     /// recording it: unwinding removes history, it makes none. The flat state must have root
     /// `state_root`, as for [`WriteBatch::apply_state`].
