@@ -46,7 +46,8 @@ pub fn message_emitter(data: B256, id: u64) -> Bytes {
     code.into()
 }
 
-pub fn l2_node() -> Arc<ChainService> {
+/// The test chain's genesis file.
+pub fn genesis_json() -> String {
     let address = address_of(&key()).unwrap();
     let json = DevGenesis {
         chain_id: CHAIN_ID,
@@ -69,12 +70,20 @@ pub fn l2_node() -> Arc<ChainService> {
         genesis["alloc"][address.to_string()] =
             serde_json::json!({ "balance": "0x0", "code": code.to_string() });
     }
-    let json = genesis.to_string();
+    genesis.to_string()
+}
+
+/// A fresh chain on [`genesis_json`] in `db`, without a service.
+pub fn chain_in(db: Database) -> Blockchain {
+    let json = genesis_json();
     let spec = GenesisSpec::from_json(&json).unwrap();
-    let db = Database::in_memory().unwrap();
     init_from_spec(&db, &spec, json.as_bytes()).unwrap();
+    Blockchain::new(db, spec.config).unwrap()
+}
+
+pub fn l2_node() -> Arc<ChainService> {
     ChainService::new(
-        Blockchain::new(db, spec.config).unwrap(),
+        chain_in(Database::in_memory().unwrap()),
         ChainServiceConfig {
             name: "l2",
             ..ChainServiceConfig::new(MiningMode::Manual, vec![key()])
