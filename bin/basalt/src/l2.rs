@@ -19,7 +19,12 @@ use basalt_rpc::{RollupConfigView, RpcBackend, RpcConfig, ServerHandle};
 use basalt_storage::{Database, SyncPolicy};
 use basalt_watcher::{L1Watcher, WatcherConfig};
 use eyre::{WrapErr, bail, eyre};
-use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
 
 /// Longest block time accepted (seconds).
 pub const MAX_BLOCK_TIME_SECS: f64 = 3_600.0;
@@ -110,6 +115,94 @@ pub fn commit_interval(seconds: f64) -> eyre::Result<Duration> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// Reads the deployment file (`deploy.json`) and the L2 genesis (`l2_genesis`, by default the
+/// `l2-genesis.json` beside it). Errors name the file and what to pass instead.
+pub fn read_deployment(
+    path: &Path,
+    l2_genesis: Option<&Path>,
+) -> eyre::Result<(Deployment, String)> {
+    let text = std::fs::read_to_string(path).wrap_err_with(|| {
+        format!(
+            "cannot read --deployment {} (the deploy.json `basalt deploy` wrote)",
+            path.display()
+        )
+    })?;
+    let deployment: Deployment = serde_json::from_str(&text).wrap_err_with(|| {
+        format!(
+            "--deployment {} is not a deployment file written by `basalt deploy`",
+            path.display()
+        )
+    })?;
+    let genesis_path = l2_genesis
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| basalt_contracts::deploy::l2_genesis_path(path));
+    let genesis_json = std::fs::read_to_string(&genesis_path).wrap_err_with(|| {
+        format!("cannot read the L2 genesis {} (pass --l2-genesis)", genesis_path.display())
+    })?;
+    Ok((deployment, genesis_json))
+}
+
+/// The L2 genesis in `genesis_json`, which must be an L2 genesis of the deployment's L2 chain.
+pub fn l2_genesis(genesis_json: &str, deployment: &Deployment) -> eyre::Result<GenesisSpec> {
+    let spec = GenesisSpec::from_json(genesis_json).wrap_err("invalid L2 genesis")?;
+    if spec.config.rollup.is_none() {
+        bail!(
+            "the L2 genesis has no `config.basalt` section, so it is not an L2 genesis: use the \
+             l2-genesis.json that `basalt deploy` wrote beside deploy.json"
+        );
+    }
+    if spec.config.chain_id != deployment.l2_chain_id {
+        bail!(
+            "the L2 genesis is for chain {} but the deployment is for L2 chain {}: use the \
+             l2-genesis.json written with that deploy.json",
+            spec.config.chain_id,
+            deployment.l2_chain_id
+        );
+    }
+    Ok(spec)
+}
+
+/// Fails unless `genesis_hash` is the L2 genesis block the deployment started from.
+pub fn check_genesis_hash(genesis_hash: B256, deployment: &Deployment) -> eyre::Result<()> {
+    if let Some(expected) = deployment.l2_genesis_hash
+        && expected != genesis_hash
+    {
+        bail!(
+            "the L2 genesis (block hash {genesis_hash}) is not the one the deployment started \
+             from ({expected}): use the l2-genesis.json written with that deploy.json"
+        );
+    }
+    Ok(())
+}
+
+/// The L2 chain of `spec` (from `genesis_json`) in `datadir` (created when missing; in memory
+/// when None), its genesis written when new. Errors: a datadir holding another chain, a genesis
+/// that is not the deployment's.
+pub fn open_chain(
+    datadir: Option<&Path>,
+    spec: &GenesisSpec,
+    genesis_json: &str,
+    deployment: &Deployment,
+) -> eyre::Result<Blockchain> {
+    let mut db = match datadir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .wrap_err_with(|| format!("cannot create datadir {}", dir.display()))?;
+            Database::open(dir)
+                .wrap_err_with(|| format!("cannot open datadir {}", dir.display()))?
+        }
+        None => Database::in_memory()?,
+    };
+    db.set_sync_policy(SyncPolicy::EveryCommit);
+    let genesis_hash =
+        init_from_spec(&db, spec, genesis_json.as_bytes()).wrap_err_with(|| match datadir {
+            Some(dir) => format!("datadir {} holds another chain", dir.display()),
+            None => "L2 genesis".to_string(),
+        })?;
+    check_genesis_hash(genesis_hash, deployment)?;
+    Ok(Blockchain::new(db, spec.config.clone())?)
+}
+
 /// A running L2 node (production and the watcher start with [`L2Node::run_in_background`]).
 pub struct L2Node {
     pub node: Arc<ChainService>,
@@ -129,46 +222,9 @@ pub struct L2Node {
 /// genesis that is not an L2 genesis or not the deployment's, a datadir holding another chain.
 pub fn start(config: L2NodeConfig, runtime: &tokio::runtime::Runtime) -> eyre::Result<L2Node> {
     let deployment = &config.deployment;
-    let spec = GenesisSpec::from_json(&config.genesis_json).wrap_err("invalid L2 genesis")?;
-    let Some(rollup) = spec.config.rollup.clone() else {
-        bail!(
-            "the L2 genesis has no `config.basalt` section, so it is not an L2 genesis: use the \
-             l2-genesis.json that `basalt deploy` wrote beside deploy.json"
-        );
-    };
-    if spec.config.chain_id != deployment.l2_chain_id {
-        bail!(
-            "the L2 genesis is for chain {} but the deployment is for L2 chain {}: use the \
-             l2-genesis.json written with that deploy.json",
-            spec.config.chain_id,
-            deployment.l2_chain_id
-        );
-    }
-    let mut db = match &config.datadir {
-        Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .wrap_err_with(|| format!("cannot create datadir {}", dir.display()))?;
-            Database::open(dir)
-                .wrap_err_with(|| format!("cannot open datadir {}", dir.display()))?
-        }
-        None => Database::in_memory()?,
-    };
-    db.set_sync_policy(SyncPolicy::EveryCommit);
-    let genesis_hash = init_from_spec(&db, &spec, config.genesis_json.as_bytes()).wrap_err_with(
-        || match &config.datadir {
-            Some(dir) => format!("datadir {} holds another chain", dir.display()),
-            None => "L2 genesis".to_string(),
-        },
-    )?;
-    if let Some(expected) = deployment.l2_genesis_hash
-        && expected != genesis_hash
-    {
-        bail!(
-            "the L2 genesis (block hash {genesis_hash}) is not the one the deployment started \
-             from ({expected}): use the l2-genesis.json written with that deploy.json"
-        );
-    }
-    let chain = Blockchain::new(db, spec.config.clone())?;
+    let spec = l2_genesis(&config.genesis_json, deployment)?;
+    let rollup = spec.config.rollup.clone().ok_or_else(|| eyre!("not an L2 genesis"))?;
+    let chain = open_chain(config.datadir.as_deref(), &spec, &config.genesis_json, deployment)?;
     let shared_db = chain.shared_db();
     let batch_config = BatchConfig {
         chain_id: deployment.l2_chain_id,

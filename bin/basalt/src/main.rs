@@ -7,6 +7,7 @@ mod dev;
 mod import;
 mod l1;
 mod l2;
+mod reconstruct;
 mod sequencer;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +27,8 @@ enum Command {
     Dev(dev::DevArgs),
     /// Run the L2 node (block producer, L1 deposit watcher, JSON-RPC) against any L1.
     Sequencer(sequencer::SequencerArgs),
+    /// Rebuild the L2 into a datadir from L1 alone: committed batches and their blobs.
+    Reconstruct(reconstruct::ReconstructArgs),
     /// Run a development L1 (anvil-like): funded accounts, JSON-RPC over HTTP and WebSocket.
     L1(l1::L1Args),
     /// Send a batch of pre-signed transfers to any JSON-RPC endpoint and report throughput.
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
             init_logging();
             sequencer::run(args)
         }
+        Command::Reconstruct(args) => reconstruct::run(args),
         Command::L1(args) => {
             init_logging();
             l1::run(args)

@@ -76,25 +76,8 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
             args.l1_poll_interval
         );
     }
-    let text = std::fs::read_to_string(&args.deployment).wrap_err_with(|| {
-        format!(
-            "cannot read --deployment {} (the deploy.json `basalt deploy` wrote)",
-            args.deployment.display()
-        )
-    })?;
-    let deployment: Deployment = serde_json::from_str(&text).wrap_err_with(|| {
-        format!(
-            "--deployment {} is not a deployment file written by `basalt deploy`",
-            args.deployment.display()
-        )
-    })?;
-    let genesis_path = args
-        .l2_genesis
-        .clone()
-        .unwrap_or_else(|| basalt_contracts::deploy::l2_genesis_path(&args.deployment));
-    let genesis_json = std::fs::read_to_string(&genesis_path).wrap_err_with(|| {
-        format!("cannot read the L2 genesis {} (pass --l2-genesis)", genesis_path.display())
-    })?;
+    let (deployment, genesis_json) =
+        l2::read_deployment(&args.deployment, args.l2_genesis.as_deref())?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     check_l1(&runtime, &args.l1_rpc_url, &deployment)?;
     let l2 = l2::start(
