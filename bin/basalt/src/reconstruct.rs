@@ -33,6 +33,10 @@ pub struct ReconstructArgs {
     /// on after its last batch). `basalt sequencer --datadir` can serve it afterwards.
     #[arg(long, value_name = "DIR")]
     datadir: PathBuf,
+    /// After rebuilding, serve the L2 JSON-RPC on this port (HTTP and WebSocket) until
+    /// interrupted, without producing blocks or committing.
+    #[arg(long, value_name = "PORT")]
+    http_port: Option<u16>,
 }
 
 /// Longest wait for one L1 call.
@@ -127,6 +131,46 @@ pub fn run(args: ReconstructArgs) -> eyre::Result<ExitCode> {
         ),
         None => println!("reconstructed: no batch is committed on L1 yet"),
     }
+    let Some(port) = args.http_port else { return Ok(ExitCode::SUCCESS) };
+    drop((follower, db));
+    serve(args.datadir, args.l1_rpc_url, genesis_json, deployment, port)
+}
+
+/// Serves the rebuilt datadir's L2 JSON-RPC on `port` until Ctrl-C: the L2 node opened on it,
+/// with no producer, sealer, watcher or committer running.
+fn serve(
+    datadir: PathBuf,
+    l1_rpc_url: String,
+    genesis_json: String,
+    deployment: basalt_contracts::Deployment,
+    port: u16,
+) -> eyre::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let node = l2::start(
+        l2::L2NodeConfig {
+            datadir: Some(datadir),
+            genesis_json,
+            fee_recipient: deployment.deployer,
+            max_blobs_per_batch: l2::DEFAULT_MAX_BLOBS_PER_BATCH,
+            commit_interval: Duration::from_secs(60),
+            l1_rpc_url,
+            l1_confirmations: 0,
+            watcher_poll: Duration::from_secs(1),
+            block_time: Duration::from_secs(1),
+            rpc_addr: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+            dev_keys: Vec::new(),
+            committer: None,
+            deployment,
+        },
+        &runtime,
+    )?;
+    println!("ready: L2 RPC http://{} (read-only follower)", node.addr);
+    runtime.block_on(async {
+        tokio::select! {
+            () = node.handle.stopped() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    });
     Ok(ExitCode::SUCCESS)
 }
 

@@ -4,11 +4,13 @@
 //! `basalt_rollupConfig` and no dev controls, and with `--datadir` a restart (even after kill -9)
 //! resumes both chains without funding twice and without forgetting an accepted transaction.
 
-use basalt_test_harness::{free_port, npm_bin, repo_root, rpc_call, wait_for_port};
+mod dev;
+use dev::{Dev, quantity};
+
+use basalt_test_harness::{npm_bin, repo_root, rpc_call};
 use serde_json::{Value, json};
 use std::{
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -18,102 +20,6 @@ const KEY_2: &str = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804c
 const WETH: &str = "0x4200000000000000000000000000000000000006";
 const MULTICALL3: &str = "0xcA11bde05977b3631167028862bE2a173976CA11";
 const ETHER: u128 = 1_000_000_000_000_000_000;
-
-/// A running `basalt dev`.
-struct Dev {
-    child: Child,
-    l1: u16,
-    l2: u16,
-    log: PathBuf,
-}
-
-impl Dev {
-    /// Starts `basalt dev` with `extra` flags and waits for its ready line.
-    fn start(dir: &Path, extra: &[&str]) -> Self {
-        let (l1, l2) = (free_port(), free_port());
-        let log = dir.join(format!("dev-{l2}.log"));
-        let file = std::fs::File::create(&log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_basalt"))
-            .args(["dev", "--l1-port", &l1.to_string(), "--l2-port", &l2.to_string()])
-            .args(extra)
-            .env("NO_COLOR", "1")
-            .stdout(file.try_clone().unwrap())
-            .stderr(file)
-            .spawn()
-            .expect("start basalt dev");
-        let dev = Self { child, l1, l2, log };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !dev.output().contains("ready in ") {
-            assert!(Instant::now() < deadline, "no ready line:\n{}", dev.output());
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        wait_for_port(l1, Duration::from_secs(5));
-        wait_for_port(l2, Duration::from_secs(5));
-        dev
-    }
-
-    fn output(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn l1_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.l1)
-    }
-
-    fn l2_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.l2)
-    }
-
-    fn result(&self, port: u16, method: &str, params: Value) -> Value {
-        let response = rpc_call(port, method, params.clone());
-        response
-            .get("result")
-            .cloned()
-            .unwrap_or_else(|| panic!("{method} {params}: {response}\n{}", self.output()))
-    }
-
-    fn l2_balance(&self, address: &str) -> u128 {
-        quantity(&self.result(self.l2, "eth_getBalance", json!([address, "latest"])))
-    }
-
-    fn l2_block(&self) -> u64 {
-        quantity(&self.result(self.l2, "eth_blockNumber", json!([]))) as u64
-    }
-
-    /// Waits until a committed batch holds L2 block `block`; the last committed batch number.
-    fn wait_until_committed(&self, block: u64) -> u64 {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let numbers = self.result(self.l2, "basalt_batchNumber", json!([]));
-            let committed = quantity(&numbers["committed"]) as u64;
-            if committed > 0 {
-                let batch = self.result(self.l2, "basalt_getBatchByNumber", json!([committed]));
-                if quantity(&batch["lastBlock"]) as u64 >= block {
-                    return committed;
-                }
-            }
-            assert!(Instant::now() < deadline, "block {block} never committed:\n{}", self.output());
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn kill9(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Dev {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn quantity(value: &Value) -> u128 {
-    u128::from_str_radix(value.as_str().expect("hex quantity").trim_start_matches("0x"), 16)
-        .expect("hex quantity")
-}
 
 /// Runs cast with `args`; returns stdout, panics with stderr on failure.
 fn cast(args: &[&str]) -> String {

@@ -286,6 +286,14 @@ impl Follower {
         let mut root = base_root;
         for (replayed, hash, senders, fees) in &blocks {
             root = write.apply_state(root, &replayed.output.changes)?;
+            if root != replayed.block.header.state_root {
+                // The stored state is not the one executed on: a storage fault, not bad data.
+                return Err(mismatch(
+                    "stored state root",
+                    replayed.block.header.state_root.to_string(),
+                    root.to_string(),
+                ));
+            }
             write.insert_canonical_block(
                 &replayed.block,
                 *hash,
