@@ -95,7 +95,7 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
             l2::MAX_BLOCK_TIME_SECS
         );
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = crate::runtime()?;
     let committer = derive_dev_accounts(DEV_MNEMONIC, COMMITTER_ACCOUNT + 1)
         .wrap_err("deriving the committer's dev account")?
         .pop()

@@ -126,7 +126,7 @@ impl L1Args {
 }
 
 pub fn run(args: L1Args) -> eyre::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = crate::runtime()?;
     let l1 = start(&args, &runtime)?;
     let head = l1.node.chain().head()?;
     let config = l1.node.chain().config().clone();

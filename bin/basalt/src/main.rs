@@ -13,6 +13,19 @@ mod sequencer;
 use clap::{Parser, Subcommand};
 use std::{path::PathBuf, process::ExitCode};
 
+/// Stack of each runtime thread, in bytes. Blob sidecars hold 128 KiB arrays by value: an
+/// unoptimized build moves several of them through the stack of one RPC call, past tokio's
+/// 2 MiB default.
+const RUNTIME_STACK_BYTES: usize = 16 * 1024 * 1024;
+
+/// The multi-threaded tokio runtime the node commands run on.
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(RUNTIME_STACK_BYTES)
+        .build()
+}
+
 #[derive(Parser)]
 #[command(name = "basalt", version, about = "Basalt: an Ethereum L2 rollup stack")]
 struct Cli {

@@ -145,7 +145,7 @@ fn serve(
     deployment: basalt_contracts::Deployment,
     port: u16,
 ) -> eyre::Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = crate::runtime()?;
     let node = l2::start(
         l2::L2NodeConfig {
             datadir: Some(datadir),

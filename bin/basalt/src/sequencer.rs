@@ -78,7 +78,7 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
     }
     let (deployment, genesis_json) =
         l2::read_deployment(&args.deployment, args.l2_genesis.as_deref())?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = crate::runtime()?;
     check_l1(&runtime, &args.l1_rpc_url, &deployment)?;
     let l2 = l2::start(
         L2NodeConfig {
