@@ -20,7 +20,7 @@ pub use seal::{
     BatchConfig, BatchFit, batch_payload, blob_versioned_hashes, build_batch,
     build_batch_with_data, fitting_batch, fitting_last_block, has_transactions, surely_fits,
 };
-pub use sealer::BatchSealer;
+pub use sealer::{BatchSealer, background_priority};
 pub use sidecar::{BlobProofs, SidecarError, blob_sidecar};
 pub use state_diff::state_diff_payload;
 

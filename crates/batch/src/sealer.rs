@@ -114,6 +114,7 @@ impl BatchSealer {
         let sealer = self.clone();
         let tick = self.commit_interval.min(MAX_TICK);
         std::thread::Builder::new().name(format!("{}-sealer", self.chain)).spawn(move || {
+            background_priority();
             loop {
                 std::thread::sleep(tick);
                 if let Err(error) = sealer.seal_due(Instant::now()) {
@@ -121,6 +122,21 @@ impl BatchSealer {
                 }
             }
         })
+    }
+}
+
+/// Nice value of the threads doing batch work (sealing, blob proofs).
+const BACKGROUND_NICE: i32 = 10;
+
+/// Lowers the calling thread's scheduling priority to [`BACKGROUND_NICE`]: sealing and blob
+/// proofs are background work that must not take the cores from admitting and executing
+/// transactions; under load they lag and catch up when the load passes. Best effort: a
+/// failure leaves the priority as it was. On Linux a thread has its own nice value.
+pub fn background_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its integer arguments; who = 0 is the calling thread.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, BACKGROUND_NICE);
     }
 }
 

@@ -444,13 +444,23 @@ impl Committer {
             let data = batch.data.clone();
             let count = batch.versioned_hashes.len();
             let number = batch.number;
-            let sidecar = tokio::task::spawn_blocking(move || {
-                let blobs = basalt_da::encode_blobs(&data, count).map_err(|e| e.to_string())?;
-                blob_sidecar(&blobs, proofs).map_err(|e| e.to_string())
-            })
-            .await
-            .map_err(|e| CommitterError::Blobs { batch: number, reason: e.to_string() })?
-            .map_err(|reason| CommitterError::Blobs { batch: number, reason })?;
+            // On a thread of its own at background priority: proofs take ~0.25 s of CPU per
+            // blob and must not slow admission (nor lower the priority of a shared pool).
+            let (sender, receiver) = tokio::sync::oneshot::channel();
+            std::thread::Builder::new()
+                .name("l1-blob-proofs".into())
+                .spawn(move || {
+                    basalt_batch::background_priority();
+                    let built = basalt_da::encode_blobs(&data, count)
+                        .map_err(|e| e.to_string())
+                        .and_then(|blobs| blob_sidecar(&blobs, proofs).map_err(|e| e.to_string()));
+                    let _ = sender.send(built);
+                })
+                .map_err(|e| CommitterError::Blobs { batch: number, reason: e.to_string() })?;
+            let sidecar = receiver
+                .await
+                .map_err(|e| CommitterError::Blobs { batch: number, reason: e.to_string() })?
+                .map_err(|reason| CommitterError::Blobs { batch: number, reason })?;
             let hashes: Vec<B256> = sidecar.versioned_hashes().collect();
             if hashes != batch.versioned_hashes {
                 return Err(CommitterError::Blobs {
