@@ -26,6 +26,22 @@ use std::{
     time::Duration,
 };
 
+/// The flags that name a rollup: its L1 and the files `basalt deploy` wrote (`basalt
+/// sequencer`, `basalt reconstruct`).
+#[derive(clap::Args, Debug)]
+pub struct RollupArgs {
+    /// JSON-RPC URL (HTTP) of the L1 (for `basalt reconstruct`, one that serves
+    /// `anvil_getBlobsByTransactionHash`: anvil, `basalt l1`, `basalt dev`).
+    #[arg(long, value_name = "URL")]
+    pub l1_rpc_url: String,
+    /// The deployment file `basalt deploy` wrote (deploy.json).
+    #[arg(long, value_name = "FILE")]
+    pub deployment: PathBuf,
+    /// The L2 genesis `basalt deploy` wrote (default: l2-genesis.json beside the deployment).
+    #[arg(long, value_name = "FILE")]
+    pub l2_genesis: Option<PathBuf>,
+}
+
 /// Longest block time accepted (seconds).
 pub const MAX_BLOCK_TIME_SECS: f64 = 3_600.0;
 
@@ -219,12 +235,21 @@ pub struct L2Node {
 }
 
 /// Opens the L2 chain and starts its JSON-RPC server on `runtime`. Errors name what to fix: a
-/// genesis that is not an L2 genesis or not the deployment's, a datadir holding another chain.
+/// genesis that is not an L2 genesis or not the deployment's, a datadir holding another chain
+/// or rebuilt by `basalt reconstruct`.
 pub fn start(config: L2NodeConfig, runtime: &tokio::runtime::Runtime) -> eyre::Result<L2Node> {
     let deployment = &config.deployment;
     let spec = l2_genesis(&config.genesis_json, deployment)?;
     let rollup = spec.config.rollup.clone().ok_or_else(|| eyre!("not an L2 genesis"))?;
     let chain = open_chain(config.datadir.as_deref(), &spec, &config.genesis_json, deployment)?;
+    if chain.db().read_batches()?.follower()?.is_some() {
+        // Its transactions carry placeholder signatures (blocks mode) or it has no blocks at
+        // all (state-diff mode): producing on top of it would fork the L2.
+        bail!(
+            "the datadir was rebuilt by `basalt reconstruct`, not written by a sequencer: serve \
+             it read-only with `basalt reconstruct ... --http-port PORT`"
+        );
+    }
     let shared_db = chain.shared_db();
     let batch_config = BatchConfig {
         chain_id: deployment.l2_chain_id,

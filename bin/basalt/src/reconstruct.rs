@@ -19,18 +19,10 @@ use std::{
 
 #[derive(clap::Args, Debug)]
 pub struct ReconstructArgs {
-    /// JSON-RPC URL (HTTP) of the L1; it must serve `anvil_getBlobsByTransactionHash` (anvil,
-    /// `basalt l1`, `basalt dev`).
-    #[arg(long, value_name = "URL")]
-    l1_rpc_url: String,
-    /// The deployment file `basalt deploy` wrote (deploy.json).
-    #[arg(long, value_name = "FILE")]
-    deployment: PathBuf,
-    /// The L2 genesis `basalt deploy` wrote (default: l2-genesis.json beside the deployment).
-    #[arg(long, value_name = "FILE")]
-    l2_genesis: Option<PathBuf>,
+    #[command(flatten)]
+    rollup: l2::RollupArgs,
     /// Where the rebuilt L2 goes: a new directory, or one a previous reconstruct wrote (it goes
-    /// on after its last batch). `basalt sequencer --datadir` can serve it afterwards.
+    /// on after its last batch). `--http-port` serves it; `basalt sequencer` refuses it.
     #[arg(long, value_name = "DIR")]
     datadir: PathBuf,
     /// After rebuilding, serve the L2 JSON-RPC on this port (HTTP and WebSocket) until
@@ -44,7 +36,7 @@ const L1_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn run(args: ReconstructArgs) -> eyre::Result<ExitCode> {
     let (deployment, genesis_json) =
-        l2::read_deployment(&args.deployment, args.l2_genesis.as_deref())?;
+        l2::read_deployment(&args.rollup.deployment, args.rollup.l2_genesis.as_deref())?;
     if deployment.validium {
         bail!(
             "the deployment is a validium: its batches put no data on L1, so the L2 cannot be \
@@ -61,7 +53,7 @@ pub fn run(args: ReconstructArgs) -> eyre::Result<ExitCode> {
     .wrap_err("invalid L2 genesis")?;
     l2::check_genesis_hash(genesis_hash, &deployment)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let url = &args.l1_rpc_url;
+    let url = &args.rollup.l1_rpc_url;
     let reader = L1Reader::new(url, L1_TIMEOUT).map_err(|e| eyre!("{e}"))?;
     let l1_chain =
         runtime.block_on(reader.chain_id()).map_err(|e| eyre!("cannot reach the L1: {e}"))?;
@@ -133,7 +125,7 @@ pub fn run(args: ReconstructArgs) -> eyre::Result<ExitCode> {
     }
     let Some(port) = args.http_port else { return Ok(ExitCode::SUCCESS) };
     drop((follower, db));
-    serve(args.datadir, args.l1_rpc_url, genesis_json, deployment, port)
+    serve(args.datadir, args.rollup.l1_rpc_url, genesis_json, deployment, port)
 }
 
 /// Serves the rebuilt datadir's L2 JSON-RPC on `port` until Ctrl-C: the L2 node opened on it,

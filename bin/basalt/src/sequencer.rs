@@ -11,15 +11,8 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 
 #[derive(clap::Args, Debug)]
 pub struct SequencerArgs {
-    /// JSON-RPC URL (HTTP) of the L1.
-    #[arg(long, value_name = "URL")]
-    l1_rpc_url: String,
-    /// The deployment file `basalt deploy` wrote (deploy.json).
-    #[arg(long, value_name = "FILE")]
-    deployment: PathBuf,
-    /// The L2 genesis `basalt deploy` wrote (default: l2-genesis.json beside the deployment).
-    #[arg(long, value_name = "FILE")]
-    l2_genesis: Option<PathBuf>,
+    #[command(flatten)]
+    rollup: l2::RollupArgs,
     /// Where the L2 chain, its deposit queue and its pool journal live.
     #[arg(long, value_name = "DIR")]
     datadir: PathBuf,
@@ -77,9 +70,9 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
         );
     }
     let (deployment, genesis_json) =
-        l2::read_deployment(&args.deployment, args.l2_genesis.as_deref())?;
+        l2::read_deployment(&args.rollup.deployment, args.rollup.l2_genesis.as_deref())?;
     let runtime = crate::runtime()?;
-    check_l1(&runtime, &args.l1_rpc_url, &deployment)?;
+    check_l1(&runtime, &args.rollup.l1_rpc_url, &deployment)?;
     let l2 = l2::start(
         L2NodeConfig {
             datadir: Some(args.datadir.clone()),
@@ -88,7 +81,7 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
             max_blobs_per_batch: args.max_blobs_per_batch,
             commit_interval,
             deployment: deployment.clone(),
-            l1_rpc_url: args.l1_rpc_url.clone(),
+            l1_rpc_url: args.rollup.l1_rpc_url.clone(),
             l1_confirmations: args.l1_confirmations,
             watcher_poll: Duration::from_secs_f64(args.l1_poll_interval),
             block_time,
@@ -106,7 +99,7 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
     l2.run_in_background(&runtime)?;
     let head = l2.node.chain().head()?;
     println!("basalt sequencer v{}", env!("CARGO_PKG_VERSION"));
-    println!("L1:                {} (chain {})", args.l1_rpc_url, deployment.chain_id);
+    println!("L1:                {} (chain {})", args.rollup.l1_rpc_url, deployment.chain_id);
     println!("CommonBridge:      {}", deployment.bridge);
     println!("OnChainProposer:   {}", deployment.rollup);
     println!("L2 chain ID:       {}", deployment.l2_chain_id);

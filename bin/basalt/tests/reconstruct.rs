@@ -8,7 +8,7 @@
 mod dev;
 use dev::Dev;
 
-use basalt_test_harness::{free_port, npm_bin, wait_for_port};
+use basalt_test_harness::{free_port, npm_bin};
 use serde_json::{Value, json};
 use std::{
     path::Path,
@@ -81,18 +81,26 @@ fn reconstruct_from_the_dev_l1_gives_the_live_l2_state_root() {
     let output = reconstruct(&l1_url, &dev_dir, &rebuilt);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 
-    // An L1 of another chain is refused, before any datadir exists.
-    let anvil_port = free_port();
-    let mut anvil = Command::new(npm_bin("anvil"))
-        .args(["--port", &anvil_port.to_string(), "--chain-id", "999"])
-        .stdout(Stdio::null())
-        .spawn()
+    // A sequencer does not produce on top of a rebuilt datadir: one error line says so.
+    let output = Command::new(env!("CARGO_BIN_EXE_basalt"))
+        .args(["sequencer", "--l1-rpc-url", &l1_url, "--deployment"])
+        .arg(dev_dir.join("deploy.json"))
+        .arg("--datadir")
+        .arg(&rebuilt)
+        .args(["--http-port", &free_port().to_string()])
+        .output()
         .unwrap();
-    wait_for_port(anvil_port, Duration::from_secs(30));
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(
+        !output.status.success() && stderr.contains("rebuilt by `basalt reconstruct`"),
+        "{stderr}"
+    );
+
+    // An L1 of another chain is refused, before any datadir exists.
+    let anvil = basalt_test_harness::Anvil::start(&["--chain-id", "999"]);
     let fresh = dir.path().join("other");
-    let output = reconstruct(&format!("http://127.0.0.1:{anvil_port}"), &dev_dir, &fresh);
-    let _ = anvil.kill();
-    let _ = anvil.wait();
+    let output = reconstruct(&anvil.url, &dev_dir, &fresh);
+    drop(anvil);
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
     assert!(!output.status.success() && stderr.contains("serves chain 999"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");

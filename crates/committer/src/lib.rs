@@ -160,6 +160,9 @@ pub struct Committer {
     stopped: Option<String>,
     throttle: Option<ThrottleCallback>,
     throttled: bool,
+    /// The (committed, sealed) batch numbers throttling was last decided for: the backlog only
+    /// changes with them, so batch records are read again only then.
+    throttle_checked: Option<(u64, u64)>,
 }
 
 impl Committer {
@@ -184,6 +187,7 @@ impl Committer {
             stopped: None,
             throttle: None,
             throttled: false,
+            throttle_checked: None,
         })
     }
 
@@ -650,6 +654,10 @@ impl Committer {
         }
         let view = self.db.read_batches()?;
         let numbers = view.numbers()?;
+        if self.throttle_checked == Some((numbers.committed, numbers.sealed)) {
+            return Ok(());
+        }
+        self.throttle_checked = Some((numbers.committed, numbers.sealed));
         let mut blobs = 0usize;
         let mut number = numbers.committed.saturating_add(1);
         while number <= numbers.sealed && blobs < threshold {
