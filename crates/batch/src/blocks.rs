@@ -2,7 +2,7 @@
 //! its privileged-transaction count, and its ordinary transactions without signatures.
 
 use crate::{BatchError, canonical_hash};
-use basalt_da::{BlocksPayload, PayloadBlock, PayloadTxError, payload_transactions};
+use basalt_da::{BlocksPayload, PayloadTxError, payload_block};
 use basalt_storage::ReadView;
 
 /// The `blocks` payload of canonical blocks `first..=last` of the chain with id `chain_id`.
@@ -25,8 +25,8 @@ pub fn blocks_payload(
             view.senders(hash)?.ok_or(BatchError::Incomplete { number, what: "senders" })?;
         let fees =
             view.fee_config(hash)?.ok_or(BatchError::Incomplete { number, what: "fee config" })?;
-        let (privileged_count, transactions) =
-            payload_transactions(&block.body.transactions, &senders).map_err(|e| match e {
+        let block = payload_block(&block.header, &block.body.transactions, &senders, fees)
+            .map_err(|e| match e {
                 PayloadTxError::PrivilegedNotFirst => BatchError::PrivilegedNotFirst(number),
                 PayloadTxError::UnsupportedTransaction(ty) => {
                     BatchError::UnsupportedTransaction { number, ty }
@@ -35,16 +35,7 @@ pub fn blocks_payload(
                     BatchError::Incomplete { number, what: "senders" }
                 }
             })?;
-        let header = block.header;
-        blocks.push(PayloadBlock {
-            timestamp: header.timestamp,
-            gas_limit: header.gas_limit,
-            beneficiary: header.beneficiary,
-            fees,
-            transactions_root: header.transactions_root,
-            privileged_count,
-            transactions,
-        });
+        blocks.push(block);
     }
     Ok(BlocksPayload { chain_id, first_block: first, blocks })
 }

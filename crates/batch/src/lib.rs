@@ -3,7 +3,6 @@
 //! the batch's L1-message tree, the KZG sidecar of its blobs, and the sealer that stores each
 //! batch with its commitments in one write transaction.
 
-mod apply;
 mod blocks;
 mod fit;
 mod messages;
@@ -12,10 +11,9 @@ mod sealer;
 mod sidecar;
 mod state_diff;
 
-pub use apply::state_changes;
 pub use blocks::blocks_payload;
 pub use fit::largest_fitting;
-pub use messages::{block_l1_message_leaves, l1_message_leaves};
+pub use messages::l1_message_leaves;
 pub use seal::{
     BatchConfig, BatchFit, batch_payload, blob_versioned_hashes, build_batch,
     build_batch_with_data, fitting_batch, fitting_last_block, has_transactions, surely_fits,
@@ -50,12 +48,6 @@ pub enum BatchError {
     MissingCode(alloy_primitives::B256),
     #[error("block {0} holds an L1 message with an id above 2^64")]
     MessageIdTooLarge(u64),
-    /// Reading the previous state failed while applying a state diff.
-    #[error("reading the previous state: {0}")]
-    StateRead(String),
-    /// A state diff's delta does not fit the state it is applied to.
-    #[error("the state diff's {what} change of {address} does not fit the previous state")]
-    DiffDoesNotApply { address: alloy_primitives::Address, what: &'static str },
     #[error(transparent)]
     Encode(#[from] basalt_da::PayloadEncodeError),
     /// A lone block whose data does not fit the batch's blobs, which the block producer's data

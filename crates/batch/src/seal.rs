@@ -7,7 +7,6 @@ use crate::{
     BatchError, blocks_payload, canonical_hash, fit::largest_fitting, l1_message_leaves,
     state_diff_payload,
 };
-use alloy_eips::eip4844::{env_settings::EnvKzgSettings, kzg_to_versioned_hash};
 use alloy_primitives::B256;
 use basalt_contracts::formats::{MessageMerkleTree, privileged_rolling_hash};
 use basalt_da::{
@@ -237,22 +236,10 @@ pub fn build_batch_with_data(
     })
 }
 
-/// EIP-4844 versioned hashes (`0x01 ‖ sha256(commitment)[1..]`) of `blobs`, each committed with
-/// c-kzg under the Ethereum ceremony's trusted setup; the proofs come later, with the commit
-/// transaction, in the form the L1's fork wants. A follower checks the blobs it read from L1
-/// against the commit transaction's list with it. Errors: a blob c-kzg refuses (wrong length,
-/// a field element not below the BLS modulus).
+/// EIP-4844 versioned hashes of `blobs` ([`basalt_da::blob_versioned_hashes`]); the proofs come
+/// later, with the commit transaction, in the form the L1's fork wants. A follower checks the
+/// blobs it read from L1 against the commit transaction's list with it. Errors: a blob c-kzg
+/// refuses (wrong length, a field element not below the BLS modulus).
 pub fn blob_versioned_hashes(blobs: &[Vec<u8>]) -> Result<Vec<B256>, BatchError> {
-    let settings = EnvKzgSettings::Default.get();
-    blobs
-        .iter()
-        .map(|blob| {
-            let blob = alloy_eips::eip4844::c_kzg::Blob::from_bytes(blob)
-                .map_err(|e| BatchError::Kzg(e.to_string()))?;
-            let commitment = settings
-                .blob_to_kzg_commitment(&blob)
-                .map_err(|e| BatchError::Kzg(e.to_string()))?;
-            Ok(kzg_to_versioned_hash(commitment.to_bytes().as_slice()))
-        })
-        .collect()
+    basalt_da::blob_versioned_hashes(blobs).map_err(|e| BatchError::Kzg(e.to_string()))
 }

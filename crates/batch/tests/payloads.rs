@@ -3,32 +3,14 @@
 //! gives the state after it, and only the messenger's logs become L1-message leaves.
 
 use alloy_primitives::{Address, B256, U256};
-use basalt_batch::{
-    BatchError, blocks_payload, l1_message_leaves, state_changes, state_diff_payload,
-};
-use basalt_chain::service::ChainService;
+use basalt_batch::{BatchError, blocks_payload, l1_message_leaves, state_diff_payload};
 use basalt_contracts::formats::{L2_MESSENGER, l1_message_hash};
 use basalt_da::{SlotKey, StateDiffPayload, UnsignedTransaction, decode_blocks, decode_state_diff};
 use basalt_primitives::sender::address_of;
 use basalt_storage::{HistoricalState, ReadView};
-use std::sync::Arc;
 
 mod common;
 use common::*;
-
-/// Three blocks: two calls and a transfer; a deposit then a message; a message from an impostor.
-fn chain_with_batch() -> Arc<ChainService> {
-    let node = l2_node();
-    node.submit(call(0, RECIPIENT, 5)).unwrap();
-    node.submit(call(1, MAPPING_WRITER, 7)).unwrap();
-    node.mine_one(None).unwrap();
-    node.submit(call(2, L2_MESSENGER, 0)).unwrap();
-    node.mine_with_privileged(vec![deposit(0)], true).unwrap();
-    node.submit(call(3, IMPOSTOR, 0)).unwrap();
-    node.submit(call(4, MAPPING_WRITER, 9)).unwrap();
-    node.mine_one(None).unwrap();
-    node
-}
 
 #[test]
 fn the_blocks_payload_carries_each_block_without_signatures() {
@@ -96,7 +78,7 @@ fn the_state_diff_turns_the_state_before_the_batch_into_the_state_after() {
         assert_diff_turns(&view, &diff, root(first - 1), root(last));
         // What a follower does: apply the decoded diff to its state and get the committed root.
         let previous = HistoricalState::new(&view, root(first - 1));
-        let changes = state_changes(&diff, &previous).unwrap();
+        let changes = basalt_da::state_diff_changes(&diff, &previous).unwrap();
         assert_eq!(previous.state_root_after(&changes).unwrap(), root(last), "{first}..={last}");
     }
     let diff = state_diff_payload(&view, CHAIN_ID, 1, 3).unwrap();
@@ -120,8 +102,8 @@ fn the_state_diff_turns_the_state_before_the_batch_into_the_state_after() {
     drained.accounts[0].balance = Some(basalt_da::Change::Sub(U256::MAX >> 1));
     let previous = HistoricalState::new(&view, root(0));
     assert!(matches!(
-        state_changes(&drained, &previous),
-        Err(BatchError::DiffDoesNotApply { what: "balance", .. })
+        basalt_da::state_diff_changes(&drained, &previous),
+        Err(basalt_da::DiffApplyError::DoesNotApply { what: "balance", .. })
     ));
     // The messenger stand-in only emits logs: its state does not change.
     assert!(!changed.contains(&L2_MESSENGER));

@@ -6,27 +6,20 @@
 //! writers can never both build on the same head. A failure of the node (storage, EVM) is
 //! reported as such, never as an invalid block.
 
-use crate::{
-    error::{BlockValidationError, ImportError},
-    header_rules::validate_header,
-};
+use crate::error::{BlockValidationError, ImportError};
 use alloy_consensus::Header;
-use alloy_consensus::proofs::{
-    calculate_ommers_root, calculate_receipt_root, calculate_transaction_root,
-    calculate_withdrawals_root,
-};
-use alloy_primitives::{Address, B256, Bloom};
+use alloy_primitives::{Address, B256};
 use alloy_rlp::Decodable;
-use basalt_evm::{BlockInput, BlockOutput, execute_block};
+use basalt_evm::{
+    BlockInput, BlockOutput, execute_block,
+    validation::{validate_body, validate_execution, validate_header},
+};
 use basalt_primitives::{
     Block, ChainConfig, FeeConfig, Hardfork, StateReadError, StateReader,
     sender::{SenderError, recover_senders},
 };
 use basalt_storage::{Database, ReadView};
 use std::sync::{Arc, Mutex, MutexGuard};
-
-/// EIP-7934: the largest RLP-encoded block accepted (10 MiB less a 2 MiB margin).
-pub const MAX_RLP_BLOCK_SIZE: usize = 8_388_608;
 
 /// A chain on a database: the rules plus the store.
 pub struct Blockchain {
@@ -273,89 +266,6 @@ impl Blockchain {
         })?;
         Ok(output)
     }
-}
-
-/// Body rules: the roots the header commits to, ommers, and the size limit.
-fn validate_body(
-    config: &ChainConfig,
-    block: &Block,
-    rlp_size: usize,
-) -> Result<(), BlockValidationError> {
-    let header = &block.header;
-    let fork = config.fork_at(header.number, header.timestamp);
-    if fork >= Hardfork::Osaka && rlp_size > MAX_RLP_BLOCK_SIZE {
-        return Err(BlockValidationError::BlockTooLarge {
-            size: rlp_size,
-            max: MAX_RLP_BLOCK_SIZE,
-        });
-    }
-    let transactions_root = calculate_transaction_root(&block.body.transactions);
-    if transactions_root != header.transactions_root {
-        return Err(BlockValidationError::TransactionsRoot {
-            expected: header.transactions_root,
-            got: transactions_root,
-        });
-    }
-    let ommers_hash = calculate_ommers_root(&block.body.ommers);
-    if ommers_hash != header.ommers_hash {
-        return Err(BlockValidationError::OmmersHash {
-            expected: header.ommers_hash,
-            got: ommers_hash,
-        });
-    }
-    if fork >= Hardfork::Paris && !block.body.ommers.is_empty() {
-        return Err(BlockValidationError::OmmersAfterMerge);
-    }
-    if block.body.ommers.len() > 2 {
-        return Err(BlockValidationError::TooManyOmmers(block.body.ommers.len()));
-    }
-    let withdrawals_root = block.body.withdrawals.as_ref().map(|w| calculate_withdrawals_root(w));
-    if withdrawals_root != header.withdrawals_root {
-        return Err(BlockValidationError::WithdrawalsRoot {
-            expected: header.withdrawals_root,
-            got: withdrawals_root,
-        });
-    }
-    Ok(())
-}
-
-/// Post-execution rules: gas, receipts, bloom, blob gas and requests match the header.
-fn validate_execution(header: &Header, output: &BlockOutput) -> Result<(), BlockValidationError> {
-    if output.gas_used != header.gas_used {
-        return Err(BlockValidationError::GasUsed {
-            expected: header.gas_used,
-            got: output.gas_used,
-        });
-    }
-    let receipts_root = calculate_receipt_root(&output.receipts);
-    if receipts_root != header.receipts_root {
-        return Err(BlockValidationError::ReceiptsRoot {
-            expected: header.receipts_root,
-            got: receipts_root,
-        });
-    }
-    let mut bloom = Bloom::default();
-    for receipt in &output.receipts {
-        bloom.accrue_bloom(receipt.logs_bloom());
-    }
-    if bloom != header.logs_bloom {
-        return Err(BlockValidationError::LogsBloom {
-            expected: Box::new(header.logs_bloom),
-            got: Box::new(bloom),
-        });
-    }
-    if let Some(expected) = header.blob_gas_used
-        && expected != output.blob_gas_used
-    {
-        return Err(BlockValidationError::BlobGasUsed { expected, got: output.blob_gas_used });
-    }
-    if let (Some(expected), Some(requests)) = (header.requests_hash, &output.requests) {
-        let got = requests.requests_hash();
-        if got != expected {
-            return Err(BlockValidationError::RequestsHash { expected, got });
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

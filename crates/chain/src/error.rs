@@ -1,65 +1,9 @@
 //! Why a block is refused: each variant names the consensus rule it broke.
 
-use alloy_primitives::{B256, Bloom};
+use alloy_primitives::B256;
 use basalt_evm::BlockExecutionError;
+pub use basalt_evm::BlockValidationError;
 use basalt_storage::StorageError;
-
-/// A consensus rule a block broke.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum BlockValidationError {
-    #[error("block number {got} does not follow parent number {parent}")]
-    Number { parent: u64, got: u64 },
-    #[error("timestamp {got} is not after the parent's {parent}")]
-    Timestamp { parent: u64, got: u64 },
-    #[error("extra data is {0} bytes, more than 32")]
-    ExtraDataTooLong(usize),
-    #[error("gas used {used} exceeds gas limit {limit}")]
-    GasUsedAboveLimit { used: u64, limit: u64 },
-    #[error(
-        "gas limit {got} is outside the bounds allowed by the parent's {parent} (change < 1/1024, minimum 5000)"
-    )]
-    GasLimit { parent: u64, got: u64 },
-    #[error("base fee is {got:?}, expected {expected:?} (EIP-1559)")]
-    BaseFee { expected: Option<u64>, got: Option<u64> },
-    #[error("proof-of-stake header field {0} must be zero/empty after the merge (EIP-3675)")]
-    PostMergeField(&'static str),
-    #[error("header field {field} must be {} at fork {fork}", if *.required { "present" } else { "absent" })]
-    HeaderFieldPresence { field: &'static str, required: bool, fork: basalt_primitives::Hardfork },
-    #[error("excess blob gas is {got}, expected {expected} (EIP-4844/EIP-7918)")]
-    ExcessBlobGas { expected: u64, got: u64 },
-    #[error(
-        "blob gas used {got} is not a multiple of blob gas per blob or exceeds the maximum {max}"
-    )]
-    BlobGasUsedInvalid { got: u64, max: u64 },
-    #[error("block RLP is {size} bytes, above the {max}-byte limit (EIP-7934)")]
-    BlockTooLarge { size: usize, max: usize },
-    #[error("transactions root {got} does not match the header's {expected}")]
-    TransactionsRoot { expected: B256, got: B256 },
-    #[error("ommers hash {got} does not match the header's {expected}")]
-    OmmersHash { expected: B256, got: B256 },
-    #[error("too many ommers: {0} (maximum 2)")]
-    TooManyOmmers(usize),
-    #[error("ommers are not allowed after the merge")]
-    OmmersAfterMerge,
-    #[error("withdrawals root {got:?} does not match the header's {expected:?} (EIP-4895)")]
-    WithdrawalsRoot { expected: Option<B256>, got: Option<B256> },
-    #[error("transaction {index}: invalid signature: {reason}")]
-    InvalidSignature { index: usize, reason: String },
-    #[error("execution: {0}")]
-    Execution(#[from] BlockExecutionError),
-    #[error("gas used {got} does not match the header's {expected}")]
-    GasUsed { expected: u64, got: u64 },
-    #[error("receipts root {got} does not match the header's {expected}")]
-    ReceiptsRoot { expected: B256, got: B256 },
-    #[error("logs bloom does not match the header's")]
-    LogsBloom { expected: Box<Bloom>, got: Box<Bloom> },
-    #[error("blob gas used {got} does not match the header's {expected}")]
-    BlobGasUsed { expected: u64, got: u64 },
-    #[error("requests hash {got} does not match the header's {expected} (EIP-7685)")]
-    RequestsHash { expected: B256, got: B256 },
-    #[error("state root {got} does not match the header's {expected}")]
-    StateRoot { expected: B256, got: B256 },
-}
 
 /// Why an import did not happen.
 #[derive(Debug, thiserror::Error)]

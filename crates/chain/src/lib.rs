@@ -8,7 +8,6 @@ pub mod builder;
 pub mod dev;
 pub mod error;
 pub mod genesis;
-pub mod header_rules;
 pub mod l2_producer;
 pub mod replay;
 pub mod service;
@@ -17,5 +16,6 @@ pub mod system_contracts;
 mod test_support;
 pub mod workload;
 
-pub use blockchain::{Blockchain, ImportedBlock, MAX_RLP_BLOCK_SIZE};
+pub use basalt_evm::validation::MAX_RLP_BLOCK_SIZE;
+pub use blockchain::{Blockchain, ImportedBlock};
 pub use error::{BlockValidationError, ImportError};

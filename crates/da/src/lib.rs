@@ -4,6 +4,8 @@
 
 pub mod blob;
 pub mod compress;
+pub mod kzg;
+pub mod l1_messages;
 pub mod payload;
 pub mod varint;
 
@@ -15,9 +17,12 @@ pub use compress::{
     DecompressError, compress, decode_compressed, decompress, encode_compressed,
     encode_compressed_fast,
 };
+pub use kzg::{KzgError, blob_versioned_hashes};
+pub use l1_messages::{MessageIdTooLarge, block_l1_message_leaves};
 pub use payload::{
-    AccountDiff, BlockDataBudget, BlocksPayload, Change, ChangeValue, DaMode, PayloadBlock,
-    PayloadDecodeError, PayloadEncodeError, PayloadTxError, SenderTransaction, SlotDiff, SlotKey,
-    StateDiffPayload, UnsignedTransaction, decode_blocks, decode_state_diff, encode_blocks,
-    encode_state_diff, mapping_slot, max_block_payload_bytes, payload_transactions,
+    AccountDiff, BlockDataBudget, BlocksPayload, Change, ChangeValue, DaMode, DiffApplyError,
+    MAX_PAYLOAD_BYTES, PayloadBlock, PayloadDecodeError, PayloadEncodeError, PayloadTxError,
+    SenderTransaction, SlotDiff, SlotKey, StateDiffPayload, UnsignedTransaction, decode_blocks,
+    decode_state_diff, encode_blocks, encode_state_diff, mapping_slot, max_block_payload_bytes,
+    payload_block, payload_transactions, state_diff_changes,
 };

@@ -10,6 +10,7 @@
 //! integers as LEB128 varints, repeated addresses as table indexes. Decoding is total: any input
 //! gives a payload or an error, never a panic, and allocations are bounded by the input size.
 
+mod apply_diff;
 mod budget;
 mod column_io;
 mod columns;
@@ -22,7 +23,11 @@ use alloy_consensus::{TxEip1559, TxEip2930, TxEip7702, TxLegacy};
 use alloy_primitives::{Address, B256};
 use basalt_primitives::FeeConfig;
 
-pub use from_block::{PayloadTxError, payload_transactions};
+pub use from_block::{PayloadTxError, payload_block, payload_transactions};
+
+/// The largest uncompressed payload a reader accepts, in bytes: six blobs of brotli at its best
+/// ratio stay far below it, and a reader never allocates more for one batch.
+pub const MAX_PAYLOAD_BYTES: usize = 16 << 20;
 
 /// First byte of every payload.
 pub const PAYLOAD_VERSION: u8 = 1;
@@ -116,6 +121,7 @@ pub enum PayloadDecodeError {
     TrailingBytes(usize),
 }
 
+pub use apply_diff::{DiffApplyError, state_diff_changes};
 pub use budget::{BlockDataBudget, PAYLOAD_HEADER_BOUND, max_block_payload_bytes};
 pub use columns::{decode_blocks, encode_blocks};
 pub use state_diff::{

@@ -19,6 +19,7 @@ mod spec;
 mod test_support;
 mod trace;
 mod tx_env;
+pub mod validation;
 
 pub use collision::{BasaltContext, CollisionJournal, StoragePresence, basalt_context};
 pub use db::{StateDb, StateDbError};
@@ -40,3 +41,4 @@ pub use trace::{SUPPORTED_TRACERS, trace_block, trace_transaction};
 pub use tx_env::{
     BasaltTxEnv, PRIVILEGED_UNDER_L1_RULES, PrivilegedParts, block_tx_env, l1_transaction, tx_env,
 };
+pub use validation::BlockValidationError;

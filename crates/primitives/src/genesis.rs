@@ -75,7 +75,7 @@ impl GenesisSpec {
             return Err(GenesisError::MissingField("alloc"));
         }
         let genesis: Genesis = serde_json::from_value(raw)?;
-        let config = chain_config_from(&genesis)?;
+        let config = chain_config_from(&genesis.config)?;
         Ok(Self { config, genesis })
     }
 
@@ -111,8 +111,11 @@ impl GenesisSpec {
     }
 }
 
-fn chain_config_from(genesis: &Genesis) -> Result<ChainConfig, GenesisError> {
-    let c = &genesis.config;
+/// The rules of the chain whose genesis file has the `config` section `c` (geth's format, with
+/// Basalt's `basalt` section on an L2). The stateless guest program builds its rules from this
+/// section alone. Errors: a fork this engine does not execute, bad blob parameters, a bad
+/// `basalt` section, forks out of order.
+pub fn chain_config_from(c: &alloy_genesis::ChainConfig) -> Result<ChainConfig, GenesisError> {
     if c.dao_fork_support {
         return Err(GenesisError::DaoFork);
     }

@@ -5,7 +5,7 @@
 use crate::{BatchCommitment, FollowerError};
 use alloy_consensus::{SignableTransaction, TxEnvelope};
 use alloy_primitives::{Address, B256, Signature, U256};
-use basalt_batch::{blob_versioned_hashes, block_l1_message_leaves, state_changes};
+use basalt_batch::blob_versioned_hashes;
 use basalt_chain::{
     Blockchain,
     replay::{ReplayBlock, ReplayedBlock},
@@ -15,12 +15,11 @@ use basalt_da::{
     BlocksPayload, DaMode, StateDiffPayload, UnsignedTransaction, decode_blobs, decode_blocks,
     decode_compressed, decode_state_diff,
 };
+use basalt_da::{block_l1_message_leaves, state_diff_changes};
 use basalt_primitives::{Account, BasaltTxEnvelope, FeeConfig, StateReadError, StateReader};
 use basalt_storage::{OverlayNodes, SealedBatch, StateOverlay};
 
-/// The most bytes a batch's payload may decompress to (a batch of 6 blobs is about 780 KB of
-/// data; compressed payloads run a few times larger).
-pub const MAX_PAYLOAD_BYTES: usize = 16 << 20;
+pub use basalt_da::MAX_PAYLOAD_BYTES;
 
 /// A batch that was applied.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -342,7 +341,7 @@ impl Follower {
         }
         let db = self.chain.db();
         let view = db.read()?;
-        let changes = state_changes(&payload, &view)
+        let changes = state_diff_changes(&payload, &view)
             .map_err(|e| FollowerError::BadData { number, reason: e.to_string() })?;
         drop(view);
         let mut write = db.write()?;

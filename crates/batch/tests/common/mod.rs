@@ -118,3 +118,17 @@ pub fn deposit(id: u64) -> TxPrivileged {
         from: Address::repeat_byte(0x55),
     }
 }
+
+/// Three blocks: two calls and a transfer; a deposit then a message; a message from an impostor.
+pub fn chain_with_batch() -> Arc<ChainService> {
+    let node = l2_node();
+    node.submit(call(0, RECIPIENT, 5)).unwrap();
+    node.submit(call(1, MAPPING_WRITER, 7)).unwrap();
+    node.mine_one(None).unwrap();
+    node.submit(call(2, L2_MESSENGER, 0)).unwrap();
+    node.mine_with_privileged(vec![deposit(0)], true).unwrap();
+    node.submit(call(3, IMPOSTOR, 0)).unwrap();
+    node.submit(call(4, MAPPING_WRITER, 9)).unwrap();
+    node.mine_one(None).unwrap();
+    node
+}

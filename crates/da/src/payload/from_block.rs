@@ -1,10 +1,10 @@
 //! An L2 block's transactions in payload form: the count of privileged transactions it starts
 //! with and its ordinary transactions without signatures, each with its sender.
 
-use super::{SenderTransaction, UnsignedTransaction};
-use alloy_consensus::TxEnvelope;
+use super::{PayloadBlock, SenderTransaction, UnsignedTransaction};
+use alloy_consensus::{Header, TxEnvelope};
 use alloy_primitives::Address;
-use basalt_primitives::BasaltTxEnvelope;
+use basalt_primitives::{BasaltTxEnvelope, FeeConfig};
 
 /// Why a block's transactions have no payload form.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -53,4 +53,25 @@ pub fn payload_transactions(
         ordinary.push(SenderTransaction { sender, transaction });
     }
     Ok((privileged_count, ordinary))
+}
+
+/// The payload form of the block with `header` and `transactions` (senders `senders`), run under
+/// `fees`: what the sealer writes and what the guest program compares the committed payload
+/// with. Errors: see [`PayloadTxError`].
+pub fn payload_block(
+    header: &Header,
+    transactions: &[BasaltTxEnvelope],
+    senders: &[Address],
+    fees: FeeConfig,
+) -> Result<PayloadBlock, PayloadTxError> {
+    let (privileged_count, transactions) = payload_transactions(transactions, senders)?;
+    Ok(PayloadBlock {
+        timestamp: header.timestamp,
+        gas_limit: header.gas_limit,
+        beneficiary: header.beneficiary,
+        fees,
+        transactions_root: header.transactions_root,
+        privileged_count,
+        transactions,
+    })
 }

@@ -1,21 +1,31 @@
-//! A follower's side of state-diff mode: the state changes a decoded payload makes to the state
-//! after the previous batch, in the form the state layer applies (and roots).
+//! A follower's (and the guest program's) side of state-diff mode: the state changes a decoded
+//! payload makes to the state after the previous batch, in the form the state layer applies.
 
-use crate::BatchError;
-use alloy_primitives::{U256, keccak256};
+use crate::{Change, ChangeValue, StateDiffPayload};
+use alloy_primitives::{Address, U256, keccak256};
 use alloy_trie::KECCAK_EMPTY;
-use basalt_da::{Change, ChangeValue, StateDiffPayload};
-use basalt_primitives::{Account, StateChanges, StateReader, StorageChanges};
+use basalt_primitives::{Account, StateChanges, StateReadError, StateReader, StorageChanges};
+
+/// Why a state diff could not be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DiffApplyError {
+    /// Reading the previous state failed (a store error, or a witness missing a node).
+    #[error("reading the previous state: {0}")]
+    StateRead(StateReadError),
+    /// A delta does not fit the state it is applied to: the diff was made for another state.
+    #[error("the state diff's {what} change of {address} does not fit the previous state")]
+    DoesNotApply { address: Address, what: &'static str },
+}
 
 /// The changes `diff` makes to `previous` (the state after the batch before it): new account
 /// fields, slots and code, with every delta applied. Errors: a read of `previous` fails, or a
 /// delta does not fit its old value (below zero or past the type), so the payload was made for
 /// another state.
-pub fn state_changes(
+pub fn state_diff_changes(
     diff: &StateDiffPayload,
     previous: &impl StateReader,
-) -> Result<StateChanges, BatchError> {
-    let read = |e: basalt_primitives::StateReadError| BatchError::StateRead(e.to_string());
+) -> Result<StateChanges, DiffApplyError> {
+    let read = DiffApplyError::StateRead;
     let mut changes = StateChanges::default();
     for account in &diff.accounts {
         let address = account.address;
@@ -28,7 +38,7 @@ pub fn state_changes(
             balance: U256::ZERO,
             code_hash: KECCAK_EMPTY,
         });
-        let misfit = |what| BatchError::DiffDoesNotApply { address, what };
+        let misfit = |what| DiffApplyError::DoesNotApply { address, what };
         let nonce = apply(account.nonce, old.nonce).ok_or(misfit("nonce"))?;
         let balance = apply(account.balance, old.balance).ok_or(misfit("balance"))?;
         let code_hash = match &account.code {

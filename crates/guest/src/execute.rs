@@ -1,0 +1,119 @@
+//! Re-executing a batch's blocks on a [`StatelessState`]: each header checked against its
+//! parent, each body against its header, senders recovered from signatures, every block executed
+//! under the L2 rules with the fee config it ran under, its results and state root checked
+//! against its header; what the public inputs need is collected on the way.
+
+use crate::{
+    GuestError,
+    state::{CodeSource, StatelessState, WitnessError},
+};
+use alloy_consensus::Header;
+use alloy_primitives::{Address, B256};
+use basalt_da::block_l1_message_leaves;
+use basalt_evm::{
+    BlockExecutionError, BlockInput, BlockValidationError, StateDbError, execute_block,
+    validation::{validate_body, validate_execution, validate_header},
+};
+use basalt_primitives::{Block, ChainConfig, FeeConfig, Hardfork, sender::recover_senders};
+use basalt_trie::NodeReader;
+
+/// What executing a batch's blocks produced, besides the state it left.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExecutedBlocks {
+    /// State root after the last block.
+    pub final_state_root: B256,
+    /// Hash of the last block.
+    pub last_block_hash: B256,
+    /// L1 hashes of the privileged transactions, in order.
+    pub privileged_hashes: Vec<B256>,
+    /// Number of ordinary (signed) transactions.
+    pub non_privileged_txs: u64,
+    /// Leaves of the batch's L1-message tree, in block and log order.
+    pub l1_message_leaves: Vec<B256>,
+    /// Recovered senders, per block.
+    pub senders: Vec<Vec<Address>>,
+}
+
+/// Executes `blocks` (the first a child of `parent`) on `state`, which must be the state with
+/// `parent`'s root; `fees[i]` is the fee config block i ran under (None on an L1, or an L2
+/// block run under the chain's defaults). Errors: a block that breaks
+/// a rule (named), a state root that differs from the header's, or a gap in the witness.
+pub fn execute_blocks<N: NodeReader + Clone, C: CodeSource>(
+    config: &ChainConfig,
+    parent: &Header,
+    blocks: &[Block],
+    fees: &[Option<FeeConfig>],
+    state: &mut StatelessState<N, C>,
+) -> Result<ExecutedBlocks, GuestError> {
+    if blocks.len() != fees.len() {
+        return Err(GuestError::FeeConfigCount { blocks: blocks.len(), fee_configs: fees.len() });
+    }
+    let mut out = ExecutedBlocks::default();
+    let mut parent = parent.clone();
+    let mut parent_hash = parent.hash_slow();
+    for (block, fees) in blocks.iter().zip(fees) {
+        let header = &block.header;
+        let number = header.number;
+        let invalid = |rule: BlockValidationError| GuestError::InvalidBlock { number, rule };
+        if header.parent_hash != parent_hash {
+            return Err(GuestError::NotAChain {
+                number,
+                parent: parent_hash,
+                got: header.parent_hash,
+            });
+        }
+        validate_header(config, header, &parent).map_err(invalid)?;
+        validate_body(config, block, alloy_rlp::Encodable::length(block)).map_err(invalid)?;
+        let fork = config.fork_at(number, header.timestamp);
+        let senders = recover_senders(&block.body.transactions, fork < Hardfork::Homestead)
+            .map_err(|(index, e)| {
+                invalid(BlockValidationError::InvalidSignature { index, reason: e.to_string() })
+            })?;
+        let input = BlockInput {
+            header,
+            transactions: &block.body.transactions,
+            senders: &senders,
+            ommers: &block.body.ommers,
+            withdrawals: block.body.withdrawals.as_ref().map(|w| w.as_slice()),
+            fees: fees.as_ref(),
+        };
+        let output =
+            execute_block(config, input, &*state, None).map_err(|e| execution_error(number, e))?;
+        validate_execution(header, &output).map_err(invalid)?;
+        let root = state.apply(&output.changes)?;
+        if root != header.state_root {
+            return Err(invalid(BlockValidationError::StateRoot {
+                expected: header.state_root,
+                got: root,
+            }));
+        }
+        for tx in &block.body.transactions {
+            match tx.as_privileged() {
+                Some(tx) => out.privileged_hashes.push(tx.l1_hash()),
+                None => out.non_privileged_txs += 1,
+            }
+        }
+        out.l1_message_leaves.extend(
+            block_l1_message_leaves(number, &output.receipts)
+                .map_err(|e| GuestError::MessageId(e.0))?,
+        );
+        out.senders.push(senders);
+        parent_hash = header.hash_slow();
+        state.push_block_hash(number, parent_hash);
+        parent = header.clone();
+        out.final_state_root = root;
+        out.last_block_hash = parent_hash;
+    }
+    Ok(out)
+}
+
+/// A state read that failed because the witness lacks something is the witness's gap, named;
+/// every other execution failure makes the block invalid.
+fn execution_error(number: u64, error: BlockExecutionError) -> GuestError {
+    if let BlockExecutionError::State(StateDbError::Read(read)) = &error
+        && let Some(gap) = read.downcast_ref::<WitnessError>()
+    {
+        return GuestError::Witness(gap.clone());
+    }
+    GuestError::InvalidBlock { number, rule: BlockValidationError::Execution(error) }
+}

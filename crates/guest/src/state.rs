@@ -1,0 +1,303 @@
+//! The state a stateless executor runs on: the account and storage tries opened at a root over a
+//! node source (a witness's nodes, or the node's database while the witness is recorded), the
+//! contract codes, and the ancestor block hashes. Changes of each executed block are applied to
+//! the tries in memory, so the next block reads them without touching the node source again.
+
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256, map::B256Map};
+use alloy_rlp::Decodable;
+use alloy_trie::{EMPTY_ROOT_HASH, KECCAK_EMPTY, TrieAccount};
+use basalt_primitives::{Account, StateChanges, StateReadError, StateReader};
+use basalt_trie::{NodeReader, Trie, TrieError};
+use std::{
+    cell::{RefCell, RefMut},
+    collections::{BTreeMap, BTreeSet, HashMap},
+};
+
+/// What a witness lacks, or holds in a form that cannot be read: stateless execution stops at
+/// the first such gap and names it, never reading a default in its place.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WitnessError {
+    #[error("the witness has no trie node {node} (needed for {path})")]
+    MissingNode { node: B256, path: String },
+    #[error("the witness has no code with hash {0}")]
+    MissingCode(B256),
+    #[error("the witness has no header of block {0} (read by BLOCKHASH)")]
+    MissingHeader(u64),
+    #[error("trie node {node} (for {path}) is malformed: {reason}")]
+    MalformedNode { node: B256, path: String, reason: String },
+    /// The node source failed (the database while a witness is recorded), not the witness.
+    #[error("reading trie nodes for {path} failed: {reason}")]
+    NodeSource { path: String, reason: String },
+    #[error("the account leaf of {address} is not a valid RLP account: {reason}")]
+    MalformedAccount { address: Address, reason: String },
+    #[error("storage slot {slot} of {address} is not a valid RLP integer: {reason}")]
+    MalformedSlot { address: Address, slot: U256, reason: String },
+    #[error("the witness headers do not form a chain: {0}")]
+    HeaderChain(String),
+    #[error("witness header {index} is not a valid RLP header: {reason}")]
+    MalformedHeader { index: usize, reason: String },
+}
+
+/// Source of contract code by keccak hash.
+pub trait CodeSource {
+    /// The code with hash `hash`; `Ok(None)` when the source does not hold it.
+    fn code(&self, hash: B256) -> Result<Option<Bytes>, StateReadError>;
+}
+
+impl CodeSource for B256Map<Bytes> {
+    fn code(&self, hash: B256) -> Result<Option<Bytes>, StateReadError> {
+        Ok(self.get(&hash).cloned())
+    }
+}
+
+impl<T: CodeSource + ?Sized> CodeSource for &T {
+    fn code(&self, hash: B256) -> Result<Option<Bytes>, StateReadError> {
+        (**self).code(hash)
+    }
+}
+
+/// Account and storage tries over `N`, codes from `C`, and the block hashes of ancestors.
+///
+/// Reads need `&self` ([`StateReader`]) but walk tries that load nodes lazily, hence the
+/// interior mutability; the executor is single-threaded.
+pub struct StatelessState<N, C> {
+    nodes: N,
+    accounts: RefCell<Trie<N>>,
+    /// Storage tries opened so far, at the account's current storage root.
+    storage: RefCell<HashMap<Address, Trie<N>>>,
+    codes: C,
+    /// Codes deployed by blocks executed on this state.
+    new_codes: RefCell<B256Map<Bytes>>,
+    /// Canonical hashes by number: the ancestors given, then each executed block's.
+    block_hashes: BTreeMap<u64, B256>,
+    /// Numbers BLOCKHASH asked for (the witness must carry headers back to the lowest).
+    hashes_read: RefCell<BTreeSet<u64>>,
+    /// The addresses and slots read, when a witness is being recorded (its `keys`).
+    keys_read: Option<RefCell<BTreeSet<Bytes>>>,
+}
+
+impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
+    /// The state with root `state_root`, reading trie nodes from `nodes` and codes from `codes`;
+    /// `block_hashes` are the ancestors BLOCKHASH may read (number -> hash).
+    pub fn new(nodes: N, state_root: B256, codes: C, block_hashes: BTreeMap<u64, B256>) -> Self {
+        Self {
+            accounts: RefCell::new(Trie::open(nodes.clone(), state_root)),
+            nodes,
+            storage: RefCell::new(HashMap::new()),
+            codes,
+            new_codes: RefCell::new(B256Map::default()),
+            block_hashes,
+            hashes_read: RefCell::new(BTreeSet::new()),
+            keys_read: None,
+        }
+    }
+
+    /// Also records the addresses (20 bytes) and storage slots (32 bytes) read, for a
+    /// witness's `keys`.
+    pub fn recording_keys(mut self) -> Self {
+        self.keys_read = Some(RefCell::default());
+        self
+    }
+
+    /// The addresses and slots read so far, sorted (empty unless [`Self::recording_keys`]).
+    pub fn keys_read(&self) -> Vec<Bytes> {
+        self.keys_read
+            .as_ref()
+            .map(|keys| keys.borrow().iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn record_key(&self, key: &[u8]) {
+        if let Some(keys) = &self.keys_read {
+            keys.borrow_mut().insert(Bytes::copy_from_slice(key));
+        }
+    }
+
+    /// The current state root (hashing only what changed since the last call).
+    pub fn root(&self) -> B256 {
+        self.accounts.borrow_mut().root_hash()
+    }
+
+    /// Records the hash of an executed block, so later blocks can read it with BLOCKHASH.
+    pub fn push_block_hash(&mut self, number: u64, hash: B256) {
+        self.block_hashes.insert(number, hash);
+    }
+
+    /// The block numbers BLOCKHASH read so far.
+    pub fn hashes_read(&self) -> BTreeSet<u64> {
+        self.hashes_read.borrow().clone()
+    }
+
+    /// The node source the tries read from.
+    pub fn nodes(&self) -> &N {
+        &self.nodes
+    }
+
+    /// The code source.
+    pub fn codes(&self) -> &C {
+        &self.codes
+    }
+
+    /// Applies one block's changes and returns the new state root. Errors: a node the update
+    /// needs is missing (a deletion can need the sibling of the removed path).
+    pub fn apply(&mut self, changes: &StateChanges) -> Result<B256, WitnessError> {
+        let accounts: BTreeMap<Address, Option<Account>> =
+            changes.accounts.iter().copied().collect();
+        let storage: BTreeMap<Address, _> =
+            changes.storage.iter().map(|s| (s.address, s)).collect();
+        let touched: BTreeSet<Address> = accounts.keys().chain(storage.keys()).copied().collect();
+        self.new_codes.get_mut().extend(changes.code.iter().cloned());
+        for address in touched {
+            let before = self.trie_account(address)?;
+            let info = match accounts.get(&address) {
+                Some(info) => *info,
+                None => before.map(|b| Account {
+                    nonce: b.nonce,
+                    balance: b.balance,
+                    code_hash: b.code_hash,
+                }),
+            };
+            let key = keccak256(address);
+            let Some(info) = info else {
+                self.storage.get_mut().remove(&address);
+                let path = format!("account {address}");
+                self.accounts.get_mut().delete(key.as_slice()).map_err(|e| trie_gap(e, &path))?;
+                continue;
+            };
+            let slots = storage.get(&address);
+            let wiped = slots.is_some_and(|s| s.wiped);
+            let root = match before {
+                Some(b) if !wiped => b.storage_root,
+                _ => EMPTY_ROOT_HASH,
+            };
+            if wiped || before.is_none() {
+                self.storage.get_mut().insert(address, Trie::open(self.nodes.clone(), root));
+            }
+            let mut storage_root = root;
+            if let Some(slots) = slots.filter(|s| !s.slots.is_empty()) {
+                let mut tries = self.storage.borrow_mut();
+                let trie =
+                    tries.entry(address).or_insert_with(|| Trie::open(self.nodes.clone(), root));
+                for (slot, value) in &slots.slots {
+                    let slot_key = keccak256(slot.to_be_bytes::<32>());
+                    let path = format!("storage slot {slot} of {address}");
+                    let result = if value.is_zero() {
+                        trie.delete(slot_key.as_slice())
+                    } else {
+                        trie.insert(slot_key.as_slice(), alloy_rlp::encode(value))
+                    };
+                    result.map_err(|e| trie_gap(e, &path))?;
+                }
+                storage_root = trie.root_hash();
+            }
+            let account = TrieAccount {
+                nonce: info.nonce,
+                balance: info.balance,
+                storage_root,
+                code_hash: info.code_hash,
+            };
+            let path = format!("account {address}");
+            self.accounts
+                .get_mut()
+                .insert(key.as_slice(), alloy_rlp::encode(account))
+                .map_err(|e| trie_gap(e, &path))?;
+        }
+        Ok(self.root())
+    }
+
+    /// The account's trie leaf (with its storage root), or None.
+    fn trie_account(&self, address: Address) -> Result<Option<TrieAccount>, WitnessError> {
+        let path = format!("account {address}");
+        let leaf = self
+            .accounts
+            .borrow_mut()
+            .get(keccak256(address).as_slice())
+            .map_err(|e| trie_gap(e, &path))?;
+        let Some(leaf) = leaf else { return Ok(None) };
+        let mut account = TrieAccount::decode(&mut leaf.as_slice())
+            .map_err(|e| WitnessError::MalformedAccount { address, reason: e.to_string() })?;
+        // A storage trie edited in memory is ahead of the leaf only within `apply`, which
+        // rewrites the leaf before returning; the leaf is current here.
+        if let Some(trie) = self.storage.borrow_mut().get_mut(&address) {
+            account.storage_root = trie.root_hash();
+        }
+        Ok(Some(account))
+    }
+
+    fn storage_trie(&self, address: Address, root: B256) -> RefMut<'_, Trie<N>> {
+        RefMut::map(self.storage.borrow_mut(), |tries| {
+            tries.entry(address).or_insert_with(|| Trie::open(self.nodes.clone(), root))
+        })
+    }
+
+    fn slot(&self, address: Address, slot: U256) -> Result<U256, WitnessError> {
+        let Some(account) = self.trie_account(address)? else { return Ok(U256::ZERO) };
+        if account.storage_root == EMPTY_ROOT_HASH {
+            return Ok(U256::ZERO);
+        }
+        let path = format!("storage slot {slot} of {address}");
+        let value = self
+            .storage_trie(address, account.storage_root)
+            .get(keccak256(slot.to_be_bytes::<32>()).as_slice())
+            .map_err(|e| trie_gap(e, &path))?;
+        match value {
+            None => Ok(U256::ZERO),
+            Some(value) => U256::decode(&mut value.as_slice())
+                .map_err(|e| WitnessError::MalformedSlot { address, slot, reason: e.to_string() }),
+        }
+    }
+}
+
+/// Names the gap a trie error reveals: a missing node is the witness's fault, so it says which.
+fn trie_gap(error: TrieError, path: &str) -> WitnessError {
+    let path = path.to_string();
+    match error {
+        TrieError::MissingNode(node) => WitnessError::MissingNode { node, path },
+        TrieError::MalformedNode { hash, reason } => {
+            WitnessError::MalformedNode { node: hash, path, reason }
+        }
+        other => WitnessError::NodeSource { path, reason: other.to_string() },
+    }
+}
+
+impl<N: NodeReader + Clone, C: CodeSource> StateReader for StatelessState<N, C> {
+    fn account(&self, address: Address) -> Result<Option<Account>, StateReadError> {
+        self.record_key(address.as_slice());
+        Ok(self.trie_account(address).map_err(StateReadError::new)?.map(|a| Account {
+            nonce: a.nonce,
+            balance: a.balance,
+            code_hash: a.code_hash,
+        }))
+    }
+
+    fn storage(&self, address: Address, slot: U256) -> Result<U256, StateReadError> {
+        self.record_key(&slot.to_be_bytes::<32>());
+        self.slot(address, slot).map_err(StateReadError::new)
+    }
+
+    fn has_storage(&self, address: Address) -> Result<bool, StateReadError> {
+        let account = self.trie_account(address).map_err(StateReadError::new)?;
+        Ok(account.is_some_and(|a| a.storage_root != EMPTY_ROOT_HASH))
+    }
+
+    fn code(&self, code_hash: B256) -> Result<Option<Bytes>, StateReadError> {
+        if code_hash == KECCAK_EMPTY {
+            return Ok(Some(Bytes::new()));
+        }
+        if let Some(code) = self.new_codes.borrow().get(&code_hash) {
+            return Ok(Some(code.clone()));
+        }
+        match self.codes.code(code_hash)? {
+            Some(code) => Ok(Some(code)),
+            None => Err(StateReadError::new(WitnessError::MissingCode(code_hash))),
+        }
+    }
+
+    fn block_hash(&self, number: u64) -> Result<Option<B256>, StateReadError> {
+        self.hashes_read.borrow_mut().insert(number);
+        match self.block_hashes.get(&number) {
+            Some(hash) => Ok(Some(*hash)),
+            None => Err(StateReadError::new(WitnessError::MissingHeader(number))),
+        }
+    }
+}

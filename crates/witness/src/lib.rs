@@ -1,0 +1,219 @@
+//! Execution witnesses of stored blocks and batches. A witness is recorded by running the guest
+//! program's own stateless executor over the database: every trie node it loads, every code it
+//! reads and every ancestor hash BLOCKHASH asks for is kept, so the witness holds exactly what
+//! the guest needs, and nodes the batch itself creates are never in it. No chain is re-executed
+//! from genesis: only the blocks witnessed, on their parent's stored state.
+
+use alloy_consensus::Header;
+use alloy_primitives::{B256, Bytes, map::B256Map};
+use basalt_contracts::formats::blobs_hash;
+use basalt_da::DaMode;
+use basalt_guest::{
+    BatchInput, BatchParts, CodeSource, ExecutionWitness, GuestError, PublicInputs, StatelessState,
+    execute_blocks, prove_batch,
+};
+use basalt_primitives::{Block, ChainConfig, FeeConfig, StateReadError};
+use basalt_storage::{ReadView, SealedBatch, StorageError};
+use basalt_trie::RecordingReader;
+use std::{cell::RefCell, collections::BTreeMap};
+
+/// How many ancestors BLOCKHASH can reach.
+const BLOCKHASH_WINDOW: u64 = 256;
+
+/// Why a witness could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum WitnessBuildError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("block {0} is not in the canonical chain")]
+    MissingBlock(u64),
+    #[error("the genesis block has no execution witness")]
+    Genesis,
+    /// The stored block did not re-execute: the database or the executor is at fault.
+    #[error("re-executing the stored blocks failed: {0}")]
+    Execution(#[from] GuestError),
+    /// The batch re-executed to other values than the ones sealed (and committed).
+    #[error("batch {batch}: re-execution gives {what} {got}, the sealed batch has {sealed}")]
+    SealedMismatch { batch: u64, what: &'static str, sealed: B256, got: B256 },
+    #[error("sealed batch {batch} has unknown DA mode {mode}")]
+    UnknownMode { batch: u64, mode: u8 },
+}
+
+/// Codes read from the database, recorded.
+struct RecordingCodes<'a> {
+    view: &'a ReadView,
+    recorded: RefCell<B256Map<Bytes>>,
+}
+
+impl CodeSource for &RecordingCodes<'_> {
+    fn code(&self, hash: B256) -> Result<Option<Bytes>, StateReadError> {
+        let code = self.view.code(hash).map_err(StateReadError::new)?;
+        if let Some(code) = &code {
+            self.recorded.borrow_mut().insert(hash, code.clone());
+        }
+        Ok(code)
+    }
+}
+
+impl RecordingCodes<'_> {
+    /// The codes read, ordered by hash so the witness is deterministic.
+    fn take(&self) -> Vec<Bytes> {
+        let mut codes: Vec<(B256, Bytes)> = self.recorded.borrow_mut().drain().collect();
+        codes.sort_unstable_by_key(|(hash, _)| *hash);
+        codes.into_iter().map(|(_, code)| code).collect()
+    }
+}
+
+/// Canonical blocks `first..=last`, the parent of `first`, and each block's fee config.
+struct StoredBlocks {
+    parent: Header,
+    blocks: Vec<Block>,
+    fees: Vec<Option<FeeConfig>>,
+}
+
+fn stored_blocks(
+    view: &ReadView,
+    first: u64,
+    last: u64,
+) -> Result<StoredBlocks, WitnessBuildError> {
+    if first == 0 {
+        return Err(WitnessBuildError::Genesis);
+    }
+    let parent =
+        view.header_by_number(first - 1)?.ok_or(WitnessBuildError::MissingBlock(first - 1))?;
+    let mut blocks = Vec::new();
+    let mut fees = Vec::new();
+    for number in first..=last {
+        let hash = view.canonical_hash(number)?.ok_or(WitnessBuildError::MissingBlock(number))?;
+        blocks.push(view.block(hash)?.ok_or(WitnessBuildError::MissingBlock(number))?);
+        fees.push(view.fee_config(hash)?);
+    }
+    Ok(StoredBlocks { parent, blocks, fees })
+}
+
+/// Canonical hashes of the [`BLOCKHASH_WINDOW`] blocks below `first`.
+fn ancestors(view: &ReadView, first: u64) -> Result<BTreeMap<u64, B256>, WitnessBuildError> {
+    let mut hashes = BTreeMap::new();
+    for number in first.saturating_sub(BLOCKHASH_WINDOW)..first {
+        let hash = view.canonical_hash(number)?.ok_or(WitnessBuildError::MissingBlock(number))?;
+        hashes.insert(number, hash);
+    }
+    Ok(hashes)
+}
+
+/// RLP headers from the lowest block read by BLOCKHASH (or the parent) up to the parent of
+/// `first`, oldest first.
+fn witness_headers(
+    view: &ReadView,
+    first: u64,
+    hashes_read: &[u64],
+) -> Result<Vec<Bytes>, WitnessBuildError> {
+    let parent = first - 1;
+    let lowest = hashes_read.iter().copied().filter(|n| *n < first).min().unwrap_or(parent);
+    (lowest.min(parent)..=parent)
+        .map(|number| {
+            let header =
+                view.header_by_number(number)?.ok_or(WitnessBuildError::MissingBlock(number))?;
+            Ok(alloy_rlp::encode(&header).into())
+        })
+        .collect()
+}
+
+/// The execution witness of canonical block `number` (`debug_executionWitness`): the nodes,
+/// codes, keys and ancestor headers a stateless executor needs to execute it on its parent's
+/// state. A dev-L1 block mined on an edited state is witnessed on that state.
+pub fn block_witness(
+    view: &ReadView,
+    config: &ChainConfig,
+    number: u64,
+) -> Result<ExecutionWitness, WitnessBuildError> {
+    let stored = stored_blocks(view, number, number)?;
+    let hash = stored.blocks[0].header.hash_slow();
+    let root = view.base_state_root(hash)?.unwrap_or(stored.parent.state_root);
+    let nodes = RecordingReader::new(view);
+    let codes = RecordingCodes { view, recorded: RefCell::default() };
+    let mut state =
+        StatelessState::new(&nodes, root, &codes, ancestors(view, number)?).recording_keys();
+    execute_blocks(config, &stored.parent, &stored.blocks, &stored.fees, &mut state)?;
+    let hashes_read: Vec<u64> = state.hashes_read().into_iter().collect();
+    let keys = state.keys_read();
+    Ok(ExecutionWitness {
+        state: nodes.take_recorded(),
+        codes: codes.take(),
+        keys,
+        headers: witness_headers(view, number, &hashes_read)?,
+    })
+}
+
+/// The input a prover needs for sealed `batch`, and the public inputs the guest will output for
+/// it (checked here against the sealed values, so a prover is never sent a batch the node
+/// itself cannot prove). `chain_config` is the L2 genesis file's `config` section as JSON.
+pub fn batch_input(
+    view: &ReadView,
+    config: &ChainConfig,
+    chain_config: Bytes,
+    batch: &SealedBatch,
+) -> Result<(BatchInput, PublicInputs), WitnessBuildError> {
+    let mode = match batch.mode {
+        m if m == DaMode::Blocks as u8 => DaMode::Blocks,
+        m if m == DaMode::StateDiff as u8 => DaMode::StateDiff,
+        mode => return Err(WitnessBuildError::UnknownMode { batch: batch.number, mode }),
+    };
+    let stored = stored_blocks(view, batch.first_block, batch.last_block)?;
+    let nodes = RecordingReader::new(view);
+    let codes = RecordingCodes { view, recorded: RefCell::default() };
+    let parts = BatchParts {
+        config,
+        mode,
+        data: &batch.data,
+        parent: &stored.parent,
+        ancestors: ancestors(view, batch.first_block)?,
+        blocks: &stored.blocks,
+        fees: &stored.fees,
+    };
+    let outcome = prove_batch(parts, &nodes, &codes)?;
+    check_sealed(batch, &outcome.public_inputs)?;
+    let witness = ExecutionWitness {
+        state: nodes.take_recorded(),
+        codes: codes.take(),
+        keys: Vec::new(),
+        headers: witness_headers(view, batch.first_block, &outcome.block_hashes_read)?,
+    };
+    let fee_configs = stored
+        .fees
+        .iter()
+        .map(|fees| fees.map(|f| Bytes::from(f.encode())).unwrap_or_default())
+        .collect();
+    let input = BatchInput {
+        chain_config,
+        mode: batch.mode,
+        data: batch.data.clone(),
+        blocks: stored.blocks,
+        fee_configs,
+        witness,
+    };
+    Ok((input, outcome.public_inputs))
+}
+
+/// The public inputs re-execution gave must be the values the batch was sealed with.
+fn check_sealed(batch: &SealedBatch, inputs: &PublicInputs) -> Result<(), WitnessBuildError> {
+    let sealed_blobs = blobs_hash(&batch.versioned_hashes).unwrap_or_default();
+    let checks = [
+        ("state root", batch.state_root, inputs.final_state_root),
+        ("last block hash", batch.last_block_hash, inputs.last_block_hash),
+        ("L1-message root", batch.l1_messages_root, inputs.l1_messages_root),
+        ("privileged rolling hash", batch.privileged_rolling_hash, inputs.privileged_rolling_hash),
+        ("blobs hash", sealed_blobs, inputs.blobs_hash),
+    ];
+    for (what, sealed, got) in checks {
+        if sealed != got {
+            return Err(WitnessBuildError::SealedMismatch {
+                batch: batch.number,
+                what,
+                sealed,
+                got,
+            });
+        }
+    }
+    Ok(())
+}
