@@ -254,6 +254,23 @@ fn filters_tracing_raw_data_fees_and_config() {
     let receipts = node.ok("eth_getBlockReceipts", json!([second["blockNumber"]]));
     assert_eq!(receipts[0], second);
 
+    // The execution witness: what stateless execution of the block reads, in geth's shape.
+    let witness = node.ok("debug_executionWitness", json!([second["blockNumber"]]));
+    let list =
+        |field: &str| -> Vec<Bytes> { serde_json::from_value(witness[field].clone()).unwrap() };
+    let block = node.ok("eth_getBlockByNumber", json!([second["blockNumber"], false]));
+    let headers = list("headers");
+    let parent = headers.last().expect("the parent header");
+    assert_eq!(format!("{}", keccak256(parent)), block["parentHash"].as_str().unwrap());
+    assert!(!list("state").is_empty());
+    let code: Bytes =
+        serde_json::from_value(node.ok("eth_getCode", json!([store, "latest"]))).unwrap();
+    assert!(list("codes").contains(&code), "the called contract's code is in the witness");
+    let store_key = store.to_lowercase();
+    assert!(list("keys").iter().any(|key| format!("{key}") == store_key));
+    assert_eq!(node.err("debug_executionWitness", json!(["0x0"]))["code"], -32602);
+    assert_eq!(node.err("debug_executionWitness", json!(["0x999"]))["code"], -32001);
+
     // Block lookups by number, hash and index.
     let by_index =
         node.ok("eth_getTransactionByBlockNumberAndIndex", json!([second["blockNumber"], "0x0"]));

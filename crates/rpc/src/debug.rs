@@ -1,11 +1,11 @@
 //! `debug_*` getters: raw consensus encodings of blocks, headers, receipts and transactions,
-//! block access lists (EIP-7928) and the bad blocks the node has seen. Results the schema
+//! block access lists (EIP-7928), the bad blocks the node has seen, and execution witnesses. Results the schema
 //! gives as bytes (never null) answer a missing block or transaction with an error.
 
 use crate::convert::RpcBlock;
 use crate::{
     RpcContext, blocking_method,
-    error::{OrInternal, RpcResult, not_found},
+    error::{OrInternal, RpcResult, internal, invalid_params, not_found},
     sync_method,
 };
 use alloy_eips::{BlockId, eip2718::Encodable2718};
@@ -24,6 +24,17 @@ pub struct BadBlock {
     pub block: RpcBlock,
     pub hash: B256,
     pub rlp: Bytes,
+}
+
+/// `debug_executionWitness`'s answer, in geth's and reth's shape: the trie nodes, codes, keys
+/// (addresses and slots read) and ancestor headers (RLP, oldest first, ending with the parent)
+/// that stateless execution of the block needs.
+#[derive(Clone, Debug, Serialize)]
+pub struct RpcExecutionWitness {
+    pub state: Vec<Bytes>,
+    pub codes: Vec<Bytes>,
+    pub keys: Vec<Bytes>,
+    pub headers: Vec<Bytes>,
 }
 
 pub fn register(module: &mut RpcModule<RpcContext>) {
@@ -70,6 +81,26 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
             None => Ok(None::<()>),
             Some(_) => Err(not_found(NO_ACCESS_LIST)),
         }
+    });
+    blocking_method(module, "debug_executionWitness", |ctx, params| {
+        let id: BlockId = params.one()?;
+        let view = ctx.view()?;
+        let found = ctx.find_block(&view, id)?.ok_or_else(block_not_found)?;
+        if found.pending.is_some() {
+            return Err(invalid_params("the pending block has no execution witness yet"));
+        }
+        let number = found.header.number;
+        if number == 0 {
+            return Err(invalid_params("the genesis block has no execution witness"));
+        }
+        let witness = basalt_witness::block_witness(&view, ctx.node.chain().config(), number)
+            .map_err(internal)?;
+        Ok(RpcExecutionWitness {
+            state: witness.state,
+            codes: witness.codes,
+            keys: witness.keys,
+            headers: witness.headers,
+        })
     });
     // The node takes no blocks from peers: it builds and imports its own (which pass full
     // import validation), so it has seen no bad block.
