@@ -48,6 +48,8 @@ enum BenchCommand {
     },
     /// Transfers per blob in each DA mode, and encode/decode time per blob.
     Da(crate::bench_da::DaBenchArgs),
+    /// Witness size, input build time and guest time per batch of transfers.
+    Guest(crate::bench_guest::GuestBenchArgs),
 }
 
 fn parse_kinds(kind: &str) -> eyre::Result<Vec<TransferKind>> {
@@ -62,6 +64,7 @@ fn parse_kinds(kind: &str) -> eyre::Result<Vec<TransferKind>> {
 pub fn run(args: BenchArgs) -> eyre::Result<()> {
     let (blocks, txs, accounts, kinds) = match args.what {
         BenchCommand::Da(args) => return crate::bench_da::run(args),
+        BenchCommand::Guest(args) => return crate::bench_guest::run(args),
         BenchCommand::Import { shape: ChainShape { blocks, txs, accounts, kind } } => {
             (blocks, txs, accounts, parse_kinds(&kind)?)
         }

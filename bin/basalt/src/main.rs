@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_da;
+mod bench_guest;
 mod deploy;
 mod dev;
 mod import;

@@ -47,6 +47,20 @@ pub enum CommitterError {
         "CRITICAL: the L1 proposer holds batch {batch} {reason}; committing stopped, L2 blocks go on (is another sequencer committing with this deployment?)"
     )]
     Diverged { batch: u64, reason: String },
+    /// The proof sender was given the committer's key: the two would take each other's nonces
+    /// (configuration).
+    #[error("the proof sender's key must differ from the committer's")]
+    SameKey,
+    /// The deployment lists a verifier this node's provers make no proofs for (retried: the
+    /// deployment or the provers may change).
+    #[error(
+        "the proposer requires a proof for verifier id {verifier_id}, but the stored proof is of kind {kind} (0 exec, 1 attestation)"
+    )]
+    UnsupportedVerifier { verifier_id: u8, kind: u8 },
+    /// Simulating `verifyBatches` reverted with an error that is not about the proof (paused;
+    /// retried).
+    #[error("verifyBatches from batch {batch} would revert with {revert}")]
+    VerifyReverts { batch: u64, revert: String },
     /// Committing stopped earlier with a critical error.
     #[error("committing is stopped: {0}")]
     Stopped(String),
@@ -60,6 +74,7 @@ impl CommitterError {
             self,
             Self::BadUrl { .. }
                 | Self::BadKey
+                | Self::SameKey
                 | Self::NeverCommittable { .. }
                 | Self::Diverged { .. }
                 | Self::Stopped(_)

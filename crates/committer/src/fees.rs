@@ -3,6 +3,12 @@
 //! replacement only when both EIP-1559 fees rise by at least 10%, and geth's blob pool when the
 //! blob fee at least doubles).
 
+use alloy::{
+    eips::BlockNumberOrTag,
+    providers::Provider,
+    transports::{RpcError, TransportErrorKind},
+};
+
 /// Priority fee offered when the L1 does not answer `eth_maxPriorityFeePerGas` (1 gwei).
 pub const FALLBACK_PRIORITY_FEE: u128 = 1_000_000_000;
 
@@ -71,6 +77,27 @@ impl CommitFees {
             max_fee_per_blob_gas: self.max_fee_per_blob_gas.saturating_mul(factor),
         }
     }
+}
+
+/// The L1's prices now: the larger of the latest block's base fee and the next block's (the last
+/// entry of `eth_feeHistory`, what pools check a new transaction against), the suggested tip
+/// (or [`FALLBACK_PRIORITY_FEE`]), and the blob base fee when `blobs` (else 0). Errors: the
+/// latest block or the blob base fee could not be read.
+pub async fn current_prices<P: Provider>(
+    provider: &P,
+    blobs: bool,
+) -> Result<L1Prices, RpcError<TransportErrorKind>> {
+    let block = provider.get_block_by_number(BlockNumberOrTag::Latest).await?;
+    let latest =
+        block.and_then(|block| block.header.base_fee_per_gas).map(u128::from).unwrap_or_default();
+    let next = match provider.get_fee_history(1, BlockNumberOrTag::Latest, &[]).await {
+        Ok(history) => history.base_fee_per_gas.last().copied().unwrap_or_default(),
+        Err(_) => 0,
+    };
+    let priority_fee =
+        provider.get_max_priority_fee_per_gas().await.unwrap_or(FALLBACK_PRIORITY_FEE);
+    let blob_base_fee = if blobs { provider.get_blob_base_fee().await? } else { 0 };
+    Ok(L1Prices { base_fee: latest.max(next), priority_fee, blob_base_fee })
 }
 
 #[cfg(test)]

@@ -8,10 +8,13 @@
 
 mod error;
 pub mod fees;
+pub mod proof_sender;
+mod step_loop;
 pub mod transaction;
 
 pub use error::CommitterError;
 pub use fees::{CommitFees, L1Prices};
+pub use proof_sender::{ProofSender, ProofSenderConfig, SendOutcome};
 
 use alloy::{
     eips::BlockNumberOrTag,
@@ -36,7 +39,7 @@ use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
-use tracing::{error, info, warn};
+use tracing::{info, warn};
 use transaction::{CommitTx, commit_calldata};
 
 /// Default `--commit-resubmit-after`: three L1 slots without inclusion.
@@ -207,46 +210,8 @@ impl Committer {
     /// that error, already logged). Failures are retried with backoff and logged once per
     /// change of message.
     pub async fn run(&mut self, shutdown: impl Future<Output = ()>) -> Result<(), CommitterError> {
-        let mut backoff = Backoff::new(self.config.initial_backoff, self.config.max_backoff);
-        let mut last_error: Option<String> = None;
-        tokio::pin!(shutdown);
-        loop {
-            let result = tokio::select! {
-                _ = &mut shutdown => return Ok(()),
-                result = self.step() => result,
-            };
-            let delay = match result {
-                Ok(outcome) => {
-                    if last_error.take().is_some() {
-                        info!(chain = "l1", "committer: working again");
-                    }
-                    backoff.reset();
-                    match outcome {
-                        StepOutcome::Confirmed { .. } | StepOutcome::Resynced => Duration::ZERO,
-                        _ => self.config.poll_interval,
-                    }
-                }
-                Err(err) if err.is_critical() => {
-                    error!(chain = "l1", "committer: {err}");
-                    return Err(err);
-                }
-                Err(err) => {
-                    let message = err.to_string();
-                    if last_error.as_ref() != Some(&message) {
-                        warn!(chain = "l1", "committer: {message}; retrying with backoff");
-                    }
-                    last_error = Some(message);
-                    backoff.delay()
-                }
-            };
-            if let Err(err) = self.update_throttle() {
-                warn!(chain = "l2", "DA throttling: {err}");
-            }
-            tokio::select! {
-                _ = &mut shutdown => return Ok(()),
-                _ = tokio::time::sleep(delay) => {}
-            }
-        }
+        let backoff = Backoff::new(self.config.initial_backoff, self.config.max_backoff);
+        step_loop::run_steps(self, self.config.poll_interval, backoff, shutdown).await
     }
 
     /// One step: reads the proposer's last committed batch and records it, then follows the
@@ -698,33 +663,11 @@ impl Committer {
         self.timed(call).await?.map_err(|e| self.rpc(e))
     }
 
-    /// Fees for a commit sent now, from the larger of the latest block's base fee and the next
-    /// block's (the last entry of `eth_feeHistory`, what pools check a new transaction against).
+    /// Fees for a commit sent now ([`fees::current_prices`]).
     async fn current_fees(&self) -> Result<CommitFees, CommitterError> {
-        let block = self.timed(self.provider.get_block_by_number(BlockNumberOrTag::Latest)).await?;
-        let latest = block
-            .map_err(|e| self.rpc(e))?
-            .and_then(|block| block.header.base_fee_per_gas)
-            .map(u128::from)
-            .unwrap_or_default();
-        let history =
-            self.timed(self.provider.get_fee_history(1, BlockNumberOrTag::Latest, &[])).await;
-        let next = match history {
-            Ok(Ok(history)) => history.base_fee_per_gas.last().copied().unwrap_or_default(),
-            _ => 0,
-        };
-        let base_fee = latest.max(next);
-        let priority = match self.timed(self.provider.get_max_priority_fee_per_gas()).await {
-            Ok(Ok(fee)) => fee,
-            _ => fees::FALLBACK_PRIORITY_FEE,
-        };
-        let blob_base_fee = if self.config.validium {
-            0
-        } else {
-            self.timed(self.provider.get_blob_base_fee()).await?.map_err(|e| self.rpc(e))?
-        };
-        let prices = L1Prices { base_fee, priority_fee: priority, blob_base_fee };
-        Ok(CommitFees::from_prices(prices, !self.config.validium))
+        let blobs = !self.config.validium;
+        let prices = self.timed(fees::current_prices(&self.provider, blobs)).await?;
+        Ok(CommitFees::from_prices(prices.map_err(|e| self.rpc(e))?, blobs))
     }
 
     /// EIP-7594 cell proofs when the L1 runs Osaka or later (its `eth_config` lists the
@@ -768,6 +711,25 @@ impl Committer {
 
     fn rpc(&self, err: impl std::fmt::Display) -> CommitterError {
         CommitterError::Rpc { url: self.config.l1_rpc_url.clone(), reason: err.to_string() }
+    }
+}
+
+impl step_loop::Stepper for Committer {
+    type Outcome = StepOutcome;
+    const NAME: &'static str = "committer";
+
+    fn step(&mut self) -> impl Future<Output = Result<StepOutcome, CommitterError>> {
+        Committer::step(self)
+    }
+
+    fn again_now(outcome: &StepOutcome) -> bool {
+        matches!(outcome, StepOutcome::Confirmed { .. } | StepOutcome::Resynced)
+    }
+
+    fn after_step(&mut self) {
+        if let Err(err) = self.update_throttle() {
+            warn!(chain = "l2", "DA throttling: {err}");
+        }
     }
 }
 

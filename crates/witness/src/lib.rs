@@ -35,6 +35,8 @@ pub enum WitnessBuildError {
     /// The batch re-executed to other values than the ones sealed (and committed).
     #[error("batch {batch}: re-execution gives {what} {got}, the sealed batch has {sealed}")]
     SealedMismatch { batch: u64, what: &'static str, sealed: B256, got: B256 },
+    #[error("batch {0} is not sealed")]
+    NotSealed(u64),
     #[error("sealed batch {batch} has unknown DA mode {mode}")]
     UnknownMode { batch: u64, mode: u8 },
 }
@@ -216,4 +218,71 @@ fn check_sealed(batch: &SealedBatch, inputs: &PublicInputs) -> Result<(), Witnes
         }
     }
     Ok(())
+}
+
+/// Prover inputs of the batches sealed in a database: what the proof coordinator hands out.
+pub struct StoredBatchInputs {
+    db: std::sync::Arc<basalt_storage::Database>,
+    config: ChainConfig,
+    chain_config: Bytes,
+}
+
+impl StoredBatchInputs {
+    /// Inputs of `db`'s sealed batches on the chain with rules `config`, whose genesis `config`
+    /// section is `chain_config` (JSON).
+    pub fn new(
+        db: std::sync::Arc<basalt_storage::Database>,
+        config: ChainConfig,
+        chain_config: Bytes,
+    ) -> Self {
+        Self { db, config, chain_config }
+    }
+
+    /// The encoded [`BatchInput`] of sealed batch `number` (witness recorded now, from the
+    /// parent's stored state; its size is logged). Errors: the batch is not sealed, or see
+    /// [`WitnessBuildError`].
+    pub fn encoded_input(&self, number: u64) -> Result<Vec<u8>, WitnessBuildError> {
+        let batch = self.sealed(number)?;
+        let view = self.db.read()?;
+        let started = std::time::Instant::now();
+        let (input, _) = batch_input(&view, &self.config, self.chain_config.clone(), &batch)?;
+        let encoded = input.encode();
+        tracing::info!(
+            chain = "l2",
+            batch = number,
+            blocks = input.blocks.len(),
+            witness_nodes = input.witness.state.len(),
+            witness_codes = input.witness.codes.len(),
+            witness_bytes = input.witness.size(),
+            input_bytes = encoded.len(),
+            millis = started.elapsed().as_millis() as u64,
+            "batch witness built"
+        );
+        Ok(encoded)
+    }
+
+    /// The public inputs L1 rebuilds for sealed batch `number` from its commitment (ABI, 256
+    /// bytes), from the sealed record alone: what a proof must be for.
+    pub fn public_inputs(&self, number: u64) -> Result<[u8; 256], WitnessBuildError> {
+        let batch = self.sealed(number)?;
+        let view = self.db.read()?;
+        let parent = batch.first_block.checked_sub(1).ok_or(WitnessBuildError::Genesis)?;
+        let initial =
+            view.header_by_number(parent)?.ok_or(WitnessBuildError::MissingBlock(parent))?;
+        Ok(PublicInputs {
+            initial_state_root: initial.state_root,
+            final_state_root: batch.state_root,
+            l1_messages_root: batch.l1_messages_root,
+            privileged_rolling_hash: batch.privileged_rolling_hash,
+            blobs_hash: blobs_hash(&batch.versioned_hashes).unwrap_or_default(),
+            last_block_hash: batch.last_block_hash,
+            chain_id: self.config.chain_id,
+            non_privileged_tx_count: batch.non_privileged_txs,
+        }
+        .encode())
+    }
+
+    fn sealed(&self, number: u64) -> Result<SealedBatch, WitnessBuildError> {
+        self.db.read_batches()?.batch(number)?.ok_or(WitnessBuildError::NotSealed(number))
+    }
 }

@@ -173,3 +173,30 @@ fn a_block_witness_executes_the_block_statelessly() {
     let keys = block_witness(&view, config, 1).unwrap().keys;
     assert!(keys.contains(&Bytes::copy_from_slice(sender.as_slice())));
 }
+
+#[test]
+fn stored_batches_give_the_coordinator_inputs_that_prove_to_their_public_inputs() {
+    let node = chain_with_batch();
+    let db = node.chain().shared_db();
+    let inputs = basalt_witness::StoredBatchInputs::new(
+        db.clone(),
+        node.chain().config().clone(),
+        chain_config_json(),
+    );
+    assert!(matches!(
+        inputs.encoded_input(1),
+        Err(basalt_witness::WitnessBuildError::NotSealed(1))
+    ));
+    let first = sealed(&node, DaMode::StateDiff, 1, 2);
+    let mut second = sealed(&node, DaMode::StateDiff, 3, 3);
+    second.number = 2;
+    let mut write = db.write().unwrap();
+    write.seal_batch(&first).unwrap();
+    write.seal_batch(&second).unwrap();
+    write.commit().unwrap();
+    for number in [1, 2] {
+        let expected = inputs.public_inputs(number).unwrap();
+        assert_eq!(execute_encoded(&inputs.encoded_input(number).unwrap()).unwrap(), expected);
+    }
+    assert_ne!(inputs.public_inputs(1).unwrap(), inputs.public_inputs(2).unwrap());
+}
