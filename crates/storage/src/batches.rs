@@ -53,19 +53,28 @@ impl SealedBatch {
     }
 
     fn decode(bytes: &[u8]) -> Result<Self, StorageError> {
-        let corrupt = |reason: String| StorageError::Corrupt { what: "sealed batch", reason };
-        match bytes.split_first() {
-            Some((&SEALED_BATCH_VERSION, mut rest)) => {
-                let batch = <Self as alloy_rlp::Decodable>::decode(&mut rest)
-                    .map_err(|e| corrupt(e.to_string()))?;
-                if !rest.is_empty() {
-                    return Err(corrupt(format!("{} bytes after the record", rest.len())));
-                }
-                Ok(batch)
+        decode_versioned("sealed batch", SEALED_BATCH_VERSION, bytes)
+    }
+}
+
+/// Decodes a record stored as `version` then its RLP, refusing another version and trailing
+/// bytes as damage to `what`.
+pub(crate) fn decode_versioned<T: alloy_rlp::Decodable>(
+    what: &'static str,
+    version: u8,
+    bytes: &[u8],
+) -> Result<T, StorageError> {
+    let corrupt = |reason: String| StorageError::Corrupt { what, reason };
+    match bytes.split_first() {
+        Some((&found, mut rest)) if found == version => {
+            let record = T::decode(&mut rest).map_err(|e| corrupt(e.to_string()))?;
+            if !rest.is_empty() {
+                return Err(corrupt(format!("{} bytes after the record", rest.len())));
             }
-            Some((version, _)) => Err(corrupt(format!("unknown version {version}"))),
-            None => Err(corrupt("empty record".into())),
+            Ok(record)
         }
+        Some((found, _)) => Err(corrupt(format!("unknown version {found}"))),
+        None => Err(corrupt("empty record".into())),
     }
 }
 
@@ -99,11 +108,13 @@ pub struct BatchNumbers {
     pub verified: u64,
 }
 
-/// A consistent snapshot of the stored batches.
+/// A consistent snapshot of the stored batches and their proofs.
 pub struct BatchView {
     batches: ReadOnlyTable<u64, &'static [u8]>,
     commits: ReadOnlyTable<u64, [u8; 32]>,
     meta: ReadOnlyTable<&'static str, &'static [u8]>,
+    /// Batch proofs (see `proofs`).
+    pub(crate) proofs: ReadOnlyTable<u64, &'static [u8]>,
 }
 
 impl Database {
@@ -115,6 +126,7 @@ impl Database {
             batches: txn.open_table(BATCHES)?,
             commits: txn.open_table(BATCH_COMMITS)?,
             meta: txn.open_table(META)?,
+            proofs: txn.open_table(PROOFS)?,
         })
     }
 }

@@ -14,6 +14,7 @@ mod node_log;
 mod overlay;
 mod privileged_queue;
 mod proof;
+mod proofs;
 mod read;
 mod state_history;
 mod state_update;
@@ -28,6 +29,7 @@ pub use node_log::LogDamage;
 pub use overlay::{OverlayNodes, StateOverlay};
 pub use privileged_queue::L1Cursor;
 pub use proof::{AccountProof, StorageProof};
+pub use proofs::ProofRecord;
 pub use read::{LogContext, ReadView, StoredAccount};
 pub use state_history::{TouchedKeys, Unwind, UnwindError, unwind_changes};
 pub use write::WriteBatch;
@@ -250,6 +252,7 @@ impl Database {
             txn.open_table(tables::BLOBS)?;
             txn.open_table(tables::BATCHES)?;
             txn.open_table(tables::BATCH_COMMITS)?;
+            txn.open_table(tables::PROOFS)?;
             // Before the root was stored, the flat state was the working state, or the head's.
             let has_flat_root =
                 txn.open_table(tables::META)?.get(tables::META_STATE_ROOT)?.is_some();

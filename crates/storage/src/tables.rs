@@ -66,6 +66,9 @@ pub const BLOBS: TableDefinition<[u8; 64], &[u8]> = TableDefinition::new("blobs"
 pub const BATCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("batches");
 /// Batch number -> hash of the L1 transaction that committed it.
 pub const BATCH_COMMITS: TableDefinition<u64, [u8; 32]> = TableDefinition::new("batch_commits");
+/// Batch number -> proof record (version byte, then RLP of `ProofRecord`), written by the proof
+/// coordinator when a proof arrives, deleted when L1 refuses it (docs/proving.md).
+pub const PROOFS: TableDefinition<u64, &[u8]> = TableDefinition::new("proofs");
 /// Named single values (see the `META_*` keys).
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
