@@ -129,7 +129,7 @@ impl ProverClient {
                 s.last_error = Some(reason);
             });
             tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(self.config.max_backoff);
+            backoff = backoff.saturating_mul(2).min(self.config.max_backoff);
         }
     }
 

@@ -381,7 +381,10 @@ impl ProofCoordinator {
                 connection: prover.connection,
                 prover: prover.id.clone(),
                 signer: prover.signer,
-                deadline: now + self.config.proof_timeout,
+                // An absurd timeout saturates to about a century rather than overflowing.
+                deadline: now
+                    .checked_add(self.config.proof_timeout)
+                    .unwrap_or_else(|| now + Duration::from_secs(3_155_760_000)),
             });
             return Ok(Some(batch));
         }
