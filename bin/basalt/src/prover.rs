@@ -122,10 +122,10 @@ pub fn batch_input_source(_db: &Arc<Database>) -> Option<Arc<dyn BatchInputSourc
     None
 }
 
-/// The guest program the backends run. Until `basalt-guest` lands (issue 12 §2), every batch
-/// fails with this message, so the coordinator hands it out again later.
+/// The guest program the backends run: stateless re-execution of the batch input to its
+/// ABI-encoded public inputs.
 fn guest() -> GuestFn {
-    Arc::new(|_input: &[u8]| Err("this build has no guest program yet (issue 12 §2)".to_string()))
+    Arc::new(|input: &[u8]| basalt_guest::execute_encoded(input).map_err(|e| e.to_string()))
 }
 
 /// Checks HOST:PORT without resolving it (the coordinator's host may come up later).

@@ -124,9 +124,11 @@ fn a_prover_connects_reports_on_health_and_outlives_its_coordinator() {
             std::thread::sleep(Duration::from_millis(50));
         }
     };
-    // It connects, takes batch 1, and (no guest program in this build yet) reports a failure.
+    // It connects, takes batch 1, and reports that the guest refuses its input (8 bytes, not a
+    // batch input).
     wait("a failure report", &|| coordinator.status().last_error.is_some());
-    assert!(coordinator.status().last_error.unwrap().contains("prover cli-test failed batch 1"));
+    let error = coordinator.status().last_error.unwrap();
+    assert!(error.contains("prover cli-test failed batch 1: guest program failed"), "{error}");
     let connected = || {
         std::net::TcpStream::connect(("127.0.0.1", health_port)).is_ok()
             && health(health_port).starts_with("HTTP/1.1 200")
