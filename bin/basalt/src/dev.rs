@@ -80,6 +80,8 @@ pub struct DevArgs {
     /// diff (the most transfers per blob). Only for a new chain (docs/da.md).
     #[arg(long, value_enum, default_value_t = DaModeName::Blocks)]
     da_mode: DaModeName,
+    #[command(flatten)]
+    proving: crate::prover::ProofCoordinatorArgs,
 }
 
 pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
@@ -87,6 +89,7 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
     let block_time = l2::block_time("--block-time", args.block_time)?;
     let commit_interval = l2::commit_interval(args.commit_interval)?;
     let resubmit_after = l2::resubmit_after(args.commit_resubmit_after)?;
+    args.proving.proof_timeout()?;
     if let Some(seconds) = args.l1_block_time
         && !(seconds > 0.0 && seconds <= l2::MAX_BLOCK_TIME_SECS)
     {
@@ -164,6 +167,10 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
     )?;
     runtime.block_on(fund_dev_accounts(&l1, &l2, &deployment))?;
     l2.run_in_background(&runtime)?;
+    let db = l2.node.chain().shared_db();
+    let source = crate::prover::batch_input_source(&db);
+    let proving = crate::prover::coordinator_config(&args.proving, &deployment)?;
+    let _coordinator = crate::prover::start_proof_coordinator(&runtime, db, source, proving)?;
     print_banner(&l1, &l2, &deployment, &args);
     println!(
         "ready in {} ms: L1 http://{} (chain {}), L2 http://{} (chain {})",

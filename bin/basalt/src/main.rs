@@ -8,6 +8,7 @@ mod dev;
 mod import;
 mod l1;
 mod l2;
+mod prover;
 mod reconstruct;
 mod sequencer;
 
@@ -41,6 +42,8 @@ enum Command {
     Dev(dev::DevArgs),
     /// Run the L2 node (block producer, L1 deposit watcher, JSON-RPC) against any L1.
     Sequencer(sequencer::SequencerArgs),
+    /// Prove batches for a sequencer's proof coordinator (on any machine): exec or attestation.
+    Prover(prover::ProverArgs),
     /// Rebuild the L2 into a datadir from L1 alone: committed batches and their blobs.
     Reconstruct(reconstruct::ReconstructArgs),
     /// Run a development L1 (anvil-like): funded accounts, JSON-RPC over HTTP and WebSocket.
@@ -75,6 +78,10 @@ fn main() -> ExitCode {
         Command::Sequencer(args) => {
             init_logging();
             sequencer::run(args)
+        }
+        Command::Prover(args) => {
+            init_logging();
+            prover::run(args)
         }
         Command::Reconstruct(args) => reconstruct::run(args),
         Command::L1(args) => {

@@ -56,12 +56,15 @@ pub struct SequencerArgs {
     /// until the backlog drains (0: never).
     #[arg(long, default_value_t = l2::DEFAULT_DA_THROTTLE_BLOBS)]
     da_throttle_blobs: usize,
+    #[command(flatten)]
+    proving: crate::prover::ProofCoordinatorArgs,
 }
 
 pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
     let block_time = l2::block_time("--block-time", args.block_time)?;
     let commit_interval = l2::commit_interval(args.commit_interval)?;
     let resubmit_after = l2::resubmit_after(args.commit_resubmit_after)?;
+    args.proving.proof_timeout()?;
     if !(args.l1_poll_interval > 0.0 && args.l1_poll_interval <= l2::MAX_BLOCK_TIME_SECS) {
         bail!(
             "--l1-poll-interval must be a number of seconds above 0 and at most {}, got {}",
@@ -97,6 +100,10 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
         &runtime,
     )?;
     l2.run_in_background(&runtime)?;
+    let db = l2.node.chain().shared_db();
+    let source = crate::prover::batch_input_source(&db);
+    let proving = crate::prover::coordinator_config(&args.proving, &deployment)?;
+    let _coordinator = crate::prover::start_proof_coordinator(&runtime, db, source, proving)?;
     let head = l2.node.chain().head()?;
     println!("basalt sequencer v{}", env!("CARGO_PKG_VERSION"));
     println!("L1:                {} (chain {})", args.rollup.l1_rpc_url, deployment.chain_id);

@@ -8,7 +8,7 @@ use crate::{
 };
 use alloy_primitives::Bytes;
 use alloy_rlp::{RlpDecodable, RlpEncodable};
-use redb::ReadableTableMetadata;
+use redb::{ReadableTable, ReadableTableMetadata};
 
 /// Version byte in front of a stored [`ProofRecord`].
 const PROOF_RECORD_VERSION: u8 = 1;
@@ -72,6 +72,14 @@ impl BatchView {
 }
 
 impl WriteBatch<'_> {
+    /// The proof of batch `number` as this transaction sees it (for a read-modify-write, such
+    /// as adding a signature to an attestation, that no other writer can interleave with).
+    pub fn proof(&self, number: u64) -> Result<Option<ProofRecord>, StorageError> {
+        let proofs = self.txn().open_table(PROOFS)?;
+        let record = proofs.get(number)?;
+        record.map(|bytes| ProofRecord::decode(bytes.value())).transpose()
+    }
+
     /// Stores `record` as the proof of batch `number`, replacing any earlier one. The batch need
     /// not be sealed in this database: the coordinator checks what it accepts.
     pub fn put_proof(&mut self, number: u64, record: &ProofRecord) -> Result<(), StorageError> {
@@ -124,7 +132,9 @@ mod tests {
         assert_eq!(db.proof(2).unwrap(), Some(record(0, "again")));
 
         let mut write = db.write().unwrap();
+        assert_eq!(write.proof(2).unwrap(), Some(record(0, "again")));
         assert!(write.delete_proof(2).unwrap());
+        assert_eq!(write.proof(2).unwrap(), None);
         assert!(!write.delete_proof(5).unwrap());
         write.commit().unwrap();
         assert_eq!(db.read_batches().unwrap().proven_batches(0, 10).unwrap(), vec![1, 3, 7]);

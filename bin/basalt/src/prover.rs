@@ -1,0 +1,193 @@
+//! `basalt prover` (a prover process on any machine) and the proof coordinator's flags and
+//! start-up for the node commands (docs/proving.md). Bad configuration gets one line saying
+//! what to fix; a coordinator that is down or restarts is waited for.
+
+use alloy_primitives::B256;
+use alloy_signer_local::PrivateKeySigner;
+use basalt_contracts::{Deployment, deploy::ATTESTATION_VERIFIER_ID};
+use basalt_prover::{
+    AttestationBackend, BatchInputSource, CoordinatorConfig, DEFAULT_COORDINATOR_ADDR,
+    DEFAULT_PROOF_TIMEOUT, ExecBackend, GuestFn, ProofCoordinator, ProofKind, ProofRequirement,
+    ProverBackend, ProverClient, ProverConfig, Welcome,
+};
+use basalt_storage::Database;
+use eyre::{WrapErr, bail, eyre};
+use std::{net::SocketAddr, process::ExitCode, sync::Arc, time::Duration};
+
+/// `basalt prover` flags.
+#[derive(clap::Args, Debug)]
+pub struct ProverArgs {
+    /// The sequencer's proof coordinator, HOST:PORT.
+    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_COORDINATOR_ADDR)]
+    coordinator: String,
+    /// What to prove with: `exec` (runs the guest, no proof; deployments made with
+    /// --dev-no-verifier) or `attestation` (runs the guest and signs with --key).
+    #[arg(long, value_enum)]
+    backend: BackendName,
+    /// Attester private key (32 bytes hex), registered in the deployment's AttestationVerifier.
+    #[arg(long, env = "BASALT_PROVER_KEY", value_name = "HEX", hide_env_values = true)]
+    key: Option<String>,
+    /// Name in the coordinator's logs and proof records (default: host name and process id).
+    #[arg(long, value_name = "NAME")]
+    id: Option<String>,
+    /// Serve GET /health (connected, last proof, last error) on this address.
+    #[arg(long, value_name = "ADDR")]
+    health_addr: Option<SocketAddr>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum BackendName {
+    Exec,
+    Attestation,
+}
+
+/// The proof coordinator's flags, shared by `basalt sequencer` and `basalt dev`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ProofCoordinatorArgs {
+    /// Address the proof coordinator listens on for `basalt prover` processes.
+    #[arg(long, default_value = DEFAULT_COORDINATOR_ADDR)]
+    pub proof_coordinator_addr: SocketAddr,
+    /// Seconds a prover has to deliver an assigned batch's proof before the batch goes to
+    /// another prover.
+    #[arg(long, default_value_t = DEFAULT_PROOF_TIMEOUT.as_secs_f64())]
+    pub proof_timeout: f64,
+}
+
+impl ProofCoordinatorArgs {
+    /// Checks the flags: a timeout of 1 s to 1 day.
+    pub fn proof_timeout(&self) -> eyre::Result<Duration> {
+        let seconds = self.proof_timeout;
+        if !(1.0..=86_400.0).contains(&seconds) {
+            bail!("--proof-timeout must be between 1 and 86400 seconds, got {seconds}");
+        }
+        Ok(Duration::from_secs_f64(seconds))
+    }
+}
+
+/// The coordinator's configuration for `deployment`: attestations from its registered
+/// attesters (k of n) when it has an attestation verifier, exec runs otherwise.
+pub fn coordinator_config(
+    args: &ProofCoordinatorArgs,
+    deployment: &Deployment,
+) -> eyre::Result<CoordinatorConfig> {
+    let attesting = deployment.attestation_verifier.is_some();
+    let requirement = if attesting {
+        let threshold = usize::try_from(deployment.threshold)
+            .map_err(|_| eyre!("the deployment's attestation threshold is too large"))?;
+        ProofRequirement::Attestation { threshold }
+    } else {
+        ProofRequirement::Exec
+    };
+    Ok(CoordinatorConfig {
+        addr: args.proof_coordinator_addr,
+        proof_timeout: args.proof_timeout()?,
+        welcome: Welcome {
+            l1_chain_id: deployment.chain_id,
+            on_chain_proposer: deployment.rollup,
+            verifier_ids: if attesting { vec![ATTESTATION_VERIFIER_ID] } else { vec![] },
+            attestation_verifier_id: if attesting { ATTESTATION_VERIFIER_ID } else { 0 },
+        },
+        requirement,
+        attesters: deployment.attesters.clone(),
+        retry_after: Duration::from_secs(1),
+    })
+}
+
+/// Starts the proof coordinator on `runtime` over the node's database, with the guest inputs
+/// from `source`. None (and a log line) without a source: the node then runs without
+/// handing out batches.
+pub fn start_proof_coordinator(
+    runtime: &tokio::runtime::Runtime,
+    db: Arc<Database>,
+    source: Option<Arc<dyn BatchInputSource>>,
+    config: CoordinatorConfig,
+) -> eyre::Result<Option<Arc<ProofCoordinator>>> {
+    let Some(source) = source else {
+        tracing::info!(
+            addr = %config.addr,
+            "proof coordinator not started: this build has no batch input source yet"
+        );
+        return Ok(None);
+    };
+    let addr = config.addr;
+    let (_, coordinator, _) = runtime
+        .block_on(basalt_prover::spawn_coordinator(db, source, config))
+        .wrap_err_with(|| format!("--proof-coordinator-addr {addr}"))?;
+    Ok(Some(coordinator))
+}
+
+/// Where the node's guest inputs come from. The witness and guest input encoding are being
+/// built (issue 12 §2); until they land, the coordinator is not started.
+pub fn batch_input_source(_db: &Arc<Database>) -> Option<Arc<dyn BatchInputSource>> {
+    None
+}
+
+/// The guest program the backends run: stateless re-execution of the batch input to its
+/// ABI-encoded public inputs.
+fn guest() -> GuestFn {
+    Arc::new(|input: &[u8]| basalt_guest::execute_encoded(input).map_err(|e| e.to_string()))
+}
+
+/// Checks HOST:PORT without resolving it (the coordinator's host may come up later).
+fn check_coordinator(value: &str) -> eyre::Result<()> {
+    let valid = value
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
+    if !valid {
+        bail!("--coordinator must be HOST:PORT (e.g. {DEFAULT_COORDINATOR_ADDR}), got '{value}'");
+    }
+    Ok(())
+}
+
+fn default_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "prover".into());
+    format!("{host}-{}", std::process::id())
+}
+
+fn backend(args: &ProverArgs) -> eyre::Result<Arc<dyn ProverBackend>> {
+    Ok(match args.backend {
+        BackendName::Exec => Arc::new(ExecBackend::new(guest())),
+        BackendName::Attestation => {
+            let Some(key) = &args.key else {
+                bail!(
+                    "--backend attestation needs the attester key: --key HEX or BASALT_PROVER_KEY"
+                );
+            };
+            let key: B256 = key.trim().parse().map_err(|_| {
+                eyre!("--key (or BASALT_PROVER_KEY) must be a private key of 32 bytes in hex")
+            })?;
+            let key = PrivateKeySigner::from_bytes(&key).map_err(|_| {
+                eyre!("--key (or BASALT_PROVER_KEY) is not a valid secp256k1 private key")
+            })?;
+            Arc::new(AttestationBackend::new(guest(), key))
+        }
+    })
+}
+
+/// Runs `basalt prover` until a configuration error the coordinator reports (version
+/// mismatch, refused backend), which is returned as the one error line.
+pub fn run(args: ProverArgs) -> eyre::Result<ExitCode> {
+    check_coordinator(&args.coordinator)?;
+    let backend = backend(&args)?;
+    let id = args.id.clone().unwrap_or_else(default_id);
+    let runtime = crate::runtime().wrap_err("cannot start the async runtime")?;
+    let client =
+        ProverClient::new(ProverConfig::new(args.coordinator.clone(), id.clone()), backend.clone());
+    if let Some(addr) = args.health_addr {
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind(addr))
+            .wrap_err_with(|| format!("--health-addr {addr}: cannot listen"))?;
+        runtime.spawn(basalt_prover::serve_health(listener, client.status()));
+    }
+    let attester = match backend.kind() {
+        ProofKind::Attestation => format!(" (attester {})", backend.signer()),
+        ProofKind::Exec => String::new(),
+    };
+    println!("prover {id}: backend {}{attester}, coordinator {}", backend.kind(), args.coordinator);
+    let error = runtime.block_on(client.run());
+    Err(eyre!(error))
+}
