@@ -32,6 +32,11 @@ const DEPOSIT_TX_GAS: u64 = 300_000;
 /// Index of the committer's account under the dev mnemonic: the one after the ten dev
 /// accounts, so that commits never take a nonce a user's transaction wants.
 const COMMITTER_ACCOUNT: u32 = 10;
+/// Index of the proof sender's account (`verifyBatches`), a key of its own.
+const PROOF_SENDER_ACCOUNT: u32 = 11;
+/// Index of the dev attester: the one key the dev deployment's AttestationVerifier trusts
+/// (threshold 1), held by the in-process prover (or by `basalt prover` with `--no-prover`).
+const ATTESTER_ACCOUNT: u32 = 12;
 /// Seconds before a stuck commit is replaced on the dev L1.
 const DEV_RESUBMIT_AFTER_SECS: f64 = 12.0;
 
@@ -80,6 +85,10 @@ pub struct DevArgs {
     /// diff (the most transfers per blob). Only for a new chain (docs/da.md).
     #[arg(long, value_enum, default_value_t = DaModeName::Blocks)]
     da_mode: DaModeName,
+    /// Run no prover in this process: batches wait for `basalt prover --backend attestation
+    /// --key <the dev attester key>` processes connected to the proof coordinator.
+    #[arg(long)]
+    no_prover: bool,
     #[command(flatten)]
     proving: crate::prover::ProofCoordinatorArgs,
 }
@@ -99,17 +108,20 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
         );
     }
     let runtime = crate::runtime()?;
-    let committer = derive_dev_accounts(DEV_MNEMONIC, COMMITTER_ACCOUNT + 1)
-        .wrap_err("deriving the committer's dev account")?
-        .pop()
-        .ok_or_else(|| eyre::eyre!("no committer account derived"))?;
+    let mut operators = derive_dev_accounts(DEV_MNEMONIC, ATTESTER_ACCOUNT + 1)
+        .wrap_err("deriving the operators' dev accounts")?;
+    let (attester, proof_sender, committer) =
+        match (operators.pop(), operators.pop(), operators.pop()) {
+            (Some(attester), Some(sender), Some(committer)) => (attester, sender, committer),
+            _ => bail!("the dev mnemonic gave too few accounts"),
+        };
     let mut l1_args = L1Args::for_dev(
         args.l1_port,
         args.datadir.as_ref().map(|dir| dir.join("l1")),
         args.l1_block_time,
         L1_BALANCE_ETH,
     );
-    l1_args.extra_funded = vec![committer.address];
+    l1_args.extra_funded = vec![committer.address, proof_sender.address];
     let l1 = l1::start(&l1_args, &runtime)?;
     l1.node.service().spawn_miner();
     let l1_url = format!("http://{}", l1.addr);
@@ -126,7 +138,9 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
     std::fs::create_dir_all(&deploy_dir)
         .wrap_err_with(|| format!("cannot create {}", deploy_dir.display()))?;
     let mut deploy = DeployConfig::new(l1_url.clone(), l1.keys[0].to_string());
-    deploy.dev_no_verifier = true;
+    // Every batch is verified by the real contract check: one dev attester, threshold 1.
+    deploy.attesters = vec![attester.address];
+    deploy.threshold = Some(1);
     deploy.receipt_poll_interval = Some(Duration::from_millis(5));
     deploy.l2_chain_id = args.l2_chain_id;
     deploy.l2_block_gas_limit = args.l2_gas_limit;
@@ -139,15 +153,15 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
     let deployment = runtime
         .block_on(basalt_contracts::deploy(deploy))
         .wrap_err("cannot deploy the rollup contracts to the dev L1")?;
-    let genesis_json = std::fs::read_to_string(&genesis_path)
+    let genesis_text = std::fs::read_to_string(&genesis_path)
         .wrap_err_with(|| format!("cannot read {}", genesis_path.display()))?;
 
     let l2 = l2::start(
         L2NodeConfig {
             datadir: args.datadir.as_ref().map(|dir| dir.join("l2")),
-            genesis_json,
+            genesis_json: genesis_text.clone(),
             deployment: deployment.clone(),
-            l1_rpc_url: l1_url,
+            l1_rpc_url: l1_url.clone(),
             l1_confirmations: 0,
             watcher_poll: Duration::from_millis(100),
             block_time,
@@ -168,10 +182,29 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
     runtime.block_on(fund_dev_accounts(&l1, &l2, &deployment))?;
     l2.run_in_background(&runtime)?;
     let db = l2.node.chain().shared_db();
-    let source = crate::prover::batch_input_source(&db);
+    let source = crate::prover::batch_input_source(&db, l2.node.chain().config(), &genesis_text)?;
     let proving = crate::prover::coordinator_config(&args.proving, &deployment)?;
-    let _coordinator = crate::prover::start_proof_coordinator(&runtime, db, source, proving)?;
-    print_banner(&l1, &l2, &deployment, &args);
+    let (coordinator_addr, _coordinator) =
+        crate::prover::start_proof_coordinator(&runtime, db.clone(), source, proving)?;
+    if !args.no_prover {
+        crate::prover::spawn_attester(&runtime, coordinator_addr, attester.key)?;
+    }
+    let proof_sender_address = crate::prover::spawn_proof_sender(
+        &runtime,
+        db,
+        &deployment,
+        &l1_url,
+        proof_sender.key,
+        Some(committer.key),
+        Duration::from_millis(250),
+    )?;
+    let proving = Proving {
+        coordinator: coordinator_addr,
+        sender: proof_sender_address,
+        attester: attester.address,
+        attester_key: attester.key,
+    };
+    print_banner(&l1, &l2, &deployment, &args, &proving);
     println!(
         "ready in {} ms: L1 http://{} (chain {}), L2 http://{} (chain {})",
         started.elapsed().as_millis(),
@@ -256,7 +289,21 @@ async fn fund_dev_accounts(
     Ok(())
 }
 
-fn print_banner(l1: &l1::DevL1, l2: &L2Node, deployment: &Deployment, args: &DevArgs) {
+/// Who proves and verifies batches, for the banner.
+struct Proving {
+    coordinator: std::net::SocketAddr,
+    sender: alloy_primitives::Address,
+    attester: alloy_primitives::Address,
+    attester_key: alloy_primitives::B256,
+}
+
+fn print_banner(
+    l1: &l1::DevL1,
+    l2: &L2Node,
+    deployment: &Deployment,
+    args: &DevArgs,
+    proving: &Proving,
+) {
     println!(
         "basalt dev v{}  (development L1 + L2; keys below are public, never use them on a real \
          network)",
@@ -296,6 +343,20 @@ fn print_banner(l1: &l1::DevL1, l2: &L2Node, deployment: &Deployment, args: &Dev
             "Committer:         {committer} (mnemonic index {COMMITTER_ACCOUNT}, commits batches)"
         );
     }
+    println!(
+        "Proof sender:      {} (mnemonic index {PROOF_SENDER_ACCOUNT}, verifies batches)",
+        proving.sender
+    );
+    println!(
+        "Attester:          {} (mnemonic index {ATTESTER_ACCOUNT}, key {}; AttestationVerifier, 1 of 1)",
+        proving.attester, proving.attester_key
+    );
+    let prover = if args.no_prover {
+        "no prover in this process: start basalt prover --backend attestation --key <attester key>"
+    } else {
+        "in-process attester"
+    };
+    println!("Proof coordinator: {} ({prover})", proving.coordinator);
     println!();
     println!("L2 (rollup)");
     println!("==================");

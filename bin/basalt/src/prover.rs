@@ -2,15 +2,18 @@
 //! start-up for the node commands (docs/proving.md). Bad configuration gets one line saying
 //! what to fix; a coordinator that is down or restarts is waited for.
 
-use alloy_primitives::B256;
+use alloy_primitives::{Address, B256};
 use alloy_signer_local::PrivateKeySigner;
+use basalt_committer::{ProofSender, ProofSenderConfig};
 use basalt_contracts::{Deployment, deploy::ATTESTATION_VERIFIER_ID};
+use basalt_primitives::ChainConfig;
 use basalt_prover::{
     AttestationBackend, BatchInputSource, CoordinatorConfig, DEFAULT_COORDINATOR_ADDR,
     DEFAULT_PROOF_TIMEOUT, ExecBackend, GuestFn, ProofCoordinator, ProofKind, ProofRequirement,
     ProverBackend, ProverClient, ProverConfig, Welcome,
 };
 use basalt_storage::Database;
+use basalt_witness::StoredBatchInputs;
 use eyre::{WrapErr, bail, eyre};
 use std::{net::SocketAddr, process::ExitCode, sync::Arc, time::Duration};
 
@@ -44,8 +47,9 @@ enum BackendName {
 /// The proof coordinator's flags, shared by `basalt sequencer` and `basalt dev`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct ProofCoordinatorArgs {
-    /// Address the proof coordinator listens on for `basalt prover` processes.
-    #[arg(long, default_value = DEFAULT_COORDINATOR_ADDR)]
+    /// Address the proof coordinator listens on for `basalt prover` processes (port 0: any
+    /// free port, shown in the banner).
+    #[arg(long, env = "BASALT_PROOF_COORDINATOR_ADDR", default_value = DEFAULT_COORDINATOR_ADDR)]
     pub proof_coordinator_addr: SocketAddr,
     /// Seconds a prover has to deliver an assigned batch's proof before the batch goes to
     /// another prover.
@@ -94,32 +98,121 @@ pub fn coordinator_config(
 }
 
 /// Starts the proof coordinator on `runtime` over the node's database, with the guest inputs
-/// from `source`. None (and a log line) without a source: the node then runs without
-/// handing out batches.
+/// from `source`; returns the address it listens on (the flag's port 0 picks a free one).
 pub fn start_proof_coordinator(
     runtime: &tokio::runtime::Runtime,
     db: Arc<Database>,
-    source: Option<Arc<dyn BatchInputSource>>,
+    source: Arc<dyn BatchInputSource>,
     config: CoordinatorConfig,
-) -> eyre::Result<Option<Arc<ProofCoordinator>>> {
-    let Some(source) = source else {
-        tracing::info!(
-            addr = %config.addr,
-            "proof coordinator not started: this build has no batch input source yet"
-        );
-        return Ok(None);
-    };
+) -> eyre::Result<(SocketAddr, Arc<ProofCoordinator>)> {
     let addr = config.addr;
-    let (_, coordinator, _) = runtime
+    let (bound, coordinator, _) = runtime
         .block_on(basalt_prover::spawn_coordinator(db, source, config))
         .wrap_err_with(|| format!("--proof-coordinator-addr {addr}"))?;
-    Ok(Some(coordinator))
+    Ok((bound, coordinator))
 }
 
-/// Where the node's guest inputs come from. The witness and guest input encoding are being
-/// built (issue 12 §2); until they land, the coordinator is not started.
-pub fn batch_input_source(_db: &Arc<Database>) -> Option<Arc<dyn BatchInputSource>> {
-    None
+/// The node's sealed batches as guest inputs: the witness is recorded from the database when a
+/// prover asks, and the expected public inputs come from the sealed records.
+struct NodeBatchInputs(StoredBatchInputs);
+
+impl BatchInputSource for NodeBatchInputs {
+    fn batch_input(&self, batch: u64) -> Result<Vec<u8>, String> {
+        let inputs = &self.0;
+        in_background(|| inputs.encoded_input(batch).map_err(|e| e.to_string()))
+    }
+
+    fn expected_public_inputs(&self, batch: u64) -> Result<[u8; 256], String> {
+        self.0.public_inputs(batch).map_err(|e| e.to_string())
+    }
+}
+
+/// The guest inputs of the L2 node's batches, for the chain of `genesis_json` (whose `config`
+/// section the guest builds its rules from).
+pub fn batch_input_source(
+    db: &Arc<Database>,
+    config: &ChainConfig,
+    genesis_json: &str,
+) -> eyre::Result<Arc<dyn BatchInputSource>> {
+    let genesis: serde_json::Value =
+        serde_json::from_str(genesis_json).wrap_err("the L2 genesis is not JSON")?;
+    let section = serde_json::to_vec(&genesis["config"]).wrap_err("the L2 genesis config")?;
+    Ok(Arc::new(NodeBatchInputs(StoredBatchInputs::new(
+        db.clone(),
+        config.clone(),
+        section.into(),
+    ))))
+}
+
+/// Runs `work` on a thread of its own at background priority (nice 10) and waits for it:
+/// recording a witness and re-executing a batch must not take the cores from block production
+/// in the same process. A panic in `work` becomes an error.
+fn in_background<T: Send>(work: impl FnOnce() -> Result<T, String> + Send) -> Result<T, String> {
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("background-proving".into())
+            .stack_size(16 << 20)
+            .spawn_scoped(scope, || {
+                basalt_batch::background_priority();
+                work()
+            })
+            .map_err(|e| format!("cannot start a proving thread: {e}"))?;
+        worker.join().map_err(|_| "the proving thread panicked".to_string())?
+    })
+}
+
+/// Runs an attestation prover inside this process against the coordinator at `coordinator`
+/// (`basalt dev`'s dev attester).
+pub fn spawn_attester(
+    runtime: &tokio::runtime::Runtime,
+    coordinator: SocketAddr,
+    key: B256,
+) -> eyre::Result<()> {
+    let signer =
+        PrivateKeySigner::from_bytes(&key).map_err(|_| eyre!("the dev attester key is invalid"))?;
+    let guest = guest();
+    let niced: GuestFn = Arc::new(move |input: &[u8]| in_background(|| guest(input)));
+    let backend: Arc<dyn ProverBackend> = Arc::new(AttestationBackend::new(niced, signer));
+    let client =
+        ProverClient::new(ProverConfig::new(coordinator.to_string(), "dev-attester"), backend);
+    runtime.spawn(async move {
+        let error = client.run().await;
+        tracing::error!(chain = "l2", "the in-process attester stopped: {error}");
+    });
+    Ok(())
+}
+
+/// Starts the proof sender (`verifyBatches` from `key`) for `deployment`; `committer_key` is
+/// refused as its key.
+pub fn spawn_proof_sender(
+    runtime: &tokio::runtime::Runtime,
+    db: Arc<Database>,
+    deployment: &Deployment,
+    l1_rpc_url: &str,
+    key: B256,
+    committer_key: Option<B256>,
+    poll_interval: Duration,
+) -> eyre::Result<Address> {
+    let mut config =
+        ProofSenderConfig::new(l1_rpc_url, deployment.rollup, key, deployment.chain_id);
+    config.poll_interval = poll_interval;
+    config.attestation_threshold = if deployment.attestation_verifier.is_some() {
+        usize::try_from(deployment.threshold).unwrap_or(usize::MAX)
+    } else {
+        0
+    };
+    let mut sender = ProofSender::new(config, db, committer_key)
+        .map_err(|e| eyre!("--proof-sender-key: {e}"))?;
+    let address = sender.address();
+    runtime.spawn(async move {
+        if sender.run(std::future::pending()).await.is_err() {
+            tracing::error!(
+                chain = "l1",
+                "the proof sender stopped (see above); batches stay unverified"
+            );
+        }
+    });
+    Ok(address)
 }
 
 /// The guest program the backends run: stateless re-execution of the batch input to its

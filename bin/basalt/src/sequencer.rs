@@ -56,6 +56,10 @@ pub struct SequencerArgs {
     /// until the backlog drains (0: never).
     #[arg(long, default_value_t = l2::DEFAULT_DA_THROTTLE_BLOBS)]
     da_throttle_blobs: usize,
+    /// Private key of the L1 account that sends proofs (`verifyBatches`); must differ from the
+    /// committer's. Without it proofs are gathered but batches are not verified.
+    #[arg(long, env = "BASALT_PROOF_SENDER_KEY", value_name = "KEY", hide_env_values = true)]
+    proof_sender_key: Option<alloy_primitives::B256>,
     #[command(flatten)]
     proving: crate::prover::ProofCoordinatorArgs,
 }
@@ -72,14 +76,14 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
             args.l1_poll_interval
         );
     }
-    let (deployment, genesis_json) =
+    let (deployment, genesis_text) =
         l2::read_deployment(&args.rollup.deployment, args.rollup.l2_genesis.as_deref())?;
     let runtime = crate::runtime()?;
     check_l1(&runtime, &args.rollup.l1_rpc_url, &deployment)?;
     let l2 = l2::start(
         L2NodeConfig {
             datadir: Some(args.datadir.clone()),
-            genesis_json,
+            genesis_json: genesis_text.clone(),
             fee_recipient: args.fee_recipient.unwrap_or(deployment.deployer),
             max_blobs_per_batch: args.max_blobs_per_batch,
             commit_interval,
@@ -101,9 +105,22 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
     )?;
     l2.run_in_background(&runtime)?;
     let db = l2.node.chain().shared_db();
-    let source = crate::prover::batch_input_source(&db);
+    let source = crate::prover::batch_input_source(&db, l2.node.chain().config(), &genesis_text)?;
     let proving = crate::prover::coordinator_config(&args.proving, &deployment)?;
-    let _coordinator = crate::prover::start_proof_coordinator(&runtime, db, source, proving)?;
+    let (coordinator_addr, _coordinator) =
+        crate::prover::start_proof_coordinator(&runtime, db.clone(), source, proving)?;
+    let proof_sender = match args.proof_sender_key {
+        Some(key) => Some(crate::prover::spawn_proof_sender(
+            &runtime,
+            db,
+            &deployment,
+            &args.rollup.l1_rpc_url,
+            key,
+            args.committer_key,
+            Duration::from_secs_f64(args.l1_poll_interval),
+        )?),
+        None => None,
+    };
     let head = l2.node.chain().head()?;
     println!("basalt sequencer v{}", env!("CARGO_PKG_VERSION"));
     println!("L1:                {} (chain {})", args.rollup.l1_rpc_url, deployment.chain_id);
@@ -115,6 +132,15 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
         Some(address) => println!("Committer:         {address}"),
         None => println!(
             "Committer:         off (batches are sealed, not committed: pass --committer-key)"
+        ),
+    }
+    println!(
+        "Proof coordinator: {coordinator_addr} (basalt prover --coordinator {coordinator_addr})"
+    );
+    match proof_sender {
+        Some(address) => println!("Proof sender:      {address}"),
+        None => println!(
+            "Proof sender:      off (proofs are gathered, batches not verified: pass --proof-sender-key)"
         ),
     }
     println!("Datadir:           {}", args.datadir.display());

@@ -84,6 +84,7 @@ fn reconstruct_from_the_dev_l1_gives_the_live_l2_state_root() {
     // A sequencer does not produce on top of a rebuilt datadir: one error line says so.
     let output = Command::new(env!("CARGO_BIN_EXE_basalt"))
         .args(["sequencer", "--l1-rpc-url", &l1_url, "--deployment"])
+        .env("BASALT_PROOF_COORDINATOR_ADDR", "127.0.0.1:0")
         .arg(dev_dir.join("deploy.json"))
         .arg("--datadir")
         .arg(&rebuilt)
@@ -146,6 +147,7 @@ fn reconstruct_in_state_diff_mode_from_anvil_gives_the_live_l2_state_root() {
     let log = std::fs::File::create(&log_path).unwrap();
     let mut sequencer = Command::new(env!("CARGO_BIN_EXE_basalt"))
         .args(["sequencer", "--l1-rpc-url", &anvil.url, "--deployment"])
+        .env("BASALT_PROOF_COORDINATOR_ADDR", "127.0.0.1:0")
         .arg(&deploy_json)
         .arg("--datadir")
         .arg(dir.path().join("l2"))

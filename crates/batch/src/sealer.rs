@@ -113,7 +113,9 @@ impl BatchSealer {
     pub fn spawn(self: &Arc<Self>) -> std::io::Result<std::thread::JoinHandle<()>> {
         let sealer = self.clone();
         let tick = self.commit_interval.min(MAX_TICK);
-        std::thread::Builder::new().name(format!("{}-sealer", self.chain)).spawn(move || {
+        // Blobs are 128 KiB arrays that unoptimized builds keep on the stack.
+        let builder = std::thread::Builder::new().stack_size(16 << 20);
+        builder.name(format!("{}-sealer", self.chain)).spawn(move || {
             background_priority();
             loop {
                 std::thread::sleep(tick);

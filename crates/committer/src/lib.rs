@@ -418,6 +418,8 @@ impl Committer {
             let (sender, receiver) = tokio::sync::oneshot::channel();
             std::thread::Builder::new()
                 .name("l1-blob-proofs".into())
+                // Blobs are 128 KiB arrays that unoptimized builds keep on the stack.
+                .stack_size(16 << 20)
                 .spawn(move || {
                     basalt_batch::background_priority();
                     let built = basalt_da::encode_blobs(&data, count)

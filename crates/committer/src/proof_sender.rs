@@ -44,6 +44,8 @@ const PROOF_ERRORS: &[&str] = &[
 /// Proof kinds as the proof records store them (`basalt_prover::ProofKind`).
 const KIND_EXEC: u8 = 0;
 const KIND_ATTESTATION: u8 = 1;
+/// Length of one attestation signature (r ‖ s ‖ v).
+const SIGNATURE_LEN: usize = 65;
 /// `OnChainProposer.ATTESTATION_VERIFIER_ID`.
 const ATTESTATION_VERIFIER_ID: u8 = 1;
 
@@ -61,6 +63,9 @@ pub struct ProofSenderConfig {
     pub l1_chain_id: u64,
     /// Most batches in one `verifyBatches`.
     pub max_batches_per_tx: usize,
+    /// Signatures an attestation needs (the `AttestationVerifier`'s k; 0 without one): a
+    /// record with fewer is still being gathered.
+    pub attestation_threshold: usize,
     pub poll_interval: Duration,
     /// A transaction not included after this long is replaced with bumped fees.
     pub resubmit_after: Duration,
@@ -84,6 +89,7 @@ impl ProofSenderConfig {
             key,
             l1_chain_id,
             max_batches_per_tx: DEFAULT_MAX_BATCHES_PER_TX,
+            attestation_threshold: 0,
             poll_interval: Duration::from_secs(1),
             resubmit_after: crate::DEFAULT_RESUBMIT_AFTER,
             rpc_timeout: Duration::from_secs(10),
@@ -297,7 +303,11 @@ impl ProofSender {
         let mut run = Vec::new();
         let mut next = verified + 1;
         while next <= committed && run.len() < self.config.max_batches_per_tx {
-            if view.proof(next)?.is_none() {
+            let complete = view.proof(next)?.is_some_and(|record| {
+                record.kind != KIND_ATTESTATION
+                    || record.proof.len() / SIGNATURE_LEN >= self.config.attestation_threshold
+            });
+            if !complete {
                 break;
             }
             run.push(next);

@@ -28,6 +28,8 @@ impl Dev {
             .args(["dev", "--l1-port", &l1.to_string(), "--l2-port", &l2.to_string()])
             .args(extra)
             .env("NO_COLOR", "1")
+            // Tests run several nodes at once: each proof coordinator takes a free port.
+            .env("BASALT_PROOF_COORDINATOR_ADDR", "127.0.0.1:0")
             .stdout(file.try_clone().unwrap())
             .stderr(file)
             .spawn()

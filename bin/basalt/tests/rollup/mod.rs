@@ -130,6 +130,7 @@ impl Sequencer {
         let log = std::fs::File::create(&log_path).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_basalt"))
             .args(["sequencer", "--l1-rpc-url", args.l1_url, "--deployment"])
+            .env("BASALT_PROOF_COORDINATOR_ADDR", "127.0.0.1:0")
             .arg(args.deployment)
             .arg("--datadir")
             .arg(args.datadir)
