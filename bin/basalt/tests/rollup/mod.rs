@@ -54,11 +54,17 @@ impl L1 {
     }
 
     pub fn deploy_on(anvil: Anvil) -> Self {
+        Self::deploy_with(anvil, &["--dev-no-verifier"])
+    }
+
+    /// Deploys with `verifier` flags (`--dev-no-verifier`, or `--attesters ... --threshold K`).
+    pub fn deploy_with(anvil: Anvil, verifier: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("deploy.json");
         let output = Command::new(env!("CARGO_BIN_EXE_basalt"))
             .args(["deploy", "--l1-rpc-url", &anvil.url, "--private-key", DEPLOYER_KEY])
-            .args(["--dev-no-verifier", "--out"])
+            .args(verifier)
+            .arg("--out")
             .arg(&out)
             .output()
             .unwrap();
