@@ -13,24 +13,6 @@ use rollup::*;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-/// A `cast send` of ether on L2 from [`L2_KEY`]; the receipt.
-fn l2_transfer(sequencer: &Sequencer, to: &str) -> Value {
-    let receipt = cast(&[
-        "send",
-        "--json",
-        "--private-key",
-        L2_KEY,
-        "--value",
-        "1",
-        "--rpc-url",
-        &sequencer.url,
-        to,
-    ]);
-    let receipt: Value = serde_json::from_str(&receipt).unwrap();
-    assert_eq!(receipt["status"], "0x1", "{receipt}");
-    receipt
-}
-
 /// `basalt_batchNumber` of the sequencer: (sealed, committed).
 fn batch_numbers(sequencer: &Sequencer) -> (u64, u64) {
     let numbers = sequencer.result("basalt_batchNumber", json!([]));

@@ -130,19 +130,7 @@ fn a_two_of_three_attestation_deployment_verifies_every_batch_with_one_attester_
     let account = cast(&["wallet", "address", "--private-key", L2_KEY]);
     l1.deposit(ALICE, &account, 10 * MILLI_ETHER);
     sequencer.wait_for_balance(&account, U256::from(10 * MILLI_ETHER), Duration::from_secs(20));
-    let receipt = cast(&[
-        "send",
-        "--json",
-        "--private-key",
-        L2_KEY,
-        "--value",
-        "1",
-        "--rpc-url",
-        &sequencer.url,
-        BOB,
-    ]);
-    let block =
-        quantity(&serde_json::from_str::<serde_json::Value>(&receipt).unwrap()["blockNumber"]);
+    let block = quantity(&l2_transfer(&sequencer, BOB)["blockNumber"]);
     let target = wait_until("the transfer's batch committed", Duration::from_secs(30), || {
         let batch = sequencer.result(
             "basalt_getBatchByNumber",

@@ -304,6 +304,24 @@ pub fn cast(args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
+/// A `cast send` of ether on L2 from [`L2_KEY`]; the receipt.
+pub fn l2_transfer(sequencer: &Sequencer, to: &str) -> Value {
+    let receipt = cast(&[
+        "send",
+        "--json",
+        "--private-key",
+        L2_KEY,
+        "--value",
+        "1",
+        "--rpc-url",
+        &sequencer.url,
+        to,
+    ]);
+    let receipt: Value = serde_json::from_str(&receipt).unwrap();
+    assert_eq!(receipt["status"], "0x1", "{receipt}");
+    receipt
+}
+
 /// Polls `check` every 100 ms until it returns Some; panics naming `what` after `timeout`.
 pub fn wait_until<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + timeout;
