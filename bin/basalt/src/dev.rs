@@ -189,7 +189,7 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
     if !args.no_prover {
         crate::prover::spawn_attester(&runtime, coordinator_addr, attester.key)?;
     }
-    let proof_sender_address = crate::prover::spawn_proof_sender(
+    let (proof_sender_address, _) = crate::prover::spawn_proof_sender(
         &runtime,
         db,
         &deployment,

@@ -229,6 +229,8 @@ pub struct L2Node {
     committer: std::sync::Mutex<Option<Committer>>,
     /// The committer's L1 account, when committing.
     pub committer_address: Option<Address>,
+    /// What the committer last did, when committing (for `/health`).
+    pub committer_health: Option<basalt_committer::step_loop::SharedStepHealth>,
     pub addr: SocketAddr,
     pub handle: ServerHandle,
     pub rollup: RollupConfigView,
@@ -332,11 +334,13 @@ pub fn start(config: L2NodeConfig, runtime: &tokio::runtime::Runtime) -> eyre::R
     let (addr, handle) = runtime
         .block_on(basalt_rpc::start(backend, &rpc_config))
         .wrap_err_with(|| format!("cannot listen on {}", rpc_config.addr))?;
+    let committer_health = committer.as_ref().map(Committer::health);
     Ok(L2Node {
         node,
         producer,
         watcher: Arc::new(watcher),
         sealer,
+        committer_health,
         committer: std::sync::Mutex::new(committer),
         committer_address,
         addr,

@@ -5,6 +5,7 @@ mod bench_da;
 mod bench_guest;
 mod deploy;
 mod dev;
+mod health;
 mod import;
 mod l1;
 mod l2;

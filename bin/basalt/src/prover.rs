@@ -192,7 +192,7 @@ pub fn spawn_proof_sender(
     key: B256,
     committer_key: Option<B256>,
     poll_interval: Duration,
-) -> eyre::Result<Address> {
+) -> eyre::Result<(Address, basalt_committer::step_loop::SharedStepHealth)> {
     let mut config =
         ProofSenderConfig::new(l1_rpc_url, deployment.rollup, key, deployment.chain_id);
     config.poll_interval = poll_interval;
@@ -204,6 +204,7 @@ pub fn spawn_proof_sender(
     let mut sender = ProofSender::new(config, db, committer_key)
         .map_err(|e| eyre!("--proof-sender-key: {e}"))?;
     let address = sender.address();
+    let health = sender.health();
     runtime.spawn(async move {
         if sender.run(std::future::pending()).await.is_err() {
             tracing::error!(
@@ -212,7 +213,7 @@ pub fn spawn_proof_sender(
             );
         }
     });
-    Ok(address)
+    Ok((address, health))
 }
 
 /// The guest program the backends run: stateless re-execution of the batch input to its

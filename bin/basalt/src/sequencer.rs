@@ -60,6 +60,10 @@ pub struct SequencerArgs {
     /// committer's. Without it proofs are gathered but batches are not verified.
     #[arg(long, env = "BASALT_PROOF_SENDER_KEY", value_name = "KEY", hide_env_values = true)]
     proof_sender_key: Option<alloy_primitives::B256>,
+    /// Address of the admin endpoint: `GET /health` reports the watcher, block producer,
+    /// committer, proof coordinator and proof sender (port 0: any free port).
+    #[arg(long, env = "BASALT_ADMIN_ADDR", default_value = "127.0.0.1:1730")]
+    admin_addr: std::net::SocketAddr,
     #[command(flatten)]
     proving: crate::prover::ProofCoordinatorArgs,
 }
@@ -107,7 +111,7 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
     let db = l2.node.chain().shared_db();
     let source = crate::prover::batch_input_source(&db, l2.node.chain().config(), &genesis_text)?;
     let proving = crate::prover::coordinator_config(&args.proving, &deployment)?;
-    let (coordinator_addr, _coordinator) =
+    let (coordinator_addr, coordinator) =
         crate::prover::start_proof_coordinator(&runtime, db.clone(), source, proving)?;
     let proof_sender = match args.proof_sender_key {
         Some(key) => Some(crate::prover::spawn_proof_sender(
@@ -121,6 +125,12 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
         )?),
         None => None,
     };
+    let sender_health = proof_sender.as_ref().map(|(_, health)| health.clone());
+    let admin_addr = crate::health::serve(
+        &runtime,
+        args.admin_addr,
+        crate::health::HealthSources::new(&l2, coordinator, sender_health),
+    )?;
     let head = l2.node.chain().head()?;
     println!("basalt sequencer v{}", env!("CARGO_PKG_VERSION"));
     println!("L1:                {} (chain {})", args.rollup.l1_rpc_url, deployment.chain_id);
@@ -137,12 +147,13 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
     println!(
         "Proof coordinator: {coordinator_addr} (basalt prover --coordinator {coordinator_addr})"
     );
-    match proof_sender {
-        Some(address) => println!("Proof sender:      {address}"),
+    match &proof_sender {
+        Some((address, _)) => println!("Proof sender:      {address}"),
         None => println!(
             "Proof sender:      off (proofs are gathered, batches not verified: pass --proof-sender-key)"
         ),
     }
+    println!("Health:            http://{admin_addr}/health");
     println!("Datadir:           {}", args.datadir.display());
     println!("ready: L2 RPC http://{}", l2.addr);
     runtime.block_on(async {

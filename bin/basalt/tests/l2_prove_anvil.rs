@@ -149,6 +149,23 @@ fn a_two_of_three_attestation_deployment_verifies_every_batch_with_one_attester_
     });
     let log = sequencer.log();
     assert!(log.contains("batches verified"), "{log}");
+
+    // /health on the admin port: every component with its last success, none failing.
+    let admin: u16 = log
+        .lines()
+        .find_map(|line| line.strip_prefix("Health:            http://127.0.0.1:"))
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|port| port.parse().ok())
+        .expect("the admin address in the banner");
+    let (status, body) = basalt_test_harness::http_get(admin, "/health");
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(status, 200, "{health}");
+    for component in ["watcher", "producer", "committer", "coordinator", "proofSender"] {
+        let part = &health["components"][component];
+        assert_eq!(part["ok"], true, "{component}: {health}");
+        assert!(part["lastSuccess"].as_u64().is_some(), "{component}: {health}");
+    }
+    assert_eq!(health["components"]["coordinator"]["connectedProvers"], 2, "{health}");
     first.kill().unwrap();
     second.kill().unwrap();
     first.wait().unwrap();

@@ -435,6 +435,7 @@ fn sequencer_exit(args: &[&str]) -> (bool, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_basalt"))
         .arg("sequencer")
         .env("BASALT_PROOF_COORDINATOR_ADDR", "127.0.0.1:0")
+        .env("BASALT_ADMIN_ADDR", "127.0.0.1:0")
         .args(args)
         .args(["--http-port", &free_port().to_string()])
         .env("NO_COLOR", "1")

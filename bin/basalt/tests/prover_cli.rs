@@ -7,7 +7,6 @@ use basalt_prover::{
 };
 use basalt_storage::{Database, SealedBatch};
 use std::{
-    io::{Read, Write},
     process::{Command, Stdio},
     sync::Arc,
     time::{Duration, Instant},
@@ -57,14 +56,10 @@ impl BatchInputSource for NoInputs {
     }
 }
 
+/// `GET /health`: the status line's code and the body, as one string ("200 {...}").
 fn health(port: u16) -> String {
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
+    let (status, body) = basalt_test_harness::http_get(port, "/health");
+    format!("{status} {body}")
 }
 
 #[test]
@@ -131,13 +126,13 @@ fn a_prover_connects_reports_on_health_and_outlives_its_coordinator() {
     assert!(error.contains("prover cli-test failed batch 1: guest program failed"), "{error}");
     let connected = || {
         std::net::TcpStream::connect(("127.0.0.1", health_port)).is_ok()
-            && health(health_port).starts_with("HTTP/1.1 200")
+            && health(health_port).starts_with("200 ")
     };
     wait("a healthy prover", &connected);
     assert!(health(health_port).contains("\"connected\":true"));
     // The coordinator goes away: the prover keeps running and says so.
     task.abort();
-    wait("an unhealthy prover", &|| health(health_port).starts_with("HTTP/1.1 503"));
+    wait("an unhealthy prover", &|| health(health_port).starts_with("503 "));
     assert!(health(health_port).contains("\"connected\":false"));
     assert!(child.try_wait().unwrap().is_none(), "the prover exited");
     child.kill().unwrap();

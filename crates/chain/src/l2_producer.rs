@@ -53,11 +53,18 @@ pub struct BlockProducer {
     /// The arrival of id `x` is the first entry whose end is above `x`. Kept in memory: after
     /// a restart waiting time counts from the restart.
     arrivals: Mutex<VecDeque<(u64, Instant)>>,
+    /// The last failed block's error; None once a block is produced again (for `/health`).
+    last_error: Mutex<Option<String>>,
 }
 
 impl BlockProducer {
     pub fn new(node: Arc<ChainService>, config: ProducerConfig) -> Arc<Self> {
-        Arc::new(Self { node, config, arrivals: Mutex::new(VecDeque::new()) })
+        Arc::new(Self {
+            node,
+            config,
+            arrivals: Mutex::new(VecDeque::new()),
+            last_error: Mutex::new(None),
+        })
     }
 
     pub fn node(&self) -> &Arc<ChainService> {
@@ -129,7 +136,17 @@ impl BlockProducer {
     pub fn spawn(self: &Arc<Self>) -> std::io::Result<std::thread::JoinHandle<()>> {
         let producer = self.clone();
         let name = format!("{}-producer", self.node.name());
-        self.node
-            .spawn_interval(name, self.config.block_time, Stall::Skip, move || producer.produce())
+        self.node.spawn_interval(name, self.config.block_time, Stall::Skip, move || {
+            let produced = producer.produce();
+            *producer.last_error.lock().unwrap_or_else(|p| p.into_inner()) =
+                produced.as_ref().err().map(ToString::to_string);
+            produced
+        })
+    }
+
+    /// The error of the last block the producer thread failed to produce; None once one is
+    /// produced again.
+    pub fn last_error(&self) -> Option<String> {
+        self.last_error.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }

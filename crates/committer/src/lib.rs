@@ -9,7 +9,7 @@
 mod error;
 pub mod fees;
 pub mod proof_sender;
-mod step_loop;
+pub mod step_loop;
 pub mod transaction;
 
 pub use error::CommitterError;
@@ -166,6 +166,7 @@ pub struct Committer {
     /// The (committed, sealed) batch numbers throttling was last decided for: the backlog only
     /// changes with them, so batch records are read again only then.
     throttle_checked: Option<(u64, u64)>,
+    health: step_loop::SharedStepHealth,
 }
 
 impl Committer {
@@ -191,6 +192,7 @@ impl Committer {
             throttle: None,
             throttled: false,
             throttle_checked: None,
+            health: Default::default(),
         })
     }
 
@@ -204,6 +206,11 @@ impl Committer {
     /// The committer account's address.
     pub fn address(&self) -> Address {
         self.from
+    }
+
+    /// What the committer last did (shared; for `/health`).
+    pub fn health(&self) -> step_loop::SharedStepHealth {
+        self.health.clone()
     }
 
     /// Steps until `shutdown` completes (then `Ok`) or a critical error stops committing (then
@@ -719,6 +726,10 @@ impl Committer {
 impl step_loop::Stepper for Committer {
     type Outcome = StepOutcome;
     const NAME: &'static str = "committer";
+
+    fn health(&self) -> step_loop::SharedStepHealth {
+        self.health.clone()
+    }
 
     fn step(&mut self) -> impl Future<Output = Result<StepOutcome, CommitterError>> {
         Committer::step(self)

@@ -137,6 +137,7 @@ pub struct ProofSender {
     provider: DynProvider<Ethereum>,
     from: Address,
     in_flight: Option<InFlight>,
+    health: crate::step_loop::SharedStepHealth,
 }
 
 impl ProofSender {
@@ -158,12 +159,17 @@ impl ProofSender {
             .map_err(|_| CommitterError::BadKey)?;
         let provider =
             ProviderBuilder::new().disable_recommended_fillers().connect_http(url).erased();
-        Ok(Self { config, db, provider, from, in_flight: None })
+        Ok(Self { config, db, provider, from, in_flight: None, health: Default::default() })
     }
 
     /// The sender's L1 address.
     pub fn address(&self) -> Address {
         self.from
+    }
+
+    /// What the sender last did (shared; for `/health`).
+    pub fn health(&self) -> crate::step_loop::SharedStepHealth {
+        self.health.clone()
     }
 
     /// Runs until `shutdown`, retrying failures with backoff; stops only on a bad configuration.
@@ -451,6 +457,10 @@ impl ProofSender {
 impl crate::step_loop::Stepper for ProofSender {
     type Outcome = SendOutcome;
     const NAME: &'static str = "proof sender";
+
+    fn health(&self) -> crate::step_loop::SharedStepHealth {
+        self.health.clone()
+    }
 
     fn step(&mut self) -> impl Future<Output = Result<SendOutcome, CommitterError>> {
         ProofSender::step(self)

@@ -4,8 +4,30 @@
 
 use crate::CommitterError;
 use basalt_watcher::Backoff;
-use std::{future::Future, time::Duration};
+use std::{
+    future::Future,
+    sync::{Arc, Mutex},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
 use tracing::{error, info, warn};
+
+/// What a component driven by [`run_steps`] last did, for `/health`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StepHealth {
+    /// When a step last succeeded, Unix seconds.
+    pub last_success: Option<u64>,
+    /// The last step's error; None once a step succeeds again.
+    pub last_error: Option<String>,
+    /// Set when the component stopped for good (a critical error).
+    pub stopped: Option<String>,
+}
+
+/// A [`StepHealth`] shared between a component and whoever reports on it.
+pub type SharedStepHealth = Arc<Mutex<StepHealth>>;
+
+fn record(health: &SharedStepHealth, update: impl FnOnce(&mut StepHealth)) {
+    update(&mut health.lock().unwrap_or_else(|p| p.into_inner()));
+}
 
 /// A component driven by [`run_steps`].
 pub(crate) trait Stepper {
@@ -19,6 +41,8 @@ pub(crate) trait Stepper {
     fn again_now(outcome: &Self::Outcome) -> bool;
     /// Work after each step, whatever its result.
     fn after_step(&mut self) {}
+    /// Where the loop records what each step did.
+    fn health(&self) -> SharedStepHealth;
 }
 
 /// Runs `stepper` until `shutdown` (then `Ok`) or a critical error (then that error, logged).
@@ -29,6 +53,7 @@ pub(crate) async fn run_steps<S: Stepper>(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), CommitterError> {
     let mut last_error: Option<String> = None;
+    let health = stepper.health();
     tokio::pin!(shutdown);
     loop {
         let result = tokio::select! {
@@ -37,6 +62,11 @@ pub(crate) async fn run_steps<S: Stepper>(
         };
         let delay = match result {
             Ok(outcome) => {
+                let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+                record(&health, |h| {
+                    h.last_success = Some(now);
+                    h.last_error = None;
+                });
                 if last_error.take().is_some() {
                     info!(chain = "l1", "{}: working again", S::NAME);
                 }
@@ -44,11 +74,13 @@ pub(crate) async fn run_steps<S: Stepper>(
                 if S::again_now(&outcome) { Duration::ZERO } else { poll_interval }
             }
             Err(err) if err.is_critical() => {
+                record(&health, |h| h.stopped = Some(err.to_string()));
                 error!(chain = "l1", "{}: {err}", S::NAME);
                 return Err(err);
             }
             Err(err) => {
                 let message = err.to_string();
+                record(&health, |h| h.last_error = Some(message.clone()));
                 if last_error.as_ref() != Some(&message) {
                     warn!(chain = "l1", "{}: {message}; retrying with backoff", S::NAME);
                 }

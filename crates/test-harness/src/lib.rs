@@ -239,6 +239,26 @@ fn try_http_post(port: u16, body: &[u8]) -> Option<(u16, String)> {
     Some((status, dechunk(&body)))
 }
 
+/// GETs `http://127.0.0.1:port{path}` over HTTP/1.1; the status code and the body (a failed
+/// connection is status 0).
+pub fn http_get(port: u16, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return (0, String::new()) };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let head =
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(head.as_bytes()).is_err() {
+        return (0, String::new());
+    }
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status =
+        text.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or_default();
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, dechunk(&body))
+}
+
 /// Undoes HTTP chunked transfer encoding when present.
 fn dechunk(body: &str) -> String {
     let mut out = String::new();

@@ -137,6 +137,7 @@ impl Sequencer {
         let child = Command::new(env!("CARGO_BIN_EXE_basalt"))
             .args(["sequencer", "--l1-rpc-url", args.l1_url, "--deployment"])
             .env("BASALT_PROOF_COORDINATOR_ADDR", "127.0.0.1:0")
+            .env("BASALT_ADMIN_ADDR", "127.0.0.1:0")
             .arg(args.deployment)
             .arg("--datadir")
             .arg(args.datadir)
