@@ -219,7 +219,7 @@ pub fn http_post(port: u16, body: &[u8]) -> (u16, String) {
 
 /// [`http_post`], `None` when the connection or the request's head fails.
 fn try_http_post(port: u16, body: &[u8]) -> Option<(u16, String)> {
-    use std::io::{Read, Write};
+    use std::io::Write;
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
     let head = format!(
@@ -230,19 +230,13 @@ fn try_http_post(port: u16, body: &[u8]) -> Option<(u16, String)> {
     // A server may answer (413) and close before taking an oversized body: a failed write is
     // then expected, and the answer is still there to read.
     let _ = stream.write_all(body);
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status =
-        text.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or_default();
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
-    Some((status, dechunk(&body)))
+    Some(read_response(&mut stream))
 }
 
 /// GETs `http://127.0.0.1:port{path}` over HTTP/1.1; the status code and the body (a failed
 /// connection is status 0).
 pub fn http_get(port: u16, path: &str) -> (u16, String) {
-    use std::io::{Read, Write};
+    use std::io::Write;
     let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return (0, String::new()) };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     let head =
@@ -250,6 +244,12 @@ pub fn http_get(port: u16, path: &str) -> (u16, String) {
     if stream.write_all(head.as_bytes()).is_err() {
         return (0, String::new());
     }
+    read_response(&mut stream)
+}
+
+/// Reads an HTTP/1.1 response to its end: the status code (0 when unreadable) and the body.
+fn read_response(stream: &mut TcpStream) -> (u16, String) {
+    use std::io::Read;
     let mut response = Vec::new();
     let _ = stream.read_to_end(&mut response);
     let text = String::from_utf8_lossy(&response).into_owned();
