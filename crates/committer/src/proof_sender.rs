@@ -20,7 +20,7 @@ use alloy::{
 };
 use alloy_primitives::{Address, B256, Bytes, U256};
 use basalt_contracts::{bindings::OnChainProposer, revert::ContractRevert};
-use basalt_storage::Database;
+use basalt_storage::{Database, ProofRecord};
 use basalt_watcher::Backoff;
 use std::{
     future::Future,
@@ -270,17 +270,15 @@ impl ProofSender {
             return Ok(SendOutcome::Waiting { first, last });
         }
         let fees = in_flight.fees.bumped(self.current_fees().await?);
-        let Some(in_flight) = self.in_flight.as_mut() else { return Ok(SendOutcome::Idle) };
+        let Some(mut in_flight) = self.in_flight.take() else { return Ok(SendOutcome::Idle) };
         in_flight.fees = fees;
-        let tx = {
-            let in_flight =
-                self.in_flight.as_ref().ok_or(CommitterError::Stopped("lost".into()))?;
-            self.send(in_flight).await?
-        };
-        if let Some(in_flight) = self.in_flight.as_mut() {
-            in_flight.hashes.push(tx);
+        let sent = self.send(&in_flight).await;
+        if let Ok(tx) = &sent {
+            in_flight.hashes.push(*tx);
             in_flight.sent_at = Instant::now();
         }
+        self.in_flight = Some(in_flight);
+        let tx = sent?;
         info!(chain = "l1", first, last, %tx, "proof sender: replaced a stuck verifyBatches");
         Ok(SendOutcome::Replaced { first, last, tx })
     }
@@ -304,19 +302,22 @@ impl ProofSender {
 
     /// Batches `verified + 1 ..` with a stored proof, consecutive, committed, at most the
     /// configured count.
-    fn proof_run(&self, verified: u64, committed: u64) -> Result<Vec<u64>, CommitterError> {
+    fn proof_run(
+        &self,
+        verified: u64,
+        committed: u64,
+    ) -> Result<Vec<(u64, ProofRecord)>, CommitterError> {
         let view = self.db.read_batches()?;
         let mut run = Vec::new();
         let mut next = verified + 1;
         while next <= committed && run.len() < self.config.max_batches_per_tx {
-            let complete = view.proof(next)?.is_some_and(|record| {
+            let Some(record) = view.proof(next)?.filter(|record| {
                 record.kind != KIND_ATTESTATION
                     || record.proof.len() / SIGNATURE_LEN >= self.config.attestation_threshold
-            });
-            if !complete {
+            }) else {
                 break;
-            }
-            run.push(next);
+            };
+            run.push((next, record));
             next += 1;
         }
         Ok(run)
@@ -325,15 +326,12 @@ impl ProofSender {
     /// `proofs[i][j]`: the proof of batch `run[i]` for verifier `verifier_ids[j]`.
     fn proof_arrays(
         &self,
-        run: &[u64],
+        run: &[(u64, ProofRecord)],
         verifier_ids: &[u8],
     ) -> Result<Vec<Vec<Bytes>>, CommitterError> {
-        let view = self.db.read_batches()?;
         let mut proofs = Vec::with_capacity(run.len());
-        for &batch in run {
-            let record = view
-                .proof(batch)?
-                .ok_or(CommitterError::Stopped(format!("the proof of batch {batch} vanished")))?;
+        for (batch, record) in run {
+            let batch = *batch;
             let mut per_verifier = Vec::with_capacity(verifier_ids.len());
             for &id in verifier_ids {
                 match (id, record.kind) {
@@ -496,7 +494,6 @@ mod tests {
     use basalt_contracts::bindings::{
         AttestationVerifier::UnknownSigner, OnChainProposer::BatchNotCommitted,
     };
-    use basalt_storage::ProofRecord;
 
     fn sender_with_proof(batch: u64) -> ProofSender {
         let db = Arc::new(Database::in_memory().unwrap());
@@ -539,18 +536,21 @@ mod tests {
     #[test]
     fn proofs_are_laid_out_per_batch_and_verifier_and_the_committer_key_is_refused() {
         let sender = sender_with_proof(1);
-        let proofs = sender.proof_arrays(&[1], &[ATTESTATION_VERIFIER_ID]).unwrap();
+        let run = sender.proof_run(0, 5).unwrap();
+        let proofs = sender.proof_arrays(&run, &[ATTESTATION_VERIFIER_ID]).unwrap();
         assert_eq!(proofs, vec![vec![Bytes::from(vec![1; 65])]]);
-        assert_eq!(sender.proof_arrays(&[1], &[]).unwrap(), vec![Vec::<Bytes>::new()]);
+        assert_eq!(sender.proof_arrays(&run, &[]).unwrap(), vec![Vec::<Bytes>::new()]);
         assert!(matches!(
-            sender.proof_arrays(&[1], &[2]),
+            sender.proof_arrays(&run, &[2]),
             Err(CommitterError::UnsupportedVerifier { verifier_id: 2, kind: KIND_ATTESTATION })
         ));
         let call =
             OnChainProposer::verifyBatchesCall::abi_decode(&verify_calldata(7, &proofs)).unwrap();
         assert_eq!(call.firstBatch, U256::from(7));
         assert_eq!(call.proofs, proofs);
-        assert_eq!(sender.proof_run(0, 5).unwrap(), vec![1]);
+        let batches =
+            |run: Vec<(u64, ProofRecord)>| run.into_iter().map(|(n, _)| n).collect::<Vec<_>>();
+        assert_eq!(batches(sender.proof_run(0, 5).unwrap()), vec![1]);
         assert!(sender.proof_run(0, 0).unwrap().is_empty(), "an uncommitted batch waits");
         assert!(sender.proof_run(1, 5).unwrap().is_empty());
 

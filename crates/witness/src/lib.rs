@@ -37,6 +37,8 @@ pub enum WitnessBuildError {
     SealedMismatch { batch: u64, what: &'static str, sealed: B256, got: B256 },
     #[error("batch {0} is not sealed")]
     NotSealed(u64),
+    #[error("sealed batch {batch} is damaged: {reason}")]
+    BadRecord { batch: u64, reason: String },
     #[error("sealed batch {batch} has unknown DA mode {mode}")]
     UnknownMode { batch: u64, mode: u8 },
 }
@@ -197,9 +199,16 @@ pub fn batch_input(
     Ok((input, outcome.public_inputs))
 }
 
+/// The blobs word of a sealed batch. Errors: more blob hashes than a commit may carry (a
+/// damaged record: the sealer never stores one).
+fn sealed_blobs_hash(batch: &SealedBatch) -> Result<B256, WitnessBuildError> {
+    blobs_hash(&batch.versioned_hashes)
+        .map_err(|e| WitnessBuildError::BadRecord { batch: batch.number, reason: e.to_string() })
+}
+
 /// The public inputs re-execution gave must be the values the batch was sealed with.
 fn check_sealed(batch: &SealedBatch, inputs: &PublicInputs) -> Result<(), WitnessBuildError> {
-    let sealed_blobs = blobs_hash(&batch.versioned_hashes).unwrap_or_default();
+    let sealed_blobs = sealed_blobs_hash(batch)?;
     let checks = [
         ("state root", batch.state_root, inputs.final_state_root),
         ("last block hash", batch.last_block_hash, inputs.last_block_hash),
@@ -274,7 +283,7 @@ impl StoredBatchInputs {
             final_state_root: batch.state_root,
             l1_messages_root: batch.l1_messages_root,
             privileged_rolling_hash: batch.privileged_rolling_hash,
-            blobs_hash: blobs_hash(&batch.versioned_hashes).unwrap_or_default(),
+            blobs_hash: sealed_blobs_hash(&batch)?,
             last_block_hash: batch.last_block_hash,
             chain_id: self.config.chain_id,
             non_privileged_tx_count: batch.non_privileged_txs,
