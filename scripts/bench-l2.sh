@@ -11,8 +11,9 @@
 # Prints a Markdown table with machine, commit and command. Every node is started fresh on free
 # ports and killed by its own pid.
 #
-# Environment: TXS (50000), SENDERS (100), RUNS (3), STARTS (10),
-# BASALT (target/release/basalt), CARGO_TARGET_DIR (target).
+# Environment: TXS (50000), SENDERS (100), RUNS (3), STARTS (10), KINDS ("eth erc20"),
+# L2_ARGS (extra `basalt dev` flags, e.g. --no-prover), BASALT (target/release/basalt),
+# CARGO_TARGET_DIR (target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,9 +21,11 @@ TXS=${TXS:-50000}
 SENDERS=${SENDERS:-100}
 RUNS=${RUNS:-3}
 STARTS=${STARTS:-10}
+KINDS=${KINDS:-"eth erc20"}
+L2_ARGS=${L2_ARGS:-}
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 BASALT=${BASALT:-$TARGET_DIR/release/basalt}
-COMMAND="$({ env | grep -E '^(TXS|SENDERS|RUNS|STARTS|BASALT)=' || true; } \
+COMMAND="$({ env | grep -E '^(TXS|SENDERS|RUNS|STARTS|KINDS|L2_ARGS|BASALT)=' || true; } \
   | sort | tr '\n' ' ')scripts/bench-l2.sh"
 
 command -v jq >/dev/null || { echo "bench-l2: jq is required" >&2; exit 1; }
@@ -64,7 +67,7 @@ start_node() {
     l2)
       l1port=$(free_port)
       "$BASALT" dev --l1-port "$l1port" --l2-port "$port" --block-time 1 \
-        --l2-gas-limit 1000000000 >"$log" 2>&1 &
+        --l2-gas-limit 1000000000 $L2_ARGS >"$log" 2>&1 &
       NODE_PID=$!
       wait_for_line "$log" "ready in"
       ;;
@@ -74,7 +77,7 @@ start_node() {
 
 declare -A RESULT
 NODES=(l1 l2)
-for kind in eth erc20; do
+for kind in $KINDS; do
   for node in "${NODES[@]}"; do
     runs=()
     for ((run = 1; run <= RUNS; run++)); do
@@ -123,7 +126,7 @@ echo "**Commit:** $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (unc
 echo
 echo "| metric | basalt l1 | basalt dev L2 | L2/L1 |"
 echo "| --- | --- | --- | --- |"
-for kind in eth erc20; do
+for kind in $KINDS; do
   label="$TXS $(echo "$kind" | tr a-z A-Z | sed 's/^ETH$/ETH/') transfers"
   echo "| $label: included TPS, median run | ${RESULT[l1.$kind.tps]} | ${RESULT[l2.$kind.tps]} | $(ratio "${RESULT[l2.$kind.tps]}" "${RESULT[l1.$kind.tps]}") |"
   echo "| $label: included TPS of each run | ${RESULT[l1.$kind.all]} | ${RESULT[l2.$kind.all]} | — |"

@@ -90,7 +90,7 @@ pub struct DevArgs {
     #[arg(long)]
     no_prover: bool,
     #[command(flatten)]
-    proving: crate::prover::ProofCoordinatorArgs,
+    proving: crate::prover::ProvingArgs,
 }
 
 pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
@@ -192,11 +192,14 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
     let (proof_sender_address, _) = crate::prover::spawn_proof_sender(
         &runtime,
         db,
-        &deployment,
-        &l1_url,
-        proof_sender.key,
+        crate::prover::proof_sender_config(
+            &args.proving,
+            &deployment,
+            &l1_url,
+            proof_sender.key,
+            Duration::from_millis(250),
+        ),
         Some(committer.key),
-        Duration::from_millis(250),
     )?;
     let proving = Proving {
         coordinator: coordinator_addr,

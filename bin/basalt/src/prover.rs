@@ -44,9 +44,10 @@ enum BackendName {
     Attestation,
 }
 
-/// The proof coordinator's flags, shared by `basalt sequencer` and `basalt dev`.
+/// The proving flags (proof coordinator and proof sender), shared by `basalt sequencer` and
+/// `basalt dev`.
 #[derive(clap::Args, Debug, Clone)]
-pub struct ProofCoordinatorArgs {
+pub struct ProvingArgs {
     /// Address the proof coordinator listens on for `basalt prover` processes (port 0: any
     /// free port, shown in the banner).
     #[arg(long, env = "BASALT_PROOF_COORDINATOR_ADDR", default_value = DEFAULT_COORDINATOR_ADDR)]
@@ -55,9 +56,14 @@ pub struct ProofCoordinatorArgs {
     /// another prover.
     #[arg(long, default_value_t = DEFAULT_PROOF_TIMEOUT.as_secs_f64())]
     pub proof_timeout: f64,
+    /// Most consecutive batches the proof sender verifies in one `verifyBatches` transaction
+    /// (1 to 100; a longer run costs less gas per batch).
+    #[arg(long, default_value_t = basalt_committer::proof_sender::DEFAULT_MAX_BATCHES_PER_TX as u64,
+          value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub max_batches_per_verify: u64,
 }
 
-impl ProofCoordinatorArgs {
+impl ProvingArgs {
     /// Checks the flags: a timeout of 1 s to 1 day.
     pub fn proof_timeout(&self) -> eyre::Result<Duration> {
         let seconds = self.proof_timeout;
@@ -71,7 +77,7 @@ impl ProofCoordinatorArgs {
 /// The coordinator's configuration for `deployment`: attestations from its registered
 /// attesters (k of n) when it has an attestation verifier, exec runs otherwise.
 pub fn coordinator_config(
-    args: &ProofCoordinatorArgs,
+    args: &ProvingArgs,
     deployment: &Deployment,
 ) -> eyre::Result<CoordinatorConfig> {
     let attesting = deployment.attestation_verifier.is_some();
@@ -182,25 +188,35 @@ pub fn spawn_attester(
     Ok(())
 }
 
-/// Starts the proof sender (`verifyBatches` from `key`) for `deployment`; `committer_key` is
-/// refused as its key.
-pub fn spawn_proof_sender(
-    runtime: &tokio::runtime::Runtime,
-    db: Arc<Database>,
+/// The proof sender's configuration for `deployment`: `verifyBatches` from `key` on the L1 at
+/// `l1_rpc_url`, runs of at most `--max-batches-per-verify` batches, attestations complete
+/// at the deployment's threshold.
+pub fn proof_sender_config(
+    args: &ProvingArgs,
     deployment: &Deployment,
     l1_rpc_url: &str,
     key: B256,
-    committer_key: Option<B256>,
     poll_interval: Duration,
-) -> eyre::Result<(Address, basalt_committer::step_loop::SharedStepHealth)> {
+) -> ProofSenderConfig {
     let mut config =
         ProofSenderConfig::new(l1_rpc_url, deployment.rollup, key, deployment.chain_id);
     config.poll_interval = poll_interval;
+    config.max_batches_per_tx = usize::try_from(args.max_batches_per_verify).unwrap_or(usize::MAX);
     config.attestation_threshold = if deployment.attestation_verifier.is_some() {
         usize::try_from(deployment.threshold).unwrap_or(usize::MAX)
     } else {
         0
     };
+    config
+}
+
+/// Starts the proof sender with `config`; `committer_key` is refused as its key.
+pub fn spawn_proof_sender(
+    runtime: &tokio::runtime::Runtime,
+    db: Arc<Database>,
+    config: ProofSenderConfig,
+    committer_key: Option<B256>,
+) -> eyre::Result<(Address, basalt_committer::step_loop::SharedStepHealth)> {
     let mut sender = ProofSender::new(config, db, committer_key)
         .map_err(|e| eyre!("--proof-sender-key: {e}"))?;
     let address = sender.address();

@@ -65,7 +65,7 @@ pub struct SequencerArgs {
     #[arg(long, env = "BASALT_ADMIN_ADDR", default_value = "127.0.0.1:1730")]
     admin_addr: std::net::SocketAddr,
     #[command(flatten)]
-    proving: crate::prover::ProofCoordinatorArgs,
+    proving: crate::prover::ProvingArgs,
 }
 
 pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
@@ -117,11 +117,14 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
         Some(key) => Some(crate::prover::spawn_proof_sender(
             &runtime,
             db,
-            &deployment,
-            &args.rollup.l1_rpc_url,
-            key,
+            crate::prover::proof_sender_config(
+                &args.proving,
+                &deployment,
+                &args.rollup.l1_rpc_url,
+                key,
+                Duration::from_secs_f64(args.l1_poll_interval),
+            ),
             args.committer_key,
-            Duration::from_secs_f64(args.l1_poll_interval),
         )?),
         None => None,
     };

@@ -1,5 +1,6 @@
 //! Re-executing a batch's blocks on a [`StatelessState`]: each header checked against its
-//! parent, each body against its header, senders recovered from signatures, every block executed
+//! parent, each body against its header, senders recovered from signatures (a block ahead, on a
+//! second core where there is one), every block executed
 //! under the L2 rules with the fee config it ran under, its results and state root checked
 //! against its header; what the public inputs need is collected on the way.
 
@@ -14,7 +15,7 @@ use basalt_evm::{
     BlockExecutionError, BlockInput, BlockValidationError, StateDbError, execute_block,
     validation::{validate_body, validate_execution, validate_header},
 };
-use basalt_primitives::{Block, ChainConfig, FeeConfig, Hardfork, sender::recover_senders};
+use basalt_primitives::{Block, ChainConfig, FeeConfig, Hardfork, sender::with_senders_ahead};
 use basalt_trie::NodeReader;
 
 /// What executing a batch's blocks produced, besides the state it left.
@@ -51,7 +52,16 @@ pub fn execute_blocks<N: NodeReader + Clone, C: CodeSource>(
     let mut out = ExecutedBlocks::default();
     let mut parent = parent.clone();
     let mut parent_hash = parent.hash_slow();
-    for (block, fees) in blocks.iter().zip(fees) {
+    // Senders are recovered one block ahead of execution where a second core exists.
+    let signed: Vec<_> = blocks
+        .iter()
+        .map(|block| {
+            let fork = config.fork_at(block.header.number, block.header.timestamp);
+            (block.body.transactions.as_slice(), fork < Hardfork::Homestead)
+        })
+        .collect();
+    with_senders_ahead(&signed, |index, senders| {
+        let (block, fees) = (&blocks[index], &fees[index]);
         let header = &block.header;
         let number = header.number;
         let invalid = |rule: BlockValidationError| GuestError::InvalidBlock { number, rule };
@@ -64,11 +74,9 @@ pub fn execute_blocks<N: NodeReader + Clone, C: CodeSource>(
         }
         validate_header(config, header, &parent).map_err(invalid)?;
         validate_body(config, block, alloy_rlp::Encodable::length(block)).map_err(invalid)?;
-        let fork = config.fork_at(number, header.timestamp);
-        let senders = recover_senders(&block.body.transactions, fork < Hardfork::Homestead)
-            .map_err(|(index, e)| {
-                invalid(BlockValidationError::InvalidSignature { index, reason: e.to_string() })
-            })?;
+        let senders = senders.map_err(|(index, e)| {
+            invalid(BlockValidationError::InvalidSignature { index, reason: e.to_string() })
+        })?;
         let input = BlockInput {
             header,
             transactions: &block.body.transactions,
@@ -103,7 +111,8 @@ pub fn execute_blocks<N: NodeReader + Clone, C: CodeSource>(
         parent = header.clone();
         out.final_state_root = root;
         out.last_block_hash = parent_hash;
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 

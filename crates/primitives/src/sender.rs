@@ -134,6 +134,63 @@ pub fn recover_senders(
     Ok(senders)
 }
 
+/// The senders of one block's transactions in order, or the index and cause of the first bad
+/// signature (what [`recover_senders`] returns).
+pub type BlockSenders = Result<Vec<Address>, (usize, SenderError)>;
+
+/// Blocks whose senders a second thread may recover ahead of their consumer.
+const SENDERS_AHEAD: usize = 2;
+
+/// Calls `consume(i, senders of blocks[i])` for each block in order and stops at the first
+/// error it returns. `blocks[i]` is a block's transactions and whether high-s signatures are
+/// allowed (before Homestead). When a second core is available, a second thread recovers the
+/// senders of the next blocks (at most [`SENDERS_AHEAD`]) while `consume` works on the
+/// current one, so recovery and block execution, most of a re-execution's CPU, overlap; with
+/// one core, or where threads cannot be spawned (a zkVM), it recovers in line. Results are
+/// the same either way.
+pub fn with_senders_ahead<E>(
+    blocks: &[(&[BasaltTxEnvelope], bool)],
+    mut consume: impl FnMut(usize, BlockSenders) -> Result<(), E>,
+) -> Result<(), E> {
+    let in_line = |(txs, allow_high_s): &(&[BasaltTxEnvelope], bool)| -> BlockSenders {
+        recover_senders(txs, *allow_high_s)
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let Some((first, rest)) = blocks.split_first() else { return Ok(()) };
+    if cores < 2 || rest.is_empty() {
+        return blocks.iter().enumerate().try_for_each(|(i, block)| consume(i, in_line(block)));
+    }
+    // The first block has both cores to itself; after it, one recovers while one executes.
+    let first = in_line(first);
+    std::thread::scope(|scope| {
+        let (ahead, results) = std::sync::mpsc::sync_channel(SENDERS_AHEAD);
+        let spawned =
+            std::thread::Builder::new().name("senders".into()).spawn_scoped(scope, move || {
+                for (txs, allow_high_s) in rest {
+                    let senders: BlockSenders = txs
+                        .iter()
+                        .enumerate()
+                        .map(|(i, tx)| tx.recover_sender(*allow_high_s).map_err(|e| (i, e)))
+                        .collect();
+                    // The consumer stopped early: nothing more is wanted.
+                    if ahead.send(senders).is_err() {
+                        return;
+                    }
+                }
+            });
+        consume(0, first)?;
+        for (i, block) in rest.iter().enumerate() {
+            // No thread (a zkVM), or one that died: recover in line.
+            let senders = match &spawned {
+                Ok(_) => results.recv().unwrap_or_else(|_| in_line(block)),
+                Err(_) => in_line(block),
+            };
+            consume(i + 1, senders)?;
+        }
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,7 +224,13 @@ mod tests {
     #[test]
     fn parallel_recovery_keeps_transaction_order() {
         let secrets: Vec<B256> = (1..=100u64).map(|i| B256::from(U256::from(i))).collect();
-        let txs: Vec<BasaltTxEnvelope> = secrets
+        let txs = signed_by(&secrets);
+        let expected: Vec<Address> = secrets.iter().map(|s| address_of(s).unwrap()).collect();
+        assert_eq!(recover_senders(&txs, false).unwrap(), expected);
+    }
+
+    fn signed_by(secrets: &[B256]) -> Vec<BasaltTxEnvelope> {
+        secrets
             .iter()
             .map(|s| {
                 sign_transaction(
@@ -177,8 +240,64 @@ mod tests {
                 .unwrap()
                 .into()
             })
-            .collect();
-        let expected: Vec<Address> = secrets.iter().map(|s| address_of(s).unwrap()).collect();
-        assert_eq!(recover_senders(&txs, false).unwrap(), expected);
+            .collect()
+    }
+
+    /// The same signature with s replaced by n - s (and the parity flipped): it recovers to the
+    /// same key but EIP-2 refuses it.
+    fn with_high_s(tx: &BasaltTxEnvelope) -> BasaltTxEnvelope {
+        const N: U256 = U256::from_be_bytes([
+            0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+            0xFF, 0xFE, 0xBA, 0xAE, 0xDC, 0xE6, 0xAF, 0x48, 0xA0, 0x3B, 0xBF, 0xD2, 0x5E, 0x8C,
+            0xD0, 0x36, 0x41, 0x41,
+        ]);
+        let Some(TxEnvelope::Eip1559(signed)) = tx.as_ethereum() else { panic!("1559 expected") };
+        let sig = signed.signature();
+        let flipped = Signature::new(sig.r(), N - sig.s(), !sig.v());
+        let tx = signed.tx().clone();
+        TxEnvelope::from(alloy_consensus::Signed::new_unhashed(tx, flipped)).into()
+    }
+
+    #[test]
+    fn senders_ahead_match_in_line_recovery_in_block_order() {
+        let secrets: Vec<B256> = (1..=60u64).map(|i| B256::from(U256::from(i))).collect();
+        let mut blocks: Vec<Vec<BasaltTxEnvelope>> = secrets.chunks(7).map(signed_by).collect();
+        blocks.insert(3, Vec::new());
+        blocks[5][2] = with_high_s(&blocks[5][2]);
+        let inputs: Vec<(&[BasaltTxEnvelope], bool)> =
+            blocks.iter().map(|txs| (txs.as_slice(), false)).collect();
+        let mut seen = Vec::new();
+        with_senders_ahead(&inputs, |i, senders| {
+            seen.push((i, senders));
+            Ok::<_, ()>(())
+        })
+        .unwrap();
+        let expected: Vec<(usize, BlockSenders)> =
+            blocks.iter().map(|txs| recover_senders(txs, false)).enumerate().collect();
+        assert_eq!(seen, expected);
+        assert_eq!(seen[5].1, Err((2, SenderError::HighS)));
+        assert_eq!(seen[0].1.as_ref().unwrap()[0], address_of(&secrets[0]).unwrap());
+        // Before Homestead the same block recovers.
+        let pre_homestead = [(blocks[5].as_slice(), true)];
+        with_senders_ahead(&pre_homestead, |_, senders| {
+            assert_eq!(senders.unwrap()[2], address_of(&secrets[30]).unwrap());
+            Ok::<_, ()>(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn senders_ahead_stop_at_the_consumers_first_error() {
+        let secrets: Vec<B256> = (1..=40u64).map(|i| B256::from(U256::from(i))).collect();
+        let blocks: Vec<Vec<BasaltTxEnvelope>> = secrets.chunks(4).map(signed_by).collect();
+        let inputs: Vec<(&[BasaltTxEnvelope], bool)> =
+            blocks.iter().map(|txs| (txs.as_slice(), false)).collect();
+        let mut calls = 0;
+        let result = with_senders_ahead(&inputs, |i, _| {
+            calls += 1;
+            if i == 1 { Err(format!("block {i} is invalid")) } else { Ok(()) }
+        });
+        assert_eq!(result, Err("block 1 is invalid".to_string()));
+        assert_eq!(calls, 2);
     }
 }

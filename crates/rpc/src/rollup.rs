@@ -5,7 +5,7 @@
 
 use crate::{RpcBackend, RpcContext, error::internal, sync_method};
 use alloy_primitives::{Address, B256, Bytes, U64};
-use basalt_storage::{BatchNumbers, BatchStatus, SealedBatch};
+use basalt_storage::{BatchNumbers, BatchStatus, SealedBatch, WitnessSize};
 use jsonrpsee::RpcModule;
 use serde::Serialize;
 
@@ -55,13 +55,53 @@ pub struct BatchView {
     pub privileged_tx_count: U64,
     /// Unix seconds.
     pub sealed_at: U64,
+    /// Size of the batch's witness as last built for a prover, null before the first build.
+    pub witness: Option<WitnessSizeView>,
     /// The compressed data itself, only when asked for (second parameter `true`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Bytes>,
 }
 
+/// The `witness` field of `basalt_getBatchByNumber` (hex quantities): what the guest input of
+/// the batch held when the proof coordinator last built it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WitnessSizeView {
+    /// Trie nodes.
+    pub nodes: U64,
+    /// Contract codes.
+    pub codes: U64,
+    /// Ancestor headers.
+    pub headers: U64,
+    /// Bytes of nodes, codes and headers.
+    pub witness_bytes: U64,
+    /// Bytes of the whole encoded guest input.
+    pub input_bytes: U64,
+    /// Unix seconds.
+    pub built_at: U64,
+}
+
+impl From<WitnessSize> for WitnessSizeView {
+    fn from(size: WitnessSize) -> Self {
+        Self {
+            nodes: U64::from(size.nodes),
+            codes: U64::from(size.codes),
+            headers: U64::from(size.headers),
+            witness_bytes: U64::from(size.witness_bytes),
+            input_bytes: U64::from(size.input_bytes),
+            built_at: U64::from(size.built_at),
+        }
+    }
+}
+
 impl BatchView {
-    fn new(batch: SealedBatch, status: BatchStatus, tx: Option<B256>, with_data: bool) -> Self {
+    fn new(
+        batch: SealedBatch,
+        status: BatchStatus,
+        tx: Option<B256>,
+        witness: Option<WitnessSize>,
+        with_data: bool,
+    ) -> Self {
         let da_mode = match (batch.versioned_hashes.is_empty(), batch.mode) {
             (true, _) => "validium",
             (false, 0) => "blocks",
@@ -84,6 +124,7 @@ impl BatchView {
             non_privileged_tx_count: U64::from(batch.non_privileged_txs),
             privileged_tx_count: U64::from(batch.privileged_txs),
             sealed_at: U64::from(batch.sealed_at),
+            witness: witness.map(Into::into),
             data: with_data.then_some(batch.data),
         }
     }
@@ -165,6 +206,7 @@ pub fn register(module: &mut RpcModule<RpcContext>) {
             .status(number)
             .map_err(internal)?
             .ok_or_else(|| internal("batch vanished between two reads of one snapshot"))?;
-        Ok(Some(BatchView::new(batch, status, tx, with_data.unwrap_or(false))))
+        let witness = batches.witness_size(number).map_err(internal)?;
+        Ok(Some(BatchView::new(batch, status, tx, witness, with_data.unwrap_or(false))))
     });
 }

@@ -115,6 +115,8 @@ pub struct BatchView {
     meta: ReadOnlyTable<&'static str, &'static [u8]>,
     /// Batch proofs (see `proofs`).
     pub(crate) proofs: ReadOnlyTable<u64, &'static [u8]>,
+    /// Witness sizes (see `witness_sizes`).
+    pub(crate) witness_sizes: ReadOnlyTable<u64, &'static [u8]>,
 }
 
 impl Database {
@@ -127,6 +129,7 @@ impl Database {
             commits: txn.open_table(BATCH_COMMITS)?,
             meta: txn.open_table(META)?,
             proofs: txn.open_table(PROOFS)?,
+            witness_sizes: txn.open_table(WITNESS_SIZES)?,
         })
     }
 }

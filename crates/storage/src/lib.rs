@@ -20,6 +20,7 @@ mod state_history;
 mod state_update;
 mod tables;
 mod verify;
+mod witness_sizes;
 mod write;
 
 pub use batches::{BatchNumbers, BatchStatus, BatchView, SealedBatch};
@@ -32,6 +33,7 @@ pub use proof::{AccountProof, StorageProof};
 pub use proofs::ProofRecord;
 pub use read::{LogContext, ReadView, StoredAccount};
 pub use state_history::{TouchedKeys, Unwind, UnwindError, unwind_changes};
+pub use witness_sizes::WitnessSize;
 pub use write::WriteBatch;
 
 use alloy_primitives::B256;
@@ -253,6 +255,7 @@ impl Database {
             txn.open_table(tables::BATCHES)?;
             txn.open_table(tables::BATCH_COMMITS)?;
             txn.open_table(tables::PROOFS)?;
+            txn.open_table(tables::WITNESS_SIZES)?;
             // Before the root was stored, the flat state was the working state, or the head's.
             let has_flat_root =
                 txn.open_table(tables::META)?.get(tables::META_STATE_ROOT)?.is_some();

@@ -69,6 +69,9 @@ pub const BATCH_COMMITS: TableDefinition<u64, [u8; 32]> = TableDefinition::new("
 /// Batch number -> proof record (version byte, then RLP of `ProofRecord`), written by the proof
 /// coordinator when a proof arrives, deleted when L1 refuses it (docs/proving.md).
 pub const PROOFS: TableDefinition<u64, &[u8]> = TableDefinition::new("proofs");
+/// Batch number -> size of the batch's witness as last built (version byte, then RLP of
+/// `WitnessSize`), written when the proof coordinator builds the batch's guest input.
+pub const WITNESS_SIZES: TableDefinition<u64, &[u8]> = TableDefinition::new("witness_sizes");
 /// Named single values (see the `META_*` keys).
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 

@@ -13,7 +13,7 @@ use basalt_guest::{
     execute_blocks, prove_batch,
 };
 use basalt_primitives::{Block, ChainConfig, FeeConfig, StateReadError};
-use basalt_storage::{ReadView, SealedBatch, StorageError};
+use basalt_storage::{ReadView, SealedBatch, StorageError, WitnessSize};
 use basalt_trie::RecordingReader;
 use std::{cell::RefCell, collections::BTreeMap};
 
@@ -248,7 +248,8 @@ impl StoredBatchInputs {
     }
 
     /// The encoded [`BatchInput`] of sealed batch `number` (witness recorded now, from the
-    /// parent's stored state; its size is logged). Errors: the batch is not sealed, or see
+    /// parent's stored state; its size is logged and recorded, see
+    /// [`basalt_storage::BatchView::witness_size`]). Errors: the batch is not sealed, or see
     /// [`WitnessBuildError`].
     pub fn encoded_input(&self, number: u64) -> Result<Vec<u8>, WitnessBuildError> {
         let batch = self.sealed(number)?;
@@ -256,17 +257,34 @@ impl StoredBatchInputs {
         let started = std::time::Instant::now();
         let (input, _) = batch_input(&view, &self.config, self.chain_config.clone(), &batch)?;
         let encoded = input.encode();
+        let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        let size = WitnessSize {
+            blocks: count(input.blocks.len()),
+            nodes: count(input.witness.state.len()),
+            codes: count(input.witness.codes.len()),
+            headers: count(input.witness.headers.len()),
+            witness_bytes: count(input.witness.size()),
+            input_bytes: count(encoded.len()),
+            build_millis: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            built_at: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        };
         tracing::info!(
             chain = "l2",
             batch = number,
-            blocks = input.blocks.len(),
-            witness_nodes = input.witness.state.len(),
-            witness_codes = input.witness.codes.len(),
-            witness_bytes = input.witness.size(),
-            input_bytes = encoded.len(),
-            millis = started.elapsed().as_millis() as u64,
+            blocks = size.blocks,
+            witness_nodes = size.nodes,
+            witness_codes = size.codes,
+            witness_headers = size.headers,
+            witness_bytes = size.witness_bytes,
+            input_bytes = size.input_bytes,
+            millis = size.build_millis,
             "batch witness built"
         );
+        let mut write = self.db.write()?;
+        write.put_witness_size(number, &size)?;
+        write.commit()?;
         Ok(encoded)
     }
 

@@ -195,8 +195,20 @@ fn stored_batches_give_the_coordinator_inputs_that_prove_to_their_public_inputs(
     write.seal_batch(&second).unwrap();
     write.commit().unwrap();
     for number in [1, 2] {
+        assert_eq!(db.read_batches().unwrap().witness_size(number).unwrap(), None);
         let expected = inputs.public_inputs(number).unwrap();
-        assert_eq!(execute_encoded(&inputs.encoded_input(number).unwrap()).unwrap(), expected);
+        let encoded = inputs.encoded_input(number).unwrap();
+        assert_eq!(execute_encoded(&encoded).unwrap(), expected);
+        // The size of what was built is recorded for the batch.
+        let input = BatchInput::decode(&encoded).unwrap();
+        let size = db.read_batches().unwrap().witness_size(number).unwrap().unwrap();
+        assert_eq!(size.input_bytes, encoded.len() as u64);
+        assert_eq!(size.blocks, input.blocks.len() as u64);
+        assert_eq!(size.nodes, input.witness.state.len() as u64);
+        assert_eq!(size.codes, input.witness.codes.len() as u64);
+        assert_eq!(size.headers, input.witness.headers.len() as u64);
+        assert_eq!(size.witness_bytes, input.witness.size() as u64);
+        assert!(size.nodes > 0 && size.built_at > 0);
     }
     assert_ne!(inputs.public_inputs(1).unwrap(), inputs.public_inputs(2).unwrap());
 }
