@@ -13,7 +13,7 @@ mod state_diff;
 
 pub use blocks::blocks_payload;
 pub use fit::largest_fitting;
-pub use messages::l1_message_leaves;
+pub use messages::{l1_message_leaves, l1_message_tree};
 pub use seal::{
     BatchConfig, BatchFit, batch_payload, blob_versioned_hashes, build_batch,
     build_batch_with_data, fitting_batch, fitting_last_block, has_transactions, surely_fits,

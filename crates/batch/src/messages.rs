@@ -1,8 +1,10 @@
 //! The leaves of a batch's L1-message tree: one per `L1Message` log of the L2 messenger in the
-//! batch's receipts, in block and log order (docs/contracts.md, "L1 message leaf").
+//! batch's receipts, in block and log order (docs/contracts.md, "L1 message leaf"), and the tree
+//! itself, whose root the sealer commits and whose proofs users claim with.
 
 use crate::{BatchError, canonical_hash};
 use alloy_primitives::B256;
+use basalt_contracts::formats::MessageMerkleTree;
 use basalt_da::block_l1_message_leaves;
 use basalt_storage::ReadView;
 
@@ -21,4 +23,15 @@ pub fn l1_message_leaves(view: &ReadView, first: u64, last: u64) -> Result<Vec<B
         );
     }
     Ok(leaves)
+}
+
+/// The message tree of blocks `first..=last`: its root is the batch's `l1MessagesRoot`, and
+/// `proof(index)` is what `CommonBridge.claimWithdrawal` takes for the leaf at `index`.
+/// Errors: as [`l1_message_leaves`].
+pub fn l1_message_tree(
+    view: &ReadView,
+    first: u64,
+    last: u64,
+) -> Result<MessageMerkleTree, BatchError> {
+    Ok(MessageMerkleTree::new(l1_message_leaves(view, first, last)?))
 }

@@ -4,11 +4,11 @@
 //! the result is the caller's one write (`WriteBatch::seal_batch`).
 
 use crate::{
-    BatchError, blocks_payload, canonical_hash, fit::largest_fitting, l1_message_leaves,
+    BatchError, blocks_payload, canonical_hash, fit::largest_fitting, l1_message_tree,
     state_diff_payload,
 };
 use alloy_primitives::B256;
-use basalt_contracts::formats::{MessageMerkleTree, privileged_rolling_hash};
+use basalt_contracts::formats::privileged_rolling_hash;
 use basalt_da::{
     DaMode, PAYLOAD_BYTES_PER_BLOB, blobs_needed, encode_blobs, encode_blocks, encode_compressed,
     encode_compressed_fast, encode_state_diff,
@@ -217,7 +217,7 @@ pub fn build_batch_with_data(
     let (last_block_hash, header) = last_header.ok_or(BatchError::MissingBlock(first))?;
     let privileged_rolling_hash = privileged_rolling_hash(&privileged)
         .map_err(|_| BatchError::TooManyPrivilegedTxs(privileged.len()))?;
-    let l1_messages_root = MessageMerkleTree::new(l1_message_leaves(view, first, last)?).root();
+    let l1_messages_root = l1_message_tree(view, first, last)?.root();
     Ok(SealedBatch {
         number,
         first_block: first,

@@ -263,6 +263,11 @@ impl MessageMerkleTree {
         self.levels.last().and_then(|level| level.first().copied()).unwrap_or(B256::ZERO)
     }
 
+    /// The leaves, in message order.
+    pub fn leaves(&self) -> &[B256] {
+        &self.levels[0]
+    }
+
     /// Number of leaves.
     pub fn len(&self) -> usize {
         self.levels[0].len()
@@ -426,6 +431,49 @@ mod tests {
                 assert!(!verify_message_proof(&proof, tree.root(), B256::repeat_byte(0xab)));
             }
             assert!(tree.proof(n as usize).is_none());
+        }
+    }
+
+    /// The tree by another construction: the left subtree is the largest power of two below
+    /// `n` leaves, which is what pairing neighbours level by level (odd node moving up) gives.
+    fn split_root(leaves: &[B256]) -> B256 {
+        if leaves.len() == 1 {
+            return leaves[0];
+        }
+        let mut left = 1;
+        while left * 2 < leaves.len() {
+            left *= 2;
+        }
+        commutative_keccak(split_root(&leaves[..left]), split_root(&leaves[left..]))
+    }
+
+    #[test]
+    fn odd_sizes_one_to_nine_match_an_independent_construction_and_prove_every_leaf() {
+        for n in 1..=9usize {
+            let leaves: Vec<B256> = (0..n)
+                .map(|i| {
+                    withdrawal_leaf(
+                        ETH_TOKEN,
+                        ETH_TOKEN,
+                        Address::repeat_byte(9),
+                        U256::from(i + 1),
+                        i as u64 + 1,
+                    )
+                })
+                .collect();
+            let tree = MessageMerkleTree::new(leaves.clone());
+            assert_eq!(tree.root(), split_root(&leaves), "n={n}");
+            for (i, leaf) in leaves.iter().enumerate() {
+                let proof = tree.proof(i).unwrap();
+                // A proof never carries more siblings than the tree has levels.
+                assert!(proof.len() <= (n as f64).log2().ceil() as usize, "n={n} i={i}");
+                assert!(verify_message_proof(&proof, tree.root(), *leaf), "n={n} i={i}");
+                let mut wrong = proof.clone();
+                if let Some(first) = wrong.first_mut() {
+                    first.0[0] ^= 1;
+                    assert!(!verify_message_proof(&wrong, tree.root(), *leaf), "n={n} i={i}");
+                }
+            }
         }
     }
 

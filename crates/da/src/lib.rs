@@ -18,7 +18,7 @@ pub use compress::{
     encode_compressed_fast,
 };
 pub use kzg::{KzgError, blob_versioned_hashes};
-pub use l1_messages::{MessageIdTooLarge, block_l1_message_leaves};
+pub use l1_messages::{L1Message, MessageIdTooLarge, block_l1_message_leaves, receipt_l1_messages};
 pub use payload::{
     AccountDiff, BlockDataBudget, BlocksPayload, Change, ChangeValue, DaMode, DiffApplyError,
     MAX_PAYLOAD_BYTES, PayloadBlock, PayloadDecodeError, PayloadEncodeError, PayloadTxError,
