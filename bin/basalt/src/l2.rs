@@ -3,6 +3,8 @@
 //! L1 deposit watcher writing into the same database, the batch sealer, and the JSON-RPC server
 //! with the `basalt_*` methods and without the dev L1's controls.
 
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy_primitives::U256;
 use alloy_primitives::{Address, B256};
 use basalt_batch::{BatchConfig, BatchSealer};
 use basalt_chain::{
@@ -12,10 +14,15 @@ use basalt_chain::{
     service::{ChainService, ChainServiceConfig, MiningMode},
 };
 use basalt_committer::{Committer, CommitterConfig};
-use basalt_contracts::{DaModeName, Deployment};
+use basalt_contracts::{
+    DaModeName, Deployment,
+    bindings::{CommonBridge, OnChainProposer},
+};
 use basalt_da::DaMode;
 use basalt_primitives::GenesisSpec;
-use basalt_rpc::{RollupConfigView, RpcBackend, RpcConfig, ServerHandle};
+use basalt_rpc::{
+    L1BatchState, L1BridgeReader, L1Read, RollupConfigView, RpcBackend, RpcConfig, ServerHandle,
+};
 use basalt_storage::{Database, SyncPolicy};
 use basalt_watcher::{L1Watcher, WatcherConfig};
 use eyre::{WrapErr, bail, eyre};
@@ -330,7 +337,12 @@ pub fn start(config: L2NodeConfig, runtime: &tokio::runtime::Runtime) -> eyre::R
     };
     let rpc_config =
         RpcConfig { addr: config.rpc_addr, ..RpcConfig::local(config.rpc_addr.port()) };
-    let backend = RpcBackend::L2(node.clone(), Box::new(rollup.clone()));
+    let l1_bridge = L1BridgeState::new(&config.l1_rpc_url, deployment)?;
+    let backend = RpcBackend::L2 {
+        service: node.clone(),
+        rollup: Box::new(rollup.clone()),
+        l1_bridge: Some(Arc::new(l1_bridge)),
+    };
     let (addr, handle) = runtime
         .block_on(basalt_rpc::start(backend, &rpc_config))
         .wrap_err_with(|| format!("cannot listen on {}", rpc_config.addr))?;
@@ -386,5 +398,64 @@ impl L2Node {
     pub fn queue_position(&self) -> eyre::Result<(u64, u64)> {
         let view = self.node.chain().db().read()?;
         Ok((view.next_included_privileged_id()?, view.next_privileged_tx_id()?))
+    }
+}
+
+/// Longest wait for one L1 read made while answering an RPC request.
+const L1_READ_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The rollup's batches and the bridge's claims read from the node's L1 endpoint, for
+/// `basalt_getL1MessageProof` (read at each request: finality is a matter of L1 time).
+struct L1BridgeState {
+    provider: DynProvider,
+    proposer: Address,
+    bridge: Address,
+}
+
+impl L1BridgeState {
+    fn new(url: &str, deployment: &Deployment) -> eyre::Result<Self> {
+        let parsed = url.parse().wrap_err_with(|| format!("--l1-rpc-url {url} is not a URL"))?;
+        let provider =
+            ProviderBuilder::new().disable_recommended_fillers().connect_http(parsed).erased();
+        Ok(Self { provider, proposer: deployment.rollup, bridge: deployment.bridge })
+    }
+}
+
+/// Runs one L1 read with [`L1_READ_TIMEOUT`].
+async fn l1_read<T, E: std::fmt::Display>(
+    read: impl std::future::IntoFuture<Output = Result<T, E>>,
+) -> Result<T, String> {
+    match tokio::time::timeout(L1_READ_TIMEOUT, read).await {
+        Ok(answer) => answer.map_err(|e| e.to_string()),
+        Err(_) => Err(format!("no answer within {} s", L1_READ_TIMEOUT.as_secs())),
+    }
+}
+
+impl L1BridgeReader for L1BridgeState {
+    fn batch_state(&self, batch: u64) -> L1Read<'_, L1BatchState> {
+        Box::pin(async move {
+            let proposer = OnChainProposer::new(self.proposer, &self.provider);
+            let number = U256::from(batch);
+            let committed_call = proposer.lastCommittedBatch();
+            let verified_call = proposer.lastVerifiedBatch();
+            let final_call = proposer.isBatchFinal(number);
+            let (committed, verified, is_final) = tokio::try_join!(
+                l1_read(committed_call.call()),
+                l1_read(verified_call.call()),
+                l1_read(final_call.call()),
+            )?;
+            Ok(L1BatchState {
+                committed: number <= committed,
+                verified: number <= verified,
+                is_final,
+            })
+        })
+    }
+
+    fn is_claimed(&self, leaf: B256) -> L1Read<'_, bool> {
+        Box::pin(async move {
+            let bridge = CommonBridge::new(self.bridge, &self.provider);
+            l1_read(bridge.claimed(leaf).call()).await
+        })
     }
 }

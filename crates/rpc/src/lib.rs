@@ -16,6 +16,7 @@ mod eth;
 mod fees;
 mod filters;
 mod logs;
+mod message_proofs;
 mod params;
 mod pubsub;
 mod resolve;
@@ -29,6 +30,9 @@ mod testing;
 mod txpool;
 
 pub use error::RpcResult;
+pub use message_proofs::{
+    L1BatchState, L1BridgeReader, L1MessageProofView, L1Read, WithdrawalView,
+};
 pub use rollup::RollupConfigView;
 pub use server::ServerHandle;
 
@@ -68,8 +72,15 @@ pub struct RpcConfig {
 pub enum RpcBackend {
     /// The dev L1: the chain service under the anvil layer; the `evm_*`/`anvil_*` controls.
     DevL1(Arc<AnvilChain>),
-    /// An L2 node: the chain service alone, and `basalt_rollupConfig`.
-    L2(Arc<ChainService>, Box<RollupConfigView>),
+    /// An L2 node: the chain service alone, and the `basalt_*` namespace.
+    L2 {
+        service: Arc<ChainService>,
+        /// What `basalt_rollupConfig` answers (fees filled at each call).
+        rollup: Box<RollupConfigView>,
+        /// How `basalt_getL1MessageProof` reads finality and claims from L1; None: statuses
+        /// stop at what this node recorded (`verified` at most).
+        l1_bridge: Option<Arc<dyn L1BridgeReader>>,
+    },
 }
 
 impl RpcBackend {
@@ -77,7 +88,7 @@ impl RpcBackend {
     pub fn chain_name(&self) -> &'static str {
         match self {
             Self::DevL1(_) => "l1",
-            Self::L2(..) => "l2",
+            Self::L2 { .. } => "l2",
         }
     }
 
@@ -85,7 +96,7 @@ impl RpcBackend {
     pub fn service(&self) -> &Arc<ChainService> {
         match self {
             Self::DevL1(anvil) => anvil.service(),
-            Self::L2(service, _) => service,
+            Self::L2 { service, .. } => service,
         }
     }
 
@@ -93,7 +104,7 @@ impl RpcBackend {
     pub fn anvil(&self) -> Option<&Arc<AnvilChain>> {
         match self {
             Self::DevL1(anvil) => Some(anvil),
-            Self::L2(..) => None,
+            Self::L2 { .. } => None,
         }
     }
 }
@@ -176,7 +187,10 @@ fn methods(context: Arc<RpcContext>, backend: &RpcBackend) -> RpcModule<RpcConte
             dev::register(&mut module, anvil);
             blobs::register(&mut module);
         }
-        RpcBackend::L2(..) => rollup::register(&mut module),
+        RpcBackend::L2 { .. } => {
+            rollup::register(&mut module);
+            message_proofs::register(&mut module);
+        }
     }
     txpool::register(&mut module);
     config::register(&mut module);

@@ -181,7 +181,7 @@ fn fees_json(fees: &basalt_primitives::FeeConfig) -> serde_json::Value {
 
 pub fn register(module: &mut RpcModule<RpcContext>) {
     sync_method(module, "basalt_rollupConfig", |ctx, _| match &ctx.backend {
-        RpcBackend::L2(_, view) => {
+        RpcBackend::L2 { rollup: view, .. } => {
             let chain = ctx.node.chain();
             let state = chain.db().read().map_err(internal)?;
             let fees = chain.next_fee_config(&state).map_err(internal)?;
