@@ -3,6 +3,7 @@
 mod bench;
 mod bench_da;
 mod bench_guest;
+mod bridge;
 mod deploy;
 mod dev;
 mod health;
@@ -58,6 +59,9 @@ enum Command {
     Deploy(basalt_contracts::DeployArgs),
     /// Benchmarks (see docs/benchmarks.md).
     Bench(bench::BenchArgs),
+    /// Move ether and ERC20 tokens between the L1 and the L2: deposit, withdraw, claim, status,
+    /// force-withdraw (docs/bridge.md).
+    Bridge(bridge::BridgeArgs),
     /// Run execution-spec-tests blockchain fixtures (files or directories).
     Fixtures {
         /// Fixture files or directories searched recursively for .json files.
@@ -93,6 +97,7 @@ fn main() -> ExitCode {
         Command::Import(args) => import::run(args),
         Command::Deploy(args) => deploy::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Bench(args) => bench::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Bridge(args) => bridge::run(args),
         Command::Fixtures { paths, threads } => run_fixtures(paths, threads),
     };
     match result {
