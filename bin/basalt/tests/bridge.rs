@@ -1,0 +1,314 @@
+//! `basalt bridge` against `basalt dev`, as a user drives it: a deposit reaches the L2, a
+//! withdrawal becomes claimable and its claim pays the recipient on the L1 (a second claim is
+//! refused by name), a forced withdrawal sent on the L1 comes back as a claimable withdrawal,
+//! fifty withdrawals sent at once land in one batch and are all claimed with the proofs of
+//! `basalt_getL1MessageProof`, and a withdrawal whose batch is not verified cannot be claimed.
+
+mod dev;
+use dev::{Dev, quantity};
+
+use alloy::{signers::local::PrivateKeySigner, sol_types::SolCall};
+use alloy_consensus::TxEip1559;
+use alloy_primitives::{Address, B256, TxKind, U256};
+use basalt_contracts::{
+    bindings::L2Bridge,
+    formats::{ETH_TOKEN, verify_message_proof, withdrawal_leaf},
+};
+use basalt_test_harness::rpc_call;
+use serde_json::{Value, json};
+use std::{process::Command, str::FromStr};
+
+const KEY_3: &str = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
+const KEY_4: &str = "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a";
+const KEY_5: &str = "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba";
+const ETHER: u128 = 1_000_000_000_000_000_000;
+
+fn address_of(key: &str) -> Address {
+    PrivateKeySigner::from_str(key).unwrap().address()
+}
+
+/// Runs `basalt bridge ARGS` against `dev`; (success, stdout, stderr).
+fn bridge(dev: &Dev, args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_basalt"))
+        .arg("bridge")
+        .args(args)
+        .args(["--l1-rpc-url", &dev.l1_url(), "--l2-rpc-url", &dev.l2_url()])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run basalt bridge");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into(),
+        String::from_utf8_lossy(&output.stderr).into(),
+    )
+}
+
+/// `basalt bridge ARGS`, which must succeed; its stdout.
+fn bridge_ok(dev: &Dev, args: &[&str]) -> String {
+    let (ok, out, err) = bridge(dev, args);
+    assert!(ok, "basalt bridge {args:?} failed:\n{out}\n{err}\n--- node:\n{}", dev.output());
+    out
+}
+
+/// `basalt bridge ARGS`, which must fail; its stderr.
+fn bridge_err(dev: &Dev, args: &[&str]) -> String {
+    let (ok, out, err) = bridge(dev, args);
+    assert!(!ok, "basalt bridge {args:?} should have failed:\n{out}");
+    err
+}
+
+/// The hash after `label` in the command's output (`L2 transaction: 0x…`).
+fn hash_after(out: &str, label: &str) -> String {
+    let line = out.lines().find(|l| l.starts_with(label)).unwrap_or_else(|| panic!("{out}"));
+    line[label.len()..].split_whitespace().next().unwrap().to_string()
+}
+
+fn l1_balance(dev: &Dev, address: Address) -> u128 {
+    quantity(&dev.result(dev.l1, "eth_getBalance", json!([address, "latest"])))
+}
+
+fn l2_balance(dev: &Dev, address: Address) -> u128 {
+    dev.l2_balance(&address.to_string())
+}
+
+#[test]
+fn deposit_withdraw_claim_and_forced_withdrawal_with_basalt_bridge() {
+    let dir = tempfile::tempdir().unwrap();
+    let dev = Dev::start(dir.path(), &[]);
+    let user = address_of(KEY_3);
+
+    // Deposit: the L2 balance rises by the amount (the user sends nothing on the L2 meanwhile).
+    let before = l2_balance(&dev, user);
+    let out = bridge_ok(&dev, &["deposit", "--amount", "2.5eth", "--private-key", KEY_3, "--wait"]);
+    assert!(out.contains("arrived on the L2"), "{out}");
+    assert!(out.starts_with("deposit of 2.5 ETH"), "{out}");
+    assert_eq!(l2_balance(&dev, user), before + 5 * ETHER / 2);
+
+    // Failures name their cause before anything is sent.
+    let err = bridge_err(&dev, &["withdraw", "--amount", "1000000", "--private-key", KEY_3]);
+    assert!(err.contains("insufficient balance"), "{err}");
+    let unknown = format!("{:#x}", B256::repeat_byte(0x42));
+    let err = bridge_err(&dev, &["claim", "--tx", &unknown, "--private-key", KEY_3]);
+    assert!(err.contains("unknown transaction"), "{err}");
+    let err = bridge_err(&dev, &["status", "--tx", &unknown]);
+    assert!(err.contains("unknown transaction"), "{err}");
+    let err = bridge_err(&dev, &["withdraw", "--amount", "1.5x", "--private-key", KEY_3]);
+    assert!(err.contains("is not an amount"), "{err}");
+    let (ok, _, err) = {
+        let output = Command::new(env!("CARGO_BIN_EXE_basalt"))
+            .args(["bridge", "status", "--tx", &unknown, "--l2-rpc-url", "http://127.0.0.1:9"])
+            .output()
+            .unwrap();
+        (output.status.success(), (), String::from_utf8_lossy(&output.stderr).to_string())
+    };
+    assert!(!ok && err.contains("L2 unreachable"), "{err}");
+
+    // Withdraw to an L1 address that holds nothing, and follow it until claimable.
+    let recipient = Address::repeat_byte(0x5a);
+    let out = bridge_ok(
+        &dev,
+        &[
+            "withdraw",
+            "--amount",
+            "1.5",
+            "--to",
+            &recipient.to_string(),
+            "--private-key",
+            KEY_3,
+            "--wait",
+        ],
+    );
+    for expected in ["pending", "claimable", "next: basalt bridge claim --tx"] {
+        assert!(out.contains(expected), "withdraw --wait lacks {expected}:\n{out}");
+    }
+    let tx = hash_after(&out, "L2 transaction: ");
+
+    // The RPC's proof verifies against the batch's root, which is the sealed batch's.
+    let proofs = dev.result(dev.l2, "basalt_getL1MessageProof", json!([tx]));
+    let message = &proofs[0];
+    assert_eq!(proofs.as_array().unwrap().len(), 1, "{proofs}");
+    assert_eq!(message["status"], "claimable");
+    assert_eq!(
+        message["withdrawal"]["recipient"].as_str().unwrap().parse::<Address>().unwrap(),
+        recipient
+    );
+    assert_eq!(quantity(&message["withdrawal"]["amount"]), 3 * ETHER / 2);
+    let id = quantity(&message["messageId"]) as u64;
+    let leaf = withdrawal_leaf(ETH_TOKEN, ETH_TOKEN, recipient, U256::from(3 * ETHER / 2), id);
+    assert_eq!(message["leaf"].as_str().unwrap().parse::<B256>().unwrap(), leaf);
+    let batch = dev.result(dev.l2, "basalt_getBatchByNumber", json!([message["batchNumber"]]));
+    let root: B256 = batch["l1MessagesRoot"].as_str().unwrap().parse().unwrap();
+    assert_eq!(message["l1MessagesRoot"].as_str().unwrap().parse::<B256>().unwrap(), root);
+    let proof: Vec<B256> = serde_json::from_value(message["proof"].clone()).unwrap();
+    assert!(verify_message_proof(&proof, root, leaf));
+
+    let out = bridge_ok(&dev, &["status", "--tx", &tx]);
+    assert!(out.contains("1.5 ETH to") && out.contains("claimable"), "{out}");
+
+    // A claim for someone else is refused when --to says whom the user expects.
+    let err = bridge_err(
+        &dev,
+        &["claim", "--tx", &tx, "--private-key", KEY_3, "--to", &user.to_string()],
+    );
+    assert!(err.contains("wrong recipient"), "{err}");
+
+    // The claim pays the recipient exactly the amount (the claimer pays the gas).
+    assert_eq!(l1_balance(&dev, recipient), 0);
+    let out = bridge_ok(&dev, &["claim", "--tx", &tx, "--private-key", KEY_3]);
+    assert!(out.contains("claim of withdrawal"), "{out}");
+    assert_eq!(l1_balance(&dev, recipient), 3 * ETHER / 2);
+    let out = bridge_ok(&dev, &["status", "--tx", &tx]);
+    assert!(out.contains(": claimed"), "{out}");
+    let err = bridge_err(&dev, &["claim", "--tx", &tx, "--private-key", KEY_3]);
+    assert!(err.contains("already claimed"), "{err}");
+    assert_eq!(l1_balance(&dev, recipient), 3 * ETHER / 2, "paid once");
+
+    // A claim by the recipient itself: its L1 balance rises by the amount minus the claim's gas.
+    let out = bridge_ok(&dev, &["withdraw", "--amount", "1", "--private-key", KEY_3, "--wait"]);
+    let tx = hash_after(&out, "L2 transaction: ");
+    let before = l1_balance(&dev, user);
+    let out = bridge_ok(&dev, &["claim", "--tx", &tx, "--private-key", KEY_3]);
+    let claim_tx = hash_after(&out, "L1 transaction: ");
+    let receipt = dev.result(dev.l1, "eth_getTransactionReceipt", json!([claim_tx]));
+    let gas = quantity(&receipt["gasUsed"]) * quantity(&receipt["effectiveGasPrice"]);
+    assert_eq!(l1_balance(&dev, user), before + ETHER - gas);
+
+    // Forced withdrawal through the L1: it becomes an L2 transaction sending a withdrawal message,
+    // claimable like any other.
+    let forced_to = Address::repeat_byte(0x6b);
+    let l2_before = l2_balance(&dev, user);
+    let out = bridge_ok(
+        &dev,
+        &[
+            "force-withdraw",
+            "--amount",
+            "0.5",
+            "--to",
+            &forced_to.to_string(),
+            "--private-key",
+            KEY_3,
+            "--wait",
+        ],
+    );
+    assert!(out.contains("claimable"), "{out}");
+    let forced = hash_after(&out, "L2 transaction: ");
+    assert_eq!(l2_balance(&dev, user), l2_before - ETHER / 2, "taken from the user's L2 balance");
+    let receipt = dev.result(dev.l2, "eth_getTransactionReceipt", json!([forced]));
+    assert_eq!(receipt["type"], "0x7e", "a privileged transaction: {receipt}");
+    bridge_ok(&dev, &["claim", "--tx", &forced, "--private-key", KEY_3]);
+    assert_eq!(l1_balance(&dev, forced_to), ETHER / 2);
+
+    // More than the L2 balance cannot be force-withdrawn.
+    let err = bridge_err(&dev, &["force-withdraw", "--amount", "1000000", "--private-key", KEY_3]);
+    assert!(err.contains("insufficient balance"), "{err}");
+}
+
+/// Fifty withdrawals signed ahead and sent at once: one batch carries them all, every proof
+/// verifies against its root, and every claim pays.
+#[test]
+fn fifty_withdrawals_in_one_batch_are_all_claimed() {
+    let dir = tempfile::tempdir().unwrap();
+    // A long commit interval, so that the blocks of the burst fall in one batch.
+    let dev = Dev::start(dir.path(), &["--commit-interval", "5"]);
+    let key = B256::from_str(KEY_4).unwrap();
+    let sender = address_of(KEY_4);
+    let recipient = Address::repeat_byte(0x7c);
+    let config = dev.result(dev.l2, "basalt_rollupConfig", json!([]));
+    let l2_bridge: Address = config["l2Bridge"].as_str().unwrap().parse().unwrap();
+    let chain_id = config["l2ChainId"].as_u64().unwrap();
+    let input = L2Bridge::withdrawCall { l1Recipient: recipient }.abi_encode();
+    let estimate = dev.result(
+        dev.l2,
+        "eth_estimateGas",
+        json!([{ "from": sender, "to": l2_bridge, "value": "0x1", "data": format!("0x{}", alloy_primitives::hex::encode(&input)) }]),
+    );
+    let gas_limit = quantity(&estimate) as u64 * 2;
+    let gas_price = quantity(&dev.result(dev.l2, "eth_gasPrice", json!([])));
+    let nonce = quantity(&dev.result(dev.l2, "eth_getTransactionCount", json!([sender, "latest"])));
+    let amount = |i: u64| U256::from(u128::from(i + 1) * ETHER / 1000);
+    let raw: Vec<String> = (0..50u64)
+        .map(|i| {
+            let tx = TxEip1559 {
+                chain_id,
+                nonce: nonce as u64 + i,
+                gas_limit,
+                max_fee_per_gas: gas_price * 4,
+                max_priority_fee_per_gas: 1,
+                to: TxKind::Call(l2_bridge),
+                value: amount(i),
+                input: input.clone().into(),
+                access_list: Default::default(),
+            };
+            let signed = basalt_primitives::sender::sign_transaction(tx, &key).unwrap();
+            format!(
+                "0x{}",
+                alloy_primitives::hex::encode(alloy_eips::eip2718::Encodable2718::encoded_2718(
+                    &signed
+                ))
+            )
+        })
+        .collect();
+    let hashes: Vec<String> = raw
+        .iter()
+        .map(|tx| {
+            let answer = rpc_call(dev.l2, "eth_sendRawTransaction", json!([tx]));
+            answer["result"].as_str().unwrap_or_else(|| panic!("{answer}")).to_string()
+        })
+        .collect();
+
+    // Wait until every withdrawal is claimable.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let messages: Vec<Value> = loop {
+        let all: Vec<Value> = hashes
+            .iter()
+            .map(|h| dev.result(dev.l2, "basalt_getL1MessageProof", json!([h])))
+            .collect();
+        if all.iter().all(|m| m.is_array() && m[0]["status"] == "claimable") {
+            break all.into_iter().map(|m| m[0].clone()).collect();
+        }
+        assert!(std::time::Instant::now() < deadline, "not all claimable:\n{}", dev.output());
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let out = bridge_ok(&dev, &["status", "--tx", &hashes[0]]);
+    assert!(out.contains("0.001 ETH to") && out.contains(": claimable"), "{out}");
+    let batch = &messages[0]["batchNumber"];
+    assert!(messages.iter().all(|m| &m["batchNumber"] == batch), "one batch: {messages:?}");
+
+    // Every proof verifies against the batch's sealed root.
+    let leaves: Vec<B256> =
+        messages.iter().map(|m| m["leaf"].as_str().unwrap().parse().unwrap()).collect();
+    let root: B256 = messages[0]["l1MessagesRoot"].as_str().unwrap().parse().unwrap();
+    let stored = dev.result(dev.l2, "basalt_getBatchByNumber", json!([batch]));
+    assert_eq!(stored["l1MessagesRoot"].as_str().unwrap().parse::<B256>().unwrap(), root);
+    for (m, leaf) in messages.iter().zip(&leaves) {
+        let proof: Vec<B256> = serde_json::from_value(m["proof"].clone()).unwrap();
+        assert!(verify_message_proof(&proof, root, *leaf));
+    }
+
+    let claimer = KEY_5;
+    for hash in &hashes {
+        bridge_ok(&dev, &["claim", "--tx", hash, "--private-key", claimer]);
+    }
+    let total: u128 = (0..50u64).map(|i| amount(i).to::<u128>()).sum();
+    assert_eq!(l1_balance(&dev, recipient), total);
+    let err = bridge_err(&dev, &["claim", "--tx", &hashes[17], "--private-key", claimer]);
+    assert!(err.contains("already claimed"), "{err}");
+}
+
+/// Without a prover a batch is committed but never verified: the withdrawal is reported as such
+/// and its claim is refused before anything is sent.
+#[test]
+fn an_unverified_withdrawal_cannot_be_claimed() {
+    let dir = tempfile::tempdir().unwrap();
+    let dev = Dev::start(dir.path(), &["--no-prover"]);
+    let out = bridge_ok(&dev, &["withdraw", "--amount", "100wei", "--private-key", KEY_5]);
+    assert!(out.contains("next: basalt bridge status --tx"), "{out}");
+    let tx = hash_after(&out, "L2 transaction: ");
+    let block =
+        quantity(&dev.result(dev.l2, "eth_getTransactionReceipt", json!([tx]))["blockNumber"]);
+    dev.wait_until_committed(block as u64);
+    let out = bridge_ok(&dev, &["status", "--tx", &tx]);
+    assert!(out.contains(": committed"), "{out}");
+    let err = bridge_err(&dev, &["claim", "--tx", &tx, "--private-key", KEY_5]);
+    assert!(err.contains("not verified yet") && err.contains("committed"), "{err}");
+}
