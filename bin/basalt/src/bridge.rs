@@ -72,12 +72,8 @@ enum BridgeCommand {
     Withdraw {
         #[command(flatten)]
         transfer: Transfer,
-        /// Show its progress (pending, committed, verified) until it is claimable on the L1.
-        #[arg(long)]
-        wait: bool,
-        /// Longest wait with --wait, in seconds.
-        #[arg(long, default_value_t = 600)]
-        timeout: u64,
+        #[command(flatten)]
+        follow: Follow,
     },
     /// Claim on the L1 every unclaimed withdrawal an L2 transaction sent (anyone may claim; the
     /// funds go to the recipient named in the withdrawal).
@@ -107,13 +103,20 @@ enum BridgeCommand {
     ForceWithdraw {
         #[command(flatten)]
         transfer: Transfer,
-        /// Show its progress until it is claimable on the L1.
-        #[arg(long)]
-        wait: bool,
-        /// Longest wait with --wait, in seconds.
-        #[arg(long, default_value_t = 600)]
-        timeout: u64,
+        #[command(flatten)]
+        follow: Follow,
     },
+}
+
+/// Following a withdrawal after sending it.
+#[derive(clap::Args, Debug, Clone, Copy)]
+struct Follow {
+    /// Show its progress (pending, committed, verified) until it is claimable on the L1.
+    #[arg(long)]
+    wait: bool,
+    /// Longest wait with --wait, in seconds.
+    #[arg(long, default_value_t = 600)]
+    timeout: u64,
 }
 
 /// The two chains.
@@ -162,15 +165,13 @@ pub fn run(args: BridgeArgs) -> eyre::Result<ExitCode> {
     runtime.block_on(async {
         match args.command {
             BridgeCommand::Deposit { transfer, wait } => deposit(&transfer, wait).await,
-            BridgeCommand::Withdraw { transfer, wait, timeout } => {
-                withdraw(&transfer, wait, Duration::from_secs(timeout)).await
-            }
+            BridgeCommand::Withdraw { transfer, follow } => withdraw(&transfer, follow).await,
             BridgeCommand::Claim { endpoints, signer, tx, to } => {
                 claim(&endpoints, &signer, tx, to).await
             }
             BridgeCommand::Status { endpoints, tx } => status(&endpoints, tx).await,
-            BridgeCommand::ForceWithdraw { transfer, wait, timeout } => {
-                force_withdraw(&transfer, wait, Duration::from_secs(timeout)).await
+            BridgeCommand::ForceWithdraw { transfer, follow } => {
+                force_withdraw(&transfer, follow).await
             }
         }
     })?;
@@ -627,7 +628,7 @@ async fn wait_for_deposit(
     }
 }
 
-async fn withdraw(args: &Transfer, wait: bool, timeout: Duration) -> eyre::Result<()> {
+async fn withdraw(args: &Transfer, follow: Follow) -> eyre::Result<()> {
     let movement = Movement::open(args).await?;
     movement.check_l2_funds("the withdrawal").await?;
     let Movement { session, to, amount, shown, .. } = &movement;
@@ -642,18 +643,13 @@ async fn withdraw(args: &Transfer, wait: bool, timeout: Duration) -> eyre::Resul
     let tx = receipt.transaction_hash;
     println!("withdrawal of {shown} to {to} on the L1");
     println!("L2 transaction: {tx} (block {})", receipt.block_number.unwrap_or_default());
-    finish_withdrawal(session, tx, wait, timeout).await
+    finish_withdrawal(session, tx, follow).await
 }
 
 /// After a withdrawal is on the L2: waits for it with `wait`, then prints the next command.
-async fn finish_withdrawal(
-    session: &Session,
-    tx: B256,
-    wait: bool,
-    timeout: Duration,
-) -> eyre::Result<()> {
-    if wait {
-        wait_until_claimable(session, tx, timeout).await?;
+async fn finish_withdrawal(session: &Session, tx: B256, follow: Follow) -> eyre::Result<()> {
+    if follow.wait {
+        wait_until_claimable(session, tx, Duration::from_secs(follow.timeout)).await?;
         println!("next: basalt bridge claim --tx {tx}");
     } else {
         println!(
@@ -840,7 +836,7 @@ async fn claim(
     Ok(())
 }
 
-async fn force_withdraw(args: &Transfer, wait: bool, timeout: Duration) -> eyre::Result<()> {
+async fn force_withdraw(args: &Transfer, follow: Follow) -> eyre::Result<()> {
     let movement = Movement::open(args).await?;
     // The bridge acts for the key's own L2 account (a keyed account is not aliased).
     movement.check_l2_funds("the forced withdrawal").await?;
@@ -874,7 +870,7 @@ async fn force_withdraw(args: &Transfer, wait: bool, timeout: Duration) -> eyre:
          {deadline}, or it can commit no more ordinary batches)",
         deadline.saturating_sub(now)
     );
-    finish_withdrawal(session, l2_tx, wait, timeout).await
+    finish_withdrawal(session, l2_tx, follow).await
 }
 
 #[cfg(test)]
