@@ -5,6 +5,8 @@ import {BasaltFormats} from "../src/common/BasaltFormats.sol";
 import {AttestationVerifier} from "../src/l1/AttestationVerifier.sol";
 import {BasaltTimelock} from "../src/l1/BasaltTimelock.sol";
 import {CommonBridge} from "../src/l1/CommonBridge.sol";
+import {CanonicalERC20} from "../src/l2/CanonicalERC20.sol";
+import {L2TokenFactory} from "../src/l2/L2TokenFactory.sol";
 import {OnChainProposer} from "../src/l1/OnChainProposer.sol";
 import {IOnChainProposer} from "../src/l1/interfaces/IOnChainProposer.sol";
 import {L2Bridge} from "../src/l2/L2Bridge.sol";
@@ -44,6 +46,8 @@ contract GasReportTest is Fixture {
         assertTrue(ok, "receive");
         vm.prank(user);
         bridge.depositERC20(address(token), TOKEN_L2, user, 100e18);
+        vm.prank(user);
+        bridge.depositERC20(address(token), user, 100e18);
         vm.prank(user, user);
         bridge.sendToL2{value: 0}(address(0xD00D), 0, 100_000, hex"c0ffee");
         vm.prank(user, user);
@@ -167,6 +171,16 @@ contract GasReportTest is Fixture {
         g = gasleft();
         l2.mintERC20(user, address(0x99), address(l2Token), user, 5e18); // mismatch: refunded
         emit log_named_uint("L2Bridge.mintERC20 (refunded)", g - gasleft());
+        vm.etch(BasaltFormats.L2_TOKEN_FACTORY, address(new L2TokenFactory()).code);
+        vm.etch(BasaltFormats.CANONICAL_TOKEN_IMPLEMENTATION, address(new CanonicalERC20()).code);
+        vm.prank(BasaltFormats.L2_BRIDGE);
+        g = gasleft();
+        l2.mintCanonicalERC20(user, address(token), user, 5e18, "Test", "TST", 18);
+        emit log_named_uint("L2Bridge.mintCanonicalERC20 (creates the token)", g - gasleft());
+        vm.prank(BasaltFormats.L2_BRIDGE);
+        g = gasleft();
+        l2.mintCanonicalERC20(user, address(token), user, 5e18, "Test", "TST", 18);
+        emit log_named_uint("L2Bridge.mintCanonicalERC20 (token exists)", g - gasleft());
         vm.prank(user);
         g = gasleft();
         l2.withdraw{value: 0.5 ether}(user);

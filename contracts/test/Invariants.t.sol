@@ -30,9 +30,10 @@ contract BridgeHandler is TestBase {
     address internal immutable COUNCIL;
 
     address[3] internal actors = [address(0xA1), address(0xA2), address(0xA3)];
-    /// Token pairs: ether, token A through its real L2 token, token A through an impostor, token B.
-    address[2][4] public pairs;
-    uint256 public constant PAIRS = 4;
+    /// Token pairs: ether, token A through its real L2 token, token A through an impostor, token B, token B
+    /// through its canonical L2 token (deposited with the canonical entry).
+    address[2][5] public pairs;
+    uint256 public constant PAIRS = 5;
 
     mapping(address tokenL1 => mapping(address tokenL2 => uint256)) public deposited;
     mapping(address tokenL1 => mapping(address tokenL2 => uint256)) public claimedTotal;
@@ -56,6 +57,7 @@ contract BridgeHandler is TestBase {
         pairs[1] = [address(a), address(0x7A2)];
         pairs[2] = [address(a), address(0xBAD2)];
         pairs[3] = [address(b), address(0x7B2)];
+        pairs[4] = [address(b), BasaltFormats.canonicalL2Token(address(b))];
         for (uint256 i = 0; i < actors.length; i++) {
             vm.deal(actors[i], 1_000_000 ether);
             a.mint(actors[i], 1e30);
@@ -76,6 +78,8 @@ contract BridgeHandler is TestBase {
         vm.prank(who, who);
         if (p[0] == BasaltFormats.ETH_TOKEN) {
             BRIDGE.deposit{value: amount}(who);
+        } else if (p[1] == BasaltFormats.canonicalL2Token(p[0])) {
+            BRIDGE.depositERC20(p[0], who, amount);
         } else {
             BRIDGE.depositERC20(p[0], p[1], who, amount);
         }

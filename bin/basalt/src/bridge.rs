@@ -548,7 +548,7 @@ async fn deposit(args: &Transfer, wait: bool) -> eyre::Result<()> {
                     .await?;
                 println!("L1 approve:     {}", approved.transaction_hash);
             }
-            session.send(&what, bridge.depositERC20(token, l2_token, to, amount)).await?
+            session.send(&what, bridge.depositERC20_1(token, l2_token, to, amount)).await?
         }
     };
     let (l2_tx, _) = session.queued_l2_tx(&receipt)?;

@@ -16,7 +16,15 @@ const EXTRA_SOURCES = ['@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol']
 
 /// Contracts whose storage must stay compatible across upgrades: the L1 contracts behind proxies and
 /// the L2 system contracts whose state lives at fixed genesis addresses.
-const LAYOUT_CHECKED = ['OnChainProposer', 'CommonBridge', 'AttestationVerifier', 'L2Bridge', 'L2Messenger'];
+const LAYOUT_CHECKED = [
+  'OnChainProposer',
+  'CommonBridge',
+  'AttestationVerifier',
+  'L2Bridge',
+  'L2Messenger',
+  'L2TokenFactory',
+  'CanonicalERC20',
+];
 
 /// Compiler settings; part of every artifact so a reader can reproduce the bytecode.
 const SETTINGS = {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 pragma solidity ^0.8.24;
 
+import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
+
 /// @title BasaltFormats
 /// @notice The byte formats shared by the L1 contracts, the L2 system contracts, the sequencer and the
 ///         guest program. Every function here has a byte-exact Rust twin in `basalt-contracts::formats`;
@@ -12,6 +14,12 @@ library BasaltFormats {
     address internal constant L2_BRIDGE = 0x00000000000000000000000000000000000001fF;
     /// @notice Address of the L2 messenger system contract (placed in the L2 genesis).
     address internal constant L2_MESSENGER = 0x000000000000000000000000000000000000FFFE;
+    /// @notice Address of the L2 token factory system contract (placed in the L2 genesis): the only creator of
+    ///         canonical L2 tokens, each at `canonicalL2Token(tokenL1)`.
+    address internal constant L2_TOKEN_FACTORY = 0x000000000000000000000000000000000000FfFD;
+    /// @notice Address of the implementation every canonical L2 token delegates to (an EIP-1167 minimal
+    ///         proxy per token; placed in the L2 genesis).
+    address internal constant CANONICAL_TOKEN_IMPLEMENTATION = 0x000000000000000000000000000000000000fFfc;
     /// @notice Token address used for ether in withdrawal messages and per-token accounting.
     address internal constant ETH_TOKEN = 0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE;
     /// @notice Offset added to an L1 contract's address when it sends a privileged transaction, so that
@@ -172,6 +180,20 @@ library BasaltFormats {
     /// @notice ABI encoding of the public inputs (eight words, 256 bytes).
     function encodePublicInputs(PublicInputs memory inputs) internal pure returns (bytes memory) {
         return abi.encode(inputs);
+    }
+
+    /// @notice CREATE2 salt of the canonical L2 token of `tokenL1`: the L1 address as a left-padded word.
+    function canonicalTokenSalt(address tokenL1) internal pure returns (bytes32) {
+        return bytes32(uint256(uint160(tokenL1)));
+    }
+
+    /// @notice Address of the canonical L2 token of `tokenL1`: CREATE2 by L2_TOKEN_FACTORY with salt
+    ///         `canonicalTokenSalt(tokenL1)` of the EIP-1167 minimal proxy of CANONICAL_TOKEN_IMPLEMENTATION
+    ///         (a constant 55-byte init code), so it depends on the L1 token's address alone.
+    function canonicalL2Token(address tokenL1) internal pure returns (address) {
+        return Clones.predictDeterministicAddress(
+            CANONICAL_TOKEN_IMPLEMENTATION, canonicalTokenSalt(tokenL1), L2_TOKEN_FACTORY
+        );
     }
 
     /// @notice The address a privileged transaction sent by L1 contract `l1Address` comes from on L2.

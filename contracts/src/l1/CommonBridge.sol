@@ -6,6 +6,7 @@ import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/U
 import {Ownable2StepUpgradeable} from "@openzeppelin/contracts-upgradeable/access/Ownable2StepUpgradeable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 
@@ -39,6 +40,20 @@ contract CommonBridge is
     /// @notice Smallest `depositGasLimit`: intrinsic gas of the largest deposit calldata (with the EIP-7623
     ///         floor), a cold ERC20 mint, and the L2 bridge's refund reserve (see docs/contracts.md).
     uint256 public constant MIN_DEPOSIT_GAS_LIMIT = 150_000;
+    /// @notice Smallest L2 gas limit of a deposit to a canonical L2 token (`depositERC20(tokenL1, l2Recipient,
+    ///         amount)`), which may create the token: the worst case (cold creation with the longest metadata and
+    ///         calldata, then a cold mint, the refund reserve included) needs 360,785, measured in
+    ///         CanonicalTokens.t.sol; the rest is margin. Such a deposit uses max(depositGasLimit, this).
+    uint256 public constant CANONICAL_DEPOSIT_GAS_LIMIT = 400_000;
+    /// @notice Gas each static call reading an L1 token's `name`, `symbol` or `decimals` gets.
+    uint256 public constant METADATA_CALL_GAS = 50_000;
+    /// @notice Longest `name` or `symbol` (bytes) passed to the L2; a longer one is replaced by the default.
+    uint256 public constant MAX_TOKEN_STRING_BYTES = 64;
+    /// @notice Name, symbol and decimals a canonical L2 token gets when its L1 token does not answer them
+    ///         usably (reverts, returns nothing, an empty or over-long string, or a decimals word above 255).
+    string public constant DEFAULT_TOKEN_NAME = "Bridged Token";
+    string public constant DEFAULT_TOKEN_SYMBOL = "BRIDGED";
+    uint8 public constant DEFAULT_TOKEN_DECIMALS = 18;
     /// @notice Smallest ether deposit (wei).
     uint256 public constant MIN_ETH_DEPOSIT = 0.0001 ether;
     /// @notice Bounds of `inclusionPeriod` (seconds).
@@ -155,19 +170,32 @@ contract CommonBridge is
         nonReentrant
     {
         uint256 startGas = gasleft();
-        if (tokenL1 == address(0) || tokenL1 == ETH_TOKEN) revert InvalidToken(tokenL1);
         if (tokenL2 == address(0) || tokenL2 == ETH_TOKEN) revert InvalidToken(tokenL2);
-        if (l2Recipient == address(0)) revert ZeroAddress();
-        if (amount == 0) revert ZeroAmount();
-
-        uint256 balanceBefore = IERC20(tokenL1).balanceOf(address(this));
-        IERC20(tokenL1).safeTransferFrom(msg.sender, address(this), amount);
-        uint256 received = IERC20(tokenL1).balanceOf(address(this)) - balanceBefore;
-        if (received == 0) revert ZeroAmount();
-
+        uint256 received = _receiveTokens(tokenL1, l2Recipient, amount);
         deposits[tokenL1][tokenL2] += received;
         bytes memory data = abi.encodeCall(IL2Bridge.mintERC20, (msg.sender, tokenL1, tokenL2, l2Recipient, received));
         _enqueue(startGas, L2_BRIDGE, L2_BRIDGE, 0, 0, depositGasLimit, data);
+    }
+
+    /// @inheritdoc ICommonBridge
+    /// @dev Reads the token's metadata with bounded static calls (`_tokenString`, `_tokenDecimals`) before taking
+    ///      the tokens, credits what the bridge actually received, and queues `mintCanonicalERC20` with
+    ///      max(depositGasLimit, CANONICAL_DEPOSIT_GAS_LIMIT) L2 gas.
+    function depositERC20(address tokenL1, address l2Recipient, uint256 amount) external whenNotPaused nonReentrant {
+        uint256 startGas = gasleft();
+        uint256 gasLimit = depositGasLimit;
+        if (gasLimit < CANONICAL_DEPOSIT_GAS_LIMIT) gasLimit = CANONICAL_DEPOSIT_GAS_LIMIT;
+        if (gasLimit > maxL2GasLimit) revert InvalidGasLimit(gasLimit, CANONICAL_DEPOSIT_GAS_LIMIT, maxL2GasLimit);
+        if (tokenL1 == address(0) || tokenL1 == ETH_TOKEN) revert InvalidToken(tokenL1);
+        string memory name = _tokenString(tokenL1, IERC20Metadata.name.selector, DEFAULT_TOKEN_NAME);
+        string memory symbol = _tokenString(tokenL1, IERC20Metadata.symbol.selector, DEFAULT_TOKEN_SYMBOL);
+        uint8 decimals = _tokenDecimals(tokenL1);
+        uint256 received = _receiveTokens(tokenL1, l2Recipient, amount);
+        deposits[tokenL1][BasaltFormats.canonicalL2Token(tokenL1)] += received;
+        bytes memory data = abi.encodeCall(
+            IL2Bridge.mintCanonicalERC20, (msg.sender, tokenL1, l2Recipient, received, name, symbol, decimals)
+        );
+        _enqueue(startGas, L2_BRIDGE, L2_BRIDGE, 0, 0, gasLimit, data);
     }
 
     /// @inheritdoc ICommonBridge
@@ -290,7 +318,8 @@ contract CommonBridge is
     // ----------------------------------------------------------------------------------------------
 
     /// @notice Sets the L2 gas limit of deposits, the largest gas limit `sendToL2` accepts and the L2 block gas
-    ///         limit, with MIN_DEPOSIT_GAS_LIMIT <= deposit <= max <= min(block, 2^24).
+    ///         limit, with MIN_DEPOSIT_GAS_LIMIT <= deposit <= max <= min(block, 2^24) and
+    ///         CANONICAL_DEPOSIT_GAS_LIMIT <= max (canonical-token deposits must fit too).
     function setL2GasLimits(uint256 depositGasLimit_, uint256 maxL2GasLimit_, uint256 l2BlockGasLimit_)
         external
         onlyOwner
@@ -352,6 +381,11 @@ contract CommonBridge is
         return nextPrivilegedTxId - privilegedTxHead;
     }
 
+    /// @inheritdoc ICommonBridge
+    function canonicalL2Token(address tokenL1) external pure returns (address) {
+        return BasaltFormats.canonicalL2Token(tokenL1);
+    }
+
     /// @notice Smallest gas limit `sendToL2` accepts for calldata `data` (intrinsic gas, EIP-7623 floor).
     function minGasLimit(bytes calldata data) external pure returns (uint256) {
         return BasaltFormats.minGasLimit(data);
@@ -379,6 +413,96 @@ contract CommonBridge is
         deposits[ETH_TOKEN][ETH_TOKEN] += msg.value;
         bytes memory data = abi.encodeCall(IL2Bridge.mintETH, (msg.sender, l2Recipient));
         _enqueue(startGas, L2_BRIDGE, L2_BRIDGE, msg.value, msg.value, depositGasLimit, data);
+    }
+
+    /// @dev Checks an ERC20 deposit's token, recipient and amount, takes `amount` of `tokenL1` from the caller and
+    ///      returns what the bridge's balance actually grew by (non-zero).
+    function _receiveTokens(address tokenL1, address l2Recipient, uint256 amount) internal returns (uint256 received) {
+        if (tokenL1 == address(0) || tokenL1 == ETH_TOKEN) revert InvalidToken(tokenL1);
+        if (l2Recipient == address(0)) revert ZeroAddress();
+        if (amount == 0) revert ZeroAmount();
+        uint256 balanceBefore = IERC20(tokenL1).balanceOf(address(this));
+        IERC20(tokenL1).safeTransferFrom(msg.sender, address(this), amount);
+        received = IERC20(tokenL1).balanceOf(address(this)) - balanceBefore;
+        if (received == 0) revert ZeroAmount();
+    }
+
+    /// @dev `name()` or `symbol()` (`selector`) of `token`, or `fallback_` when the answer is not usable. The call
+    ///      gets METADATA_CALL_GAS and its return data is never copied whole: accepted are an ABI string of 1 to
+    ///      MAX_TOKEN_STRING_BYTES bytes (offset word 32) and a 32-byte word read as a `bytes32` string up to its
+    ///      first zero byte (tokens such as MKR); anything else (a revert, nothing, a short or malformed answer, an
+    ///      empty or longer string) gives `fallback_`.
+    function _tokenString(address token, bytes4 selector, string memory fallback_)
+        internal
+        view
+        returns (string memory result)
+    {
+        (bool ok, uint256 size) = _callMetadata(token, selector);
+        if (!ok) return fallback_;
+        if (size == 32) {
+            bytes32 word;
+            assembly ("memory-safe") {
+                returndatacopy(0, 0, 32)
+                word := mload(0)
+            }
+            uint256 length;
+            while (length < 32 && word[length] != 0) length++;
+            if (length == 0) return fallback_;
+            result = new string(length);
+            assembly ("memory-safe") {
+                mstore(add(result, 32), word)
+            }
+            return result;
+        }
+        if (size < 64) return fallback_;
+        uint256 offset;
+        uint256 stringLength;
+        assembly ("memory-safe") {
+            returndatacopy(0, 0, 64)
+            offset := mload(0)
+            stringLength := mload(32)
+        }
+        if (offset != 32 || stringLength == 0 || stringLength > MAX_TOKEN_STRING_BYTES || size < 64 + stringLength) {
+            return fallback_;
+        }
+        result = new string(stringLength);
+        assembly ("memory-safe") {
+            returndatacopy(add(result, 32), 64, stringLength)
+        }
+    }
+
+    /// @dev `decimals()` of `token`, or DEFAULT_TOKEN_DECIMALS when the call reverts, returns less than a word or
+    ///      a word above 255. The call gets METADATA_CALL_GAS; only the first word is read.
+    function _tokenDecimals(address token) internal view returns (uint8) {
+        (bool ok, uint256 size) = _callMetadata(token, IERC20Metadata.decimals.selector);
+        if (!ok || size < 32) return DEFAULT_TOKEN_DECIMALS;
+        uint256 value;
+        assembly ("memory-safe") {
+            returndatacopy(0, 0, 32)
+            value := mload(0)
+        }
+        if (value > type(uint8).max) return DEFAULT_TOKEN_DECIMALS;
+        return uint8(value);
+    }
+
+    /// @dev Static call of `selector` (no arguments) on `token` with METADATA_CALL_GAS, copying nothing: the answer
+    ///      stays in the return data buffer for the caller to read within `size`.
+    function _callMetadata(address token, bytes4 selector) internal view returns (bool ok, uint256 size) {
+        _requireMetadataGas();
+        assembly ("memory-safe") {
+            mstore(0, selector)
+            ok := staticcall(METADATA_CALL_GAS, token, 0, 4, 0, 0)
+            size := returndatasize()
+        }
+    }
+
+    /// @dev A metadata call must get its whole METADATA_CALL_GAS (EIP-150 passes at most 63/64 of what is left):
+    ///      otherwise a depositor could starve it on purpose and have the canonical token created with the
+    ///      defaults instead of the L1 token's real metadata.
+    function _requireMetadataGas() internal view {
+        uint256 required = METADATA_CALL_GAS + METADATA_CALL_GAS / 63 + 5_000;
+        uint256 available = gasleft();
+        if (available < required) revert InsufficientGasForMetadata(available, required);
     }
 
     /// @dev Queues the transaction with the deadline max(clock + inclusionPeriod, previous deadline), then
@@ -451,6 +575,7 @@ contract CommonBridge is
     function _setL2GasLimits(uint256 depositGasLimit_, uint256 maxL2GasLimit_, uint256 l2BlockGasLimit_) internal {
         if (
             depositGasLimit_ < MIN_DEPOSIT_GAS_LIMIT || maxL2GasLimit_ < depositGasLimit_
+                || maxL2GasLimit_ < CANONICAL_DEPOSIT_GAS_LIMIT
                 || maxL2GasLimit_ > MAX_TX_GAS_LIMIT || maxL2GasLimit_ > l2BlockGasLimit_
         ) revert InvalidParameter();
         depositGasLimit = depositGasLimit_;

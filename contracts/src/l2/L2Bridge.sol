@@ -5,6 +5,7 @@ import {BasaltFormats} from "../common/BasaltFormats.sol";
 import {IBridgedToken} from "./interfaces/IBridgedToken.sol";
 import {IL2Bridge} from "./interfaces/IL2Bridge.sol";
 import {IL2Messenger} from "./interfaces/IL2Messenger.sol";
+import {IL2TokenFactory} from "./interfaces/IL2TokenFactory.sol";
 
 /// @title L2Bridge
 /// @notice L2 end of the bridge, placed in the L2 genesis at the RIP-7875 token-bridge
@@ -18,6 +19,7 @@ import {IL2Messenger} from "./interfaces/IL2Messenger.sol";
 contract L2Bridge is IL2Bridge {
     address internal constant ETH_TOKEN = BasaltFormats.ETH_TOKEN;
     IL2Messenger internal constant MESSENGER = IL2Messenger(BasaltFormats.L2_MESSENGER);
+    IL2TokenFactory internal constant TOKEN_FACTORY = IL2TokenFactory(BasaltFormats.L2_TOKEN_FACTORY);
     /// @notice Gas kept back from a deposit's delivery so that a failed delivery can still be refunded.
     uint256 public constant REFUND_GAS_RESERVE = 60_000;
 
@@ -53,8 +55,44 @@ contract L2Bridge is IL2Bridge {
     /// @notice Mints `amount` of `tokenL2` to `to` after checking it represents `tokenL1`. Only callable
     ///         by this contract (so that `mintERC20` can catch any failure and refund).
     function mintBridgedToken(address tokenL1, address tokenL2, address to, uint256 amount) external onlyPrivileged {
-        if (IBridgedToken(tokenL2).l1Address() != tokenL1) revert TokenMismatch(tokenL1, tokenL2);
-        IBridgedToken(tokenL2).crosschainMint(to, amount);
+        _mintBridgedToken(tokenL1, tokenL2, to, amount);
+    }
+
+    /// @inheritdoc IL2Bridge
+    function mintCanonicalERC20(
+        address l1Sender,
+        address tokenL1,
+        address to,
+        uint256 amount,
+        string calldata name,
+        string calldata symbol,
+        uint8 decimals
+    ) external onlyPrivileged {
+        address tokenL2 = BasaltFormats.canonicalL2Token(tokenL1);
+        bytes memory mint =
+            abi.encodeCall(this.mintCanonicalToken, (tokenL1, tokenL2, to, amount, name, symbol, decimals));
+        if (_deliver(address(this), 0, mint)) {
+            emit DepositFinalized(tokenL1, tokenL2, to, amount);
+        } else {
+            uint256 messageId = _sendWithdrawal(tokenL1, tokenL2, l1Sender, amount);
+            emit DepositRefunded(tokenL1, tokenL2, l1Sender, amount, messageId);
+        }
+    }
+
+    /// @notice Creates the canonical token `tokenL2` of `tokenL1` through the L2 token factory if it has no code
+    ///         yet, then mints `amount` to `to`. Only callable by this contract (so that `mintCanonicalERC20` can
+    ///         catch any failure and refund).
+    function mintCanonicalToken(
+        address tokenL1,
+        address tokenL2,
+        address to,
+        uint256 amount,
+        string calldata name,
+        string calldata symbol,
+        uint8 decimals
+    ) external onlyPrivileged {
+        if (tokenL2.code.length == 0) TOKEN_FACTORY.createCanonicalToken(tokenL1, name, symbol, decimals);
+        _mintBridgedToken(tokenL1, tokenL2, to, amount);
     }
 
     /// @inheritdoc IL2Bridge
@@ -71,6 +109,11 @@ contract L2Bridge is IL2Bridge {
         if (IBridgedToken(tokenL2).l1Address() != tokenL1) revert TokenMismatch(tokenL1, tokenL2);
         IBridgedToken(tokenL2).crosschainBurn(msg.sender, amount);
         _sendWithdrawal(tokenL1, tokenL2, l1Recipient, amount);
+    }
+
+    function _mintBridgedToken(address tokenL1, address tokenL2, address to, uint256 amount) internal {
+        if (IBridgedToken(tokenL2).l1Address() != tokenL1) revert TokenMismatch(tokenL1, tokenL2);
+        IBridgedToken(tokenL2).crosschainMint(to, amount);
     }
 
     /// @dev Calls `target` with everything but REFUND_GAS_RESERVE gas and never reads its return data, so

@@ -83,9 +83,17 @@ interface ICommonBridge {
     /// @notice Paying out `requested` would release more of this token pair than was deposited.
     error InsufficientDeposits(address tokenL1, address tokenL2, uint256 available, uint256 requested);
     error EthTransferFailed(address recipient, uint256 amount);
+    /// @notice Too little gas left to give a token-metadata call its whole METADATA_CALL_GAS.
+    error InsufficientGasForMetadata(uint256 available, uint256 required);
 
     function deposit(address l2Recipient) external payable;
+    /// @notice Deposits `amount` of `tokenL1` to `l2Recipient` as `tokenL2`, an L2 token of the caller's choice
+    ///         that must declare `tokenL1` (`l1Address()`); for tokens with their own L2 representation.
     function depositERC20(address tokenL1, address tokenL2, address l2Recipient, uint256 amount) external;
+    /// @notice Deposits `amount` of `tokenL1` to `l2Recipient` in its canonical L2 token
+    ///         (`canonicalL2Token(tokenL1)`), which the L2 creates on the first deposit with the name, symbol and
+    ///         decimals read from `tokenL1` now. The default way to bridge an ERC20.
+    function depositERC20(address tokenL1, address l2Recipient, uint256 amount) external;
     function sendToL2(address to, uint256 value, uint256 gasLimit, bytes calldata data) external payable;
     function forceWithdrawETH(address l1Recipient, uint256 amount) external;
 
@@ -106,6 +114,8 @@ interface ICommonBridge {
         bytes32[] calldata proof
     ) external;
 
+    /// @notice Address of the canonical L2 token of `tokenL1` (it may not exist yet on L2).
+    function canonicalL2Token(address tokenL1) external pure returns (address);
     /// @notice Rolling hash of the pending privileged transactions [firstId, firstId + count).
     function pendingTxsRollingHash(uint256 firstId, uint256 count) external view returns (bytes32);
     /// @notice True when privileged transaction `transactionId` is queued and past its deadline.

@@ -32,6 +32,19 @@ interface IL2Bridge {
     /// @notice Mints a bridged ERC20 deposit; refunds `l1Sender` on L1 if that fails.
     function mintERC20(address l1Sender, address tokenL1, address tokenL2, address to, uint256 amount) external;
 
+    /// @notice Mints a deposit of `tokenL1` in its canonical L2 token (`BasaltFormats.canonicalL2Token(tokenL1)`),
+    ///         creating that token with this metadata first if it does not exist yet; refunds `l1Sender` on L1
+    ///         if that fails. The metadata of an existing token is left as it is.
+    function mintCanonicalERC20(
+        address l1Sender,
+        address tokenL1,
+        address to,
+        uint256 amount,
+        string calldata name,
+        string calldata symbol,
+        uint8 decimals
+    ) external;
+
     /// @notice Withdraws `msg.value` wei to `l1Recipient` on L1.
     function withdraw(address l1Recipient) external payable;
 
