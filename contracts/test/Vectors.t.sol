@@ -5,6 +5,8 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 
 import {BasaltFormats} from "../src/common/BasaltFormats.sol";
 import {CommonBridge} from "../src/l1/CommonBridge.sol";
+import {CanonicalERC20} from "../src/l2/CanonicalERC20.sol";
+import {L2TokenFactory} from "../src/l2/L2TokenFactory.sol";
 import {TestBase} from "./utils/TestBase.sol";
 import {MerkleTree} from "./utils/MerkleTree.sol";
 import {Vectors} from "./generated/Vectors.sol";
@@ -104,6 +106,22 @@ contract VectorsTest is TestBase {
                 v[i].digest,
                 "attestation digest"
             );
+        }
+    }
+
+    /// The canonical L2 token address Rust computes is the one BasaltFormats and the L1 bridge compute, and
+    /// the one the L2 token factory really creates (CREATE2 run by the EVM).
+    function test_canonicalTokens() public {
+        CommonBridge bridge = new CommonBridge();
+        vm.etch(BasaltFormats.L2_TOKEN_FACTORY, address(new L2TokenFactory()).code);
+        vm.etch(BasaltFormats.CANONICAL_TOKEN_IMPLEMENTATION, address(new CanonicalERC20()).code);
+        Vectors.CanonicalToken[] memory v = Vectors.canonicalTokens();
+        for (uint256 i = 0; i < v.length; i++) {
+            assertEq(BasaltFormats.canonicalL2Token(v[i].l1), v[i].l2, "formats");
+            assertEq(bridge.canonicalL2Token(v[i].l1), v[i].l2, "L1 bridge view");
+            vm.prank(BasaltFormats.L2_BRIDGE);
+            address created = L2TokenFactory(BasaltFormats.L2_TOKEN_FACTORY).createCanonicalToken(v[i].l1, "T", "T", 18);
+            assertEq(created, v[i].l2, "created by the L2 factory");
         }
     }
 

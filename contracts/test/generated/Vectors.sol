@@ -72,6 +72,11 @@ library Vectors {
         address l2;
     }
 
+    struct CanonicalToken {
+        address l1;
+        address l2;
+    }
+
     function privilegedTxs() internal pure returns (PrivilegedTx[] memory out) {
         out = new PrivilegedTx[](3);
         out[0] = PrivilegedTx(12212759, address(0x00000000000000000000000000000000000001fF), address(0x00000000000000000000000000000000000001fF), 0, 1000000000000000000, 1000000000000000000, 200000, hex"4d3043bf00000000000000000000000000000000000000000000000000000000000a11ce00000000000000000000000000000000000000000000000000000000000a11ce", bytes32(0x8db1be28588a94c8959032860c1e0cdb008d32436b231a1f4fb438884587ceee));
@@ -275,5 +280,13 @@ library Vectors {
         out[0] = Alias(address(0x5FbDB2315678afecb367f032d93F642f64180aa3), address(0x70CEB2315678Afecb367F032D93f642f64181bB4));
         out[1] = Alias(address(0xFFfFfFffFFfffFFfFFfFFFFFffFFFffffFfFFFfF), address(0x1111000000000000000000000000000000001110));
         out[2] = Alias(address(0x0000000000000000000000000000000000000000), address(0x1111000000000000000000000000000000001111));
+    }
+
+    function canonicalTokens() internal pure returns (CanonicalToken[] memory out) {
+        out = new CanonicalToken[](4);
+        out[0] = CanonicalToken(address(0x5FbDB2315678afecb367f032d93F642f64180aa3), address(0xeB9B9CEC731f54c8230BE0BC2b9B67a347F68043));
+        out[1] = CanonicalToken(address(0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48), address(0x78202325Ed949ffC9f2B89de68Daa076b5765b3d));
+        out[2] = CanonicalToken(address(0xFFfFfFffFFfffFFfFFfFFFFFffFFFffffFfFFFfF), address(0x138B0938105C46b86f6aADd28479531F585EbB5f));
+        out[3] = CanonicalToken(address(0x0000000000000000000000000000000000000001), address(0x8BAB0B6E31c854fE2fF57909F452364764B87d89));
     }
 }

@@ -13,6 +13,13 @@ use alloy_primitives::{Address, B256, U256, address, keccak256};
 pub const L2_BRIDGE: Address = address!("0x00000000000000000000000000000000000001ff");
 /// L2 messenger system contract (placed in the L2 genesis).
 pub const L2_MESSENGER: Address = address!("0x000000000000000000000000000000000000fffe");
+/// L2 token factory system contract (placed in the L2 genesis): the only creator of canonical L2
+/// tokens, each at [`canonical_l2_token`] of its L1 token, and only for the L2 bridge.
+pub const L2_TOKEN_FACTORY: Address = address!("0x000000000000000000000000000000000000fffd");
+/// Implementation every canonical L2 token delegates to (`CanonicalERC20`, placed in the L2
+/// genesis); each token is an EIP-1167 minimal proxy of it.
+pub const CANONICAL_TOKEN_IMPLEMENTATION: Address =
+    address!("0x000000000000000000000000000000000000fffc");
 /// Token address that stands for ether in withdrawal messages and bridge accounting.
 pub const ETH_TOKEN: Address = address!("0xeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee");
 /// Added (mod 2^160) to an L1 contract's address when it sends a privileged transaction.
@@ -224,6 +231,36 @@ pub fn apply_alias(l1_address: Address) -> Address {
         U256::from_be_slice(l1_address.as_slice()) + U256::from_be_slice(ALIAS_OFFSET.as_slice());
     let bytes = sum.to_be_bytes::<32>();
     Address::from_slice(&bytes[12..])
+}
+
+/// The EIP-1167 minimal proxy init code of `implementation` (55 bytes): it deploys the 45-byte
+/// runtime that delegates every call to `implementation`.
+pub fn minimal_proxy_init_code(implementation: Address) -> [u8; 55] {
+    const HEAD: [u8; 20] = alloy_primitives::hex!("3d602d80600a3d3981f3363d3d373d3d3d363d73");
+    const TAIL: [u8; 15] = alloy_primitives::hex!("5af43d82803e903d91602b57fd5bf3");
+    let mut code = [0u8; 55];
+    code[..20].copy_from_slice(&HEAD);
+    code[20..40].copy_from_slice(implementation.as_slice());
+    code[40..].copy_from_slice(&TAIL);
+    code
+}
+
+/// CREATE2 salt of the canonical L2 token of `token_l1`: its address as a left-padded word
+/// (`BasaltFormats.canonicalTokenSalt`).
+pub fn canonical_token_salt(token_l1: Address) -> B256 {
+    token_l1.into_word()
+}
+
+/// Address of the canonical L2 token of `token_l1` (`BasaltFormats.canonicalL2Token`,
+/// `CommonBridge.canonicalL2Token`): CREATE2 by [`L2_TOKEN_FACTORY`] with salt
+/// [`canonical_token_salt`] and the [`minimal_proxy_init_code`] of
+/// [`CANONICAL_TOKEN_IMPLEMENTATION`], so it depends on the L1 address alone and exists before
+/// the token does.
+pub fn canonical_l2_token(token_l1: Address) -> Address {
+    L2_TOKEN_FACTORY.create2(
+        canonical_token_salt(token_l1),
+        keccak256(minimal_proxy_init_code(CANONICAL_TOKEN_IMPLEMENTATION)),
+    )
 }
 
 /// Sorted-pair keccak, as OpenZeppelin's `Hashes.commutativeKeccak256`.
@@ -521,6 +558,22 @@ mod tests {
         assert_ne!(base, attestation_digest(1, Address::repeat_byte(1), 2, 5, b"inputs"));
         assert_ne!(base, attestation_digest(1, Address::repeat_byte(1), 1, 6, b"inputs"));
         assert_ne!(base, attestation_digest(1, Address::repeat_byte(1), 1, 5, b"other"));
+    }
+
+    #[test]
+    fn canonical_tokens_are_create2_minimal_proxies_per_l1_token() {
+        let token = address!("0x5fbdb2315678afecb367f032d93f642f64180aa3");
+        let code = minimal_proxy_init_code(CANONICAL_TOKEN_IMPLEMENTATION);
+        // The init code returns its last 45 bytes: the proxy runtime naming the implementation.
+        assert_eq!(&code[30..40], &CANONICAL_TOKEN_IMPLEMENTATION.as_slice()[10..]);
+        let mut preimage = vec![0xff];
+        preimage.extend_from_slice(L2_TOKEN_FACTORY.as_slice());
+        preimage.extend_from_slice(&[0u8; 12]);
+        preimage.extend_from_slice(token.as_slice());
+        preimage.extend_from_slice(keccak256(code).as_slice());
+        let expected = Address::from_slice(&keccak256(&preimage)[12..]);
+        assert_eq!(canonical_l2_token(token), expected);
+        assert_ne!(canonical_l2_token(token), canonical_l2_token(ETH_TOKEN));
     }
 
     #[test]
