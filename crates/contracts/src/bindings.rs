@@ -53,3 +53,15 @@ sol!(
     BridgedERC20,
     "../../contracts/out-artifacts/BridgedERC20.json"
 );
+
+sol!(
+    #[sol(rpc, all_derives)]
+    L2TokenFactory,
+    "../../contracts/out-artifacts/L2TokenFactory.json"
+);
+
+sol!(
+    #[sol(rpc, all_derives)]
+    CanonicalERC20,
+    "../../contracts/out-artifacts/CanonicalERC20.json"
+);

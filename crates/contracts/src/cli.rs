@@ -75,7 +75,8 @@ pub struct DeployArgs {
     /// L2 gas limit of deposits and forced withdrawals (burned on L1 as their price).
     #[arg(long, value_name = "GAS", default_value_t = DEFAULT_DEPOSIT_GAS_LIMIT)]
     pub deposit_gas_limit: u64,
-    /// Largest L2 gas limit an L1 -> L2 call may request.
+    /// Largest L2 gas limit an L1 -> L2 call may request (at least 400,000, the gas limit of a
+    /// deposit to a canonical L2 token).
     #[arg(long, value_name = "GAS", default_value_t = DEFAULT_MAX_L2_GAS_LIMIT)]
     pub max_l2_gas_limit: u64,
     /// Block gas limit the L2 guarantees (at least --max-l2-gas-limit); also the L2 genesis gas limit.

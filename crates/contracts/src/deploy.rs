@@ -46,6 +46,9 @@ pub const DEFAULT_PROVING_ALLOWANCE_SECS: u64 = 24 * 3600;
 pub const DEFAULT_L2_BLOCK_GAS_LIMIT: u64 = 30_000_000;
 /// `CommonBridge.MIN_DEPOSIT_GAS_LIMIT`: gas a deposit needs to be delivered or refunded on L2.
 pub const MIN_DEPOSIT_GAS_LIMIT: u64 = 150_000;
+/// `CommonBridge.CANONICAL_DEPOSIT_GAS_LIMIT`: L2 gas of a deposit to a canonical L2 token (one
+/// that may create the token), so the smallest `--max-l2-gas-limit`.
+pub const CANONICAL_DEPOSIT_GAS_LIMIT: u64 = 400_000;
 /// `CommonBridge.MIN_INCLUSION_PERIOD` and `MAX_INCLUSION_PERIOD` (seconds).
 pub const INCLUSION_PERIOD_RANGE: std::ops::RangeInclusive<u64> = 300..=30 * 24 * 3600;
 /// `OnChainProposer.MAX_FINALIZATION_DELAY` (seconds).
@@ -547,12 +550,15 @@ fn validate(config: &DeployConfig) -> Result<(), DeployError> {
     }
     if config.deposit_gas_limit < MIN_DEPOSIT_GAS_LIMIT
         || config.max_l2_gas_limit < config.deposit_gas_limit
+        || config.max_l2_gas_limit < CANONICAL_DEPOSIT_GAS_LIMIT
         || config.max_l2_gas_limit > MAX_TX_GAS_LIMIT
         || config.max_l2_gas_limit > config.l2_block_gas_limit
     {
         return bad(format!(
             "L2 gas limits must satisfy {MIN_DEPOSIT_GAS_LIMIT} <= deposit gas limit <= max L2 gas limit \
-             <= min(L2 block gas limit, {MAX_TX_GAS_LIMIT}); got {} <= {} <= min({}, {MAX_TX_GAS_LIMIT})",
+             <= min(L2 block gas limit, {MAX_TX_GAS_LIMIT}) and max L2 gas limit >= \
+             {CANONICAL_DEPOSIT_GAS_LIMIT} (canonical-token deposits); got {} <= {} <= min({}, \
+             {MAX_TX_GAS_LIMIT})",
             config.deposit_gas_limit, config.max_l2_gas_limit, config.l2_block_gas_limit
         ));
     }

@@ -1,5 +1,6 @@
 //! What the L2 genesis holds from the rollup's side: the L2 system contracts (bridge at the
-//! RIP-7875 address, messenger) with the runtime code of the committed artifacts, and the
+//! RIP-7875 address, messenger, token factory and the canonical token implementation) with the
+//! runtime code of the committed artifacts, and the
 //! predeploys users expect ([`crate::predeploys`]); no funded account, since every L2 ether comes
 //! through a deposit. Also the generated genesis file as `basalt deploy` writes and records it.
 //!
@@ -10,8 +11,8 @@ use alloy_primitives::{Address, B256, Bytes};
 use serde_json::{Map, Value, json};
 
 use crate::{
-    bindings::{L2Bridge, L2Messenger},
-    formats::{L2_BRIDGE, L2_MESSENGER},
+    bindings::{CanonicalERC20, L2Bridge, L2Messenger, L2TokenFactory},
+    formats::{CANONICAL_TOKEN_IMPLEMENTATION, L2_BRIDGE, L2_MESSENGER, L2_TOKEN_FACTORY},
     predeploys::{PREDEPLOYS, PredeployError},
 };
 
@@ -31,12 +32,15 @@ pub struct L2Account {
     pub storage: Vec<(B256, B256)>,
 }
 
-/// `(address, runtime code)` of the L2 system contracts, from the committed artifacts. Both are
-/// stateless at genesis (empty storage, zero balance).
-pub fn system_contracts() -> [(Address, Bytes); 2] {
+/// `(address, runtime code)` of the L2 system contracts, from the committed artifacts: the bridge,
+/// the messenger, the token factory and the implementation of canonical tokens. All are stateless
+/// at genesis (empty storage, zero balance); none has immutables, so the runtime code is complete.
+pub fn system_contracts() -> [(Address, Bytes); 4] {
     [
         (L2_BRIDGE, L2Bridge::DEPLOYED_BYTECODE.clone()),
         (L2_MESSENGER, L2Messenger::DEPLOYED_BYTECODE.clone()),
+        (L2_TOKEN_FACTORY, L2TokenFactory::DEPLOYED_BYTECODE.clone()),
+        (CANONICAL_TOKEN_IMPLEMENTATION, CanonicalERC20::DEPLOYED_BYTECODE.clone()),
     ]
 }
 
@@ -109,7 +113,11 @@ mod tests {
         assert_eq!(accounts[0].address, address!("0x00000000000000000000000000000000000001ff"));
         assert_eq!(accounts[0].code, L2Bridge::DEPLOYED_BYTECODE.clone());
         assert_eq!(accounts[1].address, L2_MESSENGER);
-        assert_eq!(accounts.len(), 2 + PREDEPLOYS.len());
+        assert_eq!(accounts[2].address, L2_TOKEN_FACTORY);
+        assert_eq!(accounts[2].code, L2TokenFactory::DEPLOYED_BYTECODE.clone());
+        assert_eq!(accounts[3].address, CANONICAL_TOKEN_IMPLEMENTATION);
+        assert_eq!(accounts[3].code, CanonicalERC20::DEPLOYED_BYTECODE.clone());
+        assert_eq!(accounts.len(), 4 + PREDEPLOYS.len());
         let alloc = alloc_json().unwrap();
         assert_eq!(alloc.len(), accounts.len(), "one entry per account");
         for (address, entry) in &alloc {

@@ -11,8 +11,9 @@ use alloy_primitives::Bytes;
 
 use crate::bindings::{
     AttestationVerifier::AttestationVerifierErrors, BasaltTimelock::BasaltTimelockErrors,
-    BridgedERC20::BridgedERC20Errors, CommonBridge::CommonBridgeErrors, L2Bridge::L2BridgeErrors,
-    OnChainProposer::OnChainProposerErrors,
+    BridgedERC20::BridgedERC20Errors, CanonicalERC20::CanonicalERC20Errors,
+    CommonBridge::CommonBridgeErrors, L2Bridge::L2BridgeErrors,
+    L2TokenFactory::L2TokenFactoryErrors, OnChainProposer::OnChainProposerErrors,
 };
 
 /// A revert of one of our contracts, by name.
@@ -30,6 +31,10 @@ pub enum ContractRevert {
     L2Bridge(L2BridgeErrors),
     /// A custom error of a bridged L2 token.
     BridgedToken(BridgedERC20Errors),
+    /// A custom error of the L2 token factory.
+    TokenFactory(L2TokenFactoryErrors),
+    /// A custom error of a canonical L2 token (its one-time initialisation).
+    CanonicalToken(CanonicalERC20Errors),
     /// `Error(string)`, e.g. from a third-party contract.
     Message(String),
     /// `Panic(uint256)`: an assertion or arithmetic failure.
@@ -59,6 +64,12 @@ impl ContractRevert {
         if let Ok(e) = BridgedERC20Errors::abi_decode(data) {
             return Self::BridgedToken(e);
         }
+        if let Ok(e) = L2TokenFactoryErrors::abi_decode(data) {
+            return Self::TokenFactory(e);
+        }
+        if let Ok(e) = CanonicalERC20Errors::abi_decode(data) {
+            return Self::CanonicalToken(e);
+        }
         if let Ok(e) = Revert::abi_decode(data) {
             return Self::Message(e.reason);
         }
@@ -79,6 +90,8 @@ impl ContractRevert {
             Self::Timelock(e) => BasaltTimelockErrors::name_by_selector(e.selector()),
             Self::L2Bridge(e) => L2BridgeErrors::name_by_selector(e.selector()),
             Self::BridgedToken(e) => BridgedERC20Errors::name_by_selector(e.selector()),
+            Self::TokenFactory(e) => L2TokenFactoryErrors::name_by_selector(e.selector()),
+            Self::CanonicalToken(e) => CanonicalERC20Errors::name_by_selector(e.selector()),
             Self::Message(_) => Some("Error"),
             Self::Panic(_) => Some("Panic"),
             Self::Unknown(_) => None,
@@ -94,6 +107,8 @@ impl ContractRevert {
             Self::Timelock(e) => e.selector(),
             Self::L2Bridge(e) => e.selector(),
             Self::BridgedToken(e) => e.selector(),
+            Self::TokenFactory(e) => e.selector(),
+            Self::CanonicalToken(e) => e.selector(),
             Self::Message(_) => Revert::SELECTOR,
             Self::Panic(_) => Panic::SELECTOR,
             Self::Unknown(data) => return data.get(..4).and_then(|s| s.try_into().ok()),
@@ -110,6 +125,8 @@ impl fmt::Display for ContractRevert {
             Self::Timelock(e) => write!(f, "Timelock.{e:?}"),
             Self::L2Bridge(e) => write!(f, "L2Bridge.{e:?}"),
             Self::BridgedToken(e) => write!(f, "BridgedToken.{e:?}"),
+            Self::TokenFactory(e) => write!(f, "L2TokenFactory.{e:?}"),
+            Self::CanonicalToken(e) => write!(f, "CanonicalToken.{e:?}"),
             Self::Message(m) => write!(f, "Error({m:?})"),
             Self::Panic(code) => write!(f, "Panic(0x{code:x})"),
             Self::Unknown(data) if data.is_empty() => write!(f, "reverted without data"),
@@ -158,6 +175,20 @@ mod tests {
         }
         .abi_encode();
         assert_eq!(ContractRevert::decode(&data).name(), Some("BelowThreshold"));
+    }
+
+    #[test]
+    fn token_factory_and_canonical_token_errors_decode_by_name() {
+        use crate::bindings::{CanonicalERC20, L2TokenFactory};
+        let data = L2TokenFactory::TokenExists {
+            tokenL1: Address::repeat_byte(1),
+            tokenL2: Address::repeat_byte(2),
+        }
+        .abi_encode();
+        let revert = ContractRevert::decode(&data);
+        assert!(revert.to_string().starts_with("L2TokenFactory.TokenExists"), "{revert}");
+        let data = CanonicalERC20::AlreadyInitialized {}.abi_encode();
+        assert_eq!(ContractRevert::decode(&data).name(), Some("AlreadyInitialized"));
     }
 
     #[test]

@@ -460,11 +460,32 @@ async fn deploy_errors_are_one_clear_error_each() {
     let err = deploy(staged()).await.unwrap_err();
     assert!(err.to_string().contains("is a key, not a contract"), "{err}");
 
+    // Canonical-token deposits must fit under the max L2 gas limit.
+    let err = deploy(DeployConfig {
+        max_l2_gas_limit: basalt_contracts::deploy::CANONICAL_DEPOSIT_GAS_LIMIT - 1,
+        ..base()
+    })
+    .await
+    .unwrap_err();
+    assert!(matches!(err, DeployError::InvalidConfig(_)), "{err}");
+    assert!(err.to_string().contains("canonical-token deposits"), "{err}");
+
     // A development chain without a verifier deploys.
     let d = deploy(base()).await.expect("dev deploy");
     assert_eq!(d.attestation_verifier, None);
     assert!(d.dev_no_verifier);
     assert_eq!(d.profile, Profile::Dev);
+    // The deployer's bounds are the contract's.
+    let provider = ProviderBuilder::new().connect_http(anvil.url.parse().unwrap());
+    let bridge = CommonBridge::new(d.bridge, &provider);
+    assert_eq!(
+        bridge.CANONICAL_DEPOSIT_GAS_LIMIT().call().await.unwrap(),
+        U256::from(basalt_contracts::deploy::CANONICAL_DEPOSIT_GAS_LIMIT)
+    );
+    assert_eq!(
+        bridge.MIN_DEPOSIT_GAS_LIMIT().call().await.unwrap(),
+        U256::from(basalt_contracts::deploy::MIN_DEPOSIT_GAS_LIMIT)
+    );
 }
 
 /// `--profile stage1` on anvil: a contract council (a zero-delay timelock its members drive, standing in for

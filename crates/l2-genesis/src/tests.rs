@@ -8,7 +8,11 @@ use alloy_rpc_types_eth::{TransactionInput, TransactionRequest};
 use alloy_sol_types::{SolCall, sol};
 use basalt_chain::Blockchain;
 use basalt_contracts::{
-    formats::{L2_BRIDGE, L2_MESSENGER},
+    bindings::{CanonicalERC20, L2TokenFactory},
+    formats::{
+        CANONICAL_TOKEN_IMPLEMENTATION, L2_BRIDGE, L2_MESSENGER, L2_TOKEN_FACTORY,
+        canonical_l2_token,
+    },
     predeploys::{ENTRYPOINT_V08, MULTICALL3, PERMIT2, PREDEPLOYS, SENDER_CREATOR_V08, WETH9},
 };
 
@@ -41,16 +45,27 @@ fn chain(genesis: &L2Genesis) -> Blockchain {
 
 /// `eth_call` of `data` to `to` on the head state, as the RPC runs it.
 fn call(chain: &Blockchain, to: Address, data: Vec<u8>) -> Bytes {
+    call_from(chain, None, to, data).unwrap_or_else(|e| panic!("call to {to} failed: {e}"))
+}
+
+/// `eth_call` of `data` to `to` from `from` (default: the zero address); the error as text.
+fn call_from(
+    chain: &Blockchain,
+    from: Option<Address>,
+    to: Address,
+    data: Vec<u8>,
+) -> Result<Bytes, String> {
     let view = chain.db().read().unwrap();
     let header = view.head_header().unwrap().unwrap();
     let request = TransactionRequest {
+        from,
         to: Some(TxKind::Call(to)),
         input: TransactionInput::new(data.into()),
         ..Default::default()
     };
     basalt_evm::call(chain.config(), &header, None, &view, &request, None, None)
-        .unwrap_or_else(|e| panic!("call to {to} failed: {e}"))
-        .output
+        .map(|result| result.output)
+        .map_err(|e| e.to_string())
 }
 
 #[test]
@@ -87,12 +102,21 @@ fn the_file_has_the_l2_config_every_account_and_no_ether() {
         &basalt_contracts::bindings::L2Bridge::DEPLOYED_BYTECODE.clone()
     );
     assert!(alloc[&L2_MESSENGER].code.as_ref().is_some_and(|c| !c.is_empty()));
+    // The token factory and the canonical token implementation: the committed artifacts' code.
+    for (address, code) in [
+        (L2_TOKEN_FACTORY, L2TokenFactory::DEPLOYED_BYTECODE.clone()),
+        (CANONICAL_TOKEN_IMPLEMENTATION, CanonicalERC20::DEPLOYED_BYTECODE.clone()),
+    ] {
+        assert_eq!(code_hash(address), keccak256(&code), "{address}");
+        assert_eq!(alloc[&address].nonce, Some(1), "{address}");
+        assert!(alloc[&address].storage.as_ref().is_none_or(|s| s.is_empty()), "{address}");
+    }
     for p in PREDEPLOYS {
         assert_eq!(code_hash(p.address), p.code_hash, "{}", p.name);
         assert_eq!(alloc[&p.address].nonce, Some(p.nonce), "{}", p.name);
     }
     // Rollup accounts, predeploys and the four Ethereum system contracts; nothing else.
-    assert_eq!(alloc.len(), 2 + PREDEPLOYS.len() + 4);
+    assert_eq!(alloc.len(), 4 + PREDEPLOYS.len() + 4);
     for address in [
         address!("0x000F3df6D732807Ef1319fB7B8bB8522d0Beac02"),
         address!("0x0000F90827F1C53a10cb7A02335B175320002935"),
@@ -245,4 +269,40 @@ fn bad_configs_are_refused() {
     let zero_gas = L2GenesisConfig { gas_limit: 0, ..config() };
     assert!(matches!(build(&zero_gas), Err(L2GenesisError::InvalidConfig(_))));
     assert!(matches!(roots_of("{}"), Err(L2GenesisError::Genesis(_))));
+}
+
+/// The genesis token factory puts the canonical token where `formats::canonical_l2_token` (and so
+/// the L1 bridge) says, initialised with the given metadata, and refuses anyone but the bridge.
+#[test]
+fn the_token_factory_creates_canonical_tokens_where_l1_expects_them() {
+    let chain = chain(&build(&config()).unwrap());
+    let token_l1 = address!("0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48");
+    let view = L2TokenFactory::canonicalTokenCall { tokenL1: token_l1 }.abi_encode();
+    let predicted = L2TokenFactory::canonicalTokenCall::abi_decode_returns(&call(
+        &chain,
+        L2_TOKEN_FACTORY,
+        view,
+    ))
+    .unwrap();
+    assert_eq!(predicted, canonical_l2_token(token_l1));
+
+    let create = L2TokenFactory::createCanonicalTokenCall {
+        tokenL1: token_l1,
+        name: "USD Coin".into(),
+        symbol: "USDC".into(),
+        decimals: 6,
+    }
+    .abi_encode();
+    let created = call_from(&chain, Some(L2_BRIDGE), L2_TOKEN_FACTORY, create.clone())
+        .expect("the bridge creates");
+    assert_eq!(
+        L2TokenFactory::createCanonicalTokenCall::abi_decode_returns(&created).unwrap(),
+        canonical_l2_token(token_l1)
+    );
+    let refused = call_from(&chain, Some(L2_MESSENGER), L2_TOKEN_FACTORY, create)
+        .expect_err("anyone else is refused");
+    assert!(refused.contains("revert"), "{refused}");
+    // The implementation itself holds no token: it was never initialised.
+    let name = call(&chain, CANONICAL_TOKEN_IMPLEMENTATION, nameCall {}.abi_encode());
+    assert_eq!(nameCall::abi_decode_returns(&name).unwrap(), "");
 }
