@@ -4,6 +4,7 @@
 //! `basalt_rollupConfig` and no dev controls, and with `--datadir` a restart (even after kill -9)
 //! resumes both chains without funding twice and without forgetting an accepted transaction.
 
+mod accounting;
 mod dev;
 use dev::{Dev, quantity};
 
@@ -196,6 +197,7 @@ fn basalt_dev_runs_both_chains_with_dev_accounts_funded_by_deposits() {
         &l2_url,
     ]);
     assert!(aggregated.starts_with("[(true, 0x"), "{aggregated}");
+    accounting::assert_eth_accounting(dev.l1, dev.l2, &|| dev.output());
 }
 
 /// L2 traffic on `basalt dev` reaches the dev L1: every batch is committed in one blob

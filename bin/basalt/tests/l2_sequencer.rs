@@ -7,6 +7,7 @@
 //! arrive; a shallow `anvil_reorg` credits only the surviving deposits; bad configuration is
 //! one error line and a non-zero exit.
 
+mod accounting;
 mod rollup;
 
 use alloy_primitives::{Address, U256, keccak256};
@@ -54,6 +55,9 @@ fn a_cast_deposit_is_credited_within_two_l2_blocks_of_its_confirmations() {
     assert_eq!(txs[0]["mint"], format!("{amount:#x}"));
     let receipt = l2.result("eth_getTransactionReceipt", json!([txs[0]["hash"]]));
     assert_eq!(receipt["status"], "0x1", "{receipt}");
+    accounting::assert_eth_accounting(rollup.l1.anvil.port, rollup.sequencer.port, &|| {
+        rollup.sequencer.log()
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -127,6 +131,9 @@ fn send_to_l2_delivers_the_eoa_and_the_aliased_contract_as_msg_sender() {
         .map(|tx| address(tx["from"].as_str().unwrap()))
         .collect();
     assert_eq!(froms, [address(BOB), expected]);
+    accounting::assert_eth_accounting(rollup.l1.anvil.port, rollup.sequencer.port, &|| {
+        rollup.sequencer.log()
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -203,6 +210,9 @@ fn a_deposit_to_a_reverting_recipient_is_refunded_as_the_contracts_define() {
     assert_eq!(receipt["status"], "0x0", "the call reverts: {receipt}");
     assert_eq!(l2.balance(CAROL), carol_before + U256::from(amount), "the mint is kept");
     assert_eq!(l2.balance(&refuser), U256::ZERO);
+    accounting::assert_eth_accounting(rollup.l1.anvil.port, rollup.sequencer.port, &|| {
+        rollup.sequencer.log()
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,6 +272,9 @@ fn l2_transfers_with_cast_and_ethers() {
     assert_eq!(l2.balance(ethers_to), U256::from(2 * MILLI_ETHER));
     let receipt = l2.result("eth_getTransactionReceipt", json!([result["hash"]]));
     assert_eq!(receipt["status"], "0x1");
+    accounting::assert_eth_accounting(rollup.l1.anvil.port, rollup.sequencer.port, &|| {
+        rollup.sequencer.log()
+    });
 }
 
 // ---------------------------------------------------------------------------------------------

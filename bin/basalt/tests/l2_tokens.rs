@@ -4,6 +4,7 @@
 //! first deposit at the address the L1 computes from the token alone, with the L1 token's name,
 //! symbol and decimals — and a second deposit mints into the same token.
 
+mod accounting;
 mod dev;
 use dev::Dev;
 
@@ -122,4 +123,5 @@ fn erc20_deposits_create_the_canonical_l2_token_once_and_reuse_it() {
         code,
         "the first deposit's token"
     );
+    accounting::assert_eth_accounting(dev.l1, dev.l2, &|| dev.output());
 }

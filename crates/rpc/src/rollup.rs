@@ -1,10 +1,11 @@
 //! The `basalt_*` namespace of an L2 node: `basalt_rollupConfig`, what a wallet, bridge UI or
 //! follower needs to know about the rollup (both chain ids, the L1 contracts, where the L1
 //! watcher starts, the block time and the fee parameters); `basalt_batchNumber` and
-//! `basalt_getBatchByNumber`, the sealed batches and how far L1 has them (docs/da.md).
+//! `basalt_getBatchByNumber`, the sealed batches and how far L1 has them (docs/da.md);
+//! `basalt_ethSupply`, the ether on the L2, for the bridge's accounting (docs/bridge.md).
 
-use crate::{RpcBackend, RpcContext, error::internal, sync_method};
-use alloy_primitives::{Address, B256, Bytes, U64};
+use crate::{RpcBackend, RpcContext, blocking_method, error::internal, sync_method};
+use alloy_primitives::{Address, B256, Bytes, U64, U256};
 use basalt_storage::{BatchNumbers, BatchStatus, SealedBatch, WitnessSize};
 use jsonrpsee::RpcModule;
 use serde::Serialize;
@@ -179,7 +180,32 @@ fn fees_json(fees: &basalt_primitives::FeeConfig) -> serde_json::Value {
     })
 }
 
+/// The answer of `basalt_ethSupply`: the sum of every L2 account's balance (wei) at the head
+/// block, and how many accounts that sum covers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EthSupplyView {
+    pub block_number: U64,
+    pub block_hash: B256,
+    pub supply: U256,
+    pub accounts: U64,
+}
+
 pub fn register(module: &mut RpcModule<RpcContext>) {
+    // One read snapshot: the head and the flat state it scans are written in one transaction.
+    blocking_method(module, "basalt_ethSupply", |ctx, _| {
+        let state = ctx.node.chain().db().read().map_err(internal)?;
+        let hash = state.head_hash().map_err(internal)?.ok_or_else(|| internal("no head block"))?;
+        let head =
+            state.header(hash).map_err(internal)?.ok_or_else(|| internal("no head block"))?;
+        let (supply, accounts) = state.total_balance().map_err(internal)?;
+        Ok(EthSupplyView {
+            block_number: U64::from(head.number),
+            block_hash: hash,
+            supply,
+            accounts: U64::from(accounts),
+        })
+    });
     sync_method(module, "basalt_rollupConfig", |ctx, _| match &ctx.backend {
         RpcBackend::L2 { rollup: view, .. } => {
             let chain = ctx.node.chain();

@@ -337,6 +337,19 @@ impl ReadView {
         Ok(accounts)
     }
 
+    /// The sum of every account's balance at the head, in wei, and the number of accounts: a
+    /// full scan of the flat state, O(accounts). Saturates at 2^256 − 1 (no real chain gets near).
+    pub fn total_balance(&self) -> Result<(U256, u64), StorageError> {
+        let (mut total, mut accounts) = (U256::ZERO, 0u64);
+        for entry in self.accounts.iter()? {
+            let (_, value) = entry?;
+            let account: StoredAccount = decode("account", value.value())?;
+            total = total.saturating_add(account.balance);
+            accounts += 1;
+        }
+        Ok((total, accounts))
+    }
+
     /// Every non-zero slot of `address` at the head, ordered by slot.
     pub fn storage_slots(&self, address: Address) -> Result<Vec<(U256, U256)>, StorageError> {
         let mut slots = Vec::new();

@@ -281,3 +281,22 @@ fn an_open_failure_says_its_cause_once() {
     );
     assert_eq!(text.matches("Is a directory").count(), 1, "{text}");
 }
+
+#[test]
+fn total_balance_sums_every_account_of_the_flat_state_and_follows_deletions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::open(dir.path()).unwrap();
+    assert_eq!(db.read().unwrap().total_balance().unwrap(), (U256::ZERO, 0));
+    // Balances 1..=5.
+    let root = apply(&db, EMPTY_ROOT_HASH, &accounts(0, 5));
+    assert_eq!(db.read().unwrap().total_balance().unwrap(), (U256::from(15), 5));
+    // One account changes, one is deleted (balance 2), one is added (balance 10).
+    let mut changes = StateChanges::default();
+    let address = |i: u64| Address::from_word(keccak256(i.to_be_bytes()));
+    changes.accounts.push((address(0), Some(Account::with_balance(U256::MAX - U256::from(20)))));
+    changes.accounts.push((address(1), None));
+    changes.accounts.push((address(9), Some(Account::with_balance(U256::from(10)))));
+    apply(&db, root, &changes);
+    // 3 + 4 + 5 + 10 more than 2^256 − 21 saturates instead of wrapping.
+    assert_eq!(db.read().unwrap().total_balance().unwrap(), (U256::MAX, 5));
+}
