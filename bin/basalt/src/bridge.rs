@@ -16,7 +16,7 @@ use alloy::{
 use alloy_primitives::{Address, B256, U256};
 use basalt_contracts::{
     bindings::{CommonBridge, L2Bridge},
-    formats::ETH_TOKEN,
+    formats::{ETH_TOKEN, canonical_l2_token},
     revert::ContractRevert,
 };
 use eyre::{WrapErr, bail, eyre};
@@ -155,7 +155,8 @@ struct Transfer {
     /// L1 address of the ERC20 to move (ether when omitted); its decimals are read from it.
     #[arg(long, value_name = "L1_ADDRESS")]
     token: Option<Address>,
-    /// The L2 token paired with --token (required with --token).
+    /// The L2 token paired with --token (default: its canonical L2 token, the one the L2 token
+    /// factory creates on the first deposit; give another only for a pair the bridge already has).
     #[arg(long, value_name = "L2_ADDRESS", requires = "token")]
     l2_token: Option<Address>,
 }
@@ -429,12 +430,10 @@ fn format_amount(amount: U256, decimals: u8) -> String {
     if fraction.is_empty() { whole.to_string() } else { format!("{whole}.{fraction}") }
 }
 
-/// The L2 token paired with `token_l1`: `--l2-token` (required with `--token` for now; the
-/// canonical token derived from the L1 token will be its default).
-fn l2_token_of(token_l1: Address, l2_token: Option<Address>) -> eyre::Result<Address> {
-    l2_token.ok_or_else(|| {
-        eyre!("--l2-token is required with --token {token_l1}: name the L2 token paired with it")
-    })
+/// The L2 token paired with `token_l1`: `--l2-token`, or by default the canonical L2 token
+/// (`formats::canonical_l2_token`), so a user is not steered into a token someone else paired.
+fn l2_token_of(token_l1: Address, l2_token: Option<Address>) -> Address {
+    l2_token.unwrap_or_else(|| canonical_l2_token(token_l1))
 }
 
 /// The recipient: `--to`, or the sender. Errors: the zero address (the bridge refuses it).
@@ -476,10 +475,7 @@ impl Movement {
         let session = Session::open(&args.endpoints, Some(&args.signer)).await?;
         let sender = session.account()?;
         let to = recipient(args.to, sender)?;
-        let tokens = match args.token {
-            Some(token) => Some((token, l2_token_of(token, args.l2_token)?)),
-            None => None,
-        };
+        let tokens = args.token.map(|token| (token, l2_token_of(token, args.l2_token)));
         let decimals = session.decimals(args.token).await?;
         let amount = parse_amount(&args.amount, decimals, args.token.is_some())?;
         let shown = format!("{} {}", format_amount(amount, decimals), unit(args.token));
@@ -548,7 +544,13 @@ async fn deposit(args: &Transfer, wait: bool) -> eyre::Result<()> {
                     .await?;
                 println!("L1 approve:     {}", approved.transaction_hash);
             }
-            session.send(&what, bridge.depositERC20_1(token, l2_token, to, amount)).await?
+            // The canonical pair goes through the 3-argument entry, which creates the L2 token on
+            // the first deposit; any other pair must already exist on the L2.
+            if l2_token == canonical_l2_token(token) {
+                session.send(&what, bridge.depositERC20_0(token, to, amount)).await?
+            } else {
+                session.send(&what, bridge.depositERC20_1(token, l2_token, to, amount)).await?
+            }
         }
     };
     let (l2_tx, _) = session.queued_l2_tx(&receipt)?;
@@ -932,6 +934,8 @@ mod tests {
         assert!(
             recipient(Some(Address::ZERO), me).unwrap_err().to_string().contains("wrong recipient")
         );
-        assert!(l2_token_of(me, None).unwrap_err().to_string().contains("--l2-token is required"));
+        assert_eq!(l2_token_of(me, None), canonical_l2_token(me));
+        let other = Address::repeat_byte(2);
+        assert_eq!(l2_token_of(me, Some(other)), other);
     }
 }

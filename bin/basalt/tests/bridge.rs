@@ -2,9 +2,14 @@
 //! withdrawal becomes claimable and its claim pays the recipient on the L1 (a second claim is
 //! refused by name), a forced withdrawal sent on the L1 comes back as a claimable withdrawal,
 //! fifty withdrawals sent at once land in one batch and are all claimed with the proofs of
-//! `basalt_getL1MessageProof`, and a withdrawal whose batch is not verified cannot be claimed.
+//! `basalt_getL1MessageProof`, an ERC20 goes to its canonical L2 token and back (and a deposit
+//! to an L2 token that does not exist is refunded), and a withdrawal whose batch is not verified
+//! cannot be claimed.
 
+mod accounting;
+mod bridge_cli;
 mod dev;
+use bridge_cli::{cast, deploy_token, hash_after, refund_tx, token_balance, wait_until_claimable};
 use dev::{Dev, quantity};
 
 use alloy::{signers::local::PrivateKeySigner, sol_types::SolCall};
@@ -12,15 +17,20 @@ use alloy_consensus::TxEip1559;
 use alloy_primitives::{Address, B256, TxKind, U256};
 use basalt_contracts::{
     bindings::L2Bridge,
-    formats::{ETH_TOKEN, verify_message_proof, withdrawal_leaf},
+    formats::{ETH_TOKEN, canonical_l2_token, verify_message_proof, withdrawal_leaf},
 };
 use basalt_test_harness::rpc_call;
 use serde_json::{Value, json};
-use std::{process::Command, str::FromStr};
+use std::{
+    process::Command,
+    str::FromStr,
+    time::{Duration, Instant},
+};
 
 const KEY_3: &str = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
 const KEY_4: &str = "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a";
 const KEY_5: &str = "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba";
+const KEY_6: &str = "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e";
 const ETHER: u128 = 1_000_000_000_000_000_000;
 
 fn address_of(key: &str) -> Address {
@@ -29,18 +39,7 @@ fn address_of(key: &str) -> Address {
 
 /// Runs `basalt bridge ARGS` against `dev`; (success, stdout, stderr).
 fn bridge(dev: &Dev, args: &[&str]) -> (bool, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_basalt"))
-        .arg("bridge")
-        .args(args)
-        .args(["--l1-rpc-url", &dev.l1_url(), "--l2-rpc-url", &dev.l2_url()])
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run basalt bridge");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into(),
-        String::from_utf8_lossy(&output.stderr).into(),
-    )
+    bridge_cli::run(&dev.l1_url(), &dev.l2_url(), args)
 }
 
 /// `basalt bridge ARGS`, which must succeed; its stdout.
@@ -55,12 +54,6 @@ fn bridge_err(dev: &Dev, args: &[&str]) -> String {
     let (ok, out, err) = bridge(dev, args);
     assert!(!ok, "basalt bridge {args:?} should have failed:\n{out}");
     err
-}
-
-/// The hash after `label` in the command's output (`L2 transaction: 0x…`).
-fn hash_after(out: &str, label: &str) -> String {
-    let line = out.lines().find(|l| l.starts_with(label)).unwrap_or_else(|| panic!("{out}"));
-    line[label.len()..].split_whitespace().next().unwrap().to_string()
 }
 
 fn l1_balance(dev: &Dev, address: Address) -> u128 {
@@ -201,6 +194,7 @@ fn deposit_withdraw_claim_and_forced_withdrawal_with_basalt_bridge() {
     // More than the L2 balance cannot be force-withdrawn.
     let err = bridge_err(&dev, &["force-withdraw", "--amount", "1000000", "--private-key", KEY_3]);
     assert!(err.contains("insufficient balance"), "{err}");
+    accounting::assert_eth_accounting(dev.l1, dev.l2, &|| dev.output());
 }
 
 /// Fifty withdrawals signed ahead and sent at once: one batch carries them all, every proof
@@ -257,7 +251,7 @@ fn fifty_withdrawals_in_one_batch_are_all_claimed() {
         .collect();
 
     // Wait until every withdrawal is claimable.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(60);
     let messages: Vec<Value> = loop {
         let all: Vec<Value> = hashes
             .iter()
@@ -266,8 +260,8 @@ fn fifty_withdrawals_in_one_batch_are_all_claimed() {
         if all.iter().all(|m| m.is_array() && m[0]["status"] == "claimable") {
             break all.into_iter().map(|m| m[0].clone()).collect();
         }
-        assert!(std::time::Instant::now() < deadline, "not all claimable:\n{}", dev.output());
-        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert!(Instant::now() < deadline, "not all claimable:\n{}", dev.output());
+        std::thread::sleep(Duration::from_millis(200));
     };
     let out = bridge_ok(&dev, &["status", "--tx", &hashes[0]]);
     assert!(out.contains("0.001 ETH to") && out.contains(": claimable"), "{out}");
@@ -293,6 +287,7 @@ fn fifty_withdrawals_in_one_batch_are_all_claimed() {
     assert_eq!(l1_balance(&dev, recipient), total);
     let err = bridge_err(&dev, &["claim", "--tx", &hashes[17], "--private-key", claimer]);
     assert!(err.contains("already claimed"), "{err}");
+    accounting::assert_eth_accounting(dev.l1, dev.l2, &|| dev.output());
 }
 
 /// Without a prover a batch is committed but never verified: the withdrawal is reported as such
@@ -311,4 +306,81 @@ fn an_unverified_withdrawal_cannot_be_claimed() {
     assert!(out.contains(": committed"), "{out}");
     let err = bridge_err(&dev, &["claim", "--tx", &tx, "--private-key", KEY_5]);
     assert!(err.contains("not verified yet") && err.contains("committed"), "{err}");
+    accounting::assert_eth_accounting(dev.l1, dev.l2, &|| dev.output());
+}
+
+/// An ERC20 round trip as a user makes it with `--token` alone: the deposit goes to the
+/// canonical L2 token (created by it, with the L1 decimals), the withdrawal burns there and the
+/// claim pays the L1 token back. A deposit naming an L2 token that does not exist cannot be
+/// delivered; the command says so, and its refund is claimed like a withdrawal.
+#[test]
+fn erc20_round_trip_to_the_canonical_token_and_a_refunded_deposit() {
+    let dir = tempfile::tempdir().unwrap();
+    let dev = Dev::start(dir.path(), &[]);
+    let (l1, l2) = (dev.l1_url(), dev.l2_url());
+    let user = address_of(KEY_6);
+
+    // 1,000,000 tokens of 6 decimals to the user on the L1.
+    let token = deploy_token(&l1, KEY_6, 6, 1_000_000_000_000);
+    let token_arg = token.to_string();
+    let l2_token = canonical_l2_token(token);
+    let start = token_balance(&l1, token, user);
+    assert_eq!(start, 1_000_000_000_000);
+
+    let out = bridge_ok(
+        &dev,
+        &["deposit", "--token", &token_arg, "--amount", "12.5", "--wait", "--private-key", KEY_6],
+    );
+    assert!(out.contains("deposit of 12.5 of token") && out.contains("arrived on the L2"), "{out}");
+    assert!(out.contains(&format!("withdraw --amount 12.5 --token {token_arg} ")), "{out}");
+    assert_eq!(token_balance(&l2, l2_token, user), 12_500_000, "the canonical token got it");
+    assert_eq!(token_balance(&l1, token, user), start - 12_500_000);
+    assert_eq!(cast(&["call", "-r", &l2, &l2_token.to_string(), "decimals()(uint8)"]), "6");
+
+    let out = bridge_ok(
+        &dev,
+        &["withdraw", "--token", &token_arg, "--amount", "5", "--wait", "--private-key", KEY_6],
+    );
+    let tx = hash_after(&out, "L2 transaction: ");
+    assert_eq!(token_balance(&l2, l2_token, user), 7_500_000, "burned on the L2");
+    bridge_ok(&dev, &["claim", "--tx", &tx, "--private-key", KEY_6]);
+    assert_eq!(token_balance(&l1, token, user), start - 7_500_000, "paid back on the L1");
+    let err = bridge_err(&dev, &["claim", "--tx", &tx, "--private-key", KEY_6]);
+    assert!(err.contains("already claimed"), "{err}");
+
+    // More than the L2 balance cannot be withdrawn.
+    let err = bridge_err(
+        &dev,
+        &["withdraw", "--token", &token_arg, "--amount", "8", "--private-key", KEY_6],
+    );
+    assert!(err.contains("insufficient balance") && err.contains("7.5"), "{err}");
+
+    // A pair whose L2 token does not exist: the deposit runs on the L2 as a refund.
+    let missing = Address::repeat_byte(0x5e).to_string();
+    let err = bridge_err(
+        &dev,
+        &[
+            "deposit",
+            "--token",
+            &token_arg,
+            "--l2-token",
+            &missing,
+            "--amount",
+            "1",
+            "--wait",
+            "--private-key",
+            KEY_6,
+        ],
+    );
+    assert!(err.contains("could not be delivered"), "{err}");
+    assert_eq!(
+        token_balance(&l1, token, user),
+        start - 8_500_000,
+        "held by the bridge until claimed"
+    );
+    let refund = refund_tx(&err);
+    wait_until_claimable(&l1, &l2, &refund, &|| dev.output());
+    bridge_ok(&dev, &["claim", "--tx", &refund, "--private-key", KEY_6]);
+    assert_eq!(token_balance(&l1, token, user), start - 7_500_000, "the refund is paid");
+    accounting::assert_eth_accounting(dev.l1, dev.l2, &|| dev.output());
 }

@@ -55,32 +55,8 @@ fn a_two_of_three_attestation_deployment_verifies_every_batch_with_one_attester_
         basalt_test_harness::Anvil::start(&[]),
         &["--attesters", &attesters.join(","), "--threshold", "2"],
     );
-    let datadir = l1.dir.path().join("l2");
-    let sequencer = Sequencer::start(
-        &SequencerArgs {
-            l1_url: &l1.anvil.url,
-            deployment: &l1.deploy_json(),
-            datadir: &datadir,
-            confirmations: 0,
-            block_time: 1.0,
-            extra: &[
-                "--committer-key",
-                DEPLOYER_KEY,
-                "--proof-sender-key",
-                PROOF_SENDER_KEY,
-                "--commit-interval",
-                "1",
-            ],
-        },
-        "sequencer.log",
-    );
-    let log = sequencer.log();
-    let coordinator = log
-        .lines()
-        .find_map(|line| line.strip_prefix("Proof coordinator: "))
-        .and_then(|rest| rest.split_whitespace().next())
-        .expect("the coordinator address in the banner")
-        .to_string();
+    let sequencer = Sequencer::start_proving(&l1, PROOF_SENDER_KEY);
+    let coordinator = sequencer.coordinator();
 
     // A deposit makes batch 1; no attester is up yet, so it stays unverified.
     l1.deposit(ALICE, BOB, 5 * MILLI_ETHER);

@@ -159,6 +159,34 @@ impl Sequencer {
         sequencer
     }
 
+    /// A sequencer on `l1` that proves: it commits every second with the deployer's key and
+    /// verifies with `proof_sender_key` (anvil dev account 8 in these tests); no confirmations,
+    /// 1 s blocks, its datadir in `l1.dir`.
+    pub fn start_proving(l1: &L1, proof_sender_key: &str) -> Self {
+        let datadir = l1.dir.path().join("l2");
+        let committer = ["--committer-key", DEPLOYER_KEY, "--commit-interval", "1"];
+        let extra = [&committer[..], &["--proof-sender-key", proof_sender_key]].concat();
+        let args = SequencerArgs {
+            l1_url: &l1.anvil.url,
+            deployment: &l1.deploy_json(),
+            datadir: &datadir,
+            confirmations: 0,
+            block_time: 1.0,
+            extra: &extra,
+        };
+        Self::start(&args, "sequencer.log")
+    }
+
+    /// The proof coordinator's HOST:PORT, from the banner.
+    pub fn coordinator(&self) -> String {
+        self.log()
+            .lines()
+            .find_map(|line| line.strip_prefix("Proof coordinator: "))
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("the coordinator address in the banner")
+            .to_string()
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }
