@@ -116,6 +116,9 @@ impl BatchSealer {
         // Blobs are 128 KiB arrays that unoptimized builds keep on the stack.
         let builder = std::thread::Builder::new().stack_size(16 << 20);
         builder.name(format!("{}-sealer", self.chain)).spawn(move || {
+            // Load the KZG trusted setup (once per process) before lowering the priority: at
+            // nice 10 on a saturated machine the load could hold back the first batch for long.
+            let _ = alloy_eips::eip4844::env_settings::EnvKzgSettings::Default.get();
             background_priority();
             loop {
                 std::thread::sleep(tick);
