@@ -77,13 +77,14 @@ fn send_to_l2_delivers_the_eoa_and_the_aliased_contract_as_msg_sender() {
     };
     let calls = || cast(&["call", &recorder, "calls()(uint256)", "--rpc-url", &l2.url]);
 
-    // From an EOA: msg.sender on L2 is the EOA.
-    l1.send(
+    // From an EOA: msg.sender on L2 is the EOA; the L1 call burns the L2 gas it buys.
+    let receipt = l1.send(
         BOB,
         &l1.bridge(),
         0,
         &["sendToL2(address,uint256,uint256,bytes)", &recorder, "0", "100000", &record],
     );
+    assert!(quantity(&receipt["gasUsed"]) >= 100_000, "burns its gas limit: {receipt}");
     l1.mine(1);
     wait_until("the EOA's call on L2", Duration::from_secs(20), || (calls() == "1").then_some(()));
     assert_eq!(last_sender(), address(BOB));
