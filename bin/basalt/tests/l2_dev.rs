@@ -127,7 +127,8 @@ fn basalt_dev_runs_both_chains_with_dev_accounts_funded_by_deposits() {
     // The transfer's block is sealed into a batch within a few seconds (commit interval 1 s),
     // whose blob versioned hash and commitments the RPC serves.
     let block = quantity(&receipt["blockNumber"]) as u64;
-    let deadline = Instant::now() + Duration::from_secs(10);
+    // An upper bound: the first batch waits for the KZG trusted setup to load (seconds).
+    let deadline = Instant::now() + Duration::from_secs(60);
     let batch = loop {
         let sealed = quantity(&dev.result(dev.l2, "basalt_batchNumber", json!([]))["sealed"]);
         let found = (1..=sealed as u64).rev().find_map(|n| {
@@ -356,8 +357,9 @@ fn a_restarted_basalt_dev_resumes_both_chains_and_keeps_accepted_transactions() 
     assert!(before < 9_999 * ETHER && before > 9_998 * ETHER, "{before}");
     let l1_head = quantity(&dev.result(dev.l1, "eth_blockNumber", json!([])));
     let l2_head = dev.l2_block();
-    // The sealer (every second) seals the funding deposits' blocks.
-    let deadline = Instant::now() + Duration::from_secs(10);
+    // The sealer (every second) seals the funding deposits' blocks once the KZG trusted setup
+    // has loaded (seconds).
+    let deadline = Instant::now() + Duration::from_secs(60);
     let sealed_before = loop {
         let sealed = quantity(&dev.result(dev.l2, "basalt_batchNumber", json!([]))["sealed"]);
         if sealed >= 1 {

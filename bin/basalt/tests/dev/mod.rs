@@ -74,8 +74,9 @@ impl Dev {
     }
 
     /// Waits until a committed batch holds L2 block `block`; the last committed batch number.
+    /// 60 s at most: the first batch waits for the KZG trusted setup to load (seconds).
     pub fn wait_until_committed(&self, block: u64) -> u64 {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let numbers = self.result(self.l2, "basalt_batchNumber", json!([]));
             let committed = quantity(&numbers["committed"]) as u64;
