@@ -7,15 +7,24 @@
 //! until it is in; one whose gas limit is above the block gas limit or the EIP-7825 cap goes
 //! alone in its block (docs/contracts.md, "Privileged transactions on L2" §4). The queue itself
 //! is written by the L1 watcher; which ids are included is stored with each block.
+//!
+//! For tests only, a producer can censor one sender (`--dev-censor`): its pool transactions
+//! stay out, and the queue stops at its first privileged transaction until that one is
+//! released ([`BlockProducer::release_censored_below`]), the way a sequencer that censors as
+//! long as the L1 bridge lets it would behave (docs/exit.md).
 
 use crate::{
     builder::MinedBlock,
     service::{ChainService, ServiceError, Stall},
 };
+use alloy_primitives::Address;
 use basalt_primitives::TxPrivileged;
 use std::{
     collections::VecDeque,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -29,12 +38,21 @@ pub struct ProducerConfig {
     /// A queued privileged transaction waiting longer than this is overdue: no ordinary
     /// transaction is included until it is. Far below the L1 bridge's inclusion period.
     pub overdue_after: Duration,
+    /// Fault injection for tests (`--dev-censor`): the sender whose pool transactions are
+    /// never included and whose privileged transactions hold the queue until released. A
+    /// censoring producer also ignores `overdue_after`: only the L1 bridge's deadline binds it.
+    pub censored: Option<Address>,
 }
 
 impl ProducerConfig {
     /// 256 privileged transactions per block at most, overdue after 10 s.
     pub fn new(block_time: Duration) -> Self {
-        Self { block_time, max_privileged_per_block: 256, overdue_after: Duration::from_secs(10) }
+        Self {
+            block_time,
+            max_privileged_per_block: 256,
+            overdue_after: Duration::from_secs(10),
+            censored: None,
+        }
     }
 }
 
@@ -43,6 +61,8 @@ impl ProducerConfig {
 pub struct BlockPlan {
     pub privileged: Vec<TxPrivileged>,
     pub ordinary: bool,
+    /// The id of the censored sender's privileged transaction that holds the queue, if one does.
+    pub held: Option<u64>,
 }
 
 /// The producer of one L2 chain.
@@ -55,6 +75,10 @@ pub struct BlockProducer {
     arrivals: Mutex<VecDeque<(u64, Instant)>>,
     /// The last failed block's error; None once a block is produced again (for `/health`).
     last_error: Mutex<Option<String>>,
+    /// Privileged ids below this are no longer held for censorship.
+    released_below: AtomicU64,
+    /// The id last reported as held, to log each hold once.
+    reported_hold: Mutex<Option<u64>>,
 }
 
 impl BlockProducer {
@@ -64,6 +88,8 @@ impl BlockProducer {
             config,
             arrivals: Mutex::new(VecDeque::new()),
             last_error: Mutex::new(None),
+            released_below: AtomicU64::new(0),
+            reported_hold: Mutex::new(None),
         })
     }
 
@@ -71,10 +97,37 @@ impl BlockProducer {
         &self.node
     }
 
+    /// The censored sender (`--dev-censor`), if any.
+    pub fn censored(&self) -> Option<Address> {
+        self.config.censored
+    }
+
+    /// Lets the censored sender's privileged transactions with ids below `id` in (the release
+    /// never moves back). No effect without a censored sender.
+    pub fn release_censored_below(&self, id: u64) {
+        self.released_below.fetch_max(id, Ordering::Relaxed);
+    }
+
     /// Plans and mines the next block.
     pub fn produce(&self) -> Result<Arc<MinedBlock>, ServiceError> {
         let plan = self.plan(Instant::now())?;
-        self.node.mine_with_privileged(plan.privileged, plan.ordinary)
+        let mut reported = self.reported_hold.lock().unwrap_or_else(|p| p.into_inner());
+        if plan.held != *reported {
+            if let (Some(id), Some(sender)) = (plan.held, self.config.censored) {
+                tracing::warn!(
+                    chain = self.node.name(),
+                    "CENSORED (--dev-censor): privileged tx {id} from {sender} holds the queue \
+                     until its L1 deadline is near"
+                );
+            }
+            *reported = plan.held;
+        }
+        drop(reported);
+        self.node.mine_with_privileged_excluding(
+            plan.privileged,
+            plan.ordinary,
+            self.config.censored,
+        )
     }
 
     /// What the next block holds, as of `now`.
@@ -94,7 +147,13 @@ impl BlockProducer {
         let mut gas_left = block_gas;
         let mut privileged = Vec::new();
         let mut alone = false;
+        let mut held = None;
+        let released_below = self.released_below.load(Ordering::Relaxed);
         for tx in candidates {
+            if self.config.censored == Some(tx.from) && tx.nonce >= released_below {
+                held = Some(tx.nonce);
+                break;
+            }
             if tx.gas_limit > block_gas || tx.gas_limit > cap {
                 // Included as failed using the whole block: it must be the block's only one.
                 alone = privileged.is_empty();
@@ -111,10 +170,11 @@ impl BlockProducer {
         }
         let first_left = next.saturating_add(privileged.len() as u64);
         let overdue = first_left < end
+            && held.is_none()
             && self
                 .arrival(next, end, first_left, now)
                 .is_some_and(|since| now.duration_since(since) >= self.config.overdue_after);
-        Ok(BlockPlan { privileged, ordinary: !alone && !overdue })
+        Ok(BlockPlan { privileged, ordinary: !alone && !overdue, held })
     }
 
     /// Records the queue's growth and returns when id `id` was first seen queued.

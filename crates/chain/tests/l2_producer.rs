@@ -36,17 +36,23 @@ fn key() -> B256 {
     derive_dev_accounts(DEV_MNEMONIC, 1).unwrap()[0].key
 }
 
+/// A second funded account of the test chain.
+fn other_key() -> B256 {
+    derive_dev_accounts(DEV_MNEMONIC, 2).unwrap()[1].key
+}
+
 /// An L2 chain (genesis with the rollup section) served by a chain service, on `db`.
 fn l2_node(db: Database, journal: Option<&Path>) -> Arc<ChainService> {
     let key = key();
-    let address = basalt_primitives::sender::address_of(&key).unwrap();
+    let accounts: Vec<Address> =
+        derive_dev_accounts(DEV_MNEMONIC, 2).unwrap().iter().map(|a| a.address).collect();
     let json = DevGenesis {
         chain_id: L2_CHAIN_ID,
         fork: Hardfork::Osaka,
         gas_limit: GAS_LIMIT,
         base_fee: 1_000_000_000,
         timestamp: 1_000,
-        accounts: &[address],
+        accounts: &accounts,
         balance: U256::from(10u128.pow(22)),
     }
     .to_json();
@@ -160,6 +166,49 @@ fn a_backlog_is_bounded_per_block_and_an_overdue_deposit_stops_ordinary_inclusio
     let block = strict.produce().unwrap();
     assert_eq!(privileged_ids(&block.block), vec![4]);
     assert_eq!(block.block.body.transactions.len(), 2);
+}
+
+#[test]
+fn a_censored_sender_is_left_out_and_its_privileged_tx_holds_the_queue_until_released() {
+    let node = l2_node(Database::in_memory().unwrap(), None);
+    let censored = basalt_primitives::sender::address_of(&key()).unwrap();
+    let mut config = ProducerConfig::new(Duration::from_secs(1));
+    // Overdue at once: a censoring producer must ignore the local rule, or it would stall
+    // every ordinary transaction behind the held one.
+    config.overdue_after = Duration::ZERO;
+    config.censored = Some(censored);
+    let producer = BlockProducer::new(node.clone(), config);
+    let forced = TxPrivileged { from: censored, ..deposit(1, 100_000) };
+    queue(&node, &[deposit(0, 100_000), forced, deposit(2, 100_000)], 1);
+    let to = Address::repeat_byte(0x42);
+    let censored_tx = node.submit(transfer(&key(), 0, to, 5)).unwrap().hash;
+    node.submit(transfer(&other_key(), 0, to, 7)).unwrap();
+
+    // Deposit 0 goes in, the forced transaction holds 1 and 2 back, the censored sender's
+    // transfer stays out and the other sender's goes in.
+    let plan = producer.plan(Instant::now()).unwrap();
+    assert_eq!(plan.held, Some(1));
+    assert!(plan.ordinary);
+    let block = producer.produce().unwrap();
+    assert_eq!(privileged_ids(&block.block), vec![0]);
+    assert_eq!(block.block.body.transactions.len(), 2);
+    assert_eq!(block.senders[1], basalt_primitives::sender::address_of(&other_key()).unwrap());
+    let block = producer.produce().unwrap();
+    assert!(block.block.body.transactions.is_empty(), "still held and censored");
+    assert!(node.with_pool(|pool| pool.get(&censored_tx).is_some()), "it waits in the pool");
+
+    // Released: the queue moves on in order; the pool transaction stays censored.
+    producer.release_censored_below(2);
+    assert_eq!(producer.plan(Instant::now()).unwrap().held, None);
+    let block = producer.produce().unwrap();
+    assert_eq!(privileged_ids(&block.block), vec![1, 2]);
+    assert_eq!(block.block.body.transactions.len(), 2);
+    // A release never moves back.
+    producer.release_censored_below(0);
+    let again = TxPrivileged { from: censored, ..deposit(3, 100_000) };
+    queue(&node, &[again], 2);
+    assert_eq!(producer.plan(Instant::now()).unwrap().held, Some(3));
+    assert_eq!(balance(&node, to), U256::from(7));
 }
 
 #[test]

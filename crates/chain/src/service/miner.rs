@@ -47,7 +47,7 @@ impl ChainService {
     /// one-block setting of the clock is used up either way). Errors: a timestamp not after
     /// the head's ([`ServiceError::TimestampNotAfterHead`]), a failed build or write.
     pub fn mine_one(&self, timestamp: Option<u64>) -> Result<Arc<MinedBlock>, ServiceError> {
-        self.mine_next(timestamp, Vec::new(), true)
+        self.mine_next(timestamp, Vec::new(), true, None)
     }
 
     /// Mines one block that starts with `privileged` (in the given order, all of them, or no
@@ -58,7 +58,18 @@ impl ChainService {
         privileged: Vec<TxPrivileged>,
         ordinary: bool,
     ) -> Result<Arc<MinedBlock>, ServiceError> {
-        self.mine_next(None, privileged, ordinary)
+        self.mine_next(None, privileged, ordinary, None)
+    }
+
+    /// [`Self::mine_with_privileged`] leaving out every pool transaction of `excluded` (they
+    /// stay in the pool): the censoring producer of `--dev-censor`.
+    pub fn mine_with_privileged_excluding(
+        &self,
+        privileged: Vec<TxPrivileged>,
+        ordinary: bool,
+        excluded: Option<Address>,
+    ) -> Result<Arc<MinedBlock>, ServiceError> {
+        self.mine_next(None, privileged, ordinary, excluded)
     }
 
     fn mine_next(
@@ -66,6 +77,7 @@ impl ChainService {
         timestamp: Option<u64>,
         privileged: Vec<TxPrivileged>,
         ordinary: bool,
+        excluded: Option<Address>,
     ) -> Result<Arc<MinedBlock>, ServiceError> {
         let writer = self.writer();
         let head = self.chain.head()?;
@@ -78,7 +90,7 @@ impl ChainService {
             });
         }
         let (template, sidecars) =
-            self.template_from_pool(&head, timestamp, privileged, ordinary)?;
+            self.template_from_pool(&head, timestamp, privileged, ordinary, excluded)?;
         self.mine_template(&writer, template, &sidecars)
     }
 
@@ -124,9 +136,9 @@ impl ChainService {
         })
     }
 
-    /// `privileged` first, then (when `ordinary`) pending transactions in fee order that fit
-    /// the block's gas and blob limits after them and, on an L2 with a payload bound, the
-    /// block's data bound ([`basalt_da::BlockDataBudget`]; privileged transactions cost it
+    /// `privileged` first, then (when `ordinary`) pending transactions not sent by `excluded`,
+    /// in fee order, that fit the block's gas and blob limits after them and, on an L2 with a
+    /// payload bound, the block's data bound ([`basalt_da::BlockDataBudget`]; privileged transactions cost it
     /// nothing, a batch carries only their count). An L2 template names the fee config the
     /// bound was counted under, so the block runs under that one. Returns the template with
     /// the sidecars of its blob transactions; a blob transaction whose sidecar's proofs the
@@ -137,6 +149,7 @@ impl ChainService {
         timestamp: u64,
         privileged: Vec<TxPrivileged>,
         ordinary: bool,
+        excluded: Option<Address>,
     ) -> Result<(BlockTemplate, BlobSidecars), ServiceError> {
         let config = self.chain.config();
         let view = self.chain.db().read()?;
@@ -167,7 +180,7 @@ impl ChainService {
         };
         let best = if ordinary { lock(&self.pool).best(ctx.base_fee, &view)? } else { Vec::new() };
         // A sender whose transaction does not fit cannot have later nonces in this block.
-        let mut skipped = std::collections::HashSet::new();
+        let mut skipped: std::collections::HashSet<Address> = excluded.into_iter().collect();
         for pooled in best {
             if skipped.contains(&pooled.sender) {
                 continue;

@@ -26,7 +26,7 @@ impl ChainService {
         if let Some(cached) = lock(&self.pending).as_ref().filter(|cached| cached.key == key) {
             return Ok(cached.block.clone());
         }
-        let (template, _) = self.template_from_pool(&head, timestamp, Vec::new(), true)?;
+        let (template, _) = self.template_from_pool(&head, timestamp, Vec::new(), true, None)?;
         let block = Arc::new(self.chain.build_block(template)?);
         *lock(&self.pending) = Some(CachedPending { key, block: block.clone() });
         Ok(block)
