@@ -315,11 +315,20 @@ impl Session {
     ) -> eyre::Result<TransactionReceipt> {
         let gas = call.estimate_gas().await.map_err(|e| refused(what, &e))?;
         let pending = call.gas(gas + gas / 5).send().await.map_err(|e| refused(what, &e))?;
-        let receipt = pending
-            .with_timeout(Some(RECEIPT_TIMEOUT))
-            .get_receipt()
-            .await
-            .wrap_err_with(|| format!("{what}: no receipt"))?;
+        let hash = *pending.tx_hash();
+        // Not included: the hash lets the user follow it; a sequencer that leaves an L2
+        // transaction out for good is what the forced withdrawal is for.
+        let receipt =
+            pending.with_timeout(Some(RECEIPT_TIMEOUT)).get_receipt().await.wrap_err_with(
+                || {
+                    format!(
+                        "{what}: transaction {hash} sent but not included within {} s (on the L2, \
+                     a sequencer that leaves it out can be bypassed with basalt bridge \
+                     force-withdraw)",
+                        RECEIPT_TIMEOUT.as_secs()
+                    )
+                },
+            )?;
         if !receipt.status() {
             bail!("{what}: transaction {} reverted", receipt.transaction_hash);
         }

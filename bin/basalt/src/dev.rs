@@ -91,6 +91,8 @@ pub struct DevArgs {
     no_prover: bool,
     #[command(flatten)]
     proving: crate::prover::ProvingArgs,
+    #[command(flatten)]
+    faults: crate::censor::FaultArgs,
 }
 
 pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
@@ -176,6 +178,7 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
                 poll_interval: Duration::from_millis(250),
                 throttle_blobs: args.da_throttle_blobs,
             }),
+            censored: args.faults.dev_censor,
         },
         &runtime,
     )?;
@@ -377,6 +380,9 @@ fn print_banner(
         "Balances:          {DEPOSIT_ETH} ETH per account, deposited over the bridge \
          (L1 keeps the rest of {L1_BALANCE_ETH} ETH)"
     );
+    if let Some(line) = crate::censor::banner_line(l2.producer.censored(), l2.censor_margin) {
+        println!("{line}");
+    }
     println!(
         "Storage:           {}",
         args.datadir.as_ref().map_or("in memory".to_string(), |d| d.display().to_string())

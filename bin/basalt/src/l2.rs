@@ -98,6 +98,8 @@ pub struct L2NodeConfig {
     pub commit_interval: Duration,
     /// How batches reach L1; None seals them without committing.
     pub committer: Option<CommitterSettings>,
+    /// `--dev-censor`: the sender to censor (fault injection, testing only).
+    pub censored: Option<Address>,
 }
 
 /// The L1 committer's settings (`--committer-key`, `--commit-resubmit-after`,
@@ -241,6 +243,9 @@ pub struct L2Node {
     pub addr: SocketAddr,
     pub handle: ServerHandle,
     pub rollup: RollupConfigView,
+    l1_rpc_url: String,
+    /// With `--dev-censor`: how long before its L1 deadline a held transaction is let in.
+    pub censor_margin: Duration,
 }
 
 /// Opens the L2 chain and starts its JSON-RPC server on `runtime`. Errors name what to fix: a
@@ -281,7 +286,21 @@ pub fn start(config: L2NodeConfig, runtime: &tokio::runtime::Runtime) -> eyre::R
             ..ChainServiceConfig::new(MiningMode::Manual, config.dev_keys.clone())
         },
     )?;
-    let producer = BlockProducer::new(node.clone(), ProducerConfig::new(config.block_time));
+    let producer = BlockProducer::new(
+        node.clone(),
+        ProducerConfig { censored: config.censored, ..ProducerConfig::new(config.block_time) },
+    );
+    if let Some(censored) = config.censored {
+        tracing::warn!(
+            chain = "l2",
+            "--dev-censor {censored}: this sequencer censors that address (testing only)"
+        );
+    }
+    let censor_margin = crate::censor::release_margin(
+        config.block_time,
+        config.commit_interval,
+        config.committer.as_ref().map_or(Duration::ZERO, |c| c.resubmit_after),
+    );
     let watcher = L1Watcher::new(
         WatcherConfig {
             confirmations: config.l1_confirmations,
@@ -358,6 +377,8 @@ pub fn start(config: L2NodeConfig, runtime: &tokio::runtime::Runtime) -> eyre::R
         addr,
         handle,
         rollup,
+        l1_rpc_url: config.l1_rpc_url,
+        censor_margin,
     })
 }
 
@@ -368,6 +389,15 @@ impl L2Node {
     pub fn run_in_background(&self, runtime: &tokio::runtime::Runtime) -> eyre::Result<()> {
         self.producer.spawn().wrap_err("cannot start the block producer")?;
         self.sealer.spawn().wrap_err("cannot start the batch sealer")?;
+        if self.producer.censored().is_some() {
+            crate::censor::spawn_release(
+                runtime,
+                self.producer.clone(),
+                &self.l1_rpc_url,
+                self.rollup.bridge,
+                self.censor_margin,
+            )?;
+        }
         let watcher = self.watcher.clone();
         runtime.spawn(async move {
             if watcher.run(std::future::pending()).await.is_err() {

@@ -4,6 +4,7 @@ mod bench;
 mod bench_da;
 mod bench_guest;
 mod bridge;
+mod censor;
 mod deploy;
 mod dev;
 mod health;

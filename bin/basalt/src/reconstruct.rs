@@ -152,6 +152,7 @@ fn serve(
             rpc_addr: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
             dev_keys: Vec::new(),
             committer: None,
+            censored: None,
             deployment,
         },
         &runtime,

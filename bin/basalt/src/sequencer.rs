@@ -66,6 +66,8 @@ pub struct SequencerArgs {
     admin_addr: std::net::SocketAddr,
     #[command(flatten)]
     proving: crate::prover::ProvingArgs,
+    #[command(flatten)]
+    faults: crate::censor::FaultArgs,
 }
 
 pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
@@ -104,6 +106,7 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
                 poll_interval: Duration::from_secs_f64(args.l1_poll_interval),
                 throttle_blobs: args.da_throttle_blobs,
             }),
+            censored: args.faults.dev_censor,
         },
         &runtime,
     )?;
@@ -155,6 +158,9 @@ pub fn run(args: SequencerArgs) -> eyre::Result<ExitCode> {
         None => println!(
             "Proof sender:      off (proofs are gathered, batches not verified: pass --proof-sender-key)"
         ),
+    }
+    if let Some(line) = crate::censor::banner_line(l2.producer.censored(), l2.censor_margin) {
+        println!("{line}");
     }
     println!("Health:            http://{admin_addr}/health");
     println!("Datadir:           {}", args.datadir.display());

@@ -12,20 +12,13 @@ mod dev;
 use bridge_cli::{cast, deploy_token, hash_after, refund_tx, token_balance, wait_until_claimable};
 use dev::{Dev, quantity};
 
-use alloy::{signers::local::PrivateKeySigner, sol_types::SolCall};
-use alloy_consensus::TxEip1559;
-use alloy_primitives::{Address, B256, TxKind, U256};
-use basalt_contracts::{
-    bindings::L2Bridge,
-    formats::{ETH_TOKEN, canonical_l2_token, verify_message_proof, withdrawal_leaf},
+use alloy::signers::local::PrivateKeySigner;
+use alloy_primitives::{Address, B256, U256};
+use basalt_contracts::formats::{
+    ETH_TOKEN, canonical_l2_token, verify_message_proof, withdrawal_leaf,
 };
-use basalt_test_harness::rpc_call;
-use serde_json::{Value, json};
-use std::{
-    process::Command,
-    str::FromStr,
-    time::{Duration, Instant},
-};
+use serde_json::json;
+use std::{process::Command, str::FromStr};
 
 const KEY_3: &str = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
 const KEY_4: &str = "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a";
@@ -198,95 +191,15 @@ fn deposit_withdraw_claim_and_forced_withdrawal_with_basalt_bridge() {
 }
 
 /// Fifty withdrawals signed ahead and sent at once: one batch carries them all, every proof
-/// verifies against its root, and every claim pays.
+/// verifies against its root, and every claim pays (bridge_cli::fifty_withdrawals_in_one_batch).
 #[test]
 fn fifty_withdrawals_in_one_batch_are_all_claimed() {
     let dir = tempfile::tempdir().unwrap();
     // A long commit interval, so that the blocks of the burst fall in one batch.
     let dev = Dev::start(dir.path(), &["--commit-interval", "5"]);
-    let key = B256::from_str(KEY_4).unwrap();
-    let sender = address_of(KEY_4);
-    let recipient = Address::repeat_byte(0x7c);
-    let config = dev.result(dev.l2, "basalt_rollupConfig", json!([]));
-    let l2_bridge: Address = config["l2Bridge"].as_str().unwrap().parse().unwrap();
-    let chain_id = config["l2ChainId"].as_u64().unwrap();
-    let input = L2Bridge::withdrawCall { l1Recipient: recipient }.abi_encode();
-    let estimate = dev.result(
-        dev.l2,
-        "eth_estimateGas",
-        json!([{ "from": sender, "to": l2_bridge, "value": "0x1", "data": format!("0x{}", alloy_primitives::hex::encode(&input)) }]),
-    );
-    let gas_limit = quantity(&estimate) as u64 * 2;
-    let gas_price = quantity(&dev.result(dev.l2, "eth_gasPrice", json!([])));
-    let nonce = quantity(&dev.result(dev.l2, "eth_getTransactionCount", json!([sender, "latest"])));
-    let amount = |i: u64| U256::from(u128::from(i + 1) * ETHER / 1000);
-    let raw: Vec<String> = (0..50u64)
-        .map(|i| {
-            let tx = TxEip1559 {
-                chain_id,
-                nonce: nonce as u64 + i,
-                gas_limit,
-                max_fee_per_gas: gas_price * 4,
-                max_priority_fee_per_gas: 1,
-                to: TxKind::Call(l2_bridge),
-                value: amount(i),
-                input: input.clone().into(),
-                access_list: Default::default(),
-            };
-            let signed = basalt_primitives::sender::sign_transaction(tx, &key).unwrap();
-            format!(
-                "0x{}",
-                alloy_primitives::hex::encode(alloy_eips::eip2718::Encodable2718::encoded_2718(
-                    &signed
-                ))
-            )
-        })
-        .collect();
-    let hashes: Vec<String> = raw
-        .iter()
-        .map(|tx| {
-            let answer = rpc_call(dev.l2, "eth_sendRawTransaction", json!([tx]));
-            answer["result"].as_str().unwrap_or_else(|| panic!("{answer}")).to_string()
-        })
-        .collect();
-
-    // Wait until every withdrawal is claimable.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let messages: Vec<Value> = loop {
-        let all: Vec<Value> = hashes
-            .iter()
-            .map(|h| dev.result(dev.l2, "basalt_getL1MessageProof", json!([h])))
-            .collect();
-        if all.iter().all(|m| m.is_array() && m[0]["status"] == "claimable") {
-            break all.into_iter().map(|m| m[0].clone()).collect();
-        }
-        assert!(Instant::now() < deadline, "not all claimable:\n{}", dev.output());
-        std::thread::sleep(Duration::from_millis(200));
-    };
-    let out = bridge_ok(&dev, &["status", "--tx", &hashes[0]]);
-    assert!(out.contains("0.001 ETH to") && out.contains(": claimable"), "{out}");
-    let batch = &messages[0]["batchNumber"];
-    assert!(messages.iter().all(|m| &m["batchNumber"] == batch), "one batch: {messages:?}");
-
-    // Every proof verifies against the batch's sealed root.
-    let leaves: Vec<B256> =
-        messages.iter().map(|m| m["leaf"].as_str().unwrap().parse().unwrap()).collect();
-    let root: B256 = messages[0]["l1MessagesRoot"].as_str().unwrap().parse().unwrap();
-    let stored = dev.result(dev.l2, "basalt_getBatchByNumber", json!([batch]));
-    assert_eq!(stored["l1MessagesRoot"].as_str().unwrap().parse::<B256>().unwrap(), root);
-    for (m, leaf) in messages.iter().zip(&leaves) {
-        let proof: Vec<B256> = serde_json::from_value(m["proof"].clone()).unwrap();
-        assert!(verify_message_proof(&proof, root, *leaf));
-    }
-
-    let claimer = KEY_5;
-    for hash in &hashes {
-        bridge_ok(&dev, &["claim", "--tx", hash, "--private-key", claimer]);
-    }
-    let total: u128 = (0..50u64).map(|i| amount(i).to::<u128>()).sum();
-    assert_eq!(l1_balance(&dev, recipient), total);
-    let err = bridge_err(&dev, &["claim", "--tx", &hashes[17], "--private-key", claimer]);
-    assert!(err.contains("already claimed"), "{err}");
+    bridge_cli::fifty_withdrawals_in_one_batch(&dev.l1_url(), &dev.l2_url(), KEY_4, KEY_5, &|| {
+        dev.output()
+    });
     accounting::assert_eth_accounting(dev.l1, dev.l2, &|| dev.output());
 }
 

@@ -14,37 +14,14 @@ use basalt_contracts::formats::canonical_l2_token;
 use bridge_cli::{deploy_token, hash_after, refund_tx, token_balance};
 use rollup::*;
 use serde_json::json;
-use std::{
-    process::{Child, Command, Stdio},
-    str::FromStr,
-};
+use std::str::FromStr;
 
 /// anvil's dev account 3 (the user) and 8 (the proof sender, not the committer).
 const USER_KEY: &str = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
+/// anvil's dev account 4: sends the fifty withdrawals.
+const SENDER_KEY: &str = "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a";
 const PROOF_SENDER_KEY: &str = "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97";
 const ETHER: u128 = 1_000_000_000_000_000_000;
-
-/// A `basalt prover --backend exec` on `coordinator`, killed when dropped.
-struct ExecProver(Child);
-
-impl ExecProver {
-    fn start(coordinator: &str) -> Self {
-        let child = Command::new(env!("CARGO_BIN_EXE_basalt"))
-            .args(["prover", "--coordinator", coordinator, "--backend", "exec", "--id", "exec"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        Self(child)
-    }
-}
-
-impl Drop for ExecProver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// anvil, the contracts, a sequencer that commits and verifies, and its exec prover.
 struct Bridged {
@@ -55,8 +32,13 @@ struct Bridged {
 
 impl Bridged {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// With `more` sequencer flags.
+    fn start_with(more: &[&str]) -> Self {
         let l1 = L1::start();
-        let sequencer = Sequencer::start_proving(&l1, PROOF_SENDER_KEY);
+        let sequencer = Sequencer::start_proving_with(&l1, PROOF_SENDER_KEY, more);
         let prover = ExecProver::start(&sequencer.coordinator());
         Self { l1, sequencer, _prover: prover }
     }
@@ -171,6 +153,23 @@ fn ether_and_erc20_round_trips_and_a_refund_with_basalt_bridge_on_anvil() {
     rollup.ok(&["claim", "--tx", &refund, "--private-key", USER_KEY]);
     assert_eq!(token_balance(&l1, token, user), before, "the refund is paid");
 
+    accounting::assert_eth_accounting(rollup.l1.anvil.port, rollup.sequencer.port, &|| {
+        rollup.sequencer.log()
+    });
+}
+
+/// Fifty withdrawals sent at once on the L2 of anvil: one batch, every proof verifies, every
+/// claim pays on anvil, a second claim is refused (bridge_cli::fifty_withdrawals_in_one_batch).
+#[test]
+fn fifty_withdrawals_in_one_batch_are_all_claimed_on_anvil() {
+    // A long commit interval, so that the blocks of the burst fall in one batch.
+    let rollup = Bridged::start_with(&["--commit-interval", "5"]);
+    let (l1, l2) = (rollup.l1.anvil.url.clone(), rollup.sequencer.url.clone());
+    let out = rollup.ok(&["deposit", "--amount", "2", "--wait", "--private-key", SENDER_KEY]);
+    assert!(out.contains("arrived on the L2"), "{out}");
+    bridge_cli::fifty_withdrawals_in_one_batch(&l1, &l2, SENDER_KEY, USER_KEY, &|| {
+        rollup.sequencer.log()
+    });
     accounting::assert_eth_accounting(rollup.l1.anvil.port, rollup.sequencer.port, &|| {
         rollup.sequencer.log()
     });

@@ -96,3 +96,109 @@ pub fn wait_until_claimable(l1_url: &str, l2_url: &str, tx: &str, log: &dyn Fn()
         std::thread::sleep(Duration::from_millis(500));
     }
 }
+
+/// Fifty withdrawals from `sender_key` (it needs 1.3 ether on the L2), signed ahead and sent at
+/// once: all become claimable in one batch, every proof of `basalt_getL1MessageProof` verifies
+/// against the batch's stored root, `claimer_key` claims them all with `basalt bridge claim`
+/// and the recipient is paid the sum; a second claim is refused as already claimed. The
+/// node's commit interval must be long enough for the burst to fall in one batch.
+pub fn fifty_withdrawals_in_one_batch(
+    l1_url: &str,
+    l2_url: &str,
+    sender_key: &str,
+    claimer_key: &str,
+    log: &dyn Fn() -> String,
+) {
+    use alloy::sol_types::SolCall;
+    use alloy_primitives::{B256, TxKind, U256};
+    use basalt_contracts::{bindings::L2Bridge, formats::verify_message_proof};
+    use serde_json::{Value, json};
+    use std::str::FromStr;
+
+    let l2 = l2_url.rsplit(':').next().unwrap().parse::<u16>().unwrap();
+    let result = |method: &str, params: Value| {
+        let answer = basalt_test_harness::rpc_call(l2, method, params.clone());
+        match answer.get("result") {
+            Some(result) => result.clone(),
+            None => panic!("{method} {params}: {answer}\n{}", log()),
+        }
+    };
+    let quantity =
+        |v: &Value| u128::from_str_radix(v.as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+    let key = B256::from_str(sender_key).unwrap();
+    let sender = basalt_primitives::sender::address_of(&key).unwrap();
+    let recipient = Address::repeat_byte(0x7c);
+    let config = result("basalt_rollupConfig", json!([]));
+    let l2_bridge: Address = config["l2Bridge"].as_str().unwrap().parse().unwrap();
+    let chain_id = config["l2ChainId"].as_u64().unwrap();
+    let input = L2Bridge::withdrawCall { l1Recipient: recipient }.abi_encode();
+    let estimate = result(
+        "eth_estimateGas",
+        json!([{ "from": sender, "to": l2_bridge, "value": "0x1", "data": format!("0x{}", alloy_primitives::hex::encode(&input)) }]),
+    );
+    let gas_limit = quantity(&estimate) as u64 * 2;
+    let gas_price = quantity(&result("eth_gasPrice", json!([])));
+    let nonce = quantity(&result("eth_getTransactionCount", json!([sender, "latest"]))) as u64;
+    const MILLI_ETHER: u128 = 1_000_000_000_000_000;
+    let amount = |i: u64| U256::from(u128::from(i + 1) * MILLI_ETHER);
+    let raw: Vec<String> = (0..50u64)
+        .map(|i| {
+            let tx = alloy_consensus::TxEip1559 {
+                chain_id,
+                nonce: nonce + i,
+                gas_limit,
+                max_fee_per_gas: gas_price * 4,
+                max_priority_fee_per_gas: 1,
+                to: TxKind::Call(l2_bridge),
+                value: amount(i),
+                input: input.clone().into(),
+                access_list: Default::default(),
+            };
+            let signed = basalt_primitives::sender::sign_transaction(tx, &key).unwrap();
+            let bytes = alloy_eips::eip2718::Encodable2718::encoded_2718(&signed);
+            format!("0x{}", alloy_primitives::hex::encode(bytes))
+        })
+        .collect();
+    let hashes: Vec<String> = raw
+        .iter()
+        .map(|tx| result("eth_sendRawTransaction", json!([tx])).as_str().unwrap().to_string())
+        .collect();
+
+    // Wait until every withdrawal is claimable.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let messages: Vec<Value> = loop {
+        let all: Vec<Value> =
+            hashes.iter().map(|h| result("basalt_getL1MessageProof", json!([h]))).collect();
+        if all.iter().all(|m| m.is_array() && m[0]["status"] == "claimable") {
+            break all.into_iter().map(|m| m[0].clone()).collect();
+        }
+        assert!(Instant::now() < deadline, "not all claimable:\n{}", log());
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let (ok, out, err) = run(l1_url, l2_url, &["status", "--tx", &hashes[0]]);
+    assert!(ok && out.contains("0.001 ETH to") && out.contains(": claimable"), "{out}{err}");
+    let batch = &messages[0]["batchNumber"];
+    assert!(messages.iter().all(|m| &m["batchNumber"] == batch), "one batch: {messages:?}");
+
+    // Every proof verifies against the batch's sealed root.
+    let root: B256 = messages[0]["l1MessagesRoot"].as_str().unwrap().parse().unwrap();
+    let stored = result("basalt_getBatchByNumber", json!([batch]));
+    assert_eq!(stored["l1MessagesRoot"].as_str().unwrap().parse::<B256>().unwrap(), root);
+    for m in &messages {
+        let leaf: B256 = m["leaf"].as_str().unwrap().parse().unwrap();
+        let proof: Vec<B256> = serde_json::from_value(m["proof"].clone()).unwrap();
+        assert!(verify_message_proof(&proof, root, leaf));
+    }
+
+    for hash in &hashes {
+        let (ok, out, err) =
+            run(l1_url, l2_url, &["claim", "--tx", hash, "--private-key", claimer_key]);
+        assert!(ok, "claim {hash}:\n{out}\n{err}\n--- node:\n{}", log());
+    }
+    let total: u128 = (0..50u64).map(|i| amount(i).to::<u128>()).sum();
+    let paid = cast(&["balance", &recipient.to_string(), "--rpc-url", l1_url]);
+    assert_eq!(paid.parse::<u128>().unwrap(), total);
+    let (ok, _, err) =
+        run(l1_url, l2_url, &["claim", "--tx", &hashes[17], "--private-key", claimer_key]);
+    assert!(!ok && err.contains("already claimed"), "{err}");
+}

@@ -107,6 +107,29 @@ impl L1 {
     }
 }
 
+/// A `basalt prover --backend exec` on a proof coordinator, killed when dropped.
+pub struct ExecProver(Child);
+
+impl ExecProver {
+    /// Connects to `coordinator` (HOST:PORT, [`Sequencer::coordinator`]).
+    pub fn start(coordinator: &str) -> Self {
+        let child = Command::new(env!("CARGO_BIN_EXE_basalt"))
+            .args(["prover", "--coordinator", coordinator, "--backend", "exec", "--id", "exec"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        Self(child)
+    }
+}
+
+impl Drop for ExecProver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A `basalt sequencer` child process on a free port, killed (by its pid) when dropped. Its
 /// output goes to a log file in its own directory.
 pub struct Sequencer {
@@ -163,9 +186,18 @@ impl Sequencer {
     /// verifies with `proof_sender_key` (anvil dev account 8 in these tests); no confirmations,
     /// 1 s blocks, its datadir in `l1.dir`.
     pub fn start_proving(l1: &L1, proof_sender_key: &str) -> Self {
+        Self::start_proving_with(l1, proof_sender_key, &[])
+    }
+
+    /// [`Self::start_proving`] with `more` flags.
+    pub fn start_proving_with(l1: &L1, proof_sender_key: &str, more: &[&str]) -> Self {
         let datadir = l1.dir.path().join("l2");
-        let committer = ["--committer-key", DEPLOYER_KEY, "--commit-interval", "1"];
-        let extra = [&committer[..], &["--proof-sender-key", proof_sender_key]].concat();
+        // `more` may set its own commit interval.
+        let interval: &[&str] =
+            if more.contains(&"--commit-interval") { &[] } else { &["--commit-interval", "1"] };
+        let committer = ["--committer-key", DEPLOYER_KEY];
+        let extra =
+            [&committer[..], interval, &["--proof-sender-key", proof_sender_key], more].concat();
         let args = SequencerArgs {
             l1_url: &l1.anvil.url,
             deployment: &l1.deploy_json(),
