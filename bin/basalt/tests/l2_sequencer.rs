@@ -144,7 +144,8 @@ fn send_to_l2_delivers_the_eoa_and_the_aliased_contract_as_msg_sender() {
 /// back to its L1 sender as a withdrawal message (`DepositRefunded`, the messenger's
 /// `L1Message` with the withdrawal data), its ether kept in the L2 bridge; the recipient gets
 /// nothing and the privileged transaction succeeds. §"Privileged transactions on L2" 3(e): a
-/// `sendToL2` with value whose call reverts keeps the mint with its sender and moves nothing.
+/// `sendToL2` with value whose call reverts keeps the mint with its sender and moves nothing;
+/// one whose value is above what the sender holds is included as failed, the mint kept.
 #[test]
 fn a_deposit_to_a_reverting_recipient_is_refunded_as_the_contracts_define() {
     let rollup = Rollup::start(1, 1.0);
@@ -211,6 +212,29 @@ fn a_deposit_to_a_reverting_recipient_is_refunded_as_the_contracts_define() {
     assert_eq!(receipt["status"], "0x0", "the call reverts: {receipt}");
     assert_eq!(l2.balance(CAROL), carol_before + U256::from(amount), "the mint is kept");
     assert_eq!(l2.balance(&refuser), U256::ZERO);
+
+    // A value above what the sender holds on the L2 after its mint: included as failed, only
+    // the mint moves (docs/contracts.md, "Privileged transactions on L2" 3).
+    let dave_before = l2.balance(DAVE);
+    let too_much = dave_before + U256::from(amount) + U256::from(1);
+    l1.send(
+        DAVE,
+        &l1.bridge(),
+        amount,
+        &["sendToL2(address,uint256,uint256,bytes)", BOB, &too_much.to_string(), "100000", "0x"],
+    );
+    l1.mine(1);
+    let tx = wait_until("the uncoverable sendToL2 on L2", Duration::from_secs(20), || {
+        l2.privileged_txs().into_iter().find(|tx| {
+            tx["from"].as_str().unwrap().eq_ignore_ascii_case(DAVE)
+                && u256(&tx["value"]) == too_much
+        })
+    });
+    let bob_before = l2.balance(BOB);
+    let receipt = l2.result("eth_getTransactionReceipt", json!([tx["hash"]]));
+    assert_eq!(receipt["status"], "0x0", "included as failed: {receipt}");
+    assert_eq!(l2.balance(DAVE), dave_before + U256::from(amount), "only the mint moves");
+    assert_eq!(l2.balance(BOB), bob_before);
     accounting::assert_eth_accounting(rollup.l1.anvil.port, rollup.sequencer.port, &|| {
         rollup.sequencer.log()
     });
