@@ -109,6 +109,8 @@ pub fn run(args: DevArgs) -> eyre::Result<ExitCode> {
             l2::MAX_BLOCK_TIME_SECS
         );
     }
+    // Batch work and the in-process prover yield both cores to the chains (docs/l2-node.md).
+    basalt_batch::idle_background_work();
     let runtime = crate::runtime()?;
     let mut operators = derive_dev_accounts(DEV_MNEMONIC, ATTESTER_ACCOUNT + 1)
         .wrap_err("deriving the operators' dev accounts")?;

@@ -150,21 +150,11 @@ pub fn batch_input_source(
     ))))
 }
 
-/// Runs `work` on a thread of its own at background priority (nice 10) and waits for it:
-/// recording a witness and re-executing a batch must not take the cores from block production
-/// in the same process. A panic in `work` becomes an error.
+/// Runs `work` on a thread of its own at compute priority (nice 10; idle-class in `basalt dev`)
+/// and waits for it: recording a witness and re-executing a batch must not take the cores from
+/// block production in the same process. A panic in `work` becomes an error.
 fn in_background<T: Send>(work: impl FnOnce() -> Result<T, String> + Send) -> Result<T, String> {
-    std::thread::scope(|scope| {
-        let worker = std::thread::Builder::new()
-            .name("background-proving".into())
-            .stack_size(16 << 20)
-            .spawn_scoped(scope, || {
-                basalt_batch::background_priority();
-                work()
-            })
-            .map_err(|e| format!("cannot start a proving thread: {e}"))?;
-        worker.join().map_err(|_| "the proving thread panicked".to_string())?
-    })
+    basalt_batch::on_compute_thread("background-proving", work)?
 }
 
 /// Runs an attestation prover inside this process against the coordinator at `coordinator`

@@ -18,7 +18,9 @@ pub use seal::{
     BatchConfig, BatchFit, batch_payload, blob_versioned_hashes, build_batch,
     build_batch_with_data, fitting_batch, fitting_last_block, has_transactions, surely_fits,
 };
-pub use sealer::{BatchSealer, background_priority};
+pub use sealer::{
+    BatchSealer, background_priority, compute_priority, idle_background_work, on_compute_thread,
+};
 pub use sidecar::{BlobProofs, SidecarError, blob_sidecar};
 pub use state_diff::state_diff_payload;
 
@@ -60,6 +62,9 @@ pub enum BatchError {
     TooManyPrivilegedTxs(usize),
     #[error("KZG commitment: {0}")]
     Kzg(String),
+    /// The thread sealing runs on could not start or panicked.
+    #[error("sealing thread: {0}")]
+    Thread(String),
 }
 
 /// The canonical hash of block `number`, or [`BatchError::MissingBlock`].

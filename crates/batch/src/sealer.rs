@@ -53,33 +53,12 @@ impl BatchSealer {
     pub fn seal_due(&self, now: Instant) -> Result<Vec<SealedBatch>, BatchError> {
         let mut sealed = Vec::new();
         loop {
-            let view = self.db.read()?;
-            let last = self.db.read_batches()?.last_sealed()?;
-            let (number, first) = last.map_or((1, 1), |b| (b.number + 1, b.last_block + 1));
-            let head = view.head_header()?.map_or(0, |h| h.number);
-            if first > head || !has_transactions(&view, first, head)? {
-                break;
-            }
-            let due = now.duration_since(*self.lock()) >= self.commit_interval;
-            // Not due and surely not overflowing: no need for the costly search yet.
-            if !due && surely_fits(&view, &self.config, first, head)? {
-                break;
-            }
-            let fit = fitting_batch(&view, &self.config, first, head)?;
-            if fit.last_block == head && !due {
-                break;
-            }
-            let (last_block, data) = (fit.last_block, fit.data);
-            let batch = build_batch_with_data(
-                &view,
-                &self.config,
-                number,
-                first,
-                last_block,
-                unix_now(),
-                data,
-            )?;
-            drop(view);
+            // The costly part (the fitting search compresses, the batch needs KZG
+            // commitments) computes at compute priority; only the write stays on this thread,
+            // which must not be idle-class while it holds the write lock.
+            let next = on_compute_thread("seal-compute", || self.next_batch(now))
+                .map_err(BatchError::Thread)??;
+            let Some((batch, head)) = next else { break };
             let mut write = self.db.write()?;
             write.seal_batch(&batch)?;
             write.commit()?;
@@ -101,6 +80,37 @@ impl BatchSealer {
             }
         }
         Ok(sealed)
+    }
+
+    /// The next batch due as of `now` and the head it was planned against; None when nothing
+    /// is due.
+    fn next_batch(&self, now: Instant) -> Result<Option<(SealedBatch, u64)>, BatchError> {
+        let view = self.db.read()?;
+        let last = self.db.read_batches()?.last_sealed()?;
+        let (number, first) = last.map_or((1, 1), |b| (b.number + 1, b.last_block + 1));
+        let head = view.head_header()?.map_or(0, |h| h.number);
+        if first > head || !has_transactions(&view, first, head)? {
+            return Ok(None);
+        }
+        let due = now.duration_since(*self.lock()) >= self.commit_interval;
+        // Not due and surely not overflowing: no need for the costly search yet.
+        if !due && surely_fits(&view, &self.config, first, head)? {
+            return Ok(None);
+        }
+        let fit = fitting_batch(&view, &self.config, first, head)?;
+        if fit.last_block == head && !due {
+            return Ok(None);
+        }
+        let batch = build_batch_with_data(
+            &view,
+            &self.config,
+            number,
+            first,
+            fit.last_block,
+            unix_now(),
+            fit.data,
+        )?;
+        Ok(Some((batch, head)))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Instant> {
@@ -130,19 +140,69 @@ impl BatchSealer {
     }
 }
 
-/// Nice value of the threads doing batch work (sealing, blob proofs).
+/// Nice value of the threads doing batch work (sealing, blob proofs, proving).
 const BACKGROUND_NICE: i32 = 10;
 
-/// Lowers the calling thread's scheduling priority to [`BACKGROUND_NICE`]: sealing and blob
-/// proofs are background work that must not take the cores from admitting and executing
-/// transactions; under load they lag and catch up when the load passes. Best effort: a
-/// failure leaves the priority as it was. On Linux a thread has its own nice value.
+/// Set by [`idle_background_work`]: [`compute_priority`] threads go to `SCHED_IDLE`.
+static IDLE_COMPUTE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes every later [`compute_priority`] call put its thread in Linux's `SCHED_IDLE` class: it
+/// runs only on a core nothing else wants. `basalt dev` does this, so that a burst of
+/// transactions keeps both cores of a laptop while blob proofs and proving wait for it to pass;
+/// `basalt sequencer` keeps nice 10, so that batches are proven, if slowly, under a load that
+/// never ends (docs/l2-node.md, "Background work").
+pub fn idle_background_work() {
+    IDLE_COMPUTE.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Lowers the calling thread's scheduling priority to [`BACKGROUND_NICE`]: sealing, blob proofs
+/// and proving are background work that must not take the cores from admitting and executing
+/// transactions; under load they lag and catch up when the load passes. Threads the caller
+/// then starts inherit it. Best effort: a failure leaves the priority as it was. On Linux a
+/// thread has its own nice value.
 pub fn background_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: setpriority only reads its integer arguments; who = 0 is the calling thread.
     unsafe {
         libc::setpriority(libc::PRIO_PROCESS, 0, BACKGROUND_NICE);
     }
+}
+
+/// [`background_priority`], then `SCHED_IDLE` after [`idle_background_work`]: for threads
+/// that only compute (blob proofs, witnesses, the guest) and hold no lock block production
+/// waits for. A thread that writes the database (the sealer) must not be idle-class: starved
+/// while holding the write lock, it would stop the chain for as long as the load lasts.
+pub fn compute_priority() {
+    background_priority();
+    #[cfg(target_os = "linux")]
+    if IDLE_COMPUTE.load(std::sync::atomic::Ordering::Relaxed) {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: sched_setscheduler reads `param`, which lives across the call; pid 0 is the
+        // calling thread.
+        unsafe {
+            libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
+        }
+    }
+}
+
+/// Runs `work` on a thread of its own (`name`, 16 MiB of stack for the 128 KiB blobs unoptimized
+/// builds keep there) at [`compute_priority`] and waits for it. Errors: the thread cannot start,
+/// or `work` panicked.
+pub fn on_compute_thread<T: Send>(
+    name: &str,
+    work: impl FnOnce() -> T + Send,
+) -> Result<T, String> {
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name(name.into())
+            .stack_size(16 << 20)
+            .spawn_scoped(scope, || {
+                compute_priority();
+                work()
+            })
+            .map_err(|e| format!("cannot start {name}: {e}"))?;
+        worker.join().map_err(|_| format!("{name} panicked"))
+    })
 }
 
 fn unix_now() -> u64 {

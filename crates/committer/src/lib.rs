@@ -428,7 +428,7 @@ impl Committer {
                 // Blobs are 128 KiB arrays that unoptimized builds keep on the stack.
                 .stack_size(16 << 20)
                 .spawn(move || {
-                    basalt_batch::background_priority();
+                    basalt_batch::compute_priority();
                     let built = basalt_da::encode_blobs(&data, count)
                         .map_err(|e| e.to_string())
                         .and_then(|blobs| blob_sidecar(&blobs, proofs).map_err(|e| e.to_string()));
