@@ -22,6 +22,12 @@ pub fn put(out: &mut Vec<u8>, mut value: u128) {
     out.push(value as u8);
 }
 
+/// Bytes [`put`] writes for `value`: one per started group of seven bits, at least one.
+pub fn len(value: u128) -> usize {
+    let bits = 128 - value.leading_zeros() as usize;
+    bits.div_ceil(7).max(1)
+}
+
 /// Reads a LEB128 value of at most `bits` bits from the front of `input`, advancing it. A
 /// `bits` above 128 reads as 128 (the widest value there is).
 pub fn take(input: &mut &[u8], bits: u32) -> Result<u128, VarintError> {
@@ -87,11 +93,27 @@ mod tests {
         assert_eq!(take(&mut &[0xff; 20][..], 255), Err(VarintError::Overflow(128)));
     }
 
+    #[test]
+    fn len_is_what_put_writes_at_every_group_boundary() {
+        for value in (0..128u32)
+            .flat_map(|bit| {
+                let power = 1u128 << bit;
+                [power - 1, power, power + 1]
+            })
+            .chain([u128::MAX])
+        {
+            let mut out = Vec::new();
+            put(&mut out, value);
+            assert_eq!(len(value), out.len(), "{value}");
+        }
+    }
+
     proptest! {
         #[test]
         fn round_trip(value in any::<u128>()) {
             let mut out = Vec::new();
             put(&mut out, value);
+            prop_assert_eq!(len(value), out.len());
             let mut input = &out[..];
             prop_assert_eq!(take(&mut input, 128), Ok(value));
             prop_assert!(input.is_empty());

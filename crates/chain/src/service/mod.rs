@@ -146,6 +146,9 @@ pub struct ChainService {
     journal: Mutex<Option<PoolJournal>>,
     /// DA throttling (L2): while set, blocks carry at most [`THROTTLED_BLOCK_PAYLOAD_BYTES`].
     data_throttled: AtomicBool,
+    /// The empty block's data bound under the fee config it was built for (L2): admission
+    /// checks each transaction against it, built again only when the fee config changes.
+    admission_budget: Mutex<Option<(basalt_primitives::FeeConfig, basalt_da::BlockDataBudget)>>,
 }
 
 /// The data bound of one L2 block while DA throttling is on, in payload bytes: about an
@@ -209,6 +212,7 @@ impl ChainService {
             clock,
             listener: Mutex::new(None),
             data_throttled: AtomicBool::new(false),
+            admission_budget: Mutex::new(None),
             finalized: AtomicU64::new(0),
             pending_epoch: AtomicU64::new(0),
             pending: Mutex::new(None),
@@ -342,11 +346,7 @@ impl ChainService {
         };
         let view = self.chain.db().read()?;
         let ctx = self.validation_context_on(&view)?;
-        if let Some(mut budget) = self.block_data_budget(ctx.fees.as_ref(), 1, false)
-            && !budget.try_add(sender, &tx)
-        {
-            return Err(ServiceError::ExceedsBlockData { max: budget.remaining() });
-        }
+        self.check_block_data(ctx.fees.as_ref(), sender, &tx)?;
         let added = {
             let mut pool = lock(&self.pool);
             let mut journal = lock(&self.journal);
@@ -433,6 +433,27 @@ impl ChainService {
             basalt_da::BlockDataBudget::new(limit, self.config.beneficiary, fees)
                 .unwrap_or_else(basalt_da::BlockDataBudget::exhausted),
         )
+    }
+
+    /// Refuses a transaction too large for an empty block's data bound under `fees` (L2 with
+    /// `max_blobs_per_batch`; no check otherwise): it could never be included.
+    fn check_block_data(
+        &self,
+        fees: Option<&basalt_primitives::FeeConfig>,
+        sender: Address,
+        tx: &TxEnvelope,
+    ) -> Result<(), ServiceError> {
+        let (Some(fees), Some(_)) = (fees, self.config.max_blobs_per_batch) else { return Ok(()) };
+        let mut cached = lock(&self.admission_budget);
+        if cached.as_ref().is_none_or(|(built_for, _)| built_for != fees) {
+            *cached = self.block_data_budget(Some(fees), 1, false).map(|budget| (*fees, budget));
+        }
+        match cached.as_ref() {
+            Some((_, budget)) if !budget.fits(sender, tx) => {
+                Err(ServiceError::ExceedsBlockData { max: budget.remaining() })
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The chain's name in log lines.

@@ -53,12 +53,7 @@ pub struct BlockDataBudget {
     next_nonce: HashMap<Address, u64>,
 }
 
-/// Length of `value` as a LEB128 varint, in bytes.
-fn varint_len(value: u128) -> usize {
-    let mut out = Vec::with_capacity(19);
-    varint::put(&mut out, value);
-    out.len()
-}
+use varint::len as varint_len;
 
 impl BlockDataBudget {
     /// The bound of an empty block running under `fees` with coinbase `beneficiary`, against
@@ -100,6 +95,12 @@ impl BlockDataBudget {
     /// Bytes left under the limit.
     pub fn remaining(&self) -> usize {
         self.limit - self.bytes
+    }
+
+    /// Whether `tx`, signed by `sender`, would fit now; nothing is counted. Admission asks
+    /// this of the empty block's bound for every transaction it takes.
+    pub fn fits(&self, sender: Address, tx: &impl Transaction) -> bool {
+        self.bytes.checked_add(self.cost(sender, tx)).is_some_and(|bytes| bytes <= self.limit)
     }
 
     /// Counts `tx`, signed by `sender`, if it fits: true and counted, or false and nothing
@@ -162,7 +163,7 @@ impl BlockDataBudget {
             varint_len(tx.max_fee_per_gas()) + tx.max_priority_fee_per_gas().map_or(0, varint_len);
         let lists = tx.access_list().map_or(0, |list| list.length())
             + tx.authorization_list().map_or(0, alloy_rlp::list_length);
-        let value = 1 + tx.value().to_be_bytes_trimmed_vec().len();
+        let value = 1 + tx.value().byte_len();
         let input = varint_len(tx.input().len() as u128) + tx.input().len();
         // One type byte.
         1 + sender_cost

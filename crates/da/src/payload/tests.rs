@@ -280,14 +280,23 @@ fn payload() -> impl Strategy<Value = BlocksPayload> {
     })
 }
 
-/// Counts `tx` in `budget` through the `Transaction` trait, as the block producer does.
+/// Counts `tx` in `budget` through the `Transaction` trait, as the block producer does, and
+/// checks that `fits` (what admission asks) foretold the answer.
 fn add(budget: &mut BlockDataBudget, tx: &SenderTransaction) -> bool {
-    match &tx.transaction {
-        UnsignedTransaction::Legacy(t) => budget.try_add(tx.sender, t),
-        UnsignedTransaction::Eip2930(t) => budget.try_add(tx.sender, t),
-        UnsignedTransaction::Eip1559(t) => budget.try_add(tx.sender, t),
-        UnsignedTransaction::Eip7702(t) => budget.try_add(tx.sender, t),
-    }
+    let (fits, added) = match &tx.transaction {
+        UnsignedTransaction::Legacy(t) => (budget.fits(tx.sender, t), budget.try_add(tx.sender, t)),
+        UnsignedTransaction::Eip2930(t) => {
+            (budget.fits(tx.sender, t), budget.try_add(tx.sender, t))
+        }
+        UnsignedTransaction::Eip1559(t) => {
+            (budget.fits(tx.sender, t), budget.try_add(tx.sender, t))
+        }
+        UnsignedTransaction::Eip7702(t) => {
+            (budget.fits(tx.sender, t), budget.try_add(tx.sender, t))
+        }
+    };
+    assert_eq!(fits, added, "fits foretells try_add");
+    added
 }
 
 /// The sum of each block's bound, counted alone, plus the header bound.
