@@ -17,6 +17,15 @@ use std::{
 /// when the commit interval is long.
 const MAX_TICK: Duration = Duration::from_secs(1);
 
+/// The blocks after the last sealed batch: the next batch's number, its first block and the
+/// head they run to.
+#[derive(Clone, Copy)]
+struct WaitingBlocks {
+    number: u64,
+    first: u64,
+    head: u64,
+}
+
 /// Seals the batches of one chain's database.
 pub struct BatchSealer {
     db: Arc<Database>,
@@ -52,13 +61,14 @@ impl BatchSealer {
     /// ones before it sealed and nothing of it.
     pub fn seal_due(&self, now: Instant) -> Result<Vec<SealedBatch>, BatchError> {
         let mut sealed = Vec::new();
-        loop {
-            // The costly part (the fitting search compresses, the batch needs KZG
-            // commitments) computes at compute priority; only the write stays on this thread,
-            // which must not be idle-class while it holds the write lock.
-            let next = on_compute_thread("seal-compute", || self.next_batch(now))
+        // Cheap look first, on this thread: most ticks find nothing new to seal.
+        while let Some(waiting) = self.waiting()? {
+            // The costly part (the fit checks compress, the batch needs KZG commitments)
+            // computes at compute priority; only the write stays on this thread, which must
+            // not be idle-class while it holds the write lock.
+            let next = on_compute_thread("seal-compute", || self.due_batch(now, waiting))
                 .map_err(BatchError::Thread)??;
-            let Some((batch, head)) = next else { break };
+            let Some(batch) = next else { break };
             let mut write = self.db.write()?;
             write.seal_batch(&batch)?;
             write.commit()?;
@@ -73,7 +83,7 @@ impl BatchSealer {
                 blobs = batch.versioned_hashes.len(),
                 "sealed batch"
             );
-            let reached_head = batch.last_block == head;
+            let reached_head = batch.last_block == waiting.head;
             sealed.push(batch);
             if reached_head {
                 break;
@@ -82,9 +92,9 @@ impl BatchSealer {
         Ok(sealed)
     }
 
-    /// The next batch due as of `now` and the head it was planned against; None when nothing
-    /// is due.
-    fn next_batch(&self, now: Instant) -> Result<Option<(SealedBatch, u64)>, BatchError> {
+    /// The blocks after the last sealed batch, when at least one of them has a transaction;
+    /// None otherwise (nothing to seal, whatever the time). Reads block bodies only.
+    fn waiting(&self) -> Result<Option<WaitingBlocks>, BatchError> {
         let view = self.db.read()?;
         let last = self.db.read_batches()?.last_sealed()?;
         let (number, first) = last.map_or((1, 1), |b| (b.number + 1, b.last_block + 1));
@@ -92,6 +102,18 @@ impl BatchSealer {
         if first > head || !has_transactions(&view, first, head)? {
             return Ok(None);
         }
+        Ok(Some(WaitingBlocks { number, first, head }))
+    }
+
+    /// The batch due as of `now` from the `waiting` blocks; None when none is due yet.
+    fn due_batch(
+        &self,
+        now: Instant,
+        waiting: WaitingBlocks,
+    ) -> Result<Option<SealedBatch>, BatchError> {
+        let WaitingBlocks { number, first, head } = waiting;
+        // This view sees at least `head`: blocks are only ever added.
+        let view = self.db.read()?;
         let due = now.duration_since(*self.lock()) >= self.commit_interval;
         // Not due and surely not overflowing: no need for the costly search yet.
         if !due && surely_fits(&view, &self.config, first, head)? {
@@ -110,7 +132,7 @@ impl BatchSealer {
             unix_now(),
             fit.data,
         )?;
-        Ok(Some((batch, head)))
+        Ok(Some(batch))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Instant> {
