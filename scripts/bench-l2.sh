@@ -4,7 +4,7 @@
 #   (a) TXS ETH transfers and TXS ERC20 transfers from SENDERS accounts, by `basalt loadtest
 #       --start-after-block`, against `basalt l1 --block-time 1 --gas-limit 1000000000` and
 #       against the L2 of `basalt dev --block-time 1 --l2-gas-limit 1000000000`; RUNS runs each
-#       on a fresh node, the run with the median included TPS shown;
+#       on a fresh node, the two nodes taking turns, the run with the median included TPS shown;
 #   (b) time from spawning `basalt dev` to its ready line (both RPCs answering, the dev accounts
 #       funded on L2 by their deposits), measured outside the process (log polled every 5 ms),
 #       STARTS starts; median and max.
@@ -76,11 +76,13 @@ start_node() {
 }
 
 declare -A RESULT
-NODES=(l1 l2)
+declare -A RUN_FILES
+# The nodes take turns, run by run, and the one that goes first alternates: a machine whose
+# speed drifts during the benchmark (a shared VM does) then slows both alike.
 for kind in $KINDS; do
-  for node in "${NODES[@]}"; do
-    runs=()
-    for ((run = 1; run <= RUNS; run++)); do
+  for ((run = 1; run <= RUNS; run++)); do
+    if ((run % 2)); then order=(l1 l2); else order=(l2 l1); fi
+    for node in "${order[@]}"; do
       echo "bench-l2: $node: $TXS $kind transfers (run $run of $RUNS)" >&2
       start_node "$node" "$LOG_DIR/$node-$kind-$run.log"
       out="$LOG_DIR/$node-$kind-$run.json"
@@ -92,13 +94,19 @@ for kind in $KINDS; do
         echo "bench-l2: incomplete run: $(jq -c '{sent, send_errors, included, errors}' "$out")" >&2
         exit 1
       fi
-      runs+=("$(jq -r '.included_tps' "$out") $out")
+      RUN_FILES[$node.$kind]="${RUN_FILES[$node.$kind]:-} $(jq -r '.included_tps' "$out"):$out"
+      RESULT[$node.$kind.blocksall]="${RESULT[$node.$kind.blocksall]:-}${RESULT[$node.$kind.blocksall]:+, }$(jq -r '.blocks_used' "$out")"
       RESULT[$node.$kind.all]="${RESULT[$node.$kind.all]:-}${RESULT[$node.$kind.all]:+, }$(jq -r '.included_tps | round' "$out")"
     done
-    file=$(printf '%s\n' "${runs[@]}" | sort -n | awk '{f[NR]=$2} END {print f[int((NR+1)/2)]}')
+  done
+  for node in l1 l2; do
+    file=$(printf '%s\n' ${RUN_FILES[$node.$kind]} | sort -t: -k1 -n |
+      awk -F: '{f[NR]=$2} END {print f[int((NR+1)/2)]}')
     RESULT[$node.$kind.tps]=$(jq -r '.included_tps | round' "$file")
     RESULT[$node.$kind.blocks]=$(jq -r '.blocks_used' "$file")
     RESULT[$node.$kind.send]=$(jq -r '.send_rate | round' "$file")
+    RESULT[$node.$kind.mean]=$(printf '%s\n' ${RUN_FILES[$node.$kind]} |
+      awk -F: '{s += $1} END {printf "%.0f", s / NR}')
   done
 done
 
@@ -129,9 +137,11 @@ echo "| --- | --- | --- | --- |"
 for kind in $KINDS; do
   label="$TXS $(echo "$kind" | tr a-z A-Z | sed 's/^ETH$/ETH/') transfers"
   echo "| $label: included TPS, median run | ${RESULT[l1.$kind.tps]} | ${RESULT[l2.$kind.tps]} | $(ratio "${RESULT[l2.$kind.tps]}" "${RESULT[l1.$kind.tps]}") |"
+  echo "| $label: included TPS, mean of the runs | ${RESULT[l1.$kind.mean]} | ${RESULT[l2.$kind.mean]} | $(ratio "${RESULT[l2.$kind.mean]}" "${RESULT[l1.$kind.mean]}") |"
   echo "| $label: included TPS of each run | ${RESULT[l1.$kind.all]} | ${RESULT[l2.$kind.all]} | — |"
   echo "| $label: submitted tx/s | ${RESULT[l1.$kind.send]} | ${RESULT[l2.$kind.send]} | $(ratio "${RESULT[l2.$kind.send]}" "${RESULT[l1.$kind.send]}") |"
-  echo "| $label: blocks used | ${RESULT[l1.$kind.blocks]} | ${RESULT[l2.$kind.blocks]} | — |"
+  echo "| $label: blocks used, median run | ${RESULT[l1.$kind.blocks]} | ${RESULT[l2.$kind.blocks]} | — |"
+  echo "| $label: blocks used in each run | ${RESULT[l1.$kind.blocksall]} | ${RESULT[l2.$kind.blocksall]} | — |"
 done
 echo
 echo "basalt dev start to ready (spawn to ready line, $STARTS starts): median ${ready_median} ms, max ${ready_max} ms; each: ${times[*]} ms; as the process reports them: ${inner[*]} ms."
