@@ -16,11 +16,14 @@ pub fn sidecar_fits(sidecar: &BlobTransactionSidecarVariant, fork: Hardfork) -> 
 }
 
 use alloy_eips::eip7594::BlobTransactionSidecarVariant;
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{
+    Address, B256, U256,
+    map::{AddressMap, B256Map},
+};
 use basalt_primitives::{Hardfork, StateReadError, StateReader, TxEnvelope};
 use std::{
     cmp::Ordering,
-    collections::{BTreeMap, BinaryHeap, HashMap},
+    collections::{BTreeMap, BinaryHeap},
     sync::Arc,
 };
 
@@ -178,8 +181,9 @@ pub struct PoolStatus {
 #[derive(Default)]
 pub struct TxPool {
     config: PoolConfig,
-    by_hash: HashMap<B256, Arc<PooledTransaction>>,
-    by_sender: HashMap<Address, BTreeMap<u64, Arc<PooledTransaction>>>,
+    // foldhash, randomly seeded per process: every admission looks up both.
+    by_hash: B256Map<Arc<PooledTransaction>>,
+    by_sender: AddressMap<BTreeMap<u64, Arc<PooledTransaction>>>,
     next_sequence: u64,
     /// Blobs carried by the pool's transactions.
     blobs: usize,

@@ -180,7 +180,7 @@ impl ChainService {
         };
         let best = if ordinary { lock(&self.pool).best(ctx.base_fee, &view)? } else { Vec::new() };
         // A sender whose transaction does not fit cannot have later nonces in this block.
-        let mut skipped: std::collections::HashSet<Address> = excluded.into_iter().collect();
+        let mut skipped: alloy_primitives::map::AddressSet = excluded.into_iter().collect();
         for pooled in best {
             if skipped.contains(&pooled.sender) {
                 continue;

@@ -10,9 +10,8 @@
 use super::FeeConfig;
 use crate::{PAYLOAD_BYTES_PER_BLOB, varint};
 use alloy_consensus::Transaction;
-use alloy_primitives::{Address, TxKind};
+use alloy_primitives::{Address, TxKind, map::AddressMap};
 use alloy_rlp::Encodable;
-use std::collections::HashMap;
 
 /// Bytes of a payload outside its blocks: version, mode, four header varints and fifteen
 /// column lengths, each varint counted at its longest (10 bytes).
@@ -49,8 +48,9 @@ pub struct BlockDataBudget {
     /// Longest varint of an address-table index: the table cannot hold more entries than the
     /// limit has room for at 20 bytes each.
     index_len: usize,
-    addresses: HashMap<Address, AddressUse>,
-    next_nonce: HashMap<Address, u64>,
+    // Hashed by foldhash: the producer looks up every transaction's addresses, twice.
+    addresses: AddressMap<AddressUse>,
+    next_nonce: AddressMap<u64>,
 }
 
 use varint::len as varint_len;
@@ -69,8 +69,8 @@ impl BlockDataBudget {
             limit,
             bytes: 0,
             index_len,
-            addresses: HashMap::from([(beneficiary, AddressUse::Indexed)]),
-            next_nonce: HashMap::new(),
+            addresses: AddressMap::from_iter([(beneficiary, AddressUse::Indexed)]),
+            next_nonce: AddressMap::default(),
         };
         budget.take(block).then_some(budget)
     }
@@ -82,8 +82,8 @@ impl BlockDataBudget {
             limit: 0,
             bytes: 0,
             index_len: 1,
-            addresses: HashMap::new(),
-            next_nonce: HashMap::new(),
+            addresses: AddressMap::default(),
+            next_nonce: AddressMap::default(),
         }
     }
 
