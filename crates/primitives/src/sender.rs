@@ -7,6 +7,10 @@ use secp256k1::{
     Message, SECP256K1,
     ecdsa::{RecoverableSignature, RecoveryId},
 };
+use std::sync::{
+    OnceLock,
+    atomic::{AtomicUsize, Ordering},
+};
 
 /// secp256k1n / 2: EIP-2 rejects signatures with a larger `s`.
 const SECP256K1N_HALF: U256 = U256::from_be_bytes([
@@ -138,56 +142,75 @@ pub fn recover_senders(
 /// signature (what [`recover_senders`] returns).
 pub type BlockSenders = Result<Vec<Address>, (usize, SenderError)>;
 
-/// Blocks whose senders a second thread may recover ahead of their consumer.
-const SENDERS_AHEAD: usize = 2;
+/// Transactions a thread claims at a time from the shared recovery queue of
+/// [`with_senders_ahead`]: ~0.6 ms of recovery, so the last claim of a block makes its consumer
+/// wait little, and the claim counter is touched rarely.
+const CLAIM: usize = 16;
 
 /// Calls `consume(i, senders of blocks[i])` for each block in order and stops at the first
 /// error it returns. `blocks[i]` is a block's transactions and whether high-s signatures are
-/// allowed (before Homestead). When a second core is available, a second thread recovers the
-/// senders of the next blocks (at most [`SENDERS_AHEAD`]) while `consume` works on the
-/// current one, so recovery and block execution, most of a re-execution's CPU, overlap; with
-/// one core, or where threads cannot be spawned (a zkVM), it recovers in line. Results are
+/// allowed (before Homestead). When a second core is available, recovery is one queue over
+/// every block's transactions in order: a second thread works through it from the start, and
+/// the consuming thread, before each block, claims what is left of that block's share and
+/// then waits only for the claims the other thread holds. So both cores recover while nothing
+/// else is to be done, and one recovers ahead while `consume` works; neither waits for the
+/// other longer than one claim ([`CLAIM`] transactions). With one core, or where threads cannot
+/// be spawned (a zkVM), the consuming thread recovers everything itself, in line. Results are
 /// the same either way.
 pub fn with_senders_ahead<E>(
     blocks: &[(&[BasaltTxEnvelope], bool)],
     mut consume: impl FnMut(usize, BlockSenders) -> Result<(), E>,
 ) -> Result<(), E> {
-    let in_line = |(txs, allow_high_s): &(&[BasaltTxEnvelope], bool)| -> BlockSenders {
-        recover_senders(txs, *allow_high_s)
-    };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let Some((first, rest)) = blocks.split_first() else { return Ok(()) };
-    if cores < 2 || rest.is_empty() {
-        return blocks.iter().enumerate().try_for_each(|(i, block)| consume(i, in_line(block)));
+    if cores < 2 {
+        return blocks.iter().enumerate().try_for_each(|(i, (txs, allow_high_s))| {
+            consume(i, recover_senders(txs, *allow_high_s))
+        });
     }
-    // The first block has both cores to itself; after it, one recovers while one executes.
-    let first = in_line(first);
-    std::thread::scope(|scope| {
-        let (ahead, results) = std::sync::mpsc::sync_channel(SENDERS_AHEAD);
-        let spawned =
-            std::thread::Builder::new().name("senders".into()).spawn_scoped(scope, move || {
-                for (txs, allow_high_s) in rest {
-                    let senders: BlockSenders = txs
-                        .iter()
-                        .enumerate()
-                        .map(|(i, tx)| tx.recover_sender(*allow_high_s).map_err(|e| (i, e)))
-                        .collect();
-                    // The consumer stopped early: nothing more is wanted.
-                    if ahead.send(senders).is_err() {
-                        return;
-                    }
-                }
-            });
-        consume(0, first)?;
-        for (i, block) in rest.iter().enumerate() {
-            // No thread (a zkVM), or one that died: recover in line.
-            let senders = match &spawned {
-                Ok(_) => results.recv().unwrap_or_else(|_| in_line(block)),
-                Err(_) => in_line(block),
-            };
-            consume(i + 1, senders)?;
+    let queue: Vec<(&BasaltTxEnvelope, bool)> = blocks
+        .iter()
+        .flat_map(|(txs, allow_high_s)| txs.iter().map(move |tx| (tx, *allow_high_s)))
+        .collect();
+    let recovered: Vec<OnceLock<Result<Address, SenderError>>> =
+        queue.iter().map(|_| OnceLock::new()).collect();
+    let claimed = AtomicUsize::new(0);
+    // Claims the next run of the queue and recovers it; false once the queue is all claimed.
+    // Every claimed slot is filled, even if recovery panicked (as the in-line path's callers
+    // see it: a signature that yields no sender), so a waiting consumer never hangs.
+    let work = || -> bool {
+        let start = claimed.fetch_add(CLAIM, Ordering::Relaxed);
+        let Some(run) = queue.get(start..queue.len().min(start.saturating_add(CLAIM))) else {
+            return false;
+        };
+        for (offset, (tx, allow_high_s)) in run.iter().enumerate() {
+            let sender = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                tx.recover_sender(*allow_high_s)
+            }))
+            .unwrap_or(Err(SenderError::Unrecoverable));
+            let _ = recovered[start + offset].set(sender);
         }
-        Ok(())
+        !run.is_empty()
+    };
+    std::thread::scope(|scope| {
+        // Without the thread (a zkVM) the loop below claims the whole queue itself.
+        let _helper = std::thread::Builder::new()
+            .name("senders".into())
+            .spawn_scoped(scope, || while work() {});
+        let mut end = 0;
+        let result = blocks.iter().enumerate().try_for_each(|(index, (txs, _))| {
+            let start = end;
+            end += txs.len();
+            while claimed.load(Ordering::Relaxed) < end && work() {}
+            let senders: BlockSenders = recovered[start..end]
+                .iter()
+                .enumerate()
+                .map(|(i, slot)| slot.wait().clone().map_err(|e| (i, e)))
+                .collect();
+            consume(index, senders)
+        });
+        // The consumer stopped early: the rest of the queue is not wanted.
+        claimed.store(queue.len(), Ordering::Relaxed);
+        result
     })
 }
 
