@@ -17,7 +17,9 @@ pub use compress::{
     DecompressError, compress, decode_compressed, decompress, encode_compressed,
     encode_compressed_fast,
 };
-pub use kzg::{KzgError, blob_versioned_hashes};
+pub use kzg::{
+    BlobKzgProof, KzgError, blob_kzg_proofs, blob_versioned_hashes, verified_versioned_hashes,
+};
 pub use l1_messages::{L1Message, MessageIdTooLarge, block_l1_message_leaves, receipt_l1_messages};
 pub use payload::{
     AccountDiff, BlockDataBudget, BlocksPayload, Change, ChangeValue, DaMode, DiffApplyError,

@@ -11,21 +11,29 @@ use crate::{
 use alloy_primitives::B256;
 use basalt_contracts::formats::MAX_BLOBS_PER_BATCH;
 use basalt_da::{
-    BlocksPayload, DaMode, MAX_PAYLOAD_BYTES, blob_versioned_hashes, decode_blocks,
-    decode_compressed, decode_state_diff, encode_blobs, payload_block, state_diff_changes,
+    BlobKzgProof, BlocksPayload, DaMode, MAX_PAYLOAD_BYTES, decode_blocks, decode_compressed,
+    decode_state_diff, encode_blobs, payload_block, state_diff_changes, verified_versioned_hashes,
 };
 use basalt_primitives::{Block, FeeConfig};
 use basalt_trie::NodeReader;
 
-/// The versioned hashes of the blobs `data` packs into (none for empty data: a validium batch).
-/// Errors: data beyond [`MAX_BLOBS_PER_BATCH`] blobs.
-pub fn versioned_hashes(data: &[u8]) -> Result<Vec<B256>, GuestError> {
+/// The versioned hashes of the blobs `data` packs into (none for empty data: a validium batch),
+/// each blob checked against its commitment in `proofs` by its blob proof. Errors: data beyond
+/// [`MAX_BLOBS_PER_BATCH`] blobs, proofs for another number of blobs, a proof that does not open
+/// its commitment to its blob.
+pub fn versioned_hashes(data: &[u8], proofs: &[BlobKzgProof]) -> Result<Vec<B256>, GuestError> {
     if data.is_empty() {
+        if !proofs.is_empty() {
+            return Err(GuestError::CommittedData(format!(
+                "{} blob proofs for a batch without data",
+                proofs.len()
+            )));
+        }
         return Ok(Vec::new());
     }
     let blobs = encode_blobs(data, MAX_BLOBS_PER_BATCH)
         .map_err(|e| GuestError::CommittedData(e.to_string()))?;
-    blob_versioned_hashes(&blobs).map_err(|e| GuestError::CommittedData(e.to_string()))
+    verified_versioned_hashes(&blobs, proofs).map_err(|e| GuestError::CommittedData(e.to_string()))
 }
 
 /// The batch that was executed, as the payload check sees it.

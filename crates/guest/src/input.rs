@@ -4,10 +4,11 @@
 
 use alloy_primitives::{B256, Bytes, keccak256, map::B256Map};
 use alloy_rlp::{Decodable, RlpDecodable, RlpEncodable};
+use basalt_da::BlobKzgProof;
 use basalt_primitives::Block;
 
 /// Version byte of [`BatchInput::encode`].
-pub const BATCH_INPUT_VERSION: u8 = 1;
+pub const BATCH_INPUT_VERSION: u8 = 2;
 
 /// The data a stateless executor needs besides the blocks, in the shape geth and reth serve
 /// from `debug_executionWitness`: every trie node the execution read or the state-root update
@@ -49,6 +50,9 @@ pub struct BatchInput {
     /// The batch's data as committed in its blobs: codec byte then compressed payload (what
     /// `basalt_da::encode_blobs` packs); empty for a validium batch.
     pub data: Bytes,
+    /// The KZG commitment and EIP-4844 blob proof of each blob `data` packs into, in order
+    /// (none for a validium batch): the guest checks its blobs by them.
+    pub blob_proofs: Vec<BlobKzgProof>,
     /// The batch's blocks in order, signed, with full headers.
     pub blocks: Vec<Block>,
     /// The fee config each block ran under (`FeeConfig::encode`), one per block.

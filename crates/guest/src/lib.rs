@@ -21,7 +21,7 @@ use alloy_consensus::Header;
 use alloy_primitives::{B256, Bytes};
 use alloy_rlp::Decodable;
 use basalt_contracts::formats::{MessageMerkleTree, blobs_hash, privileged_rolling_hash};
-use basalt_da::DaMode;
+use basalt_da::{BlobKzgProof, DaMode};
 use basalt_evm::BlockValidationError;
 use basalt_primitives::{Block, ChainConfig, FeeConfig, genesis::chain_config_from};
 use basalt_trie::{MemoryNodes, NodeReader};
@@ -74,6 +74,8 @@ pub struct BatchParts<'a> {
     pub mode: DaMode,
     /// Committed data (codec byte, compressed payload); empty for validium.
     pub data: &'a [u8],
+    /// Commitment and blob proof of each blob `data` packs into.
+    pub blob_proofs: &'a [BlobKzgProof],
     /// The first block's parent.
     pub parent: &'a Header,
     /// Hashes BLOCKHASH may read below the first block (number -> hash).
@@ -96,13 +98,9 @@ pub fn prove_batch<N: NodeReader + Clone, C: CodeSource + Clone>(
     let initial_root = parts.parent.state_root;
     let mut state =
         StatelessState::new(nodes.clone(), initial_root, codes.clone(), parts.ancestors);
-    // The blobs' KZG commitments (~50 ms a blob) do not depend on execution: with a second
-    // core they are computed beside it. Execution's error, if any, still comes first.
-    let (executed, versioned) = basalt_primitives::parallel::join(
-        || execute_blocks(parts.config, parts.parent, parts.blocks, parts.fees, &mut state),
-        || versioned_hashes(parts.data),
-    );
-    let (executed, versioned) = (executed?, versioned?);
+    let executed =
+        execute_blocks(parts.config, parts.parent, parts.blocks, parts.fees, &mut state)?;
+    let versioned = versioned_hashes(parts.data, parts.blob_proofs)?;
     if !parts.data.is_empty() {
         let batch = ExecutedBatch {
             chain_id: parts.config.chain_id,
@@ -158,6 +156,7 @@ pub fn execute_batch(input: &BatchInput) -> Result<PublicInputs, GuestError> {
         config: &config,
         mode,
         data: &input.data,
+        blob_proofs: &input.blob_proofs,
         parent: &parent,
         ancestors,
         blocks: &input.blocks,

@@ -158,10 +158,10 @@ impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
                 }),
             };
             let key = keccak256(address);
+            let path = TriePath::Account(address);
             let Some(info) = info else {
                 self.storage.get_mut().remove(&address);
-                let path = format!("account {address}");
-                self.accounts.get_mut().delete(key.as_slice()).map_err(|e| trie_gap(e, &path))?;
+                self.accounts.get_mut().delete(key.as_slice()).map_err(|e| trie_gap(e, path))?;
                 continue;
             };
             let slots = storage.get(&address);
@@ -180,13 +180,12 @@ impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
                     tries.entry(address).or_insert_with(|| Trie::open(self.nodes.clone(), root));
                 for (slot, value) in &slots.slots {
                     let slot_key = keccak256(slot.to_be_bytes::<32>());
-                    let path = format!("storage slot {slot} of {address}");
                     let result = if value.is_zero() {
                         trie.delete(slot_key.as_slice())
                     } else {
                         trie.insert(slot_key.as_slice(), alloy_rlp::encode(value))
                     };
-                    result.map_err(|e| trie_gap(e, &path))?;
+                    result.map_err(|e| trie_gap(e, TriePath::Slot(address, *slot)))?;
                 }
                 storage_root = trie.root_hash();
             }
@@ -196,23 +195,21 @@ impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
                 storage_root,
                 code_hash: info.code_hash,
             };
-            let path = format!("account {address}");
             self.accounts
                 .get_mut()
                 .insert(key.as_slice(), alloy_rlp::encode(account))
-                .map_err(|e| trie_gap(e, &path))?;
+                .map_err(|e| trie_gap(e, path))?;
         }
         Ok(self.root())
     }
 
     /// The account's trie leaf (with its storage root), or None.
     fn trie_account(&self, address: Address) -> Result<Option<TrieAccount>, WitnessError> {
-        let path = format!("account {address}");
         let leaf = self
             .accounts
             .borrow_mut()
             .get(keccak256(address).as_slice())
-            .map_err(|e| trie_gap(e, &path))?;
+            .map_err(|e| trie_gap(e, TriePath::Account(address)))?;
         let Some(leaf) = leaf else { return Ok(None) };
         let mut account = TrieAccount::decode(&mut leaf.as_slice())
             .map_err(|e| WitnessError::MalformedAccount { address, reason: e.to_string() })?;
@@ -231,25 +228,54 @@ impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
     }
 
     fn slot(&self, address: Address, slot: U256) -> Result<U256, WitnessError> {
+        let key = keccak256(slot.to_be_bytes::<32>());
+        // An open storage trie is at the account's current storage root (`apply` keeps it so and
+        // drops it with the account): no need to walk the account trie again for every slot.
+        if let Some(trie) = self.storage.borrow_mut().get_mut(&address) {
+            let value =
+                trie.get(key.as_slice()).map_err(|e| trie_gap(e, TriePath::Slot(address, slot)))?;
+            return decode_slot(address, slot, value);
+        }
         let Some(account) = self.trie_account(address)? else { return Ok(U256::ZERO) };
         if account.storage_root == EMPTY_ROOT_HASH {
             return Ok(U256::ZERO);
         }
-        let path = format!("storage slot {slot} of {address}");
         let value = self
             .storage_trie(address, account.storage_root)
-            .get(keccak256(slot.to_be_bytes::<32>()).as_slice())
-            .map_err(|e| trie_gap(e, &path))?;
-        match value {
-            None => Ok(U256::ZERO),
-            Some(value) => U256::decode(&mut value.as_slice())
-                .map_err(|e| WitnessError::MalformedSlot { address, slot, reason: e.to_string() }),
+            .get(key.as_slice())
+            .map_err(|e| trie_gap(e, TriePath::Slot(address, slot)))?;
+        decode_slot(address, slot, value)
+    }
+}
+
+/// A storage leaf's value (an RLP integer), zero when the slot has no leaf.
+fn decode_slot(address: Address, slot: U256, leaf: Option<Vec<u8>>) -> Result<U256, WitnessError> {
+    match leaf {
+        None => Ok(U256::ZERO),
+        Some(value) => U256::decode(&mut value.as_slice())
+            .map_err(|e| WitnessError::MalformedSlot { address, slot, reason: e.to_string() }),
+    }
+}
+
+/// The key a trie walk was for, spelled out only when the walk fails (an address's checksum
+/// costs a keccak, a slot's decimal form a division loop: too much for every read).
+#[derive(Clone, Copy)]
+enum TriePath {
+    Account(Address),
+    Slot(Address, U256),
+}
+
+impl std::fmt::Display for TriePath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Account(address) => write!(f, "account {address}"),
+            Self::Slot(address, slot) => write!(f, "storage slot {slot} of {address}"),
         }
     }
 }
 
 /// Names the gap a trie error reveals: a missing node is the witness's fault, so it says which.
-fn trie_gap(error: TrieError, path: &str) -> WitnessError {
+fn trie_gap(error: TrieError, path: TriePath) -> WitnessError {
     let path = path.to_string();
     match error {
         TrieError::MissingNode(node) => WitnessError::MissingNode { node, path },

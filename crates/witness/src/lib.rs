@@ -6,8 +6,8 @@
 
 use alloy_consensus::Header;
 use alloy_primitives::{B256, Bytes, map::B256Map};
-use basalt_contracts::formats::blobs_hash;
-use basalt_da::DaMode;
+use basalt_contracts::formats::{MAX_BLOBS_PER_BATCH, blobs_hash};
+use basalt_da::{BlobKzgProof, DaMode, blob_kzg_proofs, encode_blobs};
 use basalt_guest::{
     BatchInput, BatchParts, CodeSource, ExecutionWitness, GuestError, PublicInputs, StatelessState,
     execute_blocks, prove_batch,
@@ -164,12 +164,14 @@ pub fn batch_input(
         mode => return Err(WitnessBuildError::UnknownMode { batch: batch.number, mode }),
     };
     let stored = stored_blocks(view, batch.first_block, batch.last_block)?;
+    let blob_proofs = blob_proofs(batch)?;
     let nodes = RecordingReader::new(view);
     let codes = RecordingCodes { view, recorded: RefCell::default() };
     let parts = BatchParts {
         config,
         mode,
         data: &batch.data,
+        blob_proofs: &blob_proofs,
         parent: &stored.parent,
         ancestors: ancestors(view, batch.first_block)?,
         blocks: &stored.blocks,
@@ -192,11 +194,22 @@ pub fn batch_input(
         chain_config,
         mode: batch.mode,
         data: batch.data.clone(),
+        blob_proofs,
         blocks: stored.blocks,
         fee_configs,
         witness,
     };
     Ok((input, outcome.public_inputs))
+}
+
+/// Commitment and blob proof of each blob the batch's data packs into (none for validium).
+fn blob_proofs(batch: &SealedBatch) -> Result<Vec<BlobKzgProof>, WitnessBuildError> {
+    if batch.data.is_empty() {
+        return Ok(Vec::new());
+    }
+    let bad = |reason: String| WitnessBuildError::BadRecord { batch: batch.number, reason };
+    let blobs = encode_blobs(&batch.data, MAX_BLOBS_PER_BATCH).map_err(|e| bad(e.to_string()))?;
+    blob_kzg_proofs(&blobs).map_err(|e| bad(e.to_string()))
 }
 
 /// The blobs word of a sealed batch. Errors: more blob hashes than a commit may carry (a

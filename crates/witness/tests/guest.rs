@@ -117,10 +117,28 @@ fn tampered_inputs_are_refused_with_the_reason() {
     forged.blocks[0].header.state_root = B256::repeat_byte(1);
     assert!(matches!(execute_batch(&forged), Err(GuestError::InvalidBlock { number: 1, .. })));
 
-    // Data committed for other blocks (batch 2..=3 only) with these blocks.
+    // Data committed for other blocks (batch 2..=3 only), with its own blob proofs, given
+    // with these blocks.
     let mut other_data = input.clone();
-    other_data.data = sealed(&node, DaMode::Blocks, 2, 3).data;
+    let other = input_for(&node, &sealed(&node, DaMode::Blocks, 2, 3));
+    (other_data.data, other_data.blob_proofs) = (other.data, other.blob_proofs);
     assert!(matches!(execute_batch(&other_data), Err(GuestError::PayloadMismatch(_))));
+
+    // Blob proofs that do not open the commitments to the blobs of the data: the data is
+    // changed, or a proof is forged, or one is missing.
+    let blob_error = |input: &BatchInput| match execute_batch(input) {
+        Err(GuestError::CommittedData(reason)) => reason,
+        other => panic!("expected a committed-data error, got {other:?}"),
+    };
+    let mut changed = input.clone();
+    changed.data = other_data.data.clone();
+    assert!(blob_error(&changed).contains("blob 0"), "{}", blob_error(&changed));
+    let mut forged = input.clone();
+    forged.blob_proofs[0].proof = other_data.blob_proofs[0].proof;
+    assert!(blob_error(&forged).contains("does not open"), "{}", blob_error(&forged));
+    let mut missing = input.clone();
+    missing.blob_proofs.clear();
+    assert!(blob_error(&missing).contains("0 blob proofs"), "{}", blob_error(&missing));
 
     // The committed data in the other mode than declared.
     let mut other_mode = input.clone();
