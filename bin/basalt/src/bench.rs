@@ -6,7 +6,7 @@ use basalt_chain::{
     Blockchain,
     workload::{MemoryState, TransferKind, Workload},
 };
-use basalt_evm::{BlockInput, execute_block};
+use basalt_evm::{BlockInput, Senders, execute_block};
 use basalt_primitives::{Block, Hardfork, sender::recover_senders};
 use basalt_storage::{Database, SyncPolicy};
 use eyre::WrapErr;
@@ -138,7 +138,7 @@ fn execution_only(
         let input = BlockInput {
             header: &block.header,
             transactions: &block.body.transactions,
-            senders: &senders,
+            senders: Senders::Known(&senders),
             ommers: &[],
             withdrawals: block.body.withdrawals.as_ref().map(|w| w.as_slice()),
             fees: None,

@@ -11,7 +11,7 @@ use alloy_consensus::Header;
 use alloy_primitives::{Address, B256};
 use alloy_rlp::Decodable;
 use basalt_evm::{
-    BlockInput, BlockOutput, execute_block,
+    BlockInput, BlockOutput, Senders, execute_block,
     validation::{validate_body, validate_execution, validate_header},
 };
 use basalt_primitives::{
@@ -239,7 +239,7 @@ impl Blockchain {
         let input = BlockInput {
             header: &block.header,
             transactions: &block.body.transactions,
-            senders,
+            senders: Senders::Known(senders),
             ommers: &block.body.ommers,
             withdrawals: block.body.withdrawals.as_ref().map(|w| w.as_slice()),
             fees,

@@ -11,7 +11,7 @@ use crate::{
 };
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256};
-use basalt_evm::{BlockInput, BlockOutput, IntermediateRoot, execute_block};
+use basalt_evm::{BlockInput, BlockOutput, IntermediateRoot, Senders, execute_block};
 use basalt_primitives::{BasaltTxEnvelope, Block, BlockBody, FeeConfig, StateReader};
 
 /// A block in payload form: what a follower cannot compute, and its transactions.
@@ -63,7 +63,7 @@ impl Blockchain {
         let input = BlockInput {
             header: &header,
             transactions: &replay.transactions,
-            senders: &replay.senders,
+            senders: Senders::Known(&replay.senders),
             ommers: &[],
             withdrawals: withdrawals.as_deref(),
             fees: fees.as_ref(),

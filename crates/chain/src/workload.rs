@@ -353,6 +353,56 @@ mod tests {
     }
 
     #[test]
+    fn senders_given_on_demand_execute_as_known_ones_and_fail_naming_the_transaction() {
+        use basalt_evm::{BlockExecutionError, BlockInput, Senders, execute_block};
+        use basalt_primitives::sender::SenderError;
+        let mut workload = Workload::new(10, TransferKind::Eth);
+        let chain = workload.new_chain().unwrap();
+        let block = workload.extend_chain(&chain, 1, 6).unwrap().remove(0);
+        let config = chain.config().clone();
+        let senders =
+            basalt_primitives::sender::recover_senders(&block.body.transactions, false).unwrap();
+        let mut state = MemoryState::default();
+        state.apply(&workload.genesis_spec().alloc_changes());
+        let run = |senders: Senders<'_>| {
+            let input = BlockInput {
+                header: &block.header,
+                transactions: &block.body.transactions,
+                senders,
+                ommers: &[],
+                withdrawals: block.body.withdrawals.as_ref().map(|w| w.as_slice()),
+                fees: None,
+            };
+            execute_block(&config, input, &state, None)
+        };
+        let known = run(Senders::Known(&senders)).unwrap();
+        assert_eq!(known.gas_used, block.header.gas_used);
+        let asked = std::cell::RefCell::new(Vec::new());
+        let in_order = |index: usize| {
+            asked.borrow_mut().push(index);
+            Ok(senders[index])
+        };
+        let on_demand = run(Senders::OnDemand(&in_order)).unwrap();
+        assert_eq!((on_demand.gas_used, &on_demand.receipts), (known.gas_used, &known.receipts));
+        let sorted = |mut accounts: Vec<_>| {
+            accounts.sort_by_key(|(address, _): &(Address, _)| *address);
+            accounts
+        };
+        assert_eq!(sorted(on_demand.changes.accounts), sorted(known.changes.accounts));
+        assert_eq!(asked.into_inner(), (0..6).collect::<Vec<_>>(), "each once, in order");
+        let bad_fourth =
+            |index: usize| if index == 3 { Err(SenderError::HighS) } else { Ok(senders[index]) };
+        assert!(matches!(
+            run(Senders::OnDemand(&bad_fourth)),
+            Err(BlockExecutionError::InvalidSignature { index: 3, .. })
+        ));
+        assert!(matches!(
+            run(Senders::Known(&senders[..5])),
+            Err(BlockExecutionError::SenderCount { senders: 5, transactions: 6 })
+        ));
+    }
+
+    #[test]
     fn eth_transfers_build_valid_chain() {
         let mut workload = Workload::new(10, TransferKind::Eth);
         let chain = workload.new_chain().unwrap();

@@ -19,7 +19,7 @@ use alloy_eips::{eip4844::DATA_GAS_PER_BLOB, eip7685::Requests, eip7840::BlobPar
 use alloy_primitives::{Address, B256, Bytes, U256, address};
 use basalt_primitives::{
     Account, BasaltReceipt, BasaltTxEnvelope, ChainConfig, FeeConfig, Hardfork, StateChanges,
-    StateReadError, StateReader, StorageChanges, Withdrawal,
+    StateReadError, StateReader, StorageChanges, Withdrawal, sender::SenderError,
 };
 use revm::{
     Database, DatabaseCommit, ExecuteCommitEvm, MainBuilder, SystemCallCommitEvm,
@@ -50,13 +50,48 @@ const GWEI_TO_WEI: u64 = 1_000_000_000;
 const SYSTEM_CALL_GAS_LIMIT: u64 = 30_000_000;
 const ETHER: u128 = 1_000_000_000_000_000_000;
 
+/// The senders of a block's transactions, in order.
+#[derive(Clone, Copy)]
+pub enum Senders<'a> {
+    /// Recovered before execution, one per transaction.
+    Known(&'a [Address]),
+    /// Asked for by index just before each transaction executes: the guest executes a
+    /// transaction while a second core still recovers later ones. An error fails the block with
+    /// [`BlockExecutionError::InvalidSignature`].
+    OnDemand(&'a dyn Fn(usize) -> Result<Address, SenderError>),
+}
+
+impl std::fmt::Debug for Senders<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Known(senders) => f.debug_tuple("Known").field(senders).finish(),
+            Self::OnDemand(_) => f.write_str("OnDemand"),
+        }
+    }
+}
+
+impl Senders<'_> {
+    /// The sender of transaction `index`. Errors: a signature that yields no sender, no
+    /// known sender at `index`.
+    fn get(&self, index: usize) -> Result<Address, BlockExecutionError> {
+        let invalid =
+            |e: SenderError| BlockExecutionError::InvalidSignature { index, reason: e.to_string() };
+        match self {
+            Self::Known(senders) => senders
+                .get(index)
+                .copied()
+                .ok_or_else(|| invalid(SenderError::OutOfRange { index, len: senders.len() })),
+            Self::OnDemand(sender) => sender(index).map_err(invalid),
+        }
+    }
+}
+
 /// What execution needs from a block.
 #[derive(Clone, Copy, Debug)]
 pub struct BlockInput<'a> {
     pub header: &'a Header,
     pub transactions: &'a [BasaltTxEnvelope],
-    /// Recovered senders, one per transaction.
-    pub senders: &'a [Address],
+    pub senders: Senders<'a>,
     pub ommers: &'a [Header],
     pub withdrawals: Option<&'a [Withdrawal]>,
     /// The block's fee config on an L2 chain (docs/l2-fees.md); None on an L1, or for an L2
@@ -99,6 +134,8 @@ pub enum BlockExecutionError {
     BlobsBeforeCancun { index: usize },
     #[error("{senders} senders for {transactions} transactions")]
     SenderCount { senders: usize, transactions: usize },
+    #[error("transaction {index}: invalid signature: {reason}")]
+    InvalidSignature { index: usize, reason: String },
     #[error("system contract {0} has no code")]
     SystemContractEmpty(Address),
     #[error("system call to {0} failed")]
@@ -441,16 +478,19 @@ pub fn execute_block<R: StateReader>(
     state: R,
     mut intermediate_root: Option<IntermediateRoot<'_>>,
 ) -> Result<BlockOutput, BlockExecutionError> {
-    if input.senders.len() != input.transactions.len() {
+    if let Senders::Known(senders) = input.senders
+        && senders.len() != input.transactions.len()
+    {
         return Err(BlockExecutionError::SenderCount {
-            senders: input.senders.len(),
+            senders: senders.len(),
             transactions: input.transactions.len(),
         });
     }
     let mut executor = BlockExecutor::new(config, input.header, input.fees, state);
     executor.apply_pre_block()?;
-    for (index, (tx, sender)) in input.transactions.iter().zip(input.senders).enumerate() {
-        executor.execute_transaction(index, tx, *sender, intermediate_root.as_mut())?;
+    for (index, tx) in input.transactions.iter().enumerate() {
+        let sender = input.senders.get(index)?;
+        executor.execute_transaction(index, tx, sender, intermediate_root.as_mut())?;
     }
     executor.finish(input.withdrawals, input.ommers)
 }

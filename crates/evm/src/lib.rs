@@ -25,7 +25,7 @@ pub use collision::{BasaltContext, CollisionJournal, StoragePresence, basalt_con
 pub use db::{StateDb, StateDbError};
 pub use executor::{
     BEACON_ROOTS_ADDRESS, BlockExecutionError, BlockExecutor, BlockInput, BlockOutput,
-    CONSOLIDATION_REQUEST_ADDRESS, HISTORY_STORAGE_ADDRESS, IntermediateRoot,
+    CONSOLIDATION_REQUEST_ADDRESS, HISTORY_STORAGE_ADDRESS, IntermediateRoot, Senders,
     WITHDRAWAL_REQUEST_ADDRESS, execute_block,
 };
 pub use rules::{ChainRules, L2Rules, default_fee_config};

@@ -1,6 +1,6 @@
 //! Re-executing a batch's blocks on a [`StatelessState`]: each header checked against its
-//! parent, each body against its header, senders recovered from signatures (a block ahead, on a
-//! second core where there is one), every block executed
+//! parent, each body against its header, senders recovered from signatures (ahead of execution,
+//! on a second core where there is one), every block executed
 //! under the L2 rules with the fee config it ran under, its results and state root checked
 //! against its header; what the public inputs need is collected on the way.
 
@@ -12,7 +12,7 @@ use alloy_consensus::Header;
 use alloy_primitives::{Address, B256};
 use basalt_da::block_l1_message_leaves;
 use basalt_evm::{
-    BlockExecutionError, BlockInput, BlockValidationError, StateDbError, execute_block,
+    BlockExecutionError, BlockInput, BlockValidationError, Senders, StateDbError, execute_block,
     validation::{validate_body, validate_execution, validate_header},
 };
 use basalt_primitives::{Block, ChainConfig, FeeConfig, Hardfork, sender::with_senders_ahead};
@@ -52,7 +52,7 @@ pub fn execute_blocks<N: NodeReader + Clone, C: CodeSource>(
     let mut out = ExecutedBlocks::default();
     let mut parent = parent.clone();
     let mut parent_hash = parent.hash_slow();
-    // Senders are recovered one block ahead of execution where a second core exists.
+    // Senders are recovered ahead of execution where a second core exists.
     let signed: Vec<_> = blocks
         .iter()
         .map(|block| {
@@ -74,13 +74,12 @@ pub fn execute_blocks<N: NodeReader + Clone, C: CodeSource>(
         }
         validate_header(config, header, &parent).map_err(invalid)?;
         validate_body(config, block, alloy_rlp::Encodable::length(block)).map_err(invalid)?;
-        let senders = senders.map_err(|(index, e)| {
-            invalid(BlockValidationError::InvalidSignature { index, reason: e.to_string() })
-        })?;
+        // Each sender is taken as its transaction executes: the second core recovers ahead.
+        let sender_of = |index: usize| senders.get(index);
         let input = BlockInput {
             header,
             transactions: &block.body.transactions,
-            senders: &senders,
+            senders: Senders::OnDemand(&sender_of),
             ommers: &block.body.ommers,
             withdrawals: block.body.withdrawals.as_ref().map(|w| w.as_slice()),
             fees: fees.as_ref(),
@@ -105,6 +104,10 @@ pub fn execute_blocks<N: NodeReader + Clone, C: CodeSource>(
             block_l1_message_leaves(number, &output.receipts)
                 .map_err(|e| GuestError::MessageId(e.0))?,
         );
+        // All recovered by now (execution asked for each).
+        let senders = senders.all().map_err(|(index, e)| {
+            invalid(BlockValidationError::InvalidSignature { index, reason: e.to_string() })
+        })?;
         out.senders.push(senders);
         parent_hash = header.hash_slow();
         state.push_block_hash(number, parent_hash);
@@ -119,6 +122,10 @@ pub fn execute_blocks<N: NodeReader + Clone, C: CodeSource>(
 /// A state read that failed because the witness lacks something is the witness's gap, named;
 /// every other execution failure makes the block invalid.
 fn execution_error(number: u64, error: BlockExecutionError) -> GuestError {
+    if let BlockExecutionError::InvalidSignature { index, reason } = error {
+        let rule = BlockValidationError::InvalidSignature { index, reason };
+        return GuestError::InvalidBlock { number, rule };
+    }
     if let BlockExecutionError::State(StateDbError::Read(read)) = &error
         && let Some(gap) = read.downcast_ref::<WitnessError>()
     {

@@ -25,6 +25,10 @@ pub enum SenderError {
     HighS,
     #[error("signature does not recover to a public key")]
     Unrecoverable,
+    /// A sender asked for by an index past the block's transactions (a caller's mistake, made an
+    /// error rather than a panic).
+    #[error("no transaction {index} in a block of {len}")]
+    OutOfRange { index: usize, len: usize },
 }
 
 /// Recovers the signer of `hash`. `allow_high_s` is true only before Homestead.
@@ -143,73 +147,120 @@ pub fn recover_senders(
 pub type BlockSenders = Result<Vec<Address>, (usize, SenderError)>;
 
 /// Transactions a thread claims at a time from the shared recovery queue of
-/// [`with_senders_ahead`]: ~0.6 ms of recovery, so the last claim of a block makes its consumer
-/// wait little, and the claim counter is touched rarely.
+/// [`with_senders_ahead`]: ~0.6 ms of recovery, so a consumer that reaches a claim another thread
+/// holds waits little, and the claim counter is touched rarely.
 const CLAIM: usize = 16;
 
-/// Calls `consume(i, senders of blocks[i])` for each block in order and stops at the first
-/// error it returns. `blocks[i]` is a block's transactions and whether high-s signatures are
-/// allowed (before Homestead). When a second core is available, recovery is one queue over
-/// every block's transactions in order: a second thread works through it from the start, and
-/// the consuming thread, before each block, claims what is left of that block's share and
-/// then waits only for the claims the other thread holds. So both cores recover while nothing
-/// else is to be done, and one recovers ahead while `consume` works; neither waits for the
-/// other longer than one claim ([`CLAIM`] transactions). With one core, or where threads cannot
-/// be spawned (a zkVM), the consuming thread recovers everything itself, in line. Results are
-/// the same either way.
-pub fn with_senders_ahead<E>(
-    blocks: &[(&[BasaltTxEnvelope], bool)],
-    mut consume: impl FnMut(usize, BlockSenders) -> Result<(), E>,
-) -> Result<(), E> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if cores < 2 {
-        return blocks.iter().enumerate().try_for_each(|(i, (txs, allow_high_s))| {
-            consume(i, recover_senders(txs, *allow_high_s))
-        });
-    }
-    let queue: Vec<(&BasaltTxEnvelope, bool)> = blocks
-        .iter()
-        .flat_map(|(txs, allow_high_s)| txs.iter().map(move |tx| (tx, *allow_high_s)))
-        .collect();
-    let recovered: Vec<OnceLock<Result<Address, SenderError>>> =
-        queue.iter().map(|_| OnceLock::new()).collect();
-    let claimed = AtomicUsize::new(0);
-    // Claims the next run of the queue and recovers it; false once the queue is all claimed.
-    // Every claimed slot is filled, even if recovery panicked (as the in-line path's callers
-    // see it: a signature that yields no sender), so a waiting consumer never hangs.
-    let work = || -> bool {
-        let start = claimed.fetch_add(CLAIM, Ordering::Relaxed);
-        let Some(run) = queue.get(start..queue.len().min(start.saturating_add(CLAIM))) else {
-            return false;
-        };
+/// The recovery queue of [`with_senders_ahead`]: every block's transactions in order, a slot per
+/// transaction for its sender, and how far the queue has been claimed.
+struct RecoveryQueue<'a> {
+    txs: Vec<(&'a BasaltTxEnvelope, bool)>,
+    recovered: Vec<OnceLock<Result<Address, SenderError>>>,
+    claimed: AtomicUsize,
+}
+
+impl RecoveryQueue<'_> {
+    /// Claims the next run of the queue and recovers it; false once the queue is all claimed.
+    /// Every claimed slot is filled, even if recovery panicked (as the in-line path's callers
+    /// see it: a signature that yields no sender), so a waiting consumer never hangs.
+    fn work(&self) -> bool {
+        let start = self.claimed.fetch_add(CLAIM, Ordering::Relaxed);
+        let end = self.txs.len().min(start.saturating_add(CLAIM));
+        let Some(run) = self.txs.get(start..end) else { return false };
         for (offset, (tx, allow_high_s)) in run.iter().enumerate() {
             let sender = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 tx.recover_sender(*allow_high_s)
             }))
             .unwrap_or(Err(SenderError::Unrecoverable));
-            let _ = recovered[start + offset].set(sender);
+            let _ = self.recovered[start + offset].set(sender);
         }
         !run.is_empty()
+    }
+
+    /// The sender at `position`. While it is not there yet this thread recovers the next
+    /// unclaimed run (up to and past `position`) instead of idling; once the queue is all
+    /// claimed it waits for the thread that holds `position` (one claim at most).
+    fn sender(&self, position: usize) -> Result<Address, SenderError> {
+        let slot = &self.recovered[position];
+        while slot.get().is_none() && self.work() {}
+        slot.wait().clone()
+    }
+}
+
+/// One block's senders as [`with_senders_ahead`] recovers them: each is available as soon as
+/// it is recovered, so a consumer can execute a transaction while later ones are recovered.
+pub struct QueuedSenders<'q> {
+    queue: &'q RecoveryQueue<'q>,
+    /// Position of the block's first transaction in the queue.
+    start: usize,
+    len: usize,
+}
+
+impl QueuedSenders<'_> {
+    /// The block's transaction count.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the block has no transactions.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The sender of the block's transaction `index`, waiting for (or recovering) it. Errors:
+    /// its signature yields no sender, an index past the block.
+    pub fn get(&self, index: usize) -> Result<Address, SenderError> {
+        if index >= self.len {
+            return Err(SenderError::OutOfRange { index, len: self.len });
+        }
+        self.queue.sender(self.start + index)
+    }
+
+    /// Every sender of the block in order, or the index and cause of the first bad signature
+    /// (what [`recover_senders`] returns).
+    pub fn all(&self) -> BlockSenders {
+        (0..self.len).map(|index| self.get(index).map_err(|e| (index, e))).collect()
+    }
+}
+
+/// Calls `consume(i, senders of blocks[i])` for each block in order and stops at the first
+/// error it returns. `blocks[i]` is a block's transactions and whether high-s signatures are
+/// allowed (before Homestead). Recovery is one queue over every block's transactions in order:
+/// when a second core is available a second thread works through it from the start, and the
+/// consuming thread, whenever the sender it asks for is not recovered yet, recovers the next
+/// unclaimed run itself. So both cores recover while nothing else is to be done, one recovers
+/// ahead while `consume` works, and neither waits for the other longer than one claim ([`CLAIM`]
+/// transactions). With one core, or where threads cannot be spawned (a zkVM), the consuming
+/// thread recovers everything itself, in line. Results are the same either way.
+pub fn with_senders_ahead<E>(
+    blocks: &[(&[BasaltTxEnvelope], bool)],
+    mut consume: impl FnMut(usize, &QueuedSenders<'_>) -> Result<(), E>,
+) -> Result<(), E> {
+    let txs: Vec<(&BasaltTxEnvelope, bool)> = blocks
+        .iter()
+        .flat_map(|(txs, allow_high_s)| txs.iter().map(move |tx| (tx, *allow_high_s)))
+        .collect();
+    let queue = RecoveryQueue {
+        recovered: txs.iter().map(|_| OnceLock::new()).collect(),
+        txs,
+        claimed: AtomicUsize::new(0),
     };
+    let second_core = std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
     std::thread::scope(|scope| {
-        // Without the thread (a zkVM) the loop below claims the whole queue itself.
-        let _helper = std::thread::Builder::new()
-            .name("senders".into())
-            .spawn_scoped(scope, || while work() {});
-        let mut end = 0;
+        // Without the thread the consumer claims the whole queue itself.
+        let _helper = second_core.then(|| {
+            std::thread::Builder::new()
+                .name("senders".into())
+                .spawn_scoped(scope, || while queue.work() {})
+        });
+        let mut start = 0;
         let result = blocks.iter().enumerate().try_for_each(|(index, (txs, _))| {
-            let start = end;
-            end += txs.len();
-            while claimed.load(Ordering::Relaxed) < end && work() {}
-            let senders: BlockSenders = recovered[start..end]
-                .iter()
-                .enumerate()
-                .map(|(i, slot)| slot.wait().clone().map_err(|e| (i, e)))
-                .collect();
-            consume(index, senders)
+            let senders = QueuedSenders { queue: &queue, start, len: txs.len() };
+            start += txs.len();
+            consume(index, &senders)
         });
         // The consumer stopped early: the rest of the queue is not wanted.
-        claimed.store(queue.len(), Ordering::Relaxed);
+        queue.claimed.store(queue.txs.len(), Ordering::Relaxed);
         result
     })
 }
@@ -291,7 +342,7 @@ mod tests {
             blocks.iter().map(|txs| (txs.as_slice(), false)).collect();
         let mut seen = Vec::new();
         with_senders_ahead(&inputs, |i, senders| {
-            seen.push((i, senders));
+            seen.push((i, senders.all()));
             Ok::<_, ()>(())
         })
         .unwrap();
@@ -303,7 +354,7 @@ mod tests {
         // Before Homestead the same block recovers.
         let pre_homestead = [(blocks[5].as_slice(), true)];
         with_senders_ahead(&pre_homestead, |_, senders| {
-            assert_eq!(senders.unwrap()[2], address_of(&secrets[30]).unwrap());
+            assert_eq!(senders.all().unwrap()[2], address_of(&secrets[30]).unwrap());
             Ok::<_, ()>(())
         })
         .unwrap();
@@ -322,5 +373,25 @@ mod tests {
         });
         assert_eq!(result, Err("block 1 is invalid".to_string()));
         assert_eq!(calls, 2);
+    }
+
+    #[test]
+    fn queued_senders_answer_one_by_one_in_any_order() {
+        let secrets: Vec<B256> = (1..=70u64).map(|i| B256::from(U256::from(i))).collect();
+        let blocks: Vec<Vec<BasaltTxEnvelope>> = secrets.chunks(35).map(signed_by).collect();
+        let inputs: Vec<(&[BasaltTxEnvelope], bool)> =
+            blocks.iter().map(|txs| (txs.as_slice(), false)).collect();
+        with_senders_ahead(&inputs, |block, senders| {
+            assert_eq!(senders.len(), 35);
+            // The first block's senders are not asked for at all; the second's last first.
+            if block == 1 {
+                for index in (0..35).rev() {
+                    assert_eq!(senders.get(index), Ok(address_of(&secrets[35 + index]).unwrap()));
+                }
+                assert_eq!(senders.get(35), Err(SenderError::OutOfRange { index: 35, len: 35 }));
+            }
+            Ok::<_, ()>(())
+        })
+        .unwrap();
     }
 }

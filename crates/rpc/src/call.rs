@@ -179,7 +179,7 @@ impl RpcContext {
         let input = basalt_evm::BlockInput {
             header: &found.header,
             transactions: &block.body.transactions,
-            senders,
+            senders: basalt_evm::Senders::Known(senders),
             ommers: &block.body.ommers,
             withdrawals: block.body.withdrawals.as_ref().map(|w| w.as_slice()),
             fees: fees.as_ref(),
