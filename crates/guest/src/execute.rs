@@ -15,7 +15,10 @@ use basalt_evm::{
     BlockExecutionError, BlockInput, BlockValidationError, Senders, StateDbError, execute_block,
     validation::{validate_body, validate_execution, validate_header},
 };
-use basalt_primitives::{Block, ChainConfig, FeeConfig, Hardfork, sender::with_senders_ahead};
+use basalt_primitives::{
+    Block, ChainConfig, FeeConfig, Hardfork,
+    sender::{SenderRecovery, with_sender_recovery},
+};
 use basalt_trie::NodeReader;
 
 /// What executing a batch's blocks produced, besides the state it left.
@@ -35,6 +38,24 @@ pub struct ExecutedBlocks {
     pub senders: Vec<Vec<Address>>,
 }
 
+/// Runs `work` while the senders of `blocks` are recovered on a second core (where there is
+/// one): what `work` does before it executes overlaps recovery. See
+/// [`basalt_primitives::sender::with_sender_recovery`].
+pub fn with_block_senders<R>(
+    config: &ChainConfig,
+    blocks: &[Block],
+    work: impl FnOnce(&SenderRecovery<'_>) -> R,
+) -> R {
+    let signed: Vec<_> = blocks
+        .iter()
+        .map(|block| {
+            let fork = config.fork_at(block.header.number, block.header.timestamp);
+            (block.body.transactions.as_slice(), fork < Hardfork::Homestead)
+        })
+        .collect();
+    with_sender_recovery(&signed, work)
+}
+
 /// Executes `blocks` (the first a child of `parent`) on `state`, which must be the state with
 /// `parent`'s root; `fees[i]` is the fee config block i ran under (None on an L1, or an L2
 /// block run under the chain's defaults). Errors: a block that breaks
@@ -46,25 +67,37 @@ pub fn execute_blocks<N: NodeReader + Clone, C: CodeSource>(
     fees: &[Option<FeeConfig>],
     state: &mut StatelessState<N, C>,
 ) -> Result<ExecutedBlocks, GuestError> {
+    with_block_senders(config, blocks, |senders| {
+        execute_blocks_with(config, parent, blocks, fees, state, senders)
+    })
+}
+
+/// [`execute_blocks`] with the senders of `blocks` from `senders` (made by
+/// [`with_block_senders`] over the same blocks).
+pub fn execute_blocks_with<N: NodeReader + Clone, C: CodeSource>(
+    config: &ChainConfig,
+    parent: &Header,
+    blocks: &[Block],
+    fees: &[Option<FeeConfig>],
+    state: &mut StatelessState<N, C>,
+    senders: &SenderRecovery<'_>,
+) -> Result<ExecutedBlocks, GuestError> {
     if blocks.len() != fees.len() {
         return Err(GuestError::FeeConfigCount { blocks: blocks.len(), fee_configs: fees.len() });
     }
     let mut out = ExecutedBlocks::default();
     let mut parent = parent.clone();
     let mut parent_hash = parent.hash_slow();
-    // Senders are recovered ahead of execution where a second core exists.
-    let signed: Vec<_> = blocks
-        .iter()
-        .map(|block| {
-            let fork = config.fork_at(block.header.number, block.header.timestamp);
-            (block.body.transactions.as_slice(), fork < Hardfork::Homestead)
-        })
-        .collect();
-    with_senders_ahead(&signed, |index, senders| {
-        let (block, fees) = (&blocks[index], &fees[index]);
+    for (index, (block, fees)) in blocks.iter().zip(fees).enumerate() {
         let header = &block.header;
         let number = header.number;
         let invalid = |rule: BlockValidationError| GuestError::InvalidBlock { number, rule };
+        let senders = senders.block(index).ok_or_else(|| {
+            invalid(BlockValidationError::InvalidSignature {
+                index: 0,
+                reason: "no senders were recovered for this block".into(),
+            })
+        })?;
         if header.parent_hash != parent_hash {
             return Err(GuestError::NotAChain {
                 number,
@@ -114,8 +147,7 @@ pub fn execute_blocks<N: NodeReader + Clone, C: CodeSource>(
         parent = header.clone();
         out.final_state_root = root;
         out.last_block_hash = parent_hash;
-        Ok(())
-    })?;
+    }
     Ok(out)
 }
 

@@ -13,7 +13,7 @@ pub mod state;
 
 pub use basalt_contracts::formats::PublicInputs;
 pub use committed_data::versioned_hashes;
-pub use execute::{ExecutedBlocks, execute_blocks};
+pub use execute::{ExecutedBlocks, execute_blocks, execute_blocks_with, with_block_senders};
 pub use input::{BATCH_INPUT_VERSION, BatchInput, ExecutionWitness, InputDecodeError};
 pub use state::{CodeSource, StatelessState, WitnessError};
 
@@ -23,7 +23,9 @@ use alloy_rlp::Decodable;
 use basalt_contracts::formats::{MessageMerkleTree, blobs_hash, privileged_rolling_hash};
 use basalt_da::{BlobKzgProof, DaMode};
 use basalt_evm::BlockValidationError;
-use basalt_primitives::{Block, ChainConfig, FeeConfig, genesis::chain_config_from};
+use basalt_primitives::{
+    Block, ChainConfig, FeeConfig, genesis::chain_config_from, sender::SenderRecovery,
+};
 use basalt_trie::{MemoryNodes, NodeReader};
 use committed_data::{ExecutedBatch, check_payload};
 use std::collections::BTreeMap;
@@ -92,15 +94,35 @@ pub fn prove_batch<N: NodeReader + Clone, C: CodeSource + Clone>(
     nodes: N,
     codes: C,
 ) -> Result<BatchOutcome, GuestError> {
+    with_block_senders(parts.config, parts.blocks, |senders| {
+        prove_batch_with(parts, nodes, codes, senders)
+    })
+}
+
+/// [`prove_batch`] with the blocks' senders from `senders` (made by [`with_block_senders`] over
+/// the same blocks, so whatever the caller did since overlapped their recovery).
+pub fn prove_batch_with<N: NodeReader + Clone, C: CodeSource + Clone>(
+    parts: BatchParts<'_>,
+    nodes: N,
+    codes: C,
+    senders: &SenderRecovery<'_>,
+) -> Result<BatchOutcome, GuestError> {
     if parts.blocks.is_empty() {
         return Err(GuestError::NoBlocks);
     }
+    // Checked first: it needs no sender, so it overlaps their recovery.
+    let versioned = versioned_hashes(parts.data, parts.blob_proofs)?;
     let initial_root = parts.parent.state_root;
     let mut state =
         StatelessState::new(nodes.clone(), initial_root, codes.clone(), parts.ancestors);
-    let executed =
-        execute_blocks(parts.config, parts.parent, parts.blocks, parts.fees, &mut state)?;
-    let versioned = versioned_hashes(parts.data, parts.blob_proofs)?;
+    let executed = execute_blocks_with(
+        parts.config,
+        parts.parent,
+        parts.blocks,
+        parts.fees,
+        &mut state,
+        senders,
+    )?;
     if !parts.data.is_empty() {
         let batch = ExecutedBatch {
             chain_id: parts.config.chain_id,
@@ -149,20 +171,24 @@ pub fn execute_batch(input: &BatchInput) -> Result<PublicInputs, GuestError> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     let first = input.blocks.first().ok_or(GuestError::NoBlocks)?;
-    let (parent, ancestors) = witness_headers(&input.witness.headers, first.header.parent_hash)?;
-    let nodes = MemoryNodes::from_witness(input.witness.state.iter().cloned());
-    let codes = input.witness.code_map();
-    let parts = BatchParts {
-        config: &config,
-        mode,
-        data: &input.data,
-        blob_proofs: &input.blob_proofs,
-        parent: &parent,
-        ancestors,
-        blocks: &input.blocks,
-        fees: &fees,
-    };
-    Ok(prove_batch(parts, &nodes, &codes)?.public_inputs)
+    // Senders are recovered on the second core from here on, while the witness is read.
+    with_block_senders(&config, &input.blocks, |senders| {
+        let (parent, ancestors) =
+            witness_headers(&input.witness.headers, first.header.parent_hash)?;
+        let nodes = MemoryNodes::from_witness(input.witness.state.iter().cloned());
+        let codes = input.witness.code_map();
+        let parts = BatchParts {
+            config: &config,
+            mode,
+            data: &input.data,
+            blob_proofs: &input.blob_proofs,
+            parent: &parent,
+            ancestors,
+            blocks: &input.blocks,
+            fees: &fees,
+        };
+        Ok(prove_batch_with(parts, &nodes, &codes, senders)?.public_inputs)
+    })
 }
 
 /// [`execute_batch`] of an encoded [`BatchInput`], returning the ABI-encoded public inputs (the

@@ -147,11 +147,11 @@ pub fn recover_senders(
 pub type BlockSenders = Result<Vec<Address>, (usize, SenderError)>;
 
 /// Transactions a thread claims at a time from the shared recovery queue of
-/// [`with_senders_ahead`]: ~0.6 ms of recovery, so a consumer that reaches a claim another thread
+/// [`with_sender_recovery`]: ~0.6 ms of recovery, so a consumer that reaches a claim another thread
 /// holds waits little, and the claim counter is touched rarely.
 const CLAIM: usize = 16;
 
-/// The recovery queue of [`with_senders_ahead`]: every block's transactions in order, a slot per
+/// The recovery queue of [`with_sender_recovery`]: every block's transactions in order, a slot per
 /// transaction for its sender, and how far the queue has been claimed.
 struct RecoveryQueue<'a> {
     txs: Vec<(&'a BasaltTxEnvelope, bool)>,
@@ -187,7 +187,28 @@ impl RecoveryQueue<'_> {
     }
 }
 
-/// One block's senders as [`with_senders_ahead`] recovers them: each is available as soon as
+/// The senders of a list of blocks, recovered ahead on a second core while the caller works
+/// ([`with_sender_recovery`]).
+pub struct SenderRecovery<'a> {
+    queue: RecoveryQueue<'a>,
+    /// Position in the queue of each block's first transaction, and its transaction count.
+    blocks: Vec<(usize, usize)>,
+}
+
+impl SenderRecovery<'_> {
+    /// Number of blocks.
+    pub fn block_count(&self) -> usize {
+        self.blocks.len()
+    }
+
+    /// Block `index`'s senders; None past the last block.
+    pub fn block(&self, index: usize) -> Option<QueuedSenders<'_>> {
+        let &(start, len) = self.blocks.get(index)?;
+        Some(QueuedSenders { queue: &self.queue, start, len })
+    }
+}
+
+/// One block's senders as [`with_sender_recovery`] recovers them: each is available as soon as
 /// it is recovered, so a consumer can execute a transaction while later ones are recovered.
 pub struct QueuedSenders<'q> {
     queue: &'q RecoveryQueue<'q>,
@@ -223,44 +244,51 @@ impl QueuedSenders<'_> {
     }
 }
 
-/// Calls `consume(i, senders of blocks[i])` for each block in order and stops at the first
-/// error it returns. `blocks[i]` is a block's transactions and whether high-s signatures are
-/// allowed (before Homestead). Recovery is one queue over every block's transactions in order:
-/// when a second core is available a second thread works through it from the start, and the
-/// consuming thread, whenever the sender it asks for is not recovered yet, recovers the next
-/// unclaimed run itself. So both cores recover while nothing else is to be done, one recovers
-/// ahead while `consume` works, and neither waits for the other longer than one claim ([`CLAIM`]
-/// transactions). With one core, or where threads cannot be spawned (a zkVM), the consuming
-/// thread recovers everything itself, in line. Results are the same either way.
-pub fn with_senders_ahead<E>(
+/// Runs `work` while the senders of `blocks` are recovered, and returns what it returns.
+/// `blocks[i]` is a block's transactions and whether high-s signatures are allowed (before
+/// Homestead); `work` reads block i's senders through [`SenderRecovery::block`]. Recovery is one
+/// queue over every block's transactions in order: when a second core is available a second
+/// thread works through it from the moment `work` starts (so whatever `work` does before it
+/// asks overlaps recovery), and a thread that asks for a sender not recovered yet recovers the
+/// next unclaimed run itself. So both cores recover while nothing else is to be done, one
+/// recovers ahead while `work` executes, and neither waits for the other longer than one claim
+/// ([`CLAIM`] transactions). With one core, or where threads cannot be spawned (a zkVM), the
+/// asking thread recovers everything itself, in line. Results are the same either way.
+pub fn with_sender_recovery<R>(
     blocks: &[(&[BasaltTxEnvelope], bool)],
-    mut consume: impl FnMut(usize, &QueuedSenders<'_>) -> Result<(), E>,
-) -> Result<(), E> {
+    work: impl FnOnce(&SenderRecovery<'_>) -> R,
+) -> R {
     let txs: Vec<(&BasaltTxEnvelope, bool)> = blocks
         .iter()
         .flat_map(|(txs, allow_high_s)| txs.iter().map(move |tx| (tx, *allow_high_s)))
         .collect();
-    let queue = RecoveryQueue {
-        recovered: txs.iter().map(|_| OnceLock::new()).collect(),
-        txs,
-        claimed: AtomicUsize::new(0),
+    let mut start = 0;
+    let positions = blocks
+        .iter()
+        .map(|(txs, _)| {
+            start += txs.len();
+            (start - txs.len(), txs.len())
+        })
+        .collect();
+    let recovery = SenderRecovery {
+        queue: RecoveryQueue {
+            recovered: txs.iter().map(|_| OnceLock::new()).collect(),
+            txs,
+            claimed: AtomicUsize::new(0),
+        },
+        blocks: positions,
     };
     let second_core = std::thread::available_parallelism().is_ok_and(|n| n.get() >= 2);
     std::thread::scope(|scope| {
-        // Without the thread the consumer claims the whole queue itself.
+        // Without the thread the asking thread claims the whole queue itself.
         let _helper = second_core.then(|| {
             std::thread::Builder::new()
                 .name("senders".into())
-                .spawn_scoped(scope, || while queue.work() {})
+                .spawn_scoped(scope, || while recovery.queue.work() {})
         });
-        let mut start = 0;
-        let result = blocks.iter().enumerate().try_for_each(|(index, (txs, _))| {
-            let senders = QueuedSenders { queue: &queue, start, len: txs.len() };
-            start += txs.len();
-            consume(index, &senders)
-        });
-        // The consumer stopped early: the rest of the queue is not wanted.
-        queue.claimed.store(queue.txs.len(), Ordering::Relaxed);
+        let result = work(&recovery);
+        // `work` is done (or stopped early): the rest of the queue is not wanted.
+        recovery.queue.claimed.store(recovery.queue.txs.len(), Ordering::Relaxed);
         result
     })
 }
@@ -333,19 +361,18 @@ mod tests {
     }
 
     #[test]
-    fn senders_ahead_match_in_line_recovery_in_block_order() {
+    fn recovered_senders_match_in_line_recovery_in_block_order() {
         let secrets: Vec<B256> = (1..=60u64).map(|i| B256::from(U256::from(i))).collect();
         let mut blocks: Vec<Vec<BasaltTxEnvelope>> = secrets.chunks(7).map(signed_by).collect();
         blocks.insert(3, Vec::new());
         blocks[5][2] = with_high_s(&blocks[5][2]);
         let inputs: Vec<(&[BasaltTxEnvelope], bool)> =
             blocks.iter().map(|txs| (txs.as_slice(), false)).collect();
-        let mut seen = Vec::new();
-        with_senders_ahead(&inputs, |i, senders| {
-            seen.push((i, senders.all()));
-            Ok::<_, ()>(())
-        })
-        .unwrap();
+        let seen: Vec<(usize, BlockSenders)> = with_sender_recovery(&inputs, |recovery| {
+            assert_eq!(recovery.block_count(), blocks.len());
+            assert!(recovery.block(blocks.len()).is_none());
+            (0..blocks.len()).map(|i| (i, recovery.block(i).unwrap().all())).collect()
+        });
         let expected: Vec<(usize, BlockSenders)> =
             blocks.iter().map(|txs| recover_senders(txs, false)).enumerate().collect();
         assert_eq!(seen, expected);
@@ -353,26 +380,20 @@ mod tests {
         assert_eq!(seen[0].1.as_ref().unwrap()[0], address_of(&secrets[0]).unwrap());
         // Before Homestead the same block recovers.
         let pre_homestead = [(blocks[5].as_slice(), true)];
-        with_senders_ahead(&pre_homestead, |_, senders| {
-            assert_eq!(senders.all().unwrap()[2], address_of(&secrets[30]).unwrap());
-            Ok::<_, ()>(())
-        })
-        .unwrap();
+        let senders = with_sender_recovery(&pre_homestead, |r| r.block(0).unwrap().all());
+        assert_eq!(senders.unwrap()[2], address_of(&secrets[30]).unwrap());
     }
 
     #[test]
-    fn senders_ahead_stop_at_the_consumers_first_error() {
+    fn recovery_stops_when_the_work_does() {
         let secrets: Vec<B256> = (1..=40u64).map(|i| B256::from(U256::from(i))).collect();
         let blocks: Vec<Vec<BasaltTxEnvelope>> = secrets.chunks(4).map(signed_by).collect();
         let inputs: Vec<(&[BasaltTxEnvelope], bool)> =
             blocks.iter().map(|txs| (txs.as_slice(), false)).collect();
-        let mut calls = 0;
-        let result = with_senders_ahead(&inputs, |i, _| {
-            calls += 1;
-            if i == 1 { Err(format!("block {i} is invalid")) } else { Ok(()) }
-        });
-        assert_eq!(result, Err("block 1 is invalid".to_string()));
-        assert_eq!(calls, 2);
+        // Nothing asked for: the call returns (the helper thread stops) without a hang.
+        assert_eq!(with_sender_recovery(&inputs, |_| "done"), "done");
+        let first = with_sender_recovery(&inputs, |r| r.block(0).unwrap().get(0));
+        assert_eq!(first, Ok(address_of(&secrets[0]).unwrap()));
     }
 
     #[test]
@@ -381,17 +402,14 @@ mod tests {
         let blocks: Vec<Vec<BasaltTxEnvelope>> = secrets.chunks(35).map(signed_by).collect();
         let inputs: Vec<(&[BasaltTxEnvelope], bool)> =
             blocks.iter().map(|txs| (txs.as_slice(), false)).collect();
-        with_senders_ahead(&inputs, |block, senders| {
-            assert_eq!(senders.len(), 35);
+        with_sender_recovery(&inputs, |recovery| {
             // The first block's senders are not asked for at all; the second's last first.
-            if block == 1 {
-                for index in (0..35).rev() {
-                    assert_eq!(senders.get(index), Ok(address_of(&secrets[35 + index]).unwrap()));
-                }
-                assert_eq!(senders.get(35), Err(SenderError::OutOfRange { index: 35, len: 35 }));
+            let senders = recovery.block(1).unwrap();
+            assert_eq!(senders.len(), 35);
+            for index in (0..35).rev() {
+                assert_eq!(senders.get(index), Ok(address_of(&secrets[35 + index]).unwrap()));
             }
-            Ok::<_, ()>(())
-        })
-        .unwrap();
+            assert_eq!(senders.get(35), Err(SenderError::OutOfRange { index: 35, len: 35 }));
+        });
     }
 }
