@@ -162,6 +162,15 @@ pub struct Added {
     pub evicted: Option<B256>,
 }
 
+/// A transaction that passed [`TxPool::check`]: valid under the rules and the state it was
+/// checked against, not yet compared with what the pool holds.
+#[derive(Debug)]
+pub struct CheckedTransaction {
+    pooled: PooledTransaction,
+    /// The sender's account nonce in the state it was checked against.
+    account_nonce: u64,
+}
+
 /// A transaction found admissible, and what it displaces; nothing changed yet.
 struct Admission {
     pooled: PooledTransaction,
@@ -249,22 +258,36 @@ impl TxPool {
         self.add_inner(tx, Some(sender), None, ctx, state)
     }
 
-    /// [`TxPool::add_with_sidecar`] (with `sender` trusted when given, as
-    /// [`TxPool::add_with_sender`]) that runs `gate` on the transaction once the pool has found
-    /// it admissible and before the pool changes. If `gate` fails, its error is returned and the
-    /// pool is as it was: nothing added, replaced or evicted. The chain service's pool journal
-    /// writes the transaction there, so the pool never gives up a transaction for one that is
-    /// not on disk.
-    pub fn add_gated<E: From<PoolError>>(
-        &mut self,
+    /// Checks `tx` against the next block's rules `ctx` and `state` alone, without the pool:
+    /// every check [`TxPool::add`] makes except those that depend on what the pool holds
+    /// (already known, replacement price, per-sender and total limits). It needs no `&self`, so
+    /// a caller that shares the pool behind a lock checks outside it and admits the result with
+    /// [`TxPool::add_gated`]: concurrent submissions then check (signature, intrinsic gas, L1
+    /// data gas, the sender's account) in parallel. `sender` is trusted when given, as in
+    /// [`TxPool::add_with_sender`]; a sidecar as in [`TxPool::add_with_sidecar`].
+    pub fn check(
         tx: TxEnvelope,
         sender: Option<Address>,
         sidecar: Option<BlobTransactionSidecarVariant>,
         ctx: &ValidationContext,
         state: &impl StateReader,
+    ) -> Result<CheckedTransaction, PoolError> {
+        let (pooled, account_nonce) = validate::validate(tx, sender, sidecar, ctx, state)?;
+        Ok(CheckedTransaction { pooled, account_nonce })
+    }
+
+    /// Adds a transaction [`TxPool::check`] passed (against the same `ctx`), running `gate` on
+    /// it once the pool has found it admissible and before the pool changes. If `gate` fails,
+    /// its error is returned and the pool is as it was: nothing added, replaced or evicted. The
+    /// chain service's pool journal writes the transaction there, so the pool never gives up a
+    /// transaction for one that is not on disk.
+    pub fn add_gated<E: From<PoolError>>(
+        &mut self,
+        checked: CheckedTransaction,
+        ctx: &ValidationContext,
         gate: impl FnOnce(&TxEnvelope) -> Result<(), E>,
     ) -> Result<Added, E> {
-        let admission = self.admission(tx, sender, sidecar, ctx, state)?;
+        let admission = self.admission(checked, ctx)?;
         gate(&admission.pooled.tx)?;
         Ok(self.insert(admission))
     }
@@ -277,27 +300,25 @@ impl TxPool {
         ctx: &ValidationContext,
         state: &impl StateReader,
     ) -> Result<Added, PoolError> {
-        let admission = self.admission(tx, sender, sidecar, ctx, state)?;
-        Ok(self.insert(admission))
-    }
-
-    /// Validates `tx` and decides where it goes (a same-nonce transaction it replaces, one it
-    /// evicts), changing nothing.
-    fn admission(
-        &self,
-        tx: TxEnvelope,
-        sender: Option<Address>,
-        sidecar: Option<BlobTransactionSidecarVariant>,
-        ctx: &ValidationContext,
-        state: &impl StateReader,
-    ) -> Result<Admission, PoolError> {
         if self.by_hash.contains_key(tx.tx_hash()) {
             return Err(PoolError::AlreadyKnown);
         }
-        let pooled = validate::validate(tx, sender, sidecar, ctx, state)?;
-        let account_nonce =
-            state.account(pooled.sender).map_err(PoolError::State)?.map_or(0, |a| a.nonce);
+        let checked = Self::check(tx, sender, sidecar, ctx, state)?;
+        let admission = self.admission(checked, ctx)?;
+        Ok(self.insert(admission))
+    }
 
+    /// Decides where a checked transaction goes (a same-nonce transaction it replaces, one it
+    /// evicts), changing nothing.
+    fn admission(
+        &self,
+        checked: CheckedTransaction,
+        ctx: &ValidationContext,
+    ) -> Result<Admission, PoolError> {
+        let CheckedTransaction { pooled, account_nonce } = checked;
+        if self.by_hash.contains_key(&pooled.hash) {
+            return Err(PoolError::AlreadyKnown);
+        }
         let queue = self.by_sender.get(&pooled.sender);
         let existing = queue.and_then(|q| q.get(&pooled.nonce));
         if let Some(old) = existing {

@@ -331,6 +331,28 @@ fn l2_gas_limit_must_cover_the_l1_data_gas_and_the_refusal_says_so() {
 }
 
 #[test]
+fn a_check_made_outside_the_pool_is_admitted_once() {
+    let state = funded(2);
+    let mut pool = TxPool::default();
+    // The rules and the state are checked without the pool...
+    let low = tx(0, 0, GWEI / 2, 0);
+    assert!(matches!(
+        TxPool::check(low, None, None, &ctx(), &state),
+        Err(PoolError::FeeCapBelowBaseFee { .. })
+    ));
+    let transfer = tx(0, 0, 2 * GWEI, GWEI);
+    let first = TxPool::check(transfer.clone(), None, None, &ctx(), &state).unwrap();
+    let again = TxPool::check(transfer, None, None, &ctx(), &state).unwrap();
+    assert_eq!(pool.len(), 0);
+    // ...and what the pool holds when the checked transaction comes in: two submissions of
+    // one transaction checked at the same time, one is admitted.
+    let open = |_: &TxEnvelope| Ok::<_, PoolError>(());
+    assert!(pool.add_gated(first, &ctx(), open).unwrap().pending);
+    assert!(matches!(pool.add_gated(again, &ctx(), open), Err(PoolError::AlreadyKnown)));
+    assert_eq!(pool.len(), 1);
+}
+
+#[test]
 fn a_failed_gate_leaves_the_pool_as_it_was() {
     let state = funded(2);
     let config = PoolConfig { max_total: 2, ..PoolConfig::default() };
@@ -344,23 +366,26 @@ fn a_failed_gate_leaves_the_pool_as_it_was() {
     };
     let before = contents(&pool);
     let refuse = |_: &TxEnvelope| Err(PoolError::PoolFull);
+    let checked = |tx| TxPool::check(tx, None, None, &ctx(), &state).unwrap();
     // A replacement and a transaction that would evict: the gate sees each, nothing changes.
     let replacement = tx(0, 0, 4 * GWEI, 2 * GWEI);
-    assert!(pool.add_gated(replacement.clone(), None, None, &ctx(), &state, refuse).is_err());
+    assert!(pool.add_gated(checked(replacement.clone()), &ctx(), refuse).is_err());
     let evicting = tx(1, 1, 9 * GWEI, 3 * GWEI);
-    assert!(pool.add_gated(evicting, None, None, &ctx(), &state, refuse).is_err());
+    assert!(pool.add_gated(checked(evicting), &ctx(), refuse).is_err());
     assert_eq!(contents(&pool), before);
     // A refused transaction never reaches the gate.
     let mut seen = 0;
     let underpriced = tx(0, 0, 2 * GWEI + 1, GWEI);
+    // Underpriced only against the pool's transaction: the check alone passes it.
+    let underpriced = checked(underpriced);
     let gate = |_: &TxEnvelope| -> Result<(), PoolError> {
         seen += 1;
         Ok(())
     };
-    assert!(pool.add_gated(underpriced, None, None, &ctx(), &state, gate).is_err());
+    assert!(pool.add_gated(underpriced, &ctx(), gate).is_err());
     assert_eq!(seen, 0);
     // A gate that lets it through: the replacement is in, in place of the first.
-    let added = pool.add_gated(replacement, None, None, &ctx(), &state, |_| Ok::<_, PoolError>(()));
+    let added = pool.add_gated(checked(replacement), &ctx(), |_| Ok::<_, PoolError>(()));
     assert_eq!(added.unwrap().replaced, Some(first.hash));
     assert!(pool.get(&second.hash).is_some());
     assert_eq!(pool.len(), 2);

@@ -73,14 +73,15 @@ fn check_sidecar(
     }
 }
 
-/// Checks `tx` (and a blob transaction's `sidecar`) and returns it ready for the pool.
+/// Checks `tx` (and a blob transaction's `sidecar`) and returns it ready for the pool, with the
+/// sender's account nonce in `state`.
 pub(crate) fn validate(
     tx: TxEnvelope,
     known_sender: Option<alloy_primitives::Address>,
     sidecar: Option<BlobTransactionSidecarVariant>,
     ctx: &ValidationContext,
     state: &impl StateReader,
-) -> Result<PooledTransaction, PoolError> {
+) -> Result<(PooledTransaction, u64), PoolError> {
     let size = tx.encode_2718_len();
     if size > ctx.max_tx_bytes {
         return Err(PoolError::Oversized { size, max: ctx.max_tx_bytes });
@@ -180,7 +181,7 @@ pub(crate) fn validate(
         return Err(PoolError::InsufficientFunds { cost, balance: account.balance });
     }
     let hash = *tx.tx_hash();
-    Ok(PooledTransaction {
+    let pooled = PooledTransaction {
         hash,
         sender,
         nonce: tx.nonce(),
@@ -191,5 +192,6 @@ pub(crate) fn validate(
         sidecar: sidecar.map(std::sync::Arc::new),
         sequence: 0,
         tx: std::sync::Arc::new(tx),
-    })
+    };
+    Ok((pooled, account.nonce))
 }

@@ -344,15 +344,21 @@ impl ChainService {
             None => recover_sender(&tx, false)
                 .map_err(|e| PoolError::InvalidSignature(e.to_string()))?,
         };
+        if lock(&self.pool).get(tx.tx_hash()).is_some() {
+            return Err(PoolError::AlreadyKnown.into());
+        }
         let view = self.chain.db().read()?;
         let ctx = self.validation_context_on(&view)?;
         self.check_block_data(ctx.fees.as_ref(), sender, &tx)?;
+        // Checked against the rules and the state before the pool's lock is taken, so
+        // concurrent submissions check in parallel; the lock covers only the pool's own part.
+        let checked = TxPool::check(tx, Some(sender), sidecar, &ctx, &view)?;
         let added = {
             let mut pool = lock(&self.pool);
             let mut journal = lock(&self.journal);
             // Journaled before the hash goes back, and before the pool changes: a transaction
             // that cannot be journaled is refused, and nothing it would replace or evict is lost.
-            pool.add_gated(tx, Some(sender), sidecar, &ctx, &view, |tx| match journal.as_mut() {
+            pool.add_gated(checked, &ctx, |tx| match journal.as_mut() {
                 Some(journal) => journal.append(tx).map_err(ServiceError::Journal),
                 None => Ok(()),
             })?
