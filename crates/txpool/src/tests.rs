@@ -87,6 +87,10 @@ fn nonce_gap_is_queued_until_filled() {
     assert_eq!(pool.status(&state).unwrap(), PoolStatus { pending: 2, queued: 0 });
     let order: Vec<u64> = pool.best(GWEI as u64, &state).unwrap().iter().map(|t| t.nonce).collect();
     assert_eq!(order, vec![0, 1]);
+    // A gap further on: nonce 3 waits for 2; filling 2 makes it pending (3 stays as it is).
+    assert!(!pool.add(tx(0, 3, 2 * GWEI, GWEI), &ctx(), &state).unwrap().pending);
+    assert!(pool.add(tx(0, 2, 2 * GWEI, GWEI), &ctx(), &state).unwrap().pending);
+    assert_eq!(pool.status(&state).unwrap(), PoolStatus { pending: 4, queued: 0 });
 }
 
 #[test]
