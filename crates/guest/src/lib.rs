@@ -52,6 +52,10 @@ pub enum GuestError {
     NotAChain { number: u64, parent: B256, got: B256 },
     #[error("block {number} is invalid: {rule}")]
     InvalidBlock { number: u64, rule: BlockValidationError },
+    /// The senders given for a block were recovered from other transactions (a caller passed
+    /// [`execute_blocks_with`] a recovery made over other blocks).
+    #[error("the senders given for block {number} were not recovered from its transactions")]
+    SenderRecoveryMismatch { number: u64 },
     #[error("block {0} holds an L1 message with an id above 2^64")]
     MessageId(u64),
     #[error("the committed data is unusable: {0}")]

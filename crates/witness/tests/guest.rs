@@ -9,7 +9,7 @@ use basalt_contracts::formats::blobs_hash;
 use basalt_da::DaMode;
 use basalt_guest::{
     BatchInput, ExecutionWitness, GuestError, StatelessState, WitnessError, execute_batch,
-    execute_blocks, execute_encoded,
+    execute_blocks, execute_blocks_with, execute_encoded, with_block_senders,
 };
 use basalt_storage::SealedBatch;
 use basalt_trie::MemoryNodes;
@@ -184,6 +184,22 @@ fn a_block_witness_executes_the_block_statelessly() {
             execute_blocks(config, &parent, std::slice::from_ref(&block), &[fees], &mut state)
                 .unwrap();
         assert_eq!(executed.final_state_root, block.header.state_root);
+        // Senders recovered over other blocks (here: none) are refused, not used.
+        let mut state = StatelessState::new(&nodes, parent.state_root, &codes, BTreeMap::new());
+        let mismatch = with_block_senders(config, &[], |senders| {
+            execute_blocks_with(
+                config,
+                &parent,
+                std::slice::from_ref(&block),
+                &[fees],
+                &mut state,
+                senders,
+            )
+        });
+        assert!(
+            matches!(mismatch, Err(GuestError::SenderRecoveryMismatch { number: n }) if n == number),
+            "{mismatch:?}"
+        );
         assert!(witness.keys.iter().any(|key| key.len() == 20), "addresses are among the keys");
         assert_eq!(witness.headers.len(), 1, "no BLOCKHASH: the parent header only");
     }
