@@ -20,7 +20,7 @@ impl ReadView {
     /// Stored bytes that do not decode (another version, damage) are
     /// [`StorageError::Corrupt`].
     pub fn fee_config(&self, hash: B256) -> Result<Option<FeeConfig>, StorageError> {
-        self.fee_configs
+        self.fee_configs_table()?
             .get(hash.0)?
             .map(|bytes| {
                 FeeConfig::decode(bytes.value()).map_err(|e| StorageError::Corrupt {

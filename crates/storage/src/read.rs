@@ -14,7 +14,7 @@ use basalt_primitives::BasaltReceipt;
 use basalt_primitives::{Account, Block, BlockBody, StateReadError, StateReader};
 use basalt_trie::{NodeReader, StoreError, TrieError};
 use redb::{ReadOnlyMultimapTable, ReadOnlyTable, ReadTransaction, ReadableTable};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// What a log needs from its block besides the receipt.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,32 +26,62 @@ pub struct LogContext {
 /// An account as stored: execution fields plus the root of its storage trie.
 pub use alloy_trie::TrieAccount as StoredAccount;
 
-/// A consistent snapshot of the database.
+/// A consistent snapshot of the database. Its tables are opened on first use: most views
+/// serve a handful of reads (a transaction's admission reads the head and one account), and
+/// opening all of them up front cost more than those reads (a table-tree lookup each).
 pub struct ReadView {
-    headers: ReadOnlyTable<[u8; 32], &'static [u8]>,
-    bodies: ReadOnlyTable<[u8; 32], &'static [u8]>,
-    receipts: ReadOnlyTable<[u8; 32], &'static [u8]>,
-    senders: ReadOnlyTable<[u8; 32], &'static [u8]>,
-    base_state_roots: ReadOnlyTable<[u8; 32], [u8; 32]>,
-    numbers: ReadOnlyTable<[u8; 32], u64>,
-    canonical: ReadOnlyTable<u64, [u8; 32]>,
-    tx_locations: ReadOnlyTable<[u8; 32], [u8; 40]>,
-    log_context: ReadOnlyTable<[u8; 32], &'static [u8]>,
-    log_addresses: ReadOnlyMultimapTable<[u8; 20], u64>,
-    log_topics: ReadOnlyMultimapTable<[u8; 32], u64>,
-    accounts: ReadOnlyTable<[u8; 20], &'static [u8]>,
-    storage: ReadOnlyTable<[u8; 52], [u8; 32]>,
+    tables: Tables,
     nodes: Arc<NodeStore>,
     /// The recent node positions captured before this snapshot's transaction began.
     recent: Arc<RecentNodes>,
-    node_index: ReadOnlyTable<[u8; 32], (u64, u32)>,
-    code: ReadOnlyTable<[u8; 32], &'static [u8]>,
-    state_history: ReadOnlyTable<[u8; 32], &'static [u8]>,
-    privileged_txs: ReadOnlyTable<u64, &'static [u8]>,
-    pub(crate) fee_configs: ReadOnlyTable<[u8; 32], &'static [u8]>,
-    meta: ReadOnlyTable<&'static str, &'static [u8]>,
-    /// The snapshot itself, for tables few reads need (opened when read, not with every view).
+    /// The snapshot itself.
     pub(crate) txn: ReadTransaction,
+}
+
+/// Declares the snapshot's lazily opened tables and one accessor per table on [`ReadView`].
+macro_rules! snapshot_tables {
+    ($($accessor:ident => $field:ident: $ty:ty = $open:ident($def:expr);)*) => {
+        #[derive(Default)]
+        struct Tables {
+            $($field: OnceLock<$ty>,)*
+        }
+
+        impl ReadView {
+            $(
+                #[doc = concat!("The `", stringify!($def), "` table, opened on first use.")]
+                pub(crate) fn $accessor(&self) -> Result<&$ty, StorageError> {
+                    if let Some(table) = self.tables.$field.get() {
+                        return Ok(table);
+                    }
+                    // Two threads may both open it; either copy is the same snapshot's table.
+                    let table = self.txn.$open($def)?;
+                    Ok(self.tables.$field.get_or_init(|| table))
+                }
+            )*
+        }
+    };
+}
+
+snapshot_tables! {
+    headers_table => headers: ReadOnlyTable<[u8; 32], &'static [u8]> = open_table(HEADERS);
+    bodies_table => bodies: ReadOnlyTable<[u8; 32], &'static [u8]> = open_table(BODIES);
+    receipts_table => receipts: ReadOnlyTable<[u8; 32], &'static [u8]> = open_table(RECEIPTS);
+    senders_table => senders: ReadOnlyTable<[u8; 32], &'static [u8]> = open_table(SENDERS);
+    base_state_roots_table => base_state_roots: ReadOnlyTable<[u8; 32], [u8; 32]> = open_table(BASE_STATE_ROOTS);
+    numbers_table => numbers: ReadOnlyTable<[u8; 32], u64> = open_table(BLOCK_NUMBERS);
+    canonical_table => canonical: ReadOnlyTable<u64, [u8; 32]> = open_table(CANONICAL);
+    tx_locations_table => tx_locations: ReadOnlyTable<[u8; 32], [u8; 40]> = open_table(TX_LOCATIONS);
+    log_context_table => log_context: ReadOnlyTable<[u8; 32], &'static [u8]> = open_table(LOG_CONTEXT);
+    log_addresses_table => log_addresses: ReadOnlyMultimapTable<[u8; 20], u64> = open_multimap_table(LOG_ADDRESSES);
+    log_topics_table => log_topics: ReadOnlyMultimapTable<[u8; 32], u64> = open_multimap_table(LOG_TOPICS);
+    accounts_table => accounts: ReadOnlyTable<[u8; 20], &'static [u8]> = open_table(ACCOUNTS);
+    storage_table => storage: ReadOnlyTable<[u8; 52], [u8; 32]> = open_table(STORAGE);
+    node_index_table => node_index: ReadOnlyTable<[u8; 32], (u64, u32)> = open_table(TRIE_NODE_INDEX);
+    code_table => code: ReadOnlyTable<[u8; 32], &'static [u8]> = open_table(CODE);
+    state_history_table => state_history: ReadOnlyTable<[u8; 32], &'static [u8]> = open_table(STATE_HISTORY);
+    privileged_txs_table => privileged_txs: ReadOnlyTable<u64, &'static [u8]> = open_table(PRIVILEGED_TXS);
+    fee_configs_table => fee_configs: ReadOnlyTable<[u8; 32], &'static [u8]> = open_table(L2_FEE_CONFIGS);
+    meta_table => meta: ReadOnlyTable<&'static str, &'static [u8]> = open_table(META);
 }
 
 pub(crate) fn decode<T: Decodable>(
@@ -80,34 +110,11 @@ impl ReadView {
         nodes: Arc<NodeStore>,
         recent: Arc<RecentNodes>,
     ) -> Result<Self, StorageError> {
-        Ok(Self {
-            headers: txn.open_table(HEADERS)?,
-            bodies: txn.open_table(BODIES)?,
-            receipts: txn.open_table(RECEIPTS)?,
-            senders: txn.open_table(SENDERS)?,
-            base_state_roots: txn.open_table(BASE_STATE_ROOTS)?,
-            numbers: txn.open_table(BLOCK_NUMBERS)?,
-            canonical: txn.open_table(CANONICAL)?,
-            tx_locations: txn.open_table(TX_LOCATIONS)?,
-            log_context: txn.open_table(LOG_CONTEXT)?,
-            log_addresses: txn.open_multimap_table(LOG_ADDRESSES)?,
-            log_topics: txn.open_multimap_table(LOG_TOPICS)?,
-            accounts: txn.open_table(ACCOUNTS)?,
-            storage: txn.open_table(STORAGE)?,
-            nodes,
-            recent,
-            node_index: txn.open_table(TRIE_NODE_INDEX)?,
-            code: txn.open_table(CODE)?,
-            state_history: txn.open_table(STATE_HISTORY)?,
-            privileged_txs: txn.open_table(PRIVILEGED_TXS)?,
-            fee_configs: txn.open_table(L2_FEE_CONFIGS)?,
-            meta: txn.open_table(META)?,
-            txn,
-        })
+        Ok(Self { tables: Tables::default(), nodes, recent, txn })
     }
 
     fn meta_hash(&self, key: &str) -> Result<Option<B256>, StorageError> {
-        self.meta.get(key)?.map(|value| decode_hash(key, value.value())).transpose()
+        self.meta_table()?.get(key)?.map(|value| decode_hash(key, value.value())).transpose()
     }
 
     /// Hash of the head block, None for an empty database.
@@ -124,12 +131,12 @@ impl ReadView {
     /// The accounts and slots block `hash` changed (None for a block stored before state
     /// history was kept, or not stored).
     pub fn touched_keys(&self, hash: B256) -> Result<Option<TouchedKeys>, StorageError> {
-        self.state_history.get(hash.0)?.map(|v| TouchedKeys::decode(v.value())).transpose()
+        self.state_history_table()?.get(hash.0)?.map(|v| TouchedKeys::decode(v.value())).transpose()
     }
 
     /// The accounts and slots edited outside a block since the head block.
     pub fn edited_keys(&self) -> Result<TouchedKeys, StorageError> {
-        Ok(match self.meta.get(META_EDITED_KEYS)? {
+        Ok(match self.meta_table()?.get(META_EDITED_KEYS)? {
             Some(v) => TouchedKeys::decode(v.value())?,
             None => TouchedKeys::default(),
         })
@@ -143,24 +150,24 @@ impl ReadView {
 
     /// The last L1 block whose bridge events are queued (None before the watcher stored any).
     pub fn l1_cursor(&self) -> Result<Option<crate::L1Cursor>, StorageError> {
-        crate::privileged_queue::read_cursor(&self.meta)
+        crate::privileged_queue::read_cursor(self.meta_table()?)
     }
 
     /// The latest L1 blob base fee the watcher stored (wei).
     pub fn l1_blob_base_fee(&self) -> Result<Option<u128>, StorageError> {
-        crate::privileged_queue::read_blob_base_fee(&self.meta)
+        crate::privileged_queue::read_blob_base_fee(self.meta_table()?)
     }
 
     /// The id of the next privileged transaction a block must include: one past the last one in
     /// the canonical chain, 0 before any. Queued ids from here on wait for inclusion.
     pub fn next_included_privileged_id(&self) -> Result<u64, StorageError> {
-        crate::privileged_queue::read_next_included(&self.meta)
+        crate::privileged_queue::read_next_included(self.meta_table()?)
     }
 
     /// The id the next queued privileged transaction gets, which is also the queue's length
     /// (ids start at 0 and have no gaps).
     pub fn next_privileged_tx_id(&self) -> Result<u64, StorageError> {
-        crate::privileged_queue::next_id(&self.privileged_txs)
+        crate::privileged_queue::next_id(self.privileged_txs_table()?)
     }
 
     /// The queued privileged transactions with ids in `ids`, in id order (fewer when the queue
@@ -170,7 +177,7 @@ impl ReadView {
         &self,
         ids: std::ops::Range<u64>,
     ) -> Result<Vec<basalt_primitives::TxPrivileged>, StorageError> {
-        crate::privileged_queue::read_range(&self.privileged_txs, ids)
+        crate::privileged_queue::read_range(self.privileged_txs_table()?, ids)
     }
 
     /// Hash of the genesis block.
@@ -180,7 +187,7 @@ impl ReadView {
 
     /// The chain configuration JSON stored at creation.
     pub fn chain_json(&self) -> Result<Option<Vec<u8>>, StorageError> {
-        Ok(self.meta.get(META_CHAIN)?.map(|v| v.value().to_vec()))
+        Ok(self.meta_table()?.get(META_CHAIN)?.map(|v| v.value().to_vec()))
     }
 
     /// The head block's header.
@@ -192,16 +199,16 @@ impl ReadView {
     }
 
     pub fn header(&self, hash: B256) -> Result<Option<Header>, StorageError> {
-        self.headers.get(hash.0)?.map(|v| decode("header", v.value())).transpose()
+        self.headers_table()?.get(hash.0)?.map(|v| decode("header", v.value())).transpose()
     }
 
     pub fn body(&self, hash: B256) -> Result<Option<BlockBody>, StorageError> {
-        self.bodies.get(hash.0)?.map(|v| decode("body", v.value())).transpose()
+        self.bodies_table()?.get(hash.0)?.map(|v| decode("body", v.value())).transpose()
     }
 
     /// A block's timestamp and transaction hashes, without decoding the block.
     pub fn log_context(&self, hash: B256) -> Result<Option<LogContext>, StorageError> {
-        let Some(stored) = self.log_context.get(hash.0)? else { return Ok(None) };
+        let Some(stored) = self.log_context_table()?.get(hash.0)? else { return Ok(None) };
         let bytes = stored.value();
         if bytes.len() < 8 || (bytes.len() - 8) % 32 != 0 {
             return Err(StorageError::Corrupt {
@@ -221,7 +228,7 @@ impl ReadView {
     /// The canonical hashes of blocks `from..=to` that exist, in one range scan.
     pub fn canonical_range(&self, from: u64, to: u64) -> Result<Vec<(u64, B256)>, StorageError> {
         let mut out = Vec::new();
-        for entry in self.canonical.range(from..=to)? {
+        for entry in self.canonical_table()?.range(from..=to)? {
             let (number, hash) = entry?;
             out.push((number.value(), B256::from(hash.value())));
         }
@@ -236,19 +243,19 @@ impl ReadView {
     }
 
     pub fn receipts(&self, hash: B256) -> Result<Option<Vec<BasaltReceipt>>, StorageError> {
-        self.receipts.get(hash.0)?.map(|v| decode("receipts", v.value())).transpose()
+        self.receipts_table()?.get(hash.0)?.map(|v| decode("receipts", v.value())).transpose()
     }
 
     /// The state root block `hash` was executed on when it is not its parent's (a dev L1 block
     /// mined after `anvil_set*` edits); None for every other block.
     pub fn base_state_root(&self, hash: B256) -> Result<Option<B256>, StorageError> {
-        Ok(self.base_state_roots.get(hash.0)?.map(|root| B256::from(root.value())))
+        Ok(self.base_state_roots_table()?.get(hash.0)?.map(|root| B256::from(root.value())))
     }
 
     /// The senders of a block's transactions, in order, as stored with the block. None for a
     /// block written before senders were stored (datadirs of older versions).
     pub fn senders(&self, hash: B256) -> Result<Option<Vec<Address>>, StorageError> {
-        let Some(stored) = self.senders.get(hash.0)? else { return Ok(None) };
+        let Some(stored) = self.senders_table()?.get(hash.0)? else { return Ok(None) };
         let bytes = stored.value();
         if bytes.len() % 20 != 0 {
             return Err(StorageError::Corrupt {
@@ -260,11 +267,11 @@ impl ReadView {
     }
 
     pub fn block_number(&self, hash: B256) -> Result<Option<u64>, StorageError> {
-        Ok(self.numbers.get(hash.0)?.map(|v| v.value()))
+        Ok(self.numbers_table()?.get(hash.0)?.map(|v| v.value()))
     }
 
     pub fn canonical_hash(&self, number: u64) -> Result<Option<B256>, StorageError> {
-        Ok(self.canonical.get(number)?.map(|v| B256::from(v.value())))
+        Ok(self.canonical_table()?.get(number)?.map(|v| B256::from(v.value())))
     }
 
     pub fn header_by_number(&self, number: u64) -> Result<Option<Header>, StorageError> {
@@ -276,7 +283,7 @@ impl ReadView {
 
     /// Block hash and index of a canonical transaction.
     pub fn tx_location(&self, tx_hash: B256) -> Result<Option<(B256, u64)>, StorageError> {
-        Ok(self.tx_locations.get(tx_hash.0)?.map(|v| {
+        Ok(self.tx_locations_table()?.get(tx_hash.0)?.map(|v| {
             let raw = v.value();
             let mut index = [0u8; 8];
             index.copy_from_slice(&raw[32..]);
@@ -291,7 +298,7 @@ impl ReadView {
         from: u64,
         to: u64,
     ) -> Result<Vec<u64>, StorageError> {
-        numbers_in_range(self.log_addresses.get(address.0.0)?, from, to)
+        numbers_in_range(self.log_addresses_table()?.get(address.0.0)?, from, to)
     }
 
     /// Numbers of canonical blocks in `from..=to` holding a log with `topic`.
@@ -301,18 +308,18 @@ impl ReadView {
         from: u64,
         to: u64,
     ) -> Result<Vec<u64>, StorageError> {
-        numbers_in_range(self.log_topics.get(topic.0)?, from, to)
+        numbers_in_range(self.log_topics_table()?.get(topic.0)?, from, to)
     }
 
     /// An account at the head.
     pub fn account(&self, address: Address) -> Result<Option<StoredAccount>, StorageError> {
-        self.accounts.get(address.0.0)?.map(|v| decode("account", v.value())).transpose()
+        self.accounts_table()?.get(address.0.0)?.map(|v| decode("account", v.value())).transpose()
     }
 
     /// A storage slot at the head (zero when unset).
     pub fn storage(&self, address: Address, slot: U256) -> Result<U256, StorageError> {
         Ok(self
-            .storage
+            .storage_table()?
             .get(storage_key(address, slot))?
             .map(|v| U256::from_be_bytes(v.value()))
             .unwrap_or_default())
@@ -320,17 +327,17 @@ impl ReadView {
 
     /// Whether `address` has any slot in the flat head state (zero slots are not stored).
     pub fn has_storage(&self, address: Address) -> Result<bool, StorageError> {
-        Ok(self.storage.range(storage_range(address))?.next().transpose()?.is_some())
+        Ok(self.storage_table()?.range(storage_range(address))?.next().transpose()?.is_some())
     }
 
     pub fn code(&self, code_hash: B256) -> Result<Option<Bytes>, StorageError> {
-        Ok(self.code.get(code_hash.0)?.map(|v| Bytes::copy_from_slice(v.value())))
+        Ok(self.code_table()?.get(code_hash.0)?.map(|v| Bytes::copy_from_slice(v.value())))
     }
 
     /// Every account at the head, ordered by address (full scan: tests and checks only).
     pub fn all_accounts(&self) -> Result<Vec<(Address, StoredAccount)>, StorageError> {
         let mut accounts = Vec::new();
-        for entry in self.accounts.iter()? {
+        for entry in self.accounts_table()?.iter()? {
             let (key, value) = entry?;
             accounts.push((Address::from(key.value()), decode("account", value.value())?));
         }
@@ -341,7 +348,7 @@ impl ReadView {
     /// full scan of the flat state, O(accounts). Saturates at 2^256 − 1 (no real chain gets near).
     pub fn total_balance(&self) -> Result<(U256, u64), StorageError> {
         let (mut total, mut accounts) = (U256::ZERO, 0u64);
-        for entry in self.accounts.iter()? {
+        for entry in self.accounts_table()?.iter()? {
             let (_, value) = entry?;
             let account: StoredAccount = decode("account", value.value())?;
             total = total.saturating_add(account.balance);
@@ -353,7 +360,7 @@ impl ReadView {
     /// Every non-zero slot of `address` at the head, ordered by slot.
     pub fn storage_slots(&self, address: Address) -> Result<Vec<(U256, U256)>, StorageError> {
         let mut slots = Vec::new();
-        for entry in self.storage.range(storage_range(address))? {
+        for entry in self.storage_table()?.range(storage_range(address))? {
             let (key, value) = entry?;
             let mut slot = [0u8; 32];
             slot.copy_from_slice(&key.value()[20..]);
@@ -384,7 +391,7 @@ impl ReadView {
 impl ReadView {
     /// The trie node with `hash`, checked against its hash; None when the log has none.
     pub fn trie_node(&self, hash: &B256) -> Result<Option<Bytes>, StorageError> {
-        self.nodes.node(&self.recent, &self.node_index, hash)
+        self.nodes.node(&self.recent, self.node_index_table()?, hash)
     }
 }
 
