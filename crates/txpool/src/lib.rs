@@ -5,7 +5,10 @@
 //! transaction (EIP-4844) is kept with its sidecar, which leaves the pool with it. It does
 //! not execute anything; the builder does, and reports back through [`TxPool::prune`].
 
+mod sender_queue;
 mod validate;
+
+use sender_queue::SenderQueue;
 
 pub use validate::ValidationContext;
 
@@ -192,7 +195,7 @@ pub struct TxPool {
     config: PoolConfig,
     // foldhash, randomly seeded per process: every admission looks up both.
     by_hash: B256Map<Arc<PooledTransaction>>,
-    by_sender: AddressMap<BTreeMap<u64, Arc<PooledTransaction>>>,
+    by_sender: AddressMap<SenderQueue<Arc<PooledTransaction>>>,
     next_sequence: u64,
     /// Blobs carried by the pool's transactions.
     blobs: usize,
@@ -320,7 +323,7 @@ impl TxPool {
             return Err(PoolError::AlreadyKnown);
         }
         let queue = self.by_sender.get(&pooled.sender);
-        let existing = queue.and_then(|q| q.get(&pooled.nonce));
+        let existing = queue.and_then(|q| q.get(pooled.nonce));
         if let Some(old) = existing {
             let bump = |old: u128| old.saturating_mul(100 + self.config.price_bump_percent) / 100;
             if pooled.max_fee < bump(old.max_fee)
@@ -370,12 +373,7 @@ impl TxPool {
     /// Whether every nonce from the account's up to `nonce` is in the pool.
     fn is_pending(&self, sender: Address, nonce: u64, account_nonce: u64) -> bool {
         let Some(queue) = self.by_sender.get(&sender) else { return false };
-        if nonce < account_nonce {
-            return true;
-        }
-        // One in-order walk of the range (a tree descent per nonce made a burst of k
-        // transactions from one sender cost k^2 / 2 descents under the pool's lock).
-        queue.range(account_nonce..=nonce).map(|(n, _)| *n).eq(account_nonce..=nonce)
+        nonce < account_nonce || queue.run_end_after(account_nonce) > nonce
     }
 
     /// Which transaction makes room for `incoming`: the last (highest-nonce) one of the sender
@@ -402,13 +400,7 @@ impl TxPool {
     /// The nonce after the last one of `sender`'s gap-free run in the pool, starting at
     /// `state_nonce` (what `eth_getTransactionCount(.., "pending")` answers).
     pub fn next_nonce(&self, sender: Address, state_nonce: u64) -> u64 {
-        let mut next = state_nonce;
-        if let Some(queue) = self.by_sender.get(&sender) {
-            while queue.contains_key(&next) {
-                next += 1;
-            }
-        }
-        next
+        self.by_sender.get(&sender).map_or(state_nonce, |queue| queue.run_end_after(state_nonce))
     }
 
     /// Blobs carried by the pool's transactions.
@@ -421,7 +413,7 @@ impl TxPool {
         let tx = self.by_hash.remove(hash)?;
         self.blobs -= tx.blob_count();
         if let Some(queue) = self.by_sender.get_mut(&tx.sender) {
-            queue.remove(&tx.nonce);
+            queue.remove(tx.nonce);
             if queue.is_empty() {
                 self.by_sender.remove(&tx.sender);
             }
@@ -477,7 +469,7 @@ impl TxPool {
         for (sender, queue) in &self.by_sender {
             let mut expected =
                 state.account(*sender).map_err(PoolError::State)?.map_or(0, |a| a.nonce);
-            for (nonce, tx) in queue {
+            for (nonce, tx) in queue.iter() {
                 let target = if *nonce == expected {
                     expected += 1;
                     &mut pending
