@@ -1,11 +1,12 @@
 # Shell helpers shared by the benchmark scripts (sourced, not run). They start one node at a time
 # and keep its pid in NODE_PID.
 
-# A port nothing listens on (connecting to it fails).
+# A port nothing listens on (connecting to it fails), below Linux's ephemeral range (32768 on):
+# a port from that range can be taken by an outgoing connection before the node binds it.
 free_port() {
   local port
   while :; do
-    port=$((20000 + RANDOM % 40000))
+    port=$((20000 + RANDOM % 12000))
     if ! { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
       echo "$port"
       return

@@ -54,25 +54,34 @@ wait_for_line() {
   done
 }
 
-# Starts a node ($1 = l1 | l2); sets NODE_PID and RPC_URL.
+# Starts a node ($1 = l1 | l2); sets NODE_PID and RPC_URL. A node that exits before its ready
+# line (a port taken meanwhile) is started again on other ports, three times at most.
 start_node() {
-  local which=$1 log=$2 port l1port
-  port=$(free_port)
-  case $which in
-    l1)
-      "$BASALT" l1 --port "$port" --block-time 1 --gas-limit 1000000000 >"$log" 2>&1 &
-      NODE_PID=$!
-      wait_for_line "$log" "RPC URL"
-      ;;
-    l2)
-      l1port=$(free_port)
-      "$BASALT" dev --l1-port "$l1port" --l2-port "$port" --block-time 1 \
-        --l2-gas-limit 1000000000 $L2_ARGS >"$log" 2>&1 &
-      NODE_PID=$!
-      wait_for_line "$log" "ready in"
-      ;;
-  esac
-  RPC_URL="http://127.0.0.1:$port"
+  local which=$1 log=$2 port l1port attempt ready
+  for attempt in 1 2 3; do
+    port=$(free_port)
+    case $which in
+      l1)
+        "$BASALT" l1 --port "$port" --block-time 1 --gas-limit 1000000000 >"$log" 2>&1 &
+        NODE_PID=$!
+        ready="RPC URL"
+        ;;
+      l2)
+        l1port=$(free_port)
+        "$BASALT" dev --l1-port "$l1port" --l2-port "$port" --block-time 1 \
+          --l2-gas-limit 1000000000 $L2_ARGS >"$log" 2>&1 &
+        NODE_PID=$!
+        ready="ready in"
+        ;;
+    esac
+    if wait_for_line "$log" "$ready"; then
+      RPC_URL="http://127.0.0.1:$port"
+      return 0
+    fi
+    echo "bench-l2: $which exited before it was ready (attempt $attempt): $(grep -m1 -i error "$log")" >&2
+    stop_node
+  done
+  exit 1
 }
 
 declare -A RESULT
