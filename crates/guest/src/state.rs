@@ -3,6 +3,7 @@
 //! contract codes, and the ancestor block hashes. Changes of each executed block are applied to
 //! the tries in memory, so the next block reads them without touching the node source again.
 
+use crate::storage_update::{AccountGap, StorageJob, StorageRunner, run_jobs, run_jobs_beside};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256, map::B256Map};
 use alloy_rlp::Decodable;
 use alloy_trie::{EMPTY_ROOT_HASH, KECCAK_EMPTY, TrieAccount};
@@ -74,6 +75,38 @@ pub struct StatelessState<N, C> {
     hashes_read: RefCell<BTreeSet<u64>>,
     /// The addresses and slots read, when a witness is being recorded (its `keys`).
     keys_read: Option<RefCell<BTreeSet<Bytes>>>,
+    /// How [`Self::apply`] runs the storage-trie updates; None: in line, before the account
+    /// trie's.
+    pub(crate) storage_runner: Option<StorageRunner<N>>,
+}
+
+/// The runner that updates and hashes the storage tries on a second thread while
+/// [`StatelessState::apply`] updates the account trie, when two cores are available and a block
+/// changed enough slots (the guest's last block otherwise leaves the second core idle while it
+/// computes the root). Same results and errors as in line.
+pub(crate) fn storage_thread<N: NodeReader + Send>() -> StorageRunner<N> {
+    run_jobs_beside::<N>
+}
+
+/// An account's new trie leaf within [`StatelessState::apply`] (None deletes the account).
+struct AccountLeaf {
+    address: Address,
+    account: Option<TrieAccount>,
+}
+
+/// Writes `leaves` into the account trie in order; stops at the first gap.
+fn set_leaves<N: NodeReader>(trie: &mut Trie<N>, leaves: &[AccountLeaf]) -> AccountGap {
+    for (position, leaf) in leaves.iter().enumerate() {
+        let key = keccak256(leaf.address);
+        let result = match &leaf.account {
+            None => trie.delete(key.as_slice()),
+            Some(account) => trie.insert(key.as_slice(), alloy_rlp::encode(account)),
+        };
+        if let Err(error) = result {
+            return Some((position, trie_gap(error, TriePath::Account(leaf.address))));
+        }
+    }
+    None
 }
 
 impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
@@ -89,6 +122,7 @@ impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
             block_hashes,
             hashes_read: RefCell::new(BTreeSet::new()),
             keys_read: None,
+            storage_runner: None,
         }
     }
 
@@ -139,7 +173,11 @@ impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
     }
 
     /// Applies one block's changes and returns the new state root. Errors: a node the update
-    /// needs is missing (a deletion can need the sibling of the removed path).
+    /// needs is missing (a deletion can need the sibling of the removed path); with several
+    /// gaps, the first in address order (an account's storage before its leaf), whichever
+    /// thread met it. With [`Self::with_storage_thread`] the storage tries are updated and
+    /// hashed on a second thread while the account trie is updated here; the account trie's
+    /// operations run in the same order either way, so both need the same witness nodes.
     pub fn apply(&mut self, changes: &StateChanges) -> Result<B256, WitnessError> {
         let accounts: BTreeMap<Address, Option<Account>> =
             changes.accounts.iter().copied().collect();
@@ -147,6 +185,10 @@ impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
             changes.storage.iter().map(|s| (s.address, s)).collect();
         let touched: BTreeSet<Address> = accounts.keys().chain(storage.keys()).copied().collect();
         self.new_codes.get_mut().extend(changes.code.iter().cloned());
+        // Every account's new leaf, planned with reads only; the storage tries that change are
+        // taken out of the map into jobs.
+        let mut leaves = Vec::with_capacity(touched.len());
+        let mut jobs = Vec::new();
         for address in touched {
             let before = self.trie_account(address)?;
             let info = match accounts.get(&address) {
@@ -157,11 +199,9 @@ impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
                     code_hash: b.code_hash,
                 }),
             };
-            let key = keccak256(address);
-            let path = TriePath::Account(address);
             let Some(info) = info else {
                 self.storage.get_mut().remove(&address);
-                self.accounts.get_mut().delete(key.as_slice()).map_err(|e| trie_gap(e, path))?;
+                leaves.push(AccountLeaf { address, account: None });
                 continue;
             };
             let slots = storage.get(&address);
@@ -173,32 +213,48 @@ impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
             if wiped || before.is_none() {
                 self.storage.get_mut().insert(address, Trie::open(self.nodes.clone(), root));
             }
-            let mut storage_root = root;
             if let Some(slots) = slots.filter(|s| !s.slots.is_empty()) {
-                let mut tries = self.storage.borrow_mut();
-                let trie =
-                    tries.entry(address).or_insert_with(|| Trie::open(self.nodes.clone(), root));
-                for (slot, value) in &slots.slots {
-                    let slot_key = keccak256(slot.to_be_bytes::<32>());
-                    let result = if value.is_zero() {
-                        trie.delete(slot_key.as_slice())
-                    } else {
-                        trie.insert(slot_key.as_slice(), alloy_rlp::encode(value))
-                    };
-                    result.map_err(|e| trie_gap(e, TriePath::Slot(address, *slot)))?;
-                }
-                storage_root = trie.root_hash();
+                let trie = self.storage.get_mut().remove(&address);
+                let trie = trie.unwrap_or_else(|| Trie::open(self.nodes.clone(), root));
+                jobs.push(StorageJob::new(leaves.len(), address, trie, &slots.slots));
             }
-            let account = TrieAccount {
-                nonce: info.nonce,
-                balance: info.balance,
-                storage_root,
-                code_hash: info.code_hash,
-            };
-            self.accounts
-                .get_mut()
-                .insert(key.as_slice(), alloy_rlp::encode(account))
-                .map_err(|e| trie_gap(e, path))?;
+            // A job's account gets its new storage root once the job is done: the same key, so
+            // only the leaf's value changes then.
+            leaves.push(AccountLeaf {
+                address,
+                account: Some(TrieAccount {
+                    nonce: info.nonce,
+                    balance: info.balance,
+                    storage_root: root,
+                    code_hash: info.code_hash,
+                }),
+            });
+        }
+        let trie = self.accounts.get_mut();
+        let mut account_ops = || set_leaves(trie, &leaves);
+        let account_gap = match self.storage_runner {
+            Some(run) => run(&mut jobs, &mut account_ops),
+            None => {
+                run_jobs(&mut jobs);
+                account_ops()
+            }
+        };
+        let storage_gap = jobs.iter().find_map(StorageJob::gap);
+        match (storage_gap, account_gap) {
+            (Some((at, gap)), Some((account_at, _))) if at <= account_at => return Err(gap),
+            (_, Some((_, gap))) | (Some((_, gap)), None) => return Err(gap),
+            (None, None) => {}
+        }
+        for job in jobs {
+            let (leaf, address, trie, storage_root) = job.finish()?;
+            if let Some(account) = leaves.get_mut(leaf).and_then(|leaf| leaf.account.as_mut()) {
+                account.storage_root = storage_root;
+                self.accounts
+                    .get_mut()
+                    .insert(keccak256(address).as_slice(), alloy_rlp::encode(*account))
+                    .map_err(|e| trie_gap(e, TriePath::Account(address)))?;
+            }
+            self.storage.get_mut().insert(address, trie);
         }
         Ok(self.root())
     }
@@ -260,7 +316,7 @@ fn decode_slot(address: Address, slot: U256, leaf: Option<Vec<u8>>) -> Result<U2
 /// The key a trie walk was for, spelled out only when the walk fails (an address's checksum
 /// costs a keccak, a slot's decimal form a division loop: too much for every read).
 #[derive(Clone, Copy)]
-enum TriePath {
+pub(crate) enum TriePath {
     Account(Address),
     Slot(Address, U256),
 }
@@ -275,7 +331,7 @@ impl std::fmt::Display for TriePath {
 }
 
 /// Names the gap a trie error reveals: a missing node is the witness's fault, so it says which.
-fn trie_gap(error: TrieError, path: TriePath) -> WitnessError {
+pub(crate) fn trie_gap(error: TrieError, path: TriePath) -> WitnessError {
     let path = path.to_string();
     match error {
         TrieError::MissingNode(node) => WitnessError::MissingNode { node, path },
