@@ -112,7 +112,8 @@ pub fn prove_batch_with<N: NodeReader + Clone + Send, C: CodeSource + Clone>(
     codes: C,
     senders: &SenderRecovery<'_>,
 ) -> Result<BatchOutcome, GuestError> {
-    // The storage tries of the last block are hashed on the second core (idle by then).
+    // Each block's storage tries are updated on the second core beside the account trie (the
+    // last block's leaves the core idle otherwise: its senders are recovered by then).
     prove_batch_on(parts, nodes, codes, senders, Some(state::storage_thread::<N>()))
 }
 

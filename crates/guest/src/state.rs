@@ -174,10 +174,11 @@ impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
 
     /// Applies one block's changes and returns the new state root. Errors: a node the update
     /// needs is missing (a deletion can need the sibling of the removed path); with several
-    /// gaps, the first in address order (an account's storage before its leaf), whichever
-    /// thread met it. With [`Self::with_storage_thread`] the storage tries are updated and
-    /// hashed on a second thread while the account trie is updated here; the account trie's
-    /// operations run in the same order either way, so both need the same witness nodes.
+    /// gaps, the one met first when the accounts are taken in address order (each: its leaf
+    /// read, its storage, its leaf written), whichever thread met it. With a storage runner
+    /// ([`storage_thread`]) the storage tries are updated and hashed on a second core while the
+    /// account trie is updated here; the account trie's operations run in the same order
+    /// either way, so both need the same witness nodes.
     pub fn apply(&mut self, changes: &StateChanges) -> Result<B256, WitnessError> {
         let accounts: BTreeMap<Address, Option<Account>> =
             changes.accounts.iter().copied().collect();
@@ -189,8 +190,17 @@ impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
         // taken out of the map into jobs.
         let mut leaves = Vec::with_capacity(touched.len());
         let mut jobs = Vec::new();
+        // A leaf that cannot be read stops the plan there; the accounts before it are still
+        // written, since in address order their gaps come first.
+        let mut read_gap = None;
         for address in touched {
-            let before = self.trie_account(address)?;
+            let before = match self.trie_account(address) {
+                Ok(before) => before,
+                Err(gap) => {
+                    read_gap = Some((leaves.len(), gap));
+                    break;
+                }
+            };
             let info = match accounts.get(&address) {
                 Some(info) => *info,
                 None => before.map(|b| Account {
@@ -239,11 +249,16 @@ impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
                 account_ops()
             }
         };
+        // Positions of gaps met writing are below the read gap's; at one position a storage
+        // gap comes before the leaf's.
         let storage_gap = jobs.iter().find_map(StorageJob::gap);
-        match (storage_gap, account_gap) {
-            (Some((at, gap)), Some((account_at, _))) if at <= account_at => return Err(gap),
-            (_, Some((_, gap))) | (Some((_, gap)), None) => return Err(gap),
-            (None, None) => {}
+        let first_write_gap = match (storage_gap, account_gap) {
+            (Some((at, gap)), Some((account_at, _))) if at <= account_at => Some(gap),
+            (_, Some((_, gap))) | (Some((_, gap)), None) => Some(gap),
+            (None, None) => None,
+        };
+        if let Some(gap) = first_write_gap.or(read_gap.map(|(_, gap)| gap)) {
+            return Err(gap);
         }
         for job in jobs {
             let (leaf, address, trie, storage_root) = job.finish()?;

@@ -102,14 +102,20 @@ pub(crate) fn run_jobs_beside<N: NodeReader + Send>(
 
 #[cfg(test)]
 mod tests {
-    use crate::{StatelessState, WitnessError, state::storage_thread};
+    use crate::{
+        StatelessState, WitnessError,
+        state::{TriePath, storage_thread, trie_gap},
+    };
     use alloy_primitives::{Address, B256, U256, keccak256, map::B256Map};
+    use alloy_rlp::Decodable;
     use alloy_trie::{EMPTY_ROOT_HASH, KECCAK_EMPTY, TrieAccount};
     use basalt_primitives::{Account, StateChanges, StorageChanges};
     use basalt_trie::{MemoryNodes, Trie};
-    use std::collections::BTreeMap;
+    use std::collections::{BTreeMap, BTreeSet};
 
     const TOKEN: Address = Address::repeat_byte(0x70);
+    /// A contract the block creates (its storage wiped first).
+    const CREATED: Address = Address::repeat_byte(0x71);
     const SLOTS: u64 = 300;
 
     /// A state of 200 plain accounts and a token contract with 300 slots: its node set and root.
@@ -139,7 +145,7 @@ mod tests {
     }
 
     /// A token-transfer-like block: every slot rewritten or cleared, every account's nonce
-    /// bumped, one account deleted.
+    /// bumped, one account deleted, one contract created with storage.
     fn changes() -> StateChanges {
         let mut accounts: Vec<(Address, Option<Account>)> = (0..200u64)
             .map(|n| {
@@ -149,16 +155,19 @@ mod tests {
                 (address, (n != 7).then_some(account))
             })
             .collect();
-        accounts.push((
-            TOKEN,
-            Some(Account { nonce: 1, balance: U256::ZERO, code_hash: KECCAK_EMPTY }),
-        ));
+        let contract = Account { nonce: 1, balance: U256::ZERO, code_hash: KECCAK_EMPTY };
+        accounts.push((TOKEN, Some(contract)));
+        accounts.push((CREATED, Some(contract)));
         let slots = (0..SLOTS)
             .map(|slot| (U256::from(slot), U256::from(if slot % 5 == 0 { 0 } else { slot * 3 })))
             .collect();
+        let created_slots = (0..20).map(|slot| (U256::from(slot), U256::from(7))).collect();
         StateChanges {
             accounts,
-            storage: vec![StorageChanges { address: TOKEN, wiped: false, slots }],
+            storage: vec![
+                StorageChanges { address: TOKEN, wiped: false, slots },
+                StorageChanges { address: CREATED, wiped: true, slots: created_slots },
+            ],
             code: Vec::new(),
         }
     }
@@ -172,29 +181,90 @@ mod tests {
         state.apply(&changes())
     }
 
+    /// The update one account at a time in address order (leaf read, storage, leaf written),
+    /// stopping at the first gap: the rule `apply` keeps, however it splits the work.
+    fn one_by_one(nodes: &MemoryNodes, root: B256) -> Result<B256, WitnessError> {
+        let changes = changes();
+        let accounts: BTreeMap<_, _> = changes.accounts.iter().copied().collect();
+        let storage: BTreeMap<_, _> = changes.storage.iter().map(|s| (s.address, s)).collect();
+        let touched: BTreeSet<Address> = accounts.keys().chain(storage.keys()).copied().collect();
+        let mut trie = Trie::open(nodes, root);
+        for address in touched {
+            let key = keccak256(address);
+            let gap = |e| trie_gap(e, TriePath::Account(address));
+            let leaf = trie.get(key.as_slice()).map_err(gap)?;
+            let before = leaf.map(|leaf| TrieAccount::decode(&mut leaf.as_slice()).unwrap());
+            let info = match accounts.get(&address) {
+                Some(info) => *info,
+                None => before.map(|b| Account {
+                    nonce: b.nonce,
+                    balance: b.balance,
+                    code_hash: b.code_hash,
+                }),
+            };
+            let Some(info) = info else {
+                trie.delete(key.as_slice()).map_err(gap)?;
+                continue;
+            };
+            let wiped = storage.get(&address).is_some_and(|s| s.wiped);
+            let mut storage_root = match before {
+                Some(b) if !wiped => b.storage_root,
+                _ => EMPTY_ROOT_HASH,
+            };
+            if let Some(slots) = storage.get(&address) {
+                let mut slots_trie = Trie::open(nodes, storage_root);
+                for (slot, value) in &slots.slots {
+                    let slot_key = keccak256(slot.to_be_bytes::<32>());
+                    let result = if value.is_zero() {
+                        slots_trie.delete(slot_key.as_slice())
+                    } else {
+                        slots_trie.insert(slot_key.as_slice(), alloy_rlp::encode(value))
+                    };
+                    result.map_err(|e| trie_gap(e, TriePath::Slot(address, *slot)))?;
+                }
+                storage_root = slots_trie.root_hash();
+            }
+            let account = TrieAccount {
+                nonce: info.nonce,
+                balance: info.balance,
+                storage_root,
+                code_hash: info.code_hash,
+            };
+            trie.insert(key.as_slice(), alloy_rlp::encode(account)).map_err(gap)?;
+        }
+        Ok(trie.root_hash())
+    }
+
+    /// Both ways of `apply` against the one-by-one update: the same root, or the same gap.
+    fn check(nodes: &MemoryNodes, root: B256, what: &str) -> bool {
+        let expected = one_by_one(nodes, root);
+        assert_eq!(apply(nodes, root, false), expected, "in line, {what}");
+        assert_eq!(apply(nodes, root, true), expected, "beside, {what}");
+        expected.is_err()
+    }
+
     #[test]
-    fn storage_tries_beside_give_the_root_and_the_gap_of_the_inline_update() {
+    fn storage_tries_beside_give_the_root_and_the_first_gap_of_the_one_by_one_update() {
         let (nodes, root) = state();
-        let inline = apply(&nodes, root, false).unwrap();
-        assert_ne!(inline, root);
-        assert_eq!(apply(&nodes, root, true).unwrap(), inline);
-        // Each node removed in turn: both ways meet the same gap (or, for a node the update
-        // does not need, the same root).
-        let hashes: Vec<B256> = nodes.iter().map(|(hash, _)| *hash).collect();
+        assert!(!check(&nodes, root, "whole witness"));
+        assert_ne!(one_by_one(&nodes, root).unwrap(), root);
+        // Each node removed in turn.
+        let hashes: Vec<B256> =
+            nodes.iter().map(|(hash, _)| *hash).filter(|hash| *hash != root).collect();
         let mut gaps = 0;
-        for hash in hashes.iter().filter(|hash| **hash != root) {
+        for hash in &hashes {
             let mut broken = nodes.clone();
             broken.remove(hash);
-            let inline = apply(&broken, root, false);
-            assert_eq!(apply(&broken, root, true), inline, "node {hash} removed");
-            gaps += usize::from(inline.is_err());
+            gaps += usize::from(check(&broken, root, &format!("node {hash} removed")));
         }
         assert!(gaps > 10, "removed nodes were needed: {gaps}");
-        // Two gaps at once, one in each trie: the first in address order is the one reported.
-        let mut broken = nodes.clone();
-        for hash in hashes.iter().filter(|hash| **hash != root).step_by(7) {
-            broken.remove(hash);
+        // Several gaps at once, in either trie or both: the first met one by one is reported.
+        for (step, offset) in [(3, 0), (5, 2), (7, 1), (11, 4), (13, 6), (29, 3)] {
+            let mut broken = nodes.clone();
+            for hash in hashes.iter().skip(offset).step_by(step) {
+                broken.remove(hash);
+            }
+            assert!(check(&broken, root, &format!("every {step}th node from {offset} removed")));
         }
-        assert_eq!(apply(&broken, root, true), apply(&broken, root, false));
     }
 }

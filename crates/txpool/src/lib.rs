@@ -373,7 +373,7 @@ impl TxPool {
     /// Whether every nonce from the account's up to `nonce` is in the pool.
     fn is_pending(&self, sender: Address, nonce: u64, account_nonce: u64) -> bool {
         let Some(queue) = self.by_sender.get(&sender) else { return false };
-        nonce < account_nonce || queue.run_end_after(account_nonce) > nonce
+        nonce < account_nonce || queue.last_of_run(account_nonce).is_some_and(|last| last >= nonce)
     }
 
     /// Which transaction makes room for `incoming`: the last (highest-nonce) one of the sender
@@ -400,7 +400,10 @@ impl TxPool {
     /// The nonce after the last one of `sender`'s gap-free run in the pool, starting at
     /// `state_nonce` (what `eth_getTransactionCount(.., "pending")` answers).
     pub fn next_nonce(&self, sender: Address, state_nonce: u64) -> u64 {
-        self.by_sender.get(&sender).map_or(state_nonce, |queue| queue.run_end_after(state_nonce))
+        match self.by_sender.get(&sender).and_then(|queue| queue.last_of_run(state_nonce)) {
+            Some(last) => last.saturating_add(1),
+            None => state_nonce,
+        }
     }
 
     /// Blobs carried by the pool's transactions.

@@ -51,14 +51,14 @@ impl<T> SenderQueue<T> {
         Some(removed)
     }
 
-    /// The nonce after the gap-free run that starts at `from`: `from` itself when the queue
-    /// has no transaction at `from`. Saturates at u64::MAX.
-    pub(crate) fn run_end_after(&self, from: u64) -> u64 {
+    /// The last nonce of the gap-free run that starts at `from`; None when the queue has no
+    /// transaction at `from`.
+    pub(crate) fn last_of_run(&self, from: u64) -> Option<u64> {
         if !self.txs.contains_key(&from) {
-            return from;
+            return None;
         }
         // `from` is in a run, so a run end at or after it exists.
-        self.run_ends.range(from..).next().map_or(from, |end| end.saturating_add(1))
+        self.run_ends.range(from..).next().copied()
     }
 
     pub(crate) fn get(&self, nonce: u64) -> Option<&T> {
@@ -106,17 +106,18 @@ mod tests {
         queue
     }
 
-    /// The walk the run ends replace: the first nonce from `from` on that is missing.
-    fn walked(queue: &Queue, from: u64) -> u64 {
-        let mut next = from;
-        while queue.get(next).is_some() {
-            next += 1;
+    /// The walk the run ends replace: the last nonce present from `from` on without a gap.
+    fn walked(queue: &Queue, from: u64) -> Option<u64> {
+        queue.get(from)?;
+        let mut last = from;
+        while queue.get(last + 1).is_some() {
+            last += 1;
         }
-        next
+        Some(last)
     }
 
     #[test]
-    fn run_end_after_matches_a_walk_through_inserts_and_removals() {
+    fn last_of_run_matches_a_walk_through_inserts_and_removals() {
         // Deterministic pseudo-random inserts and removals over a small nonce range, so runs
         // form, merge and split; every answer is checked against the walk.
         let mut queue = Queue::default();
@@ -132,7 +133,7 @@ mod tests {
                 queue.remove(nonce);
             }
             for from in 0..42 {
-                assert_eq!(queue.run_end_after(from), walked(&queue, from), "from {from}");
+                assert_eq!(queue.last_of_run(from), walked(&queue, from), "from {from}");
             }
         }
     }
@@ -141,20 +142,20 @@ mod tests {
     fn replacing_a_nonce_keeps_the_runs() {
         let mut queue = queue_of(&[3, 4, 5, 8]);
         assert!(queue.insert(4, 4).is_some());
-        assert_eq!(queue.run_end_after(3), 6);
-        assert_eq!(queue.run_end_after(6), 6);
-        assert_eq!(queue.run_end_after(8), 9);
+        assert_eq!(queue.last_of_run(3), Some(5));
+        assert_eq!(queue.last_of_run(6), None);
+        assert_eq!(queue.last_of_run(8), Some(8));
         assert_eq!(queue.len(), 4);
     }
 
     #[test]
     fn the_largest_nonce_ends_a_run_without_overflow() {
         let mut queue = queue_of(&[u64::MAX - 1, u64::MAX]);
-        assert_eq!(queue.run_end_after(u64::MAX - 1), u64::MAX);
+        assert_eq!(queue.last_of_run(u64::MAX - 1), Some(u64::MAX));
         queue.remove(u64::MAX);
-        assert_eq!(queue.run_end_after(u64::MAX - 1), u64::MAX);
+        assert_eq!(queue.last_of_run(u64::MAX - 1), Some(u64::MAX - 1));
         queue.remove(u64::MAX - 1);
         assert!(queue.is_empty());
-        assert_eq!(queue.run_end_after(0), 0);
+        assert_eq!(queue.last_of_run(0), None);
     }
 }
