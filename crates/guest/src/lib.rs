@@ -10,7 +10,6 @@ pub mod committed_data;
 pub mod execute;
 pub mod input;
 pub mod state;
-mod storage_update;
 
 pub use basalt_contracts::formats::PublicInputs;
 pub use committed_data::versioned_hashes;
@@ -100,29 +99,17 @@ pub fn prove_batch<N: NodeReader + Clone, C: CodeSource + Clone>(
     codes: C,
 ) -> Result<BatchOutcome, GuestError> {
     with_block_senders(parts.config, parts.blocks, |senders| {
-        prove_batch_on(parts, nodes, codes, senders, None)
+        prove_batch_with(parts, nodes, codes, senders)
     })
 }
 
 /// [`prove_batch`] with the blocks' senders from `senders` (made by [`with_block_senders`] over
 /// the same blocks, so whatever the caller did since overlapped their recovery).
-pub fn prove_batch_with<N: NodeReader + Clone + Send, C: CodeSource + Clone>(
+pub fn prove_batch_with<N: NodeReader + Clone, C: CodeSource + Clone>(
     parts: BatchParts<'_>,
     nodes: N,
     codes: C,
     senders: &SenderRecovery<'_>,
-) -> Result<BatchOutcome, GuestError> {
-    // Each block's storage tries are updated on the second core beside the account trie (the
-    // last block's leaves the core idle otherwise: its senders are recovered by then).
-    prove_batch_on(parts, nodes, codes, senders, Some(state::storage_thread::<N>()))
-}
-
-fn prove_batch_on<N: NodeReader + Clone, C: CodeSource + Clone>(
-    parts: BatchParts<'_>,
-    nodes: N,
-    codes: C,
-    senders: &SenderRecovery<'_>,
-    storage_runner: Option<storage_update::StorageRunner<N>>,
 ) -> Result<BatchOutcome, GuestError> {
     if parts.blocks.is_empty() {
         return Err(GuestError::NoBlocks);
@@ -132,7 +119,6 @@ fn prove_batch_on<N: NodeReader + Clone, C: CodeSource + Clone>(
     let initial_root = parts.parent.state_root;
     let mut state =
         StatelessState::new(nodes.clone(), initial_root, codes.clone(), parts.ancestors);
-    state.storage_runner = storage_runner;
     let executed = execute_blocks_with(
         parts.config,
         parts.parent,

@@ -3,7 +3,6 @@
 //! contract codes, and the ancestor block hashes. Changes of each executed block are applied to
 //! the tries in memory, so the next block reads them without touching the node source again.
 
-use crate::storage_update::{AccountGap, StorageJob, StorageRunner, run_jobs, run_jobs_beside};
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256, map::B256Map};
 use alloy_rlp::Decodable;
 use alloy_trie::{EMPTY_ROOT_HASH, KECCAK_EMPTY, TrieAccount};
@@ -75,38 +74,6 @@ pub struct StatelessState<N, C> {
     hashes_read: RefCell<BTreeSet<u64>>,
     /// The addresses and slots read, when a witness is being recorded (its `keys`).
     keys_read: Option<RefCell<BTreeSet<Bytes>>>,
-    /// How [`Self::apply`] runs the storage-trie updates; None: in line, before the account
-    /// trie's.
-    pub(crate) storage_runner: Option<StorageRunner<N>>,
-}
-
-/// The runner that updates and hashes the storage tries on a second thread while
-/// [`StatelessState::apply`] updates the account trie, when two cores are available and a block
-/// changed enough slots (the guest's last block otherwise leaves the second core idle while it
-/// computes the root). Same results and errors as in line.
-pub(crate) fn storage_thread<N: NodeReader + Send>() -> StorageRunner<N> {
-    run_jobs_beside::<N>
-}
-
-/// An account's new trie leaf within [`StatelessState::apply`] (None deletes the account).
-struct AccountLeaf {
-    address: Address,
-    account: Option<TrieAccount>,
-}
-
-/// Writes `leaves` into the account trie in order; stops at the first gap.
-fn set_leaves<N: NodeReader>(trie: &mut Trie<N>, leaves: &[AccountLeaf]) -> AccountGap {
-    for (position, leaf) in leaves.iter().enumerate() {
-        let key = keccak256(leaf.address);
-        let result = match &leaf.account {
-            None => trie.delete(key.as_slice()),
-            Some(account) => trie.insert(key.as_slice(), alloy_rlp::encode(account)),
-        };
-        if let Err(error) = result {
-            return Some((position, trie_gap(error, TriePath::Account(leaf.address))));
-        }
-    }
-    None
 }
 
 impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
@@ -122,7 +89,6 @@ impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
             block_hashes,
             hashes_read: RefCell::new(BTreeSet::new()),
             keys_read: None,
-            storage_runner: None,
         }
     }
 
@@ -173,12 +139,7 @@ impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
     }
 
     /// Applies one block's changes and returns the new state root. Errors: a node the update
-    /// needs is missing (a deletion can need the sibling of the removed path); with several
-    /// gaps, the one met first when the accounts are taken in address order (each: its leaf
-    /// read, its storage, its leaf written), whichever thread met it. With a storage runner
-    /// ([`storage_thread`]) the storage tries are updated and hashed on a second core while the
-    /// account trie is updated here; the account trie's operations run in the same order
-    /// either way, so both need the same witness nodes.
+    /// needs is missing (a deletion can need the sibling of the removed path).
     pub fn apply(&mut self, changes: &StateChanges) -> Result<B256, WitnessError> {
         let accounts: BTreeMap<Address, Option<Account>> =
             changes.accounts.iter().copied().collect();
@@ -186,21 +147,8 @@ impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
             changes.storage.iter().map(|s| (s.address, s)).collect();
         let touched: BTreeSet<Address> = accounts.keys().chain(storage.keys()).copied().collect();
         self.new_codes.get_mut().extend(changes.code.iter().cloned());
-        // Every account's new leaf, planned with reads only; the storage tries that change are
-        // taken out of the map into jobs.
-        let mut leaves = Vec::with_capacity(touched.len());
-        let mut jobs = Vec::new();
-        // A leaf that cannot be read stops the plan there; the accounts before it are still
-        // written, since in address order their gaps come first.
-        let mut read_gap = None;
         for address in touched {
-            let before = match self.trie_account(address) {
-                Ok(before) => before,
-                Err(gap) => {
-                    read_gap = Some((leaves.len(), gap));
-                    break;
-                }
-            };
+            let before = self.trie_account(address)?;
             let info = match accounts.get(&address) {
                 Some(info) => *info,
                 None => before.map(|b| Account {
@@ -209,9 +157,11 @@ impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
                     code_hash: b.code_hash,
                 }),
             };
+            let key = keccak256(address);
+            let path = TriePath::Account(address);
             let Some(info) = info else {
                 self.storage.get_mut().remove(&address);
-                leaves.push(AccountLeaf { address, account: None });
+                self.accounts.get_mut().delete(key.as_slice()).map_err(|e| trie_gap(e, path))?;
                 continue;
             };
             let slots = storage.get(&address);
@@ -223,53 +173,32 @@ impl<N: NodeReader + Clone, C: CodeSource> StatelessState<N, C> {
             if wiped || before.is_none() {
                 self.storage.get_mut().insert(address, Trie::open(self.nodes.clone(), root));
             }
+            let mut storage_root = root;
             if let Some(slots) = slots.filter(|s| !s.slots.is_empty()) {
-                let trie = self.storage.get_mut().remove(&address);
-                let trie = trie.unwrap_or_else(|| Trie::open(self.nodes.clone(), root));
-                jobs.push(StorageJob::new(leaves.len(), address, trie, &slots.slots));
+                let mut tries = self.storage.borrow_mut();
+                let trie =
+                    tries.entry(address).or_insert_with(|| Trie::open(self.nodes.clone(), root));
+                for (slot, value) in &slots.slots {
+                    let slot_key = keccak256(slot.to_be_bytes::<32>());
+                    let result = if value.is_zero() {
+                        trie.delete(slot_key.as_slice())
+                    } else {
+                        trie.insert(slot_key.as_slice(), alloy_rlp::encode(value))
+                    };
+                    result.map_err(|e| trie_gap(e, TriePath::Slot(address, *slot)))?;
+                }
+                storage_root = trie.root_hash();
             }
-            // A job's account gets its new storage root once the job is done: the same key, so
-            // only the leaf's value changes then.
-            leaves.push(AccountLeaf {
-                address,
-                account: Some(TrieAccount {
-                    nonce: info.nonce,
-                    balance: info.balance,
-                    storage_root: root,
-                    code_hash: info.code_hash,
-                }),
-            });
-        }
-        let trie = self.accounts.get_mut();
-        let mut account_ops = || set_leaves(trie, &leaves);
-        let account_gap = match self.storage_runner {
-            Some(run) => run(&mut jobs, &mut account_ops),
-            None => {
-                run_jobs(&mut jobs);
-                account_ops()
-            }
-        };
-        // Positions of gaps met writing are below the read gap's; at one position a storage
-        // gap comes before the leaf's.
-        let storage_gap = jobs.iter().find_map(StorageJob::gap);
-        let first_write_gap = match (storage_gap, account_gap) {
-            (Some((at, gap)), Some((account_at, _))) if at <= account_at => Some(gap),
-            (_, Some((_, gap))) | (Some((_, gap)), None) => Some(gap),
-            (None, None) => None,
-        };
-        if let Some(gap) = first_write_gap.or(read_gap.map(|(_, gap)| gap)) {
-            return Err(gap);
-        }
-        for job in jobs {
-            let (leaf, address, trie, storage_root) = job.finish()?;
-            if let Some(account) = leaves.get_mut(leaf).and_then(|leaf| leaf.account.as_mut()) {
-                account.storage_root = storage_root;
-                self.accounts
-                    .get_mut()
-                    .insert(keccak256(address).as_slice(), alloy_rlp::encode(*account))
-                    .map_err(|e| trie_gap(e, TriePath::Account(address)))?;
-            }
-            self.storage.get_mut().insert(address, trie);
+            let account = TrieAccount {
+                nonce: info.nonce,
+                balance: info.balance,
+                storage_root,
+                code_hash: info.code_hash,
+            };
+            self.accounts
+                .get_mut()
+                .insert(key.as_slice(), alloy_rlp::encode(account))
+                .map_err(|e| trie_gap(e, path))?;
         }
         Ok(self.root())
     }
@@ -331,7 +260,7 @@ fn decode_slot(address: Address, slot: U256, leaf: Option<Vec<u8>>) -> Result<U2
 /// The key a trie walk was for, spelled out only when the walk fails (an address's checksum
 /// costs a keccak, a slot's decimal form a division loop: too much for every read).
 #[derive(Clone, Copy)]
-pub(crate) enum TriePath {
+enum TriePath {
     Account(Address),
     Slot(Address, U256),
 }
@@ -346,7 +275,7 @@ impl std::fmt::Display for TriePath {
 }
 
 /// Names the gap a trie error reveals: a missing node is the witness's fault, so it says which.
-pub(crate) fn trie_gap(error: TrieError, path: TriePath) -> WitnessError {
+fn trie_gap(error: TrieError, path: TriePath) -> WitnessError {
     let path = path.to_string();
     match error {
         TrieError::MissingNode(node) => WitnessError::MissingNode { node, path },
@@ -395,6 +324,169 @@ impl<N: NodeReader + Clone, C: CodeSource> StateReader for StatelessState<N, C> 
         match self.block_hashes.get(&number) {
             Some(hash) => Ok(Some(*hash)),
             None => Err(StateReadError::new(WitnessError::MissingHeader(number))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{StatelessState, TriePath, WitnessError, trie_gap};
+    use alloy_primitives::{Address, B256, U256, keccak256, map::B256Map};
+    use alloy_rlp::Decodable;
+    use alloy_trie::{EMPTY_ROOT_HASH, KECCAK_EMPTY, TrieAccount};
+    use basalt_primitives::{Account, StateChanges, StorageChanges};
+    use basalt_trie::{MemoryNodes, Trie};
+    use std::collections::{BTreeMap, BTreeSet};
+
+    const TOKEN: Address = Address::repeat_byte(0x70);
+    /// A contract the block creates (its storage wiped first).
+    const CREATED: Address = Address::repeat_byte(0x71);
+    const SLOTS: u64 = 300;
+
+    /// A state of 200 plain accounts and a token contract with 300 slots: its node set and root.
+    fn state() -> (MemoryNodes, B256) {
+        let mut storage = Trie::new(MemoryNodes::new());
+        for slot in 0..SLOTS {
+            let key = keccak256(U256::from(slot).to_be_bytes::<32>());
+            storage.insert(key.as_slice(), alloy_rlp::encode(U256::from(slot + 1))).unwrap();
+        }
+        let (storage_root, storage_nodes) = storage.commit();
+        let mut accounts = Trie::new(MemoryNodes::new());
+        let leaf = |nonce, storage_root| TrieAccount {
+            nonce,
+            balance: U256::from(10u64.pow(18)),
+            storage_root,
+            code_hash: KECCAK_EMPTY,
+        };
+        for n in 0..200u64 {
+            let address = Address::left_padding_from(&n.to_be_bytes());
+            let key = keccak256(address);
+            accounts.insert(key.as_slice(), alloy_rlp::encode(leaf(n, EMPTY_ROOT_HASH))).unwrap();
+        }
+        let key = keccak256(TOKEN);
+        accounts.insert(key.as_slice(), alloy_rlp::encode(leaf(1, storage_root))).unwrap();
+        let (root, account_nodes) = accounts.commit();
+        (account_nodes.into_iter().chain(storage_nodes).collect(), root)
+    }
+
+    /// A token-transfer-like block: every slot rewritten or cleared, every account's nonce
+    /// bumped, one account deleted, one contract created with storage.
+    fn changes() -> StateChanges {
+        let mut accounts: Vec<(Address, Option<Account>)> = (0..200u64)
+            .map(|n| {
+                let address = Address::left_padding_from(&n.to_be_bytes());
+                let account =
+                    Account { nonce: n + 1, balance: U256::from(n), code_hash: KECCAK_EMPTY };
+                (address, (n != 7).then_some(account))
+            })
+            .collect();
+        let contract = Account { nonce: 1, balance: U256::ZERO, code_hash: KECCAK_EMPTY };
+        accounts.push((TOKEN, Some(contract)));
+        accounts.push((CREATED, Some(contract)));
+        let slots = (0..SLOTS)
+            .map(|slot| (U256::from(slot), U256::from(if slot % 5 == 0 { 0 } else { slot * 3 })))
+            .collect();
+        let created_slots = (0..20).map(|slot| (U256::from(slot), U256::from(7))).collect();
+        StateChanges {
+            accounts,
+            storage: vec![
+                StorageChanges { address: TOKEN, wiped: false, slots },
+                StorageChanges { address: CREATED, wiped: true, slots: created_slots },
+            ],
+            code: Vec::new(),
+        }
+    }
+
+    fn apply(nodes: &MemoryNodes, root: B256) -> Result<B256, WitnessError> {
+        let codes = B256Map::default();
+        StatelessState::new(nodes, root, &codes, BTreeMap::new()).apply(&changes())
+    }
+
+    /// The update one account at a time in address order (leaf read, storage, leaf written),
+    /// stopping at the first gap, written out from fresh tries: what `apply` must agree with
+    /// (its storage tries stay open across blocks; the root and the gap it names may not
+    /// depend on that).
+    fn one_by_one(nodes: &MemoryNodes, root: B256) -> Result<B256, WitnessError> {
+        let changes = changes();
+        let accounts: BTreeMap<_, _> = changes.accounts.iter().copied().collect();
+        let storage: BTreeMap<_, _> = changes.storage.iter().map(|s| (s.address, s)).collect();
+        let touched: BTreeSet<Address> = accounts.keys().chain(storage.keys()).copied().collect();
+        let mut trie = Trie::open(nodes, root);
+        for address in touched {
+            let key = keccak256(address);
+            let gap = |e| trie_gap(e, TriePath::Account(address));
+            let leaf = trie.get(key.as_slice()).map_err(gap)?;
+            let before = leaf.map(|leaf| TrieAccount::decode(&mut leaf.as_slice()).unwrap());
+            let info = match accounts.get(&address) {
+                Some(info) => *info,
+                None => before.map(|b| Account {
+                    nonce: b.nonce,
+                    balance: b.balance,
+                    code_hash: b.code_hash,
+                }),
+            };
+            let Some(info) = info else {
+                trie.delete(key.as_slice()).map_err(gap)?;
+                continue;
+            };
+            let wiped = storage.get(&address).is_some_and(|s| s.wiped);
+            let mut storage_root = match before {
+                Some(b) if !wiped => b.storage_root,
+                _ => EMPTY_ROOT_HASH,
+            };
+            if let Some(slots) = storage.get(&address) {
+                let mut slots_trie = Trie::open(nodes, storage_root);
+                for (slot, value) in &slots.slots {
+                    let slot_key = keccak256(slot.to_be_bytes::<32>());
+                    let result = if value.is_zero() {
+                        slots_trie.delete(slot_key.as_slice())
+                    } else {
+                        slots_trie.insert(slot_key.as_slice(), alloy_rlp::encode(value))
+                    };
+                    result.map_err(|e| trie_gap(e, TriePath::Slot(address, *slot)))?;
+                }
+                storage_root = slots_trie.root_hash();
+            }
+            let account = TrieAccount {
+                nonce: info.nonce,
+                balance: info.balance,
+                storage_root,
+                code_hash: info.code_hash,
+            };
+            trie.insert(key.as_slice(), alloy_rlp::encode(account)).map_err(gap)?;
+        }
+        Ok(trie.root_hash())
+    }
+
+    /// `apply` against the one-by-one update: the same root, or the same gap.
+    fn check(nodes: &MemoryNodes, root: B256, what: &str) -> bool {
+        let expected = one_by_one(nodes, root);
+        assert_eq!(apply(nodes, root), expected, "{what}");
+        expected.is_err()
+    }
+
+    #[test]
+    fn apply_gives_the_root_and_the_first_gap_of_the_one_by_one_update() {
+        let (nodes, root) = state();
+        assert!(!check(&nodes, root, "whole witness"));
+        assert_ne!(one_by_one(&nodes, root).unwrap(), root);
+        // Each node removed in turn.
+        let hashes: Vec<B256> =
+            nodes.iter().map(|(hash, _)| *hash).filter(|hash| *hash != root).collect();
+        let mut gaps = 0;
+        for hash in &hashes {
+            let mut broken = nodes.clone();
+            broken.remove(hash);
+            gaps += usize::from(check(&broken, root, &format!("node {hash} removed")));
+        }
+        assert!(gaps > 10, "removed nodes were needed: {gaps}");
+        // Several gaps at once, in either trie or both: the first met one by one is reported.
+        for (step, offset) in [(3, 0), (5, 2), (7, 1), (11, 4), (13, 6), (29, 3)] {
+            let mut broken = nodes.clone();
+            for hash in hashes.iter().skip(offset).step_by(step) {
+                broken.remove(hash);
+            }
+            assert!(check(&broken, root, &format!("every {step}th node from {offset} removed")));
         }
     }
 }

@@ -6,7 +6,6 @@ pub mod chain_config;
 pub mod fee_config;
 pub mod genesis;
 pub mod hardfork;
-pub mod parallel;
 pub mod privileged;
 pub mod receipt;
 pub mod sender;
